@@ -1,0 +1,75 @@
+"""The `cin` command: generate a synthetic world, land raw extracts, summarise the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from cin_warehouse.ingest import npd
+from cin_warehouse.synth import minimal
+
+EXAMPLE_QUERY = """select la_code, count(*) as episodes, count(closure_date) as closed
+from marts.fct_episode group by la_code order by la_code"""
+
+
+def _generate(args: argparse.Namespace) -> int:
+    written = minimal.generate(Path(args.out), seed=args.seed)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    try:
+        results = npd.land([Path(p) for p in args.paths], Path(args.db))
+    except npd.LoadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for result in results:
+        print(f"landed {result.path} -> {result.table}: {result.rows} rows")
+    print(f"{len(results)} files, {sum(r.rows for r in results)} rows into {args.db}")
+    return 0
+
+
+def _demo_summary(args: argparse.Namespace) -> int:
+    with duckdb.connect(args.db, read_only=True) as con:
+        episodes = con.execute("select count(*) from marts.fct_episode").fetchone()[0]
+    print(f"\nWarehouse: {Path(args.db).resolve()} ({episodes} episodes in marts.fct_episode)")
+    print(f"Docs site: {Path('target/static_index.html').resolve()} (open it in a browser)")
+    print(
+        f"Try a query:\n  .venv/bin/python -c \"import duckdb; duckdb.connect('{args.db}',"
+        f" read_only=True).sql('''{' '.join(EXAMPLE_QUERY.split())}''').show()\""
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic world (raw files + truth)")
+    generate.add_argument("--out", required=True, help="folder to write into")
+    generate.add_argument("--seed", type=int, default=1, help="random seed (same seed, same world)")
+    generate.set_defaults(handler=_generate)
+
+    load = commands.add_parser("load", help="land raw extract files into DuckDB")
+    load.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
+    load.add_argument("--db", default="warehouse/cin.duckdb", help="DuckDB file to land into")
+    load.set_defaults(handler=_load)
+
+    summary = commands.add_parser("demo-summary", help="say where the demo warehouse and docs are")
+    summary.add_argument("--db", default="warehouse/cin.duckdb")
+    summary.set_defaults(handler=_demo_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Landing raw extracts in DuckDB: as delivered, traceable to file and line."""

@@ -1,0 +1,29 @@
+-- One row per episode. Episode key = LA + LAchildID + referral date (BMJ Open 2019,
+-- "Data structure"): LAchildID is unique only within an LA. An episode recurs once per
+-- census year; the most recent record is the most accurate, so it wins.
+with records as (
+    select * from {{ ref('stg_npd__cin_2017') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by la_code, la_child_id, referral_date
+            order by census_year desc, source_line_number desc
+        ) as recency_rank
+    from records
+)
+
+select
+    {{ episode_key('la_code', 'la_child_id', 'referral_date') }} as episode_id,
+    la_code,
+    la_child_id,
+    referral_date,
+    closure_date,
+    primary_need_code,
+    census_year as last_census_year,
+    source_file,
+    source_line_number
+from ranked
+where recency_rank = 1
