@@ -1,0 +1,594 @@
+"""Write a census year's returns (see `returns.py`) as LA census return XML, one file per LA.
+
+Files: ``<out_dir>/xml/<census_year>/CIN_<census_year>_<la_code>.xml`` (`xml_return_path`),
+UTF-8, two-space indentation, for census years 2017 to 2026, each shaped by that year's
+schema ``CIN_schema_<census_year>.xsd``: ``GenderCurrent`` to 2024 and ``Sex`` from 2025,
+``CINPlanDates`` from 2022, elements in the XSD's sequence order. A value that is NULL in
+the returns is an absent element; every other value is written as given (XML-escaped), so
+damage the recording step put in the returns reaches the file unchanged. Columns the
+writer does not know (``person_id``, ``episode_id``, ``cpp_id``: truth only) never reach it.
+
+How it scales: the nesting is built in DuckDB, not by a Python walk over rows. Each module
+becomes one XML fragment per parent, glued in position order with ``string_agg(... order
+by <pos>)``, bottom-up: factors -> assessment -> CIN details -> child. The tables are
+sorted by LA once and cut into zero-copy slices, so each LA's file is one query over its
+own rows and memory beyond the input stays bounded by the largest LA's file. The output
+is byte-identical for the same input whatever its row order. `benchmarks/bench_xml_writer.py`
+measures it at national scale.
+
+`XsdValidator` / `validate_xml_return` check a written file against its year's XSD (lxml).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from cin_warehouse.synth import returns as returns_schema
+
+FIRST_XML_YEAR = 2017
+LAST_XML_YEAR = 2026
+CIN_PLAN_DATES_FROM = 2022  # CINPlanDates enters the schema in 2021/22
+SEX_FROM = 2025  # Sex (M/F/U) replaces GenderCurrent (1/2/0/9) in 2024/25
+
+XSD_DIR_ENV = "CIN_XSD_DIR"
+_REPO_DIR = Path(__file__).resolve().parents[2]
+_INDENT = "  "
+# Characters XML 1.0 cannot carry at all: writing them would make a file no parser reads.
+_XML_INVALID = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+
+
+# --- naming and locations ------------------------------------------------------------------
+
+
+def xml_return_path(out_dir: Path, census_year: int, la_code: str) -> Path:
+    """Where an LA's return for a census year is written under the world's output folder."""
+    return Path(out_dir) / "xml" / str(census_year) / f"CIN_{census_year}_{la_code}.xml"
+
+
+def default_xsd_dir() -> Path:
+    """The folder of ``CIN_schema_<year>.xsd``: $CIN_XSD_DIR, else ``../shared/reference/xsd``
+    beside the repository."""
+    configured = os.environ.get(XSD_DIR_ENV)
+    if configured:
+        return Path(configured)
+    return _REPO_DIR.parent / "shared" / "reference" / "xsd"
+
+
+def xsd_path(census_year: int, xsd_dir: Path | None = None) -> Path:
+    return Path(xsd_dir or default_xsd_dir()) / f"CIN_schema_{census_year}.xsd"
+
+
+def gender_element(census_year: int) -> str:
+    """The element that carries the returns' `Gender` column in a census year."""
+    return "Sex" if census_year >= SEX_FROM else "GenderCurrent"
+
+
+# --- the shape of a return: modules, keys, leaves in XSD order -----------------------------
+
+
+@dataclass(frozen=True)
+class _Module:
+    """One returns table: its key columns (parent key + own position) and leaf elements."""
+
+    name: str
+    keys: tuple[str, ...]
+    leaves: tuple[tuple[str, str], ...]  # (XML element, returns column), in XSD order
+
+    @property
+    def parent_keys(self) -> tuple[str, ...]:
+        return self.keys[:-1]
+
+    @property
+    def columns(self) -> list[str]:
+        return ["census_year", "la_code", *self.keys, *(column for _, column in self.leaves)]
+
+
+_CHILD_KEY = ("child_pos",)
+_CIN_KEY = (*_CHILD_KEY, "cin_details_pos")
+_ASSESSMENT_KEY = (*_CIN_KEY, "assessment_pos")
+_CPP_KEY = (*_CIN_KEY, "cpp_pos")
+
+
+def _modules(census_year: int) -> dict[str, _Module]:
+    """The modules as the year's schema has them (only the gender element varies by year;
+    CINPlanDates' presence is decided where it is nested)."""
+    modules = [
+        _Module(
+            "child",
+            _CHILD_KEY,
+            (
+                ("LAchildID", "LAchildID"),
+                ("UPN", "UPN"),
+                ("FormerUPN", "FormerUPN"),
+                ("UPNunknown", "UPNunknown"),
+                ("PersonBirthDate", "PersonBirthDate"),
+                ("ExpectedPersonBirthDate", "ExpectedPersonBirthDate"),
+                (gender_element(census_year), "Gender"),
+                ("PersonDeathDate", "PersonDeathDate"),
+                ("Ethnicity", "Ethnicity"),  # in ChildCharacteristics, written apart
+            ),
+        ),
+        _Module("disability", (*_CHILD_KEY, "disability_pos"), (("Disability", "Disability"),)),
+        _Module(
+            "cin_details",
+            _CIN_KEY,
+            (
+                ("CINreferralDate", "CINreferralDate"),
+                ("ReferralSource", "ReferralSource"),
+                ("PrimaryNeedCode", "PrimaryNeedCode"),
+                ("CINclosureDate", "CINclosureDate"),
+                ("ReasonForClosure", "ReasonForClosure"),
+                ("DateOfInitialCPC", "DateOfInitialCPC"),
+                ("ReferralNFA", "ReferralNFA"),  # after Section47, written apart
+            ),
+        ),
+        _Module(
+            "assessment",
+            _ASSESSMENT_KEY,
+            (
+                ("AssessmentActualStartDate", "AssessmentActualStartDate"),
+                ("AssessmentInternalReviewDate", "AssessmentInternalReviewDate"),
+                ("AssessmentAuthorisationDate", "AssessmentAuthorisationDate"),
+            ),
+        ),
+        _Module(
+            "assessment_factor",
+            (*_ASSESSMENT_KEY, "factor_pos"),
+            (("AssessmentFactors", "AssessmentFactors"),),
+        ),
+        _Module(
+            "cin_plan_dates",
+            (*_CIN_KEY, "cin_plan_pos"),
+            (("CINPlanStartDate", "CINPlanStartDate"), ("CINPlanEndDate", "CINPlanEndDate")),
+        ),
+        _Module(
+            "section47",
+            (*_CIN_KEY, "s47_pos"),
+            (
+                ("S47ActualStartDate", "S47ActualStartDate"),
+                ("InitialCPCtarget", "InitialCPCtarget"),
+                ("DateOfInitialCPC", "DateOfInitialCPC"),
+                ("ICPCnotRequired", "ICPCnotRequired"),
+            ),
+        ),
+        _Module(
+            "cpp",
+            _CPP_KEY,
+            (
+                ("CPPstartDate", "CPPstartDate"),
+                ("CPPendDate", "CPPendDate"),
+                ("InitialCategoryOfAbuse", "InitialCategoryOfAbuse"),
+                ("LatestCategoryOfAbuse", "LatestCategoryOfAbuse"),
+                ("NumberOfPreviousCPP", "NumberOfPreviousCPP"),
+            ),
+        ),
+        _Module("cpp_review", (*_CPP_KEY, "review_pos"), (("CPPreviewDate", "CPPreviewDate"),)),
+    ]
+    return {module.name: module for module in modules}
+
+
+_PARENT = {
+    "disability": "child",
+    "cin_details": "child",
+    "assessment": "cin_details",
+    "assessment_factor": "assessment",
+    "cin_plan_dates": "cin_details",
+    "section47": "cin_details",
+    "cpp": "cin_details",
+    "cpp_review": "cpp",
+}
+_HEADER_COLUMNS = ("ReferenceDate", "SoftwareCode", "Release", "SerialNo", "DateTime")
+
+
+# --- SQL that builds the fragments -----------------------------------------------------------
+
+
+def _pad(depth: int) -> str:
+    return _INDENT * depth
+
+
+def _escaped(column: str) -> str:
+    """SQL for a column's text escaped as XML character data. CR is kept as a reference
+    because a parser would otherwise normalise it to LF and the round trip would differ."""
+    sql = f'"{column}"'
+    for raw, reference in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        sql = f"replace({sql}, '{raw}', '{reference}')"
+    return f"replace({sql}, chr(13), '&#13;')"
+
+
+def _leaf(element: str, column: str, depth: int) -> str:
+    """SQL for one leaf element; '' when the value is NULL (`||` propagates NULL)."""
+    return f"coalesce('{_pad(depth)}<{element}>' || {_escaped(column)} || '</{element}>\n', '')"
+
+
+def _leaves(pairs: Sequence[tuple[str, str]], depth: int) -> str:
+    return " || ".join(_leaf(element, column, depth) for element, column in pairs)
+
+
+def _open(element: str, depth: int) -> str:
+    return f"'{_pad(depth)}<{element}>\n'"
+
+
+def _close(element: str, depth: int) -> str:
+    return f"'{_pad(depth)}</{element}>\n'"
+
+
+def _wrapped(element: str, depth: int, inner: str) -> str:
+    """SQL for a container around `inner`, or '' when `inner` is NULL (no children)."""
+    return f"coalesce({_open(element, depth)} || {inner} || {_close(element, depth)}, '')"
+
+
+def _list_cte(name: str, module: _Module, fragment: str, source: str, group: Sequence[str]) -> str:
+    """A CTE with one row per parent: the module's fragments in position order."""
+    group_sql = ", ".join(f"{source}.{key}" for key in group)
+    return (
+        f"{name} as (select {group_sql}, string_agg({fragment}, '' order by "
+        f"{source}.{module.keys[-1]}) as xml from {source}"
+    )
+
+
+def _children_sql(census_year: int) -> str:
+    """One query over the registered per-LA tables: a row per Child with its whole XML."""
+    m = _modules(census_year)
+
+    def joined(cte: str, keys: Sequence[str]) -> str:
+        return f"left join {cte} using ({', '.join(keys)})"
+
+    def single_value_list(cte: str, module: _Module, depth: int) -> str:
+        ((element, column),) = module.leaves
+        return (
+            _list_cte(cte, module, _leaf(element, column, depth), module.name, module.parent_keys)
+            + f' where "{column}" is not null group by all)'
+        )
+
+    factor_lists = single_value_list("factor_lists", m["assessment_factor"], 6)
+    assessment_xml = (
+        f"{_open('Assessments', 4)} || {_leaves(m['assessment'].leaves, 5)} || "
+        f"{_wrapped('FactorsIdentifiedAtAssessment', 5, 'factor_lists.xml')} || "
+        f"{_close('Assessments', 4)}"
+    )
+    assessment_lists = (
+        _list_cte("assessment_lists", m["assessment"], assessment_xml, "assessment", _CIN_KEY)
+        + f" {joined('factor_lists', _ASSESSMENT_KEY)} group by all)"
+    )
+    plan_xml = (
+        f"{_open('CINPlanDates', 4)} || {_leaves(m['cin_plan_dates'].leaves, 5)} || "
+        f"{_close('CINPlanDates', 4)}"
+    )
+    plan_lists = (
+        _list_cte("plan_lists", m["cin_plan_dates"], plan_xml, "cin_plan_dates", _CIN_KEY)
+        + " group by all)"
+    )
+    s47_xml = (
+        f"{_open('Section47', 4)} || {_leaves(m['section47'].leaves, 5)} || "
+        f"{_close('Section47', 4)}"
+    )
+    s47_lists = (
+        _list_cte("s47_lists", m["section47"], s47_xml, "section47", _CIN_KEY) + " group by all)"
+    )
+    review_lists = single_value_list("review_lists", m["cpp_review"], 6)
+    cpp_xml = (
+        f"{_open('ChildProtectionPlans', 4)} || {_leaves(m['cpp'].leaves, 5)} || "
+        f"{_wrapped('Reviews', 5, 'review_lists.xml')} || {_close('ChildProtectionPlans', 4)}"
+    )
+    cpp_lists = (
+        _list_cte("cpp_lists", m["cpp"], cpp_xml, "cpp", _CIN_KEY)
+        + f" {joined('review_lists', _CPP_KEY)} group by all)"
+    )
+    with_plans = census_year >= CIN_PLAN_DATES_FROM
+    *episode_leaves, nfa_leaf = m["cin_details"].leaves
+    cin_xml = " || ".join(
+        [
+            _open("CINdetails", 3),
+            _leaves(episode_leaves, 4),
+            "coalesce(assessment_lists.xml, '')",
+            *(["coalesce(plan_lists.xml, '')"] if with_plans else []),
+            "coalesce(s47_lists.xml, '')",
+            _leaf(*nfa_leaf, 4),
+            "coalesce(cpp_lists.xml, '')",
+            _close("CINdetails", 3),
+        ]
+    )
+    cin_joins = " ".join(
+        joined(cte, _CIN_KEY)
+        for cte in ("assessment_lists", *(["plan_lists"] if with_plans else []))
+        + (
+            "s47_lists",
+            "cpp_lists",
+        )
+    )
+    cin_lists = (
+        _list_cte("cin_lists", m["cin_details"], cin_xml, "cin_details", _CHILD_KEY)
+        + f" {cin_joins} group by all)"
+    )
+    disability_lists = single_value_list("disability_lists", m["disability"], 5)
+    *identifier_leaves, ethnicity_leaf = m["child"].leaves
+    child_xml = " || ".join(
+        [
+            _open("Child", 2),
+            _open("ChildIdentifiers", 3),
+            _leaves(identifier_leaves, 4),
+            _close("ChildIdentifiers", 3),
+            _open("ChildCharacteristics", 3),
+            _leaf(*ethnicity_leaf, 4),
+            _wrapped("Disabilities", 4, "disability_lists.xml"),
+            _close("ChildCharacteristics", 3),
+            "coalesce(cin_lists.xml, '')",
+            _close("Child", 2),
+        ]
+    )
+    ctes = [factor_lists, assessment_lists, *([plan_lists] if with_plans else [])]
+    ctes += [s47_lists, review_lists, cpp_lists, cin_lists, disability_lists]
+    return (
+        "with "
+        + ",\n".join(ctes)
+        + f"\nselect {child_xml} as xml from child "
+        + f"{joined('disability_lists', _CHILD_KEY)} {joined('cin_lists', _CHILD_KEY)} "
+        + "order by child.child_pos"
+    )
+
+
+# --- header ----------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _header_xml(census_year: int, la_code: str, header: Mapping[str, str | None]) -> str:
+    def leaf(element: str, value: str | None, depth: int) -> str:
+        return "" if value is None else f"{_pad(depth)}<{element}>{_text(value)}</{element}>\n"
+
+    return "".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n',
+            f"{_pad(1)}<Header>\n{_pad(2)}<CollectionDetails>\n",
+            leaf("Collection", "CIN", 3),
+            leaf("Year", str(census_year), 3),
+            leaf("ReferenceDate", header["ReferenceDate"], 3),
+            f"{_pad(2)}</CollectionDetails>\n{_pad(2)}<Source>\n",
+            leaf("SourceLevel", "L", 3),
+            leaf("LEA", la_code, 3),
+            *(leaf(column, header[column], 3) for column in _HEADER_COLUMNS[1:]),
+            f"{_pad(2)}</Source>\n{_pad(1)}</Header>\n{_pad(1)}<Children>\n",
+        ]
+    )
+
+
+_FOOTER = f"{_INDENT}</Children>\n</Message>\n"
+
+
+# --- input checks ----------------------------------------------------------------------------
+
+
+def _selected(
+    returns: Mapping[str, pa.Table], census_year: int
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """The header and the module tables, cut down to the columns the writer writes, so truth
+    columns cannot reach a file. A module absent from `returns` counts as empty."""
+    known = set(returns_schema.MODULES)
+    unknown = set(returns) - known
+    if unknown:
+        raise ValueError(f"returns: unknown modules {sorted(unknown)}; known: {sorted(known)}")
+    tables: dict[str, pa.Table] = {}
+    for name, module in _modules(census_year).items():
+        table = returns.get(name, returns_schema.MODULES[name].empty_table())
+        missing = [column for column in module.columns if column not in table.column_names]
+        if missing:
+            raise ValueError(f"returns[{name!r}] lacks columns {missing}")
+        tables[name] = table.select(module.columns)
+    header = returns.get("header", returns_schema.HEADER.empty_table())
+    header_columns = ["census_year", "la_code", *_HEADER_COLUMNS]
+    missing = [column for column in header_columns if column not in header.column_names]
+    if missing:
+        raise ValueError(f"returns['header'] lacks columns {missing}")
+    return header.select(header_columns), tables
+
+
+def _first_violation(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
+    return con.execute(sql + " limit 1").fetchone()
+
+
+def _check(con: duckdb.DuckDBPyConnection, census_year: int, names: Sequence[str]) -> None:
+    """Refuse returns whose nesting is ambiguous or would lose rows, naming the first case:
+    another year's rows, NULL or duplicate keys, rows without a parent, an LA without a
+    header, CIN plan dates in a year whose schema has none, characters XML cannot carry."""
+    modules = _modules(census_year)
+    for name in ["header", *names]:
+        row = _first_violation(
+            con, f"select la_code, census_year from {name} where census_year <> {census_year}"
+        )
+        if row:
+            raise ValueError(f"returns[{name!r}] has census_year {row[1]} (LA {row[0]})")
+    row = _first_violation(
+        con, "select la_code from header group by la_code having count(*) > 1 or la_code is null"
+    )
+    if row:
+        raise ValueError(f"returns['header'] has no single row for LA {row[0]!r}")
+    for name in names:
+        keys = ["la_code", *modules[name].keys]
+        key_sql = ", ".join(keys)
+        row = _first_violation(
+            con,
+            f"select {key_sql} from {name} where " + " or ".join(f"{key} is null" for key in keys),
+        )
+        if row:
+            raise ValueError(
+                f"returns[{name!r}] has a NULL key: {dict(zip(keys, row, strict=True))}"
+            )
+        row = _first_violation(
+            con, f"select {key_sql} from {name} group by all having count(*) > 1"
+        )
+        if row:
+            raise ValueError(
+                f"returns[{name!r}] repeats the key {dict(zip(keys, row, strict=True))}"
+            )
+        parent = _PARENT.get(name, "header")
+        parent_keys = ["la_code", *modules[name].parent_keys]
+        row = _first_violation(
+            con,
+            f"select {', '.join(parent_keys)} from {name} anti join {parent} "
+            f"using ({', '.join(parent_keys)})",
+        )
+        if row:
+            where = dict(zip(parent_keys, row, strict=True))
+            raise ValueError(f"returns[{name!r}] has rows with no {parent} row: {where}")
+    row = _first_violation(con, "select la_code from cin_plan_dates")
+    if census_year < CIN_PLAN_DATES_FROM and row:
+        raise ValueError(
+            f"returns['cin_plan_dates'] has rows (LA {row[0]}) but the {census_year} schema "
+            f"has no CINPlanDates (from {CIN_PLAN_DATES_FROM}); leave them out of the returns"
+        )
+
+
+def _check_characters(header: pa.Table, tables: Mapping[str, pa.Table]) -> None:
+    for name, table in {"header": header, **tables}.items():
+        for column in table.column_names:
+            if not pa.types.is_string(table.schema.field(column).type):
+                continue
+            bad = pc.match_substring_regex(table[column], _XML_INVALID)
+            if pc.any(bad).as_py():
+                row = table.filter(bad).slice(0, 1).to_pylist()[0]
+                raise ValueError(
+                    f"returns[{name!r}].{column} holds a character XML cannot carry "
+                    f"(LA {row['la_code']}): {row[column]!r}"
+                )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _by_la(table: pa.Table) -> dict[str, pa.Table]:
+    """Zero-copy slices of `table` per LA, after one sort by LA."""
+    if table.num_rows == 0:
+        return {}
+    ordered = table.sort_by("la_code")
+    counts = ordered.group_by("la_code").aggregate([([], "count_all")]).sort_by("la_code")
+    slices: dict[str, pa.Table] = {}
+    start = 0
+    for la_code, count in zip(
+        counts["la_code"].to_pylist(), counts["count_all"].to_pylist(), strict=True
+    ):
+        slices[la_code] = ordered.slice(start, count)
+        start += count
+    return slices
+
+
+def _write_file(path: Path, head: str, rows: Iterator[str]) -> None:
+    """Write through a temporary name so an interrupted run leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "wb") as handle:
+        handle.write(head.encode("utf-8"))
+        for row in rows:
+            handle.write(row.encode("utf-8"))
+        handle.write(_FOOTER.encode("utf-8"))
+    os.replace(partial, path)
+
+
+def _batches_text(reader: pa.RecordBatchReader) -> Iterator[str]:
+    for batch in reader:
+        yield "".join(batch.column(0).to_pylist())
+
+
+def write_xml_returns(
+    returns: Mapping[str, pa.Table],
+    out_dir: Path,
+    census_year: int,
+    *,
+    threads: int | None = None,
+) -> list[Path]:
+    """Write one census year's returns as one XML file per LA; return the paths, by LA code.
+
+    `returns` holds the tables of `returns.MODULES` for `census_year` (a missing module is
+    empty). Files go to `xml_return_path(out_dir, census_year, la_code)`. An LA with a header
+    row but no Child gets no file: the schema requires at least one Child. Raises ValueError
+    for a year without an XSD, and for returns whose nesting is ambiguous or would lose rows
+    (see `_check`).
+    """
+    if not FIRST_XML_YEAR <= census_year <= LAST_XML_YEAR:
+        raise ValueError(
+            f"census year {census_year}: LA returns are written for "
+            f"{FIRST_XML_YEAR}-{LAST_XML_YEAR} only"
+        )
+    header, tables = _selected(returns, census_year)
+    _check_characters(header, tables)
+    with duckdb.connect() as con:
+        if threads:
+            con.execute(f"set threads = {int(threads)}")
+        con.register("header", header)
+        for name, table in tables.items():
+            con.register(name, table)
+        _check(con, census_year, list(tables))
+        for name in ["header", *tables]:
+            con.unregister(name)
+        sql = _children_sql(census_year)
+        slices = {name: _by_la(table) for name, table in tables.items()}
+        headers = {row["la_code"]: row for row in header.to_pylist()}
+        written = []
+        for la_code in sorted(slices["child"]):
+            for name, table in tables.items():
+                con.register(name, slices[name].get(la_code, table.slice(0, 0)))
+            reader = con.execute(sql).to_arrow_reader(20_000)
+            path = xml_return_path(out_dir, census_year, la_code)
+            head = _header_xml(census_year, la_code, headers[la_code])
+            _write_file(path, head, _batches_text(reader))
+            written.append(path)
+    return written
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class XsdValidator:
+    """Validates return files against the XSD of their census year (schemas loaded once)."""
+
+    def __init__(self, xsd_dir: Path | None = None) -> None:
+        self.xsd_dir = Path(xsd_dir or default_xsd_dir())
+        self._schemas: dict[int, etree.XMLSchema] = {}
+
+    def schema(self, census_year: int) -> etree.XMLSchema:
+        if census_year not in self._schemas:
+            path = xsd_path(census_year, self.xsd_dir)
+            if not path.exists():
+                raise FileNotFoundError(f"no schema for census year {census_year}: {path}")
+            self._schemas[census_year] = etree.XMLSchema(etree.parse(str(path)))
+        return self._schemas[census_year]
+
+    def errors(self, path: Path, census_year: int | None = None) -> list[str]:
+        """The schema errors of the file as 'file:line: message'; [] when it is valid. The
+        year is the file's Header Year unless given."""
+        try:
+            document = etree.parse(str(path))
+        except etree.XMLSyntaxError as error:
+            return [f"{path}: not well-formed XML: {error}"]
+        year = census_year if census_year is not None else _header_year(document, path)
+        schema = self.schema(year)
+        if schema.validate(document):
+            return []
+        return [f"{path}:{error.line}: {error.message}" for error in schema.error_log]
+
+
+def _header_year(document: etree._ElementTree, path: Path) -> int:
+    year = document.findtext("Header/CollectionDetails/Year")
+    if year is None or not re.fullmatch(r"\d{4}", year.strip()):
+        raise ValueError(f"{path}: no Header/CollectionDetails/Year to choose a schema by")
+    return int(year)
+
+
+def validate_xml_return(
+    path: Path, census_year: int | None = None, xsd_dir: Path | None = None
+) -> list[str]:
+    """Schema errors of one return file (see `XsdValidator.errors`); [] when valid."""
+    return XsdValidator(xsd_dir).errors(path, census_year)
