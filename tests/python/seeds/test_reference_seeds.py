@@ -1,0 +1,209 @@
+"""The reference seeds against their sources, computed independently of how they were made.
+
+Sources live outside the repository (``../shared``: calibration files and DfE's XSDs);
+tests that need them are skipped where that folder is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.python.seeds.england_bank_holidays import bank_holidays, easter_sunday
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+SEEDS = PROJECT_DIR / "seeds"
+SHARED = PROJECT_DIR.parent / "shared"
+CALIBRATION = SHARED / "calibration"
+XSD_DIR = SHARED / "reference" / "xsd"
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+needs_shared = pytest.mark.skipif(not CALIBRATION.is_dir(), reason="../shared not available")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- bank holidays -------------------------------------------------------------------
+
+
+def test_easter_computus_matches_known_dates() -> None:
+    # Easter Sundays as printed in almanacs (independent of the algorithm).
+    known = ["2008-03-23", "2009-04-12", "2010-04-04", "2011-04-24", "2016-03-27", "2019-04-21"]
+    known += ["2024-03-31", "2025-04-20", "2026-04-05"]
+    assert [easter_sunday(int(day[:4])).isoformat() for day in known] == known
+
+
+@needs_shared
+def test_rule_reproduces_published_2011_to_2026() -> None:
+    published = {row["date"] for row in read_csv(CALIBRATION / "bank_holidays_england.csv")}
+    computed = {h.holiday_date.isoformat() for y in range(2011, 2027) for h in bank_holidays(y)}
+    assert computed == published
+
+
+def test_seed_2008_to_2010_rows_follow_the_rule() -> None:
+    seed = [
+        row for row in read_csv(SEEDS / "ref_bank_holidays.csv") if row["calendar_year"] < "2011"
+    ]
+    computed = [h for y in (2008, 2009, 2010) for h in bank_holidays(y)]
+    assert [row["holiday_date"] for row in seed] == [h.holiday_date.isoformat() for h in computed]
+    # Spot checks by hand: 2009 Boxing Day (Saturday) moved to Monday 28 December;
+    # 2010 Christmas (Saturday) and Boxing Day (Sunday) moved to 27 and 28 December.
+    dates = {row["holiday_date"] for row in seed}
+    assert {"2009-12-28", "2010-12-27", "2010-12-28", "2008-03-21", "2010-05-31"} <= dates
+    assert "2009-12-26" not in dates
+
+
+@needs_shared
+def test_seed_2011_to_2026_is_the_published_list() -> None:
+    seed = {r["holiday_date"] for r in read_csv(SEEDS / "ref_bank_holidays.csv")}
+    published = {row["date"] for row in read_csv(CALIBRATION / "bank_holidays_england.csv")}
+    assert {day for day in seed if day >= "2011"} == published
+
+
+def test_seed_holidays_are_weekdays_and_census_years_are_right() -> None:
+    for row in read_csv(SEEDS / "ref_bank_holidays.csv"):
+        day = dt.date.fromisoformat(row["holiday_date"])
+        assert day.weekday() < 5, row
+        assert int(row["census_year"]) == (day.year + 1 if day.month >= 4 else day.year), row
+
+
+# --- code lists ----------------------------------------------------------------------
+
+XSD_TYPES = {
+    "primaryneedcodetype": "primary_need",
+    "reasonforclosuretype": "closure_reason",
+    "referralsourcetype": "referral_source",
+    "categoryofabusetype": "abuse_category",
+    "disabilitytype": "disability",
+    "ethnicitytype": "ethnicity",
+    "assessmentfactorstype": "assessment_factor",
+    "unknownupntype": "upn_unknown",
+    "gendertype": "gender_current",
+    "sextype": "sex",
+}
+# Superseded codes DfE's schemas still accept: legacy in the seed, present in the XSD.
+STILL_IN_SCHEMA = {("assessment_factor", "18A"), ("assessment_factor", "19A")}
+
+
+def valid_codes(codes: list[dict[str, str]], code_list: str, year: int) -> set[str]:
+    return {
+        row["code"]
+        for row in codes
+        if row["code_list"] == code_list
+        and int(row["first_census_year"]) <= year <= int(row["last_census_year"])
+        and (row["is_legacy"] == "false" or (code_list, row["code"]) in STILL_IN_SCHEMA)
+    }
+
+
+@pytest.mark.skipif(not XSD_DIR.is_dir(), reason="../shared/reference/xsd not available")
+@pytest.mark.parametrize("year", range(2017, 2027))
+def test_codes_valid_each_year_are_the_xsd_enumerations(year: int) -> None:
+    codes = read_csv(SEEDS / "ref_codes.csv")
+    schema = etree.parse(str(XSD_DIR / f"CIN_schema_{year}.xsd"))
+    enumerations: dict[str, set[str]] = {}
+    for simple_type in schema.iter(f"{XS}simpleType"):
+        if simple_type.get("name") in XSD_TYPES:
+            values = {e.get("value") for e in simple_type.iter(f"{XS}enumeration")}
+            enumerations[XSD_TYPES[simple_type.get("name")]] = values
+    for code_list in XSD_TYPES.values():
+        assert valid_codes(codes, code_list, year) == enumerations.get(code_list, set()), code_list
+
+
+def test_legacy_values_map_to_current_codes_of_their_list() -> None:
+    codes = read_csv(SEEDS / "ref_codes.csv")
+    current = {(r["code_list"], r["code"]) for r in codes if r["is_legacy"] == "false"}
+    for row in codes:
+        if row["maps_to_code"] and row["code_list"] != "gender_current":
+            assert (row["code_list"], row["maps_to_code"]) in current, row
+    # DOMAIN.md 3b legacy values are all present.
+    legacy = {(r["code_list"], r["code"]) for r in codes if r["is_legacy"] == "true"}
+    expected = {("primary_need", c) for c in ("A2", "A3", "A4", "A5", "n1", "UNMAPPEDNEEDCODE")}
+    expected |= {("closure_reason", c) for c in ("NFA", "NONE", "NON", "UNKN", "rc1")}
+    expected |= {("ethnicity", c) for c in ("INVA", "MISS", "UNCL")}
+    expected |= {("referral_source", "PR")}
+    assert expected <= legacy
+
+
+def test_code_spans_of_one_code_do_not_overlap() -> None:
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for row in read_csv(SEEDS / "ref_codes.csv"):
+        key = (row["code_list"], row["code"])
+        spans.setdefault(key, []).append(
+            (int(row["first_census_year"]), int(row["last_census_year"]))
+        )
+    for key, ranges in spans.items():
+        ranges.sort()
+        for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+            assert start > end, key
+
+
+# --- local authorities ---------------------------------------------------------------
+
+
+@needs_shared
+def test_local_authorities_are_the_calibration_list() -> None:
+    seed = {r["la_code_9"]: r for r in read_csv(SEEDS / "ref_local_authorities.csv")}
+    source = {r["new_la_code"]: r for r in read_csv(CALIBRATION / "local_authorities.csv")}
+    assert seed.keys() == source.keys()
+    for code, row in source.items():
+        assert seed[code]["la_code"] == row["old_la_code"]
+        assert seed[code]["la_name"] == row["la_name"]
+        assert seed[code]["region_name"] == row["region_name"]
+        assert seed[code]["successor_la_codes"] == row["successor_old_codes"]
+
+
+@needs_shared
+def test_split_las_go_to_the_successor_with_more_children() -> None:
+    population: dict[tuple[int, str], int] = {}
+    for row in read_csv(CALIBRATION / "population_0_17_by_la.csv"):
+        if row["geographic_level"] == "Local authority" and row["population_0_17"]:
+            population[(int(row["mid_year"]), row["old_la_code"])] = int(row["population_0_17"])
+    harmonisation = {
+        r["submitted_la_code"]: r for r in read_csv(SEEDS / "ref_la_harmonisation.csv")
+    }
+    splits = {"820": ("822", "823"), "875": ("895", "896"), "928": ("940", "941")}
+    splits["909"] = ("942", "943")
+    for predecessor, successors in splits.items():
+        year = min(y for (y, code) in population if code == successors[0])
+        larger = max(successors, key=lambda code: population[(year, code)])
+        assert harmonisation[predecessor]["current_la_code"] == larger, predecessor
+        assert harmonisation[predecessor]["is_split_allocation"] == "true"
+    assert harmonisation["822"]["submitted_la_name"] == "Bedford"  # DfE, not BMJ, codes
+    assert (
+        harmonisation["836"]["current_la_code"] == harmonisation["837"]["current_la_code"] == "839"
+    )
+
+
+def test_harmonisation_covers_every_la_code_and_maps_to_live_las() -> None:
+    las = read_csv(SEEDS / "ref_local_authorities.csv")
+    live = {r["la_code"] for r in las if r["status"] == "live"}
+    harmonisation = read_csv(SEEDS / "ref_la_harmonisation.csv")
+    assert {r["submitted_la_code"] for r in harmonisation} == {r["la_code"] for r in las}
+    assert all(r["current_la_code"] in live for r in harmonisation)
+    assert len(live) == 153
+
+
+# --- published statistics ------------------------------------------------------------
+
+
+@needs_shared
+def test_published_statistics_are_the_calibration_values() -> None:
+    seed = {
+        (r["census_year"], r["measure"]): float(r["value"])
+        for r in read_csv(SEEDS / "ref_published_national_statistics.csv")
+    }
+    wide = read_csv(CALIBRATION / "national_cin_statistics.csv")
+    expected = {
+        (row["year"], measure): float(value)
+        for row in wide
+        for measure, value in row.items()
+        if measure != "year" and value
+    }
+    assert seed == expected
