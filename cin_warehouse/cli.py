@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from cin_warehouse.ingest import npd
+from cin_warehouse.ingest import LoadError, loader
 from cin_warehouse.synth import minimal
 
 EXAMPLE_QUERY = """select la_code, count(*) as episodes, count(closure_date) as closed
@@ -23,15 +23,28 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
+    # Imported here so that the other commands start without loading rich.
+    from rich.console import Console
+
+    from cin_warehouse.ingest import report
+
+    # soft_wrap: one message stays one line (greppable, as the errors promise).
+    console, err_console = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     try:
-        results = npd.land([Path(p) for p in args.paths], Path(args.db))
-    except npd.LoadError as error:
-        print(f"error: {error}", file=sys.stderr)
+        raw_files = loader.files.find_files([Path(p) for p in args.paths])
+    except LoadError as error:
+        err_console.print(f"[red]error[/red]: {error}", highlight=False)
         return 2
-    for result in results:
-        print(f"landed {result.path} -> {result.table}: {result.rows} rows")
-    print(f"{len(results)} files, {sum(r.rows for r in results)} rows into {args.db}")
-    return 0
+    with report.RichProgress(console, err_console) as progress:
+        progress.set_total(sum(f.path.stat().st_size for f in raw_files if f.path.exists()))
+        try:
+            outcomes = loader.land([Path(p) for p in args.paths], Path(args.db), progress)
+        except LoadError as error:
+            err_console.print(f"[red]error[/red]: {error}", highlight=False)
+            return 2
+    report.print_summary(outcomes, Path(args.db), console)
+    # Non-zero when any file could not be landed (the others are landed all the same).
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
 def _demo_summary(args: argparse.Namespace) -> int:
@@ -56,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=_generate)
 
     load = commands.add_parser("load", help="land raw extract files into DuckDB")
-    load.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
+    load.add_argument(
+        "paths", nargs="+", help="files or folders (searched recursively); .gz accepted"
+    )
     load.add_argument("--db", default="warehouse/cin.duckdb", help="DuckDB file to land into")
     load.set_defaults(handler=_load)
 

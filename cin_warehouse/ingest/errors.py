@@ -1,0 +1,15 @@
+"""Errors the loader raises: one line a user can act on (file, line or element, problem)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LoadError(Exception):
+    """A file that cannot be landed. Nothing of it is in the database."""
+
+    def __init__(self, path: Path | str, problem: str, where: str | None = None) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.where = where
+        super().__init__(f"{path}: {where}: {problem}" if where else f"{path}: {problem}")

@@ -1,0 +1,154 @@
+"""Land many files: one transaction per file, a manifest row per landing, no half loads.
+
+A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
+so. Any error rolls the file's transaction back, so a failed file leaves the database
+exactly as it was; the remaining files are still landed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from cin_warehouse.ingest import files, manifest, npd, schema, xml
+from cin_warehouse.ingest.errors import LoadError
+from cin_warehouse.ingest.manifest import LoadRecord, PreviousLoad
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+
+    raw_file: files.RawFile
+    status: str  # landed | replaced | unchanged | failed
+    record: LoadRecord | None = None
+    previous: PreviousLoad | None = None
+    error: LoadError | None = None
+
+
+class Progress(Protocol):
+    def start_file(self, raw_file: files.RawFile, size: int) -> None: ...
+    def advance(self, n_bytes: int) -> None: ...
+    def end_file(self, outcome: Outcome) -> None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    raw_file: files.RawFile,
+    workdir: Path,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Land one file in one transaction (the caller has set up the raw schema)."""
+    started = _now()
+    try:
+        scan = files.scan(raw_file, text=raw_file.format == "npd")
+    except LoadError as error:
+        return Outcome(raw_file, "failed", error=error)
+    previous = manifest.same_bytes_loaded(con, scan.sha256)
+    if previous is not None:
+        return Outcome(raw_file, "unchanged", previous=previous)
+    record = LoadRecord(
+        load_id=uuid.uuid4().hex,
+        source_file=str(raw_file.path),
+        file_name=raw_file.path.name,
+        sha256=scan.sha256,
+        size_bytes=scan.size_bytes,
+        format=raw_file.format,
+        file_kind="la_return" if raw_file.format == "xml" else "main",
+        census_year=None,
+        la_code=None,
+        encoding=scan.encoding,
+        delimiter=None,
+        rows_per_table={},
+        rows_rejected=0,
+        lines_in_file=None,
+        blank_lines=None,
+        started_at=started,
+    )
+    advance = progress.advance if progress is not None else None
+    parsed = None
+    try:
+        if raw_file.format == "npd":
+            # Parsed into temp tables before the transaction (they are not in the database
+            # file): see npd.parse_npd_file.
+            try:
+                parsed = npd.parse_npd_file(con, raw_file, scan, record, workdir)
+            except LoadError as error:
+                return Outcome(raw_file, "failed", error=error)
+            if advance is not None:
+                advance(scan.size_bytes // 2)
+        return _write(con, raw_file, scan, record, parsed, advance)
+    finally:
+        if parsed is not None or raw_file.format == "npd":
+            npd.drop_temp_tables(con)
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    raw_file: files.RawFile,
+    scan: files.Scan,
+    record: LoadRecord,
+    parsed: npd.Parsed | None,
+    advance: files.Progress | None,
+) -> Outcome:
+    """The one transaction of a file: its rows, rejects, column map and manifest row."""
+    con.execute("begin transaction")
+    try:
+        if parsed is not None:
+            npd.write_npd_file(con, parsed, record)
+            if advance is not None:
+                advance(scan.size_bytes - scan.size_bytes // 2)
+        else:
+            xml.land_xml_file(con, raw_file, scan, record, advance)
+        record.finished_at = _now()
+        manifest.record(con, record)
+        con.execute("commit")
+    except LoadError as error:
+        con.execute("rollback")
+        return Outcome(raw_file, "failed", error=error)
+    except (duckdb.Error, OSError, ValueError) as error:
+        con.execute("rollback")
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        failure = LoadError(raw_file.path, f"could not be landed: {first_line}")
+        return Outcome(raw_file, "failed", error=failure)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return Outcome(raw_file, "replaced" if record.replaces else "landed", record=record)
+
+
+def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> list[Outcome]:
+    """Land every file found under `paths` into the DuckDB file `db_path`.
+
+    Raises LoadError only if the paths themselves are wrong (missing, nothing to land);
+    per-file problems are in the outcomes.
+    """
+    raw_files = files.find_files(paths)
+    if not raw_files:
+        joined = ", ".join(map(str, paths))
+        raise LoadError(joined, "no CIN extracts found (CIN_<year>[_Disabilities].csv/.txt, *.xml)")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    outcomes: list[Outcome] = []
+    with duckdb.connect(str(db_path)) as con, tempfile.TemporaryDirectory() as workdir:
+        con.execute("begin transaction")
+        schema.ensure_raw_schema(con)
+        con.execute("commit")
+        for raw_file in raw_files:
+            size = raw_file.path.stat().st_size if raw_file.path.exists() else 0
+            if progress is not None:
+                progress.start_file(raw_file, size)
+            outcome = land_file(con, raw_file, Path(workdir), progress)
+            if progress is not None:
+                progress.end_file(outcome)
+            outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,109 @@
+"""What `cin load` shows: a rich progress bar over the bytes to land, one line per file
+(landed, replaced, unchanged, failed, with warnings) and a closing summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from cin_warehouse.ingest import files
+from cin_warehouse.ingest.loader import Outcome
+
+
+class RichProgress:
+    """The loader's Progress hooks, drawn with rich (plain lines when not a terminal)."""
+
+    def __init__(self, console: Console, err_console: Console) -> None:
+        self.console = console
+        self.err_console = err_console
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("landing", total=None)
+        self.done = 0
+
+    def __enter__(self) -> RichProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def set_total(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+
+    def start_file(self, raw_file: files.RawFile, size: int) -> None:
+        self.current = size
+        self.bar.update(self.task, description=raw_file.path.name, completed=self.done)
+
+    def advance(self, n_bytes: int) -> None:
+        self.bar.advance(self.task, n_bytes)
+
+    def end_file(self, outcome: Outcome) -> None:
+        self.done += self.current
+        self.bar.update(self.task, completed=self.done)
+        print_outcome(outcome, self.bar.console, self.err_console)
+
+
+def print_outcome(outcome: Outcome, console: Console, err_console: Console) -> None:
+    path = escape(str(outcome.raw_file.path))
+    if outcome.status == "failed":
+        err_console.print(f"[red]error[/red]: {escape(str(outcome.error))}", highlight=False)
+        return
+    if outcome.status == "unchanged":
+        previous = outcome.previous
+        assert previous is not None
+        console.print(
+            f"unchanged {path}: these bytes are already landed (load {previous.load_id},"
+            f" {previous.finished_at:%Y-%m-%d %H:%M}); nothing to do",
+            highlight=False,
+        )
+        return
+    record = outcome.record
+    assert record is not None
+    tables = ", ".join(f"{t} {n:,}" for t, n in record.rows_per_table.items()) or "no rows"
+    verb = "replaced" if outcome.status == "replaced" else "landed"
+    where = f"census year {record.census_year}"
+    if record.la_code:
+        where += f", LA {record.la_code}"
+    line = f"{verb} {path} ({where}): {tables}"
+    if record.rows_rejected:
+        line += f"; {record.rows_rejected:,} rejected"
+    if outcome.status == "replaced":
+        line += f"; supersedes load {', '.join(record.replaces)}"
+    console.print(line, highlight=False)
+    for message in record.messages:
+        err_console.print(f"  [yellow]warning[/yellow]: {path}: {escape(message)}", highlight=False)
+
+
+def print_summary(outcomes: list[Outcome], db: Path, console: Console) -> None:
+    table = Table(title=f"cin load into {db}", show_edge=False)
+    for column in ("files", "landed", "replaced", "unchanged", "failed", "rows", "rejects"):
+        table.add_column(column, justify="right")
+    count = {s: sum(o.status == s for o in outcomes) for s in ("landed", "replaced")}
+    count |= {s: sum(o.status == s for o in outcomes) for s in ("unchanged", "failed")}
+    records = [o.record for o in outcomes if o.record is not None]
+    table.add_row(
+        f"{len(outcomes):,}",
+        *(f"{count[s]:,}" for s in ("landed", "replaced", "unchanged", "failed")),
+        f"{sum(r.rows_landed for r in records):,}",
+        f"{sum(r.rows_rejected for r in records):,}",
+    )
+    console.print(table)

@@ -1,0 +1,323 @@
+"""Land an LA census return (XML) into one raw table per module, streaming.
+
+lxml's iterparse reads the file once; each finished Child is cleared (with its earlier
+siblings), so memory stays flat however large the return. Values land as delivered (an
+element present but empty lands as '', an absent one as NULL), with position keys to
+rebuild the nesting and the line of each module element. Elements the loader does not
+know land in `raw.xml_unknown_elements` with their path and text, and are reported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from lxml import etree
+
+from cin_warehouse.ingest import files, manifest
+from cin_warehouse.ingest.errors import LoadError
+from cin_warehouse.ingest.manifest import LoadRecord
+from cin_warehouse.ingest.xml_modules import (
+    MODULES,
+    STRUCTURAL_PATHS,
+    UNKNOWN_KEYS,
+    UNKNOWN_TABLE,
+    Module,
+    key_columns,
+)
+
+FLUSH_ROWS = 50_000
+DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+YEAR = re.compile(r"^\s*(\d{4})\s*$")
+REFERENCE_DATE = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
+
+MODULE_BY_PATH: dict[tuple[str, ...], Module] = {m.path: m for m in MODULES}
+# Value element path -> (module, column); leaf modules carry their value on themselves.
+FIELD_BY_PATH: dict[tuple[str, ...], tuple[Module, str]] = {
+    (*m.path, *relative): (m, column)
+    for m in MODULES
+    for column, relative in m.values.items()
+    if relative
+}
+KEYS = {m.name: key_columns(m) for m in MODULES}
+
+
+def _local(tag: Any) -> str:
+    text = str(tag)
+    return text.rsplit("}", 1)[-1]
+
+
+class _Row(dict[str, Any]):
+    """An open module row, with counters for the modules nested in it."""
+
+    def __init__(self, module: Module | None, **values: Any) -> None:
+        super().__init__(values)
+        self.module = module
+        self.counts: dict[str, int] = {}
+
+
+class _Landing:
+    """State of one file's streaming landing (one instance per file: no global state)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord) -> None:
+        self.con = con
+        self.path = path
+        self.record = record
+        self.buffers: dict[str, list[dict[str, Any]]] = {m.name: [] for m in MODULES}
+        self.unknown: list[dict[str, Any]] = []
+        self.buffered = 0
+        self.header: dict[str, str] | None = None
+        self.census_year: int | None = None
+        self.la_code: str | None = None
+        self.counts: dict[str, int] = {m.table: 0 for m in MODULES} | {UNKNOWN_TABLE: 0}
+        self.repeated = 0
+
+    # -- header ---------------------------------------------------------------------
+    def finish_header(self, row: _Row, line: int) -> None:
+        values = {c: row.get(c) for c in MODULES[0].values}
+        lea = values.get("LEA")
+        if not lea or not lea.strip():
+            raise LoadError(
+                self.path, "Header/Source/LEA is missing: cannot tell the LA", f"line {line}"
+            )
+        year = YEAR.match(values.get("Year") or "")
+        reference = REFERENCE_DATE.match(values.get("ReferenceDate") or "")
+        if year is None and reference is None:
+            raise LoadError(
+                self.path,
+                "Header has no CollectionDetails/Year or ReferenceDate: cannot tell the"
+                " census year",
+                f"line {line}",
+            )
+        self.census_year = int(year[1]) if year else int(reference[1])  # type: ignore[index]
+        if year and reference and int(reference[1]) != int(year[1]):
+            self.record.messages.append(
+                f"line {line}: Header Year {values['Year']} but ReferenceDate"
+                f" {values['ReferenceDate']}; census year taken from Year"
+            )
+        # The LA code as delivered identifies the return; surrounding spaces are not part
+        # of a 3-digit code, so they are ignored for matching re-deliveries only.
+        self.la_code = lea.strip()
+        self.header = values
+        self.record.census_year = self.census_year
+        self.record.la_code = self.la_code
+        # A re-delivery (same year and LA, other bytes) replaces the earlier return's rows.
+        self.record.replaces = manifest.current_loads(
+            self.con, "xml", "la_return", self.census_year, self.la_code
+        )
+        if self.record.replaces:
+            for table in [m.table for m in MODULES] + [UNKNOWN_TABLE]:
+                self.con.execute(
+                    f"delete from {table} where list_contains(?, _load_id)",
+                    [self.record.replaces],
+                )
+            manifest.supersede(self.con, self.record.replaces, self.record.load_id)
+        self.buffers["header"].append({**values, "_line_number": row["_line_number"]})
+        self.buffered += 1
+
+    # -- rows -----------------------------------------------------------------------
+    def add(self, module: Module, row: dict[str, Any]) -> None:
+        self.buffers[module.name].append(row)
+        self.buffered += 1
+        if self.buffered >= FLUSH_ROWS and self.header is not None:
+            self.flush()
+
+    def add_unknown(self, path: tuple[str, ...], text: str | None, line: int, row: _Row) -> None:
+        self.unknown.append(
+            {
+                "path": "/".join(path),
+                "text": text,
+                "_line_number": line,
+                "parent_module": row.module.name if row.module else None,
+                **{k: row.get(k) for k in UNKNOWN_KEYS},
+            }
+        )
+        self.buffered += 1
+
+    def flush(self) -> None:
+        constants = [self.record.load_id, str(self.path), self.census_year, self.la_code]
+        for module in MODULES:
+            rows = self.buffers[module.name]
+            if rows:
+                columns = {
+                    "_line_number": pa.int64(),
+                    **dict.fromkeys(KEYS[module.name], pa.int32()),
+                    **dict.fromkeys(module.values, pa.string()),
+                }
+                self._insert(module.table, rows, columns, constants)
+                self.buffers[module.name] = []
+        if self.unknown:
+            columns = {
+                "_line_number": pa.int64(),
+                **dict.fromkeys(UNKNOWN_KEYS, pa.int32()),
+                "parent_module": pa.string(),
+                "path": pa.string(),
+                "text": pa.string(),
+            }
+            self._insert(UNKNOWN_TABLE, self.unknown, columns, constants)
+            self.unknown = []
+        self.buffered = 0
+
+    def _insert(
+        self,
+        table: str,
+        rows: list[dict[str, Any]],
+        columns: dict[str, pa.DataType],
+        constants: list[Any],
+    ) -> None:
+        batch = pa.table(
+            {name: pa.array([r.get(name) for r in rows], type=t) for name, t in columns.items()}
+        )
+        self.con.register("_xml_batch", batch)
+        try:
+            self.con.execute(
+                f"insert into {table} by name select *, ? as _load_id, ? as _source_file,"
+                " ? as _census_year, ? as _la_code from _xml_batch",
+                constants,
+            )
+        finally:
+            self.con.unregister("_xml_batch")
+        self.counts[table] += len(rows)
+
+
+def _declared_encoding(raw_file: files.RawFile) -> str | None:
+    with files.open_binary(raw_file) as handle:
+        match = DECLARED_ENCODING.search(handle.read(512))
+    return match[1].decode("ascii").lower() if match else None
+
+
+def land_xml_file(
+    con: duckdb.DuckDBPyConnection,
+    raw_file: files.RawFile,
+    scan: files.Scan,
+    record: LoadRecord,
+    progress: files.Progress | None = None,
+) -> None:
+    """Stream one return into the raw XML tables inside the caller's transaction."""
+    path = raw_file.path
+    if scan.empty:
+        raise LoadError(path, "empty file (no XML at all)")
+    override = None
+    declared = _declared_encoding(raw_file)
+    record.encoding = declared or "utf-8"
+    if scan.encoding != "utf-8" and declared in (None, "utf-8", "utf8"):
+        # Declared (or defaulted) UTF-8 but it is not: Windows-1252 exports are common.
+        override = "windows-1252"
+        record.encoding = override
+        record.messages.append(
+            f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
+        )
+    landing = _Landing(con, path, record)
+    with open(path, "rb") as handle:
+        counted = files.CountingReader(handle, progress)
+        stream: Any = gzip.GzipFile(fileobj=counted, mode="rb") if raw_file.is_gzip else counted
+        try:
+            _stream(stream, override, landing)
+        except etree.XMLSyntaxError as error:
+            message = error.msg or str(error)
+            raise LoadError(
+                path, f"malformed XML: {message}", where=f"line {error.lineno}"
+            ) from error
+        except EOFError as error:
+            raise LoadError(path, "truncated gzip file (compressed stream ends early)") from error
+    if landing.header is None:
+        raise LoadError(path, "no Header/Source/LEA: cannot tell which LA's return this is")
+    landing.flush()
+    record.rows_per_table = {t: n for t, n in landing.counts.items() if n}
+    unknown = landing.counts[UNKNOWN_TABLE]
+    if unknown:
+        first = con.execute(
+            f"select path, _line_number from {UNKNOWN_TABLE} where _load_id = ?"
+            " order by _line_number limit 1",
+            [record.load_id],
+        ).fetchone()
+        record.messages.append(
+            f"{unknown} unknown element(s) kept in {UNKNOWN_TABLE} (first: {first[0]} at line"
+            f" {first[1]})"
+        )
+    if landing.repeated:
+        record.messages.append(
+            f"{landing.repeated} repeated single-valued element(s) kept in {UNKNOWN_TABLE}"
+        )
+    if not landing.counts["raw.xml_child"]:
+        record.messages.append("the return has no Child elements")
+
+
+def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
+    parser = etree.iterparse(
+        stream,
+        events=("start", "end"),
+        encoding=override,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+    )
+    paths: list[tuple[str, ...]] = [()]
+    file_row = _Row(None)
+    rows: list[_Row] = [file_row]  # open module rows, innermost last
+    for event, elem in parser:
+        if event == "start":
+            path = (*paths[-1], _local(elem.tag))
+            paths.append(path)
+            if len(path) == 1 and path[0] != "Message":
+                raise LoadError(
+                    landing.path,
+                    f"root element is {path[0]}, not Message: not a CIN census return",
+                    where=f"line {elem.sourceline}",
+                )
+            module = MODULE_BY_PATH.get(path)
+            if module is not None:
+                if module.name == "child" and landing.header is None:
+                    raise LoadError(
+                        landing.path,
+                        "Child before any Header/Source/LEA: cannot tell which LA's return this is",
+                        where=f"line {elem.sourceline}",
+                    )
+                parent = rows[-1]
+                row = _Row(module, _line_number=elem.sourceline)
+                for key in KEYS[module.name][:-1] if module.position else []:
+                    row[key] = parent.get(key)
+                if module.position:
+                    count = parent.counts.get(module.name, 0) + 1
+                    parent.counts[module.name] = count
+                    row[module.position] = count
+                rows.append(row)
+            continue
+
+        path = paths.pop()
+        module = MODULE_BY_PATH.get(path)
+        if module is not None:
+            row = rows.pop()
+            for column, relative in module.values.items():
+                if not relative:
+                    row[column] = elem.text or ""
+            if module.name == "header":
+                landing.finish_header(row, elem.sourceline)
+            else:
+                landing.add(module, row)
+            if module.name in ("child", "header"):
+                # Done with this subtree: free it and the already-processed siblings.
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
+            continue
+        field = FIELD_BY_PATH.get(path)
+        if field is not None:
+            row = rows[-1]
+            column = field[1]
+            if column in row:
+                landing.repeated += 1
+                landing.add_unknown(path, elem.text, elem.sourceline, row)
+            else:
+                row[column] = elem.text or ""
+            continue
+        if path in STRUCTURAL_PATHS:
+            continue
+        text = elem.text if len(elem) == 0 else None
+        landing.add_unknown(path, text, elem.sourceline, rows[-1])
