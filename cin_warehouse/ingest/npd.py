@@ -189,23 +189,31 @@ def _reject_rows(
     ).fetchall()
 
 
-def _lines_at_offsets(source: Path, is_gzip: bool, offsets: list[int]) -> list[int]:
-    """Physical line (1-based) of each byte offset of the UTF-8 text DuckDB read."""
-    ordered = sorted(set(offsets))
-    found: dict[int, int] = {}
+def _physical_reject_lines(
+    source: Path, is_gzip: bool, rejects: list[tuple[int, int, str, str, str]]
+) -> list[int]:
+    """Physical line of each rejected record when some record spans lines.
+
+    DuckDB then counts a multi-line record as one line (its line is a lower bound) and its
+    byte offsets are not exact, so each rejected record is found by its text, in order,
+    from that bound on. Only files with both multi-line values and rejects come here.
+    """
+    found: list[int] = []
     opener = files.gzip.open if is_gzip else open
-    position, lines_before, index = 0, 0, 0
-    with opener(source, "rb") as handle:  # type: ignore[operator]
-        while index < len(ordered) and (chunk := handle.read(files.CHUNK)):
-            end = position + len(chunk)
-            while index < len(ordered) and ordered[index] < end:
-                found[ordered[index]] = (
-                    lines_before + chunk.count(b"\n", 0, ordered[index] - position) + 1
-                )
-                index += 1
-            lines_before += chunk.count(b"\n")
-            position = end
-    return [found.get(o, lines_before + 1) for o in offsets]
+    with opener(source, "rt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
+        lines = enumerate(handle, start=1)
+        current = 0
+        for reject in rejects:
+            target = reject[4].split("\n")[0].rstrip("\r")
+            lower = max(reject[0], found[-1] + 1 if found else 0)
+            match = None
+            for number, text in lines:
+                current = number
+                if number >= lower and text.rstrip("\r\n") == target:
+                    match = number
+                    break
+            found.append(match if match is not None else max(lower, current))
+    return found
 
 
 @dataclass(frozen=True)
@@ -292,8 +300,8 @@ def parse_npd_file(
         spans = None
     else:
         # Some record spans lines (a quoted value holds a line break): DuckDB's line count
-        # then counts records, so rejected records are placed by their byte offset instead.
-        reject_lines = _lines_at_offsets(source, source_is_gzip, [r[1] for r in rejects])
+        # then counts records, so rejected records are placed by their text instead.
+        reject_lines = _physical_reject_lines(source, source_is_gzip, rejects)
         occupied = list(blank)
         for line, reject in zip(reject_lines, rejects, strict=True):
             occupied.extend(range(line, line + 1 + reject[4].count("\n")))
