@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from cin_warehouse import npd_spec
 from cin_warehouse.ingest import files, manifest
@@ -389,15 +390,24 @@ def write_npd_file(con: duckdb.DuckDBPyConnection, parsed: Parsed, record: LoadR
     record.rows_per_table = {table: parsed.accepted}
     rejects, reject_lines = parsed.rejects, parsed.reject_lines
     if rejects:
-        con.executemany(
-            "insert into raw._rejects (load_id, source_file, census_year, line_number,"
-            " element_path, error_type, message, original_text)"
-            " values (?, ?, ?, ?, null, ?, ?, ?)",
-            [
-                [record.load_id, record.source_file, census_year, line, r[2], r[3], r[4]]
-                for line, r in zip(reject_lines, rejects, strict=True)
-            ],
+        # Through Arrow, not row by row: a broken file can have many rejects.
+        batch = pa.table(
+            {
+                "line_number": pa.array(reject_lines, pa.int64()),
+                "error_type": pa.array([r[2] for r in rejects], pa.string()),
+                "message": pa.array([r[3] for r in rejects], pa.string()),
+                "original_text": pa.array([r[4] for r in rejects], pa.string()),
+            }
         )
+        con.register("_npd_rejects_batch", batch)
+        try:
+            con.execute(
+                "insert into raw._rejects by name select ? as load_id, ? as source_file,"
+                " ? as census_year, * from _npd_rejects_batch",
+                [record.load_id, record.source_file, census_year],
+            )
+        finally:
+            con.unregister("_npd_rejects_batch")
         record.rows_rejected = len(rejects)
         first = rejects[0]
         record.messages.append(
@@ -540,22 +550,9 @@ def _record_columns(
         for c in npd_spec_columns(census_year, kind)
         if c not in present
     ]
-    con.executemany(
+    con.execute(
         "insert into raw._load_columns (load_id, position, delivered_header, landed_column,"
-        " status) values (?, ?, ?, ?, ?)",
-        rows,
+        " status) select unnest(?::varchar[]), unnest(?::integer[]), unnest(?::varchar[]),"
+        " unnest(?::varchar[]), unnest(?::varchar[])",
+        [list(column) for column in zip(*rows, strict=True)],
     )
-
-
-def land(paths: list[Path], db_path: Path) -> list[LoadRecord]:
-    """Land files into `db_path`; raise LoadError naming every file that could not land.
-
-    Kept for the test harness and scripts; the CLI uses `loader.land` directly.
-    """
-    from cin_warehouse.ingest import loader
-
-    outcomes = loader.land(paths, db_path)
-    failures = [o.error for o in outcomes if o.error is not None]
-    if failures:
-        raise failures[0]
-    return [o.record for o in outcomes if o.record is not None]
