@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cin_warehouse.ingest import loader
+from cin_warehouse.ingest import loader, xml
 from tests.python.ingest import fixtures
 from tests.python.ingest.fixtures import Child, query
 
@@ -151,8 +151,13 @@ def test_every_module_lands_with_keys_and_values(
     assert header == [("CIN", str(census_year), f"{census_year}-03-31", "330", "001")]
 
 
-def test_row_conservation_counts_elements(db: Path, files_dir: Path) -> None:
-    """Rows per table = elements of that module in the file (counted here with a regex)."""
+@pytest.mark.parametrize("flush_rows", [97, 50_000])
+def test_row_conservation_counts_elements(
+    db: Path, files_dir: Path, monkeypatch: pytest.MonkeyPatch, flush_rows: int
+) -> None:
+    """Rows per table = elements of that module in the file (counted here with a regex),
+    whether the rows are written in one batch or many."""
+    monkeypatch.setattr(xml, "FLUSH_ROWS", flush_rows)
     children = fixtures.make_children(2023, 150, seed=2)
     text = fixtures.return_xml(2023, "202", children)
     path = files_dir / "return.xml.gz"
