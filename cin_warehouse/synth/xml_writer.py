@@ -482,7 +482,7 @@ def _scan_characters(header: pa.Table, tables: Mapping[str, pa.Table]) -> set[st
 
 
 def _la_ranges(table: pa.Table) -> dict[str, tuple[int, int]]:
-    """Row range (start, stop) of each LA in `table`, which is sorted by LA."""
+    """Row range (start, stop) of each LA in `table` once sorted by LA."""
     counts = table.group_by("la_code").aggregate([([], "count_all")]).sort_by("la_code")
     ranges = {}
     start = 0
@@ -512,12 +512,27 @@ def _la_batches(
         yield batch
 
 
-def _rows_of(table: pa.Table, ranges: Mapping[str, tuple[int, int]], las: list[str]) -> pa.Table:
-    """The rows of consecutive LAs `las` in the LA-sorted `table`: one zero-copy slice."""
-    present = [ranges[la] for la in las if la in ranges]
-    if not present:
-        return table.slice(0, 0)
-    return table.slice(present[0][0], present[-1][1] - present[0][0])
+@dataclass(frozen=True)
+class _ByLa:
+    """A module table with its row order by LA (indices, not a sorted copy: a copy would
+    double the memory the input already takes) and each LA's range in that order."""
+
+    table: pa.Table
+    order: pa.Array
+    ranges: dict[str, tuple[int, int]]
+
+    @classmethod
+    def of(cls, table: pa.Table) -> _ByLa:
+        order = pc.sort_indices(table, [("la_code", "ascending")])
+        return cls(table, order, _la_ranges(table))
+
+    def rows_of(self, las: list[str]) -> pa.Table:
+        """The rows of LAs `las`, consecutive in LA order."""
+        present = [self.ranges[la] for la in las if la in self.ranges]
+        if not present:
+            return self.table.slice(0, 0)
+        start, stop = present[0][0], present[-1][1]
+        return self.table.take(self.order.slice(start, stop - start))
 
 
 class _ReturnFiles:
@@ -581,7 +596,7 @@ def write_xml_returns(
     census_year: int,
     *,
     threads: int | None = None,
-    batch_rows: int = 100_000,
+    batch_rows: int = 50_000,
 ) -> list[Path]:
     """Write one census year's returns as one XML file per LA; return the paths, by LA code.
 
@@ -607,15 +622,15 @@ def write_xml_returns(
             con.register(name, table)
         _check(con, census_year, list(tables))
         sql = _children_sql(census_year, escape)
-        ordered = {name: table.sort_by("la_code") for name, table in tables.items()}
-        ranges = {name: _la_ranges(table) for name, table in ordered.items()}
+        by_la = {name: _ByLa.of(table) for name, table in tables.items()}
         files = _ReturnFiles(
             Path(out_dir), census_year, {row["la_code"]: row for row in header.to_pylist()}
         )
         try:
-            for las in _la_batches(ranges["cin_details"], sorted(ranges["child"]), batch_rows):
-                for name, table in ordered.items():
-                    con.register(name, _rows_of(table, ranges[name], las))
+            child_las = sorted(by_la["child"].ranges)
+            for las in _la_batches(by_la["cin_details"].ranges, child_las, batch_rows):
+                for name, module in by_la.items():
+                    con.register(name, module.rows_of(las))
                 _stream(con.execute(sql).to_arrow_reader(20_000), files)
             files.close()
         except BaseException:
