@@ -45,6 +45,8 @@ _REPO_DIR = Path(__file__).resolve().parents[2]
 _INDENT = "  "
 # Characters XML 1.0 cannot carry at all: writing them would make a file no parser reads.
 _XML_INVALID = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+_TO_ESCAPE = r"[&<>\r]"
+_SPECIAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}&<>\r]"  # either of the above
 
 
 # --- naming and locations ------------------------------------------------------------------
@@ -394,6 +396,11 @@ def _selected(
         missing = [column for column in module.columns if column not in table.column_names]
         if missing:
             raise ValueError(f"returns[{name!r}] lacks columns {missing}")
+        not_text = [
+            column for _, column in module.leaves if not _is_text(table.schema.field(column).type)
+        ]
+        if not_text:
+            raise ValueError(f"returns[{name!r}]: {not_text} must be text, as written")
         tables[name] = table.select(module.columns)
     header = returns.get("header", returns_schema.HEADER.empty_table())
     header_columns = ["census_year", "la_code", *_HEADER_COLUMNS]
@@ -459,21 +466,29 @@ def _check(con: duckdb.DuckDBPyConnection, census_year: int, names: Sequence[str
         )
 
 
+def _is_text(type_: pa.DataType) -> bool:
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_)
+
+
 def _scan_characters(header: pa.Table, tables: Mapping[str, pa.Table]) -> set[str]:
     """The columns with characters to escape; refuse characters XML cannot carry at all."""
     escape = set()
     for name, table in {"header": header, **tables}.items():
         for column in table.column_names:
-            if not pa.types.is_string(table.schema.field(column).type):
+            if not _is_text(table.schema.field(column).type):
                 continue
-            bad = pc.match_substring_regex(table[column], _XML_INVALID)
+            values = table[column]
+            # One scan in the usual case: nothing to escape and nothing invalid.
+            if not pc.any(pc.match_substring_regex(values, _SPECIAL)).as_py():
+                continue
+            bad = pc.match_substring_regex(values, _XML_INVALID)
             if pc.any(bad).as_py():
                 row = table.filter(bad).slice(0, 1).to_pylist()[0]
                 raise ValueError(
                     f"returns[{name!r}].{column} holds a character XML cannot carry "
                     f"(LA {row['la_code']}): {row[column]!r}"
                 )
-            if pc.any(pc.match_substring_regex(table[column], r"[&<>\r]")).as_py():
+            if pc.any(pc.match_substring_regex(values, _TO_ESCAPE)).as_py():
                 escape.add(column)
     return escape
 

@@ -683,3 +683,18 @@ def test_missing_modules_count_as_empty(tmp_path: Path) -> None:
     assert [xml_writer.validate_xml_return(p, xsd_dir=XSD_DIR) for p in paths] == [[], []]
     root = etree.parse(str(paths[0])).getroot()
     assert root.find(".//Assessments") is None and root.find(".//Disabilities") is None
+
+
+def with_column(table: pa.Table, column: str, type_: pa.DataType) -> pa.Table:
+    index = table.schema.get_field_index(column)
+    return table.set_column(index, column, table[column].cast(type_))
+
+
+def test_values_must_be_text_and_large_strings_are_escaped(tmp_path: Path) -> None:
+    tables = to_tables(sample_rows(2023))
+    large = {**tables, "child": with_column(tables["child"], "LAchildID", pa.large_string())}
+    paths = xml_writer.write_xml_returns(large, tmp_path / "large", 2023)
+    assert b"<LAchildID>C&amp;&lt;1&gt;</LAchildID>" in paths[0].read_bytes()
+    numbers = {**tables, "cpp": with_column(tables["cpp"], "NumberOfPreviousCPP", pa.int64())}
+    with pytest.raises(ValueError, match="must be text"):
+        xml_writer.write_xml_returns(numbers, tmp_path / "numbers", 2023)
