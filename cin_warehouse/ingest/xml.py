@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +36,45 @@ DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-
 YEAR = re.compile(r"^\s*(\d{4})\s*$")
 REFERENCE_DATE = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
 
-MODULE_BY_PATH: dict[tuple[str, ...], Module] = {m.path: m for m in MODULES}
-# Value element path -> (module, column); leaf modules carry their value on themselves.
-FIELD_BY_PATH: dict[tuple[str, ...], tuple[Module, str]] = {
-    (*m.path, *relative): (m, column)
-    for m in MODULES
-    for column, relative in m.values.items()
-    if relative
-}
 KEYS = {m.name: key_columns(m) for m in MODULES}
+MODULE, FIELD, STRUCTURAL, UNKNOWN = range(4)
 
 
-def _local(tag: Any) -> str:
-    text = str(tag)
-    return text.rsplit("}", 1)[-1]
+@dataclass
+class _Node:
+    """One element path the loader knows, as a trie over tag names (cheap per element)."""
+
+    kind: int
+    module: Module | None = None
+    column: str | None = None
+    children: dict[str, _Node] = field(default_factory=dict)
 
 
-class _Row(dict[str, Any]):
-    """An open module row, with counters for the modules nested in it."""
+_UNKNOWN = _Node(UNKNOWN)  # its (empty) children make every descendant unknown too
 
-    def __init__(self, module: Module | None, **values: Any) -> None:
-        super().__init__(values)
-        self.module = module
-        self.counts: dict[str, int] = {}
+
+def _trie() -> _Node:
+    root = _Node(STRUCTURAL)
+
+    def node_at(path: tuple[str, ...]) -> _Node:
+        node = root
+        for tag in path:
+            node = node.children.setdefault(tag, _Node(STRUCTURAL))
+        return node
+
+    for path in STRUCTURAL_PATHS:
+        node_at(path)
+    for module in MODULES:
+        node = node_at(module.path)
+        node.kind, node.module = MODULE, module
+        for column, relative in module.values.items():
+            if relative:
+                leaf = node_at((*module.path, *relative))
+                leaf.kind, leaf.module, leaf.column = FIELD, module, column
+    return root
+
+
+ROOT = _trie()
 
 
 class _Landing:
@@ -77,7 +94,7 @@ class _Landing:
         self.repeated = 0
 
     # -- header ---------------------------------------------------------------------
-    def finish_header(self, row: _Row, line: int) -> None:
+    def finish_header(self, row: dict[str, Any], line: int) -> None:
         values = {c: row.get(c) for c in MODULES[0].values}
         lea = values.get("LEA")
         if not lea or not lea.strip():
@@ -126,13 +143,15 @@ class _Landing:
         if self.buffered >= FLUSH_ROWS and self.header is not None:
             self.flush()
 
-    def add_unknown(self, path: tuple[str, ...], text: str | None, line: int, row: _Row) -> None:
+    def add_unknown(
+        self, path: str, text: str | None, line: int, row: dict[str, Any], module: Module | None
+    ) -> None:
         self.unknown.append(
             {
-                "path": "/".join(path),
+                "path": path,
                 "text": text,
                 "_line_number": line,
-                "parent_module": row.module.name if row.module else None,
+                "parent_module": module.name if module else None,
                 **{k: row.get(k) for k in UNKNOWN_KEYS},
             }
         )
@@ -258,21 +277,29 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
         resolve_entities=False,
         no_network=True,
     )
-    paths: list[tuple[str, ...]] = [()]
-    file_row = _Row(None)
-    rows: list[_Row] = [file_row]  # open module rows, innermost last
+    nodes: list[_Node] = [ROOT]
+    names: list[str] = []
+    # Open module rows, innermost last, with their module and the counts of the modules
+    # nested in them so far (which give the nested rows their positions).
+    rows: list[dict[str, Any]] = [{}]
+    row_modules: list[Module | None] = [None]
+    row_counts: list[dict[str, int]] = [{}]
     for event, elem in parser:
+        tag = elem.tag
+        if tag[0] == "{":  # a namespace: CIN returns have none, but the name is what counts
+            tag = tag[tag.index("}") + 1 :]
         if event == "start":
-            path = (*paths[-1], _local(elem.tag))
-            paths.append(path)
-            if len(path) == 1 and path[0] != "Message":
+            node = nodes[-1].children.get(tag, _UNKNOWN)
+            nodes.append(node)
+            names.append(tag)
+            if len(nodes) == 2 and tag != "Message":
                 raise LoadError(
                     landing.path,
-                    f"root element is {path[0]}, not Message: not a CIN census return",
+                    f"root element is {tag}, not Message: not a CIN census return",
                     where=f"line {elem.sourceline}",
                 )
-            module = MODULE_BY_PATH.get(path)
-            if module is not None:
+            module = node.module
+            if node.kind == MODULE and module is not None:
                 if module.name == "child" and landing.header is None:
                     raise LoadError(
                         landing.path,
@@ -280,20 +307,25 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
                         where=f"line {elem.sourceline}",
                     )
                 parent = rows[-1]
-                row = _Row(module, _line_number=elem.sourceline)
-                for key in KEYS[module.name][:-1] if module.position else []:
-                    row[key] = parent.get(key)
+                row: dict[str, Any] = {"_line_number": elem.sourceline}
                 if module.position:
-                    count = parent.counts.get(module.name, 0) + 1
-                    parent.counts[module.name] = count
+                    for key in KEYS[module.name][:-1]:
+                        row[key] = parent.get(key)
+                    counts = row_counts[-1]
+                    count = counts.get(module.name, 0) + 1
+                    counts[module.name] = count
                     row[module.position] = count
                 rows.append(row)
+                row_modules.append(module)
+                row_counts.append({})
             continue
 
-        path = paths.pop()
-        module = MODULE_BY_PATH.get(path)
-        if module is not None:
+        node = nodes.pop()
+        if node.kind == MODULE:
+            module = row_modules.pop()
             row = rows.pop()
+            row_counts.pop()
+            assert module is not None
             for column, relative in module.values.items():
                 if not relative:
                     row[column] = elem.text or ""
@@ -306,18 +338,16 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
                 elem.clear()
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
-            continue
-        field = FIELD_BY_PATH.get(path)
-        if field is not None:
+        elif node.kind == FIELD:
             row = rows[-1]
-            column = field[1]
-            if column in row:
+            if node.column in row:
                 landing.repeated += 1
-                landing.add_unknown(path, elem.text, elem.sourceline, row)
+                path = "/".join(names)
+                landing.add_unknown(path, elem.text, elem.sourceline, row, row_modules[-1])
             else:
-                row[column] = elem.text or ""
-            continue
-        if path in STRUCTURAL_PATHS:
-            continue
-        text = elem.text if len(elem) == 0 else None
-        landing.add_unknown(path, text, elem.sourceline, rows[-1])
+                row[node.column] = elem.text or ""  # type: ignore[index]
+        elif node.kind == UNKNOWN:
+            text = elem.text if len(elem) == 0 else None
+            path = "/".join(names)
+            landing.add_unknown(path, text, elem.sourceline, rows[-1], row_modules[-1])
+        names.pop()
