@@ -234,11 +234,16 @@ def _wrapped(element: str, depth: int, inner: str) -> str:
 
 
 def _list_cte(name: str, module: _Module, fragment: str, source: str, group: Sequence[str]) -> str:
-    """A CTE with one row per parent: the module's fragments in position order."""
+    """A CTE with one row per parent: the module's fragments in position order.
+
+    Not `string_agg(... order by pos)`: DuckDB's ordered aggregate costs ~20 us a group and
+    was three quarters of the writer's time. An unordered list of (position, fragment)
+    sorted per group gives the same text (positions are unique, `_check`) for ~40% less."""
     group_sql = ", ".join(f"{source}.{key}" for key in group)
+    pairs = f"list(struct_pack(p := {source}.{module.keys[-1]}, x := {fragment}))"
     return (
-        f"{name} as (select {group_sql}, string_agg({fragment}, '' order by "
-        f"{source}.{module.keys[-1]}) as xml from {source}"
+        f"{name} as (select {group_sql}, "
+        f"array_to_string(list_transform(list_sort({pairs}), s -> s.x), '') as xml from {source}"
     )
 
 
