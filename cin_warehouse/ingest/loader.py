@@ -139,7 +139,13 @@ def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> 
         raise LoadError(joined, "no CIN extracts found (CIN_<year>[_Disabilities].csv/.txt, *.xml)")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
-    with duckdb.connect(str(db_path)) as con, tempfile.TemporaryDirectory() as workdir:
+    try:
+        connection = duckdb.connect(str(db_path))
+    except duckdb.Error as error:
+        # Typically another process holds the file (DuckDB allows one writer).
+        first_line = str(error).splitlines()[0]
+        raise LoadError(db_path, f"cannot open the warehouse: {first_line}") from error
+    with connection as con, tempfile.TemporaryDirectory() as workdir:
         con.execute("begin transaction")
         schema.ensure_raw_schema(con)
         con.execute("commit")

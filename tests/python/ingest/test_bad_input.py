@@ -247,3 +247,47 @@ def test_cli_missing_path(seeded_db: Path, tmp_path: Path, capsys) -> None:
     code = cli.main(["load", str(tmp_path / "nowhere"), "--db", str(seeded_db)])
     assert code == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_warehouse_held_by_another_connection(seeded_db: Path, files_dir: Path) -> None:
+    import duckdb
+
+    path = small_npd(files_dir)
+    # A read-only holder: DuckDB refuses a second, writing connection to the file.
+    with (
+        duckdb.connect(str(seeded_db), read_only=True),
+        pytest.raises(loader.LoadError, match="cannot open the warehouse"),
+    ):
+        loader.land([path], seeded_db)
+
+
+def test_repeated_single_valued_element_is_kept_not_lost(seeded_db: Path, files_dir: Path) -> None:
+    children = fixtures.make_children(2021, 2, seed=3)
+    text = fixtures.return_xml(2021, "330", children)
+    text = text.replace("</LAchildID>", "</LAchildID>\n        <LAchildID>SECOND</LAchildID>", 1)
+    path = files_dir / "CIN_2021_330.xml"
+    path.write_text(text)
+    outcome = land_with_change(seeded_db, path, {f"raw.xml_{t}" for t in XML_TABLES})
+    first_id = children[0].identifiers["LAchildID"]
+    assert query(
+        seeded_db, "select LAchildID from raw.xml_child where _la_code = '330' and child_pos = 1"
+    ) == [(first_id,)]
+    assert query(
+        seeded_db, "select path, text from raw.xml_unknown_elements where _la_code = '330'"
+    ) == [("Message/Children/Child/ChildIdentifiers/LAchildID", "SECOND")]
+    assert any("repeated" in m for m in outcome.record.messages)
+
+
+XML_TABLES = (
+    "header",
+    "child",
+    "disability",
+    "cin_details",
+    "assessment",
+    "assessment_factor",
+    "cin_plan_dates",
+    "section47",
+    "cpp",
+    "cpp_review",
+    "unknown_elements",
+)
