@@ -5,16 +5,25 @@ UTF-8, two-space indentation, for census years 2017 to 2026, each shaped by that
 schema ``CIN_schema_<census_year>.xsd``: ``GenderCurrent`` to 2024 and ``Sex`` from 2025,
 ``CINPlanDates`` from 2022, elements in the XSD's sequence order. A value that is NULL in
 the returns is an absent element; every other value is written as given (XML-escaped), so
-damage the recording step put in the returns reaches the file unchanged. Columns the
-writer does not know (``person_id``, ``episode_id``, ``cpp_id``: truth only) never reach it.
+damage the recording step put in the returns reaches the file unchanged. Only the columns
+named here are read: truth columns (``person_id``, ``episode_id``, ``cpp_id``, ...) and any
+other extra column never reach a file.
+
+Empty containers (Disabilities, FactorsIdentifiedAtAssessment, Reviews) are left out, and
+a row of those single-value modules whose value is NULL writes nothing. Returns the writer
+cannot nest without guessing or losing rows are refused with a ValueError naming the first
+case (see `_check`): rows of another year, NULL or repeated keys, rows without a parent,
+CINPlanDates rows before 2022, characters XML 1.0 cannot carry, non-text values.
 
 How it scales: the nesting is built in DuckDB, not by a Python walk over rows. Each module
-becomes one XML fragment per parent, glued in position order with ``string_agg(... order
-by <pos>)``, bottom-up: factors -> assessment -> CIN details -> child. The tables are
-sorted by LA once and cut into zero-copy slices, so each LA's file is one query over its
-own rows and memory beyond the input stays bounded by the largest LA's file. The output
-is byte-identical for the same input whatever its row order. `benchmarks/bench_xml_writer.py`
-measures it at national scale.
+becomes one XML fragment per row; fragments are gathered per parent in position order,
+bottom-up (factors -> assessment -> CIN details -> child), so a query yields one text per
+Child, in file order, streamed into the LA's file. LAs are taken in groups of about
+`batch_rows` CINdetails, through sort indices by LA computed once, so memory beyond the
+input is bounded by one group's output, not by the year. Values are XML-escaped only in
+columns that hold a character needing it (one scan per column). The bytes are the same for
+the same input whatever its row order or grouping. `benchmarks/bench_xml_writer.py`
+measures it at national scale (~650k CINdetails, 152 LAs).
 
 `XsdValidator` / `validate_xml_return` check a written file against its year's XSD (lxml).
 """

@@ -698,3 +698,17 @@ def test_values_must_be_text_and_large_strings_are_escaped(tmp_path: Path) -> No
     numbers = {**tables, "cpp": with_column(tables["cpp"], "NumberOfPreviousCPP", pa.int64())}
     with pytest.raises(ValueError, match="must be text"):
         xml_writer.write_xml_returns(numbers, tmp_path / "numbers", 2023)
+
+
+def test_null_single_values_write_nothing(tmp_path: Path) -> None:
+    rows = sample_rows(2023)
+    base = {"census_year": 2023, "la_code": "202", "child_pos": 2}
+    rows["disability"].append({**base, "disability_pos": 1, "Disability": None})
+    factor = {**base, "la_code": "938", "child_pos": 1, "cin_details_pos": 1, "assessment_pos": 1}
+    rows["assessment_factor"].append({**factor, "factor_pos": 0, "AssessmentFactors": None})
+    paths = xml_writer.write_xml_returns(to_tables(rows), tmp_path, 2023)
+    assert [xml_writer.validate_xml_return(p, xsd_dir=XSD_DIR) for p in paths] == [[], []]
+    unborn = etree.parse(str(paths[0])).getroot().find("Children/Child")
+    assert unborn.find("ChildCharacteristics/Disabilities") is None
+    factors = etree.parse(str(paths[1])).getroot().findall(".//AssessmentFactors")
+    assert [e.text for e in factors] == ["21"]
