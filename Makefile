@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 DEMO_DATA := data/demo
 DEMO_DB := warehouse/cin.duckdb
 DEMO_SEED := 20261121
+# 1% of England's volume: every LA, every census year, in about two minutes.
+DEMO_SCALE := 0.01
 
 export CIN_DUCKDB_PATH ?= $(DEMO_DB)
 # dbt writes anonymous usage events by default; there is no network here.
@@ -27,8 +29,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 demo: $(STAMP)
 	rm -rf $(DEMO_DATA) && rm -f $(DEMO_DB)
-	$(BIN)/cin generate --out $(DEMO_DATA) --seed $(DEMO_SEED)
-	$(BIN)/cin load $(DEMO_DATA)/npd --db $(DEMO_DB)
+	$(BIN)/cin generate --out $(DEMO_DATA) --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
+	$(BIN)/cin load $(DEMO_DATA)/npd $(DEMO_DATA)/xml --db $(DEMO_DB)
 	$(BIN)/dbt build --profiles-dir . --quiet
 	$(BIN)/dbt docs generate --static --profiles-dir . --quiet
 	@$(BIN)/cin demo-summary --db $(DEMO_DB)

@@ -9,16 +9,71 @@ from pathlib import Path
 import duckdb
 
 from cin_warehouse.ingest import LoadError, loader
-from cin_warehouse.synth import minimal
 
 EXAMPLE_QUERY = """select la_code, count(*) as episodes, count(closure_date) as closed
 from marts.fct_episode group by la_code order by la_code"""
 
 
+def _census_years(text: str) -> tuple[int, ...]:
+    """'2009-2026', '2017', or '2009,2012-2014'."""
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.partition("-")
+            years.extend(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--years: not a year range: {text!r}") from None
+    if not years or min(years) < 2009 or max(years) > 2026:
+        raise argparse.ArgumentTypeError(f"--years must lie within 2009-2026, not {text!r}")
+    return tuple(sorted(set(years)))
+
+
 def _generate(args: argparse.Namespace) -> int:
-    written = minimal.generate(Path(args.out), seed=args.seed)
-    for path in written:
-        print(f"wrote {path}")
+    # Imported here so that `cin load` starts without loading the simulation.
+    import pyarrow.parquet as pq
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from cin_warehouse.synth import calibration
+    from cin_warehouse.synth.config import GeneratorSettings
+    from cin_warehouse.synth.generate import generate
+
+    console = Console(stderr=True)
+    las = None if args.las == "all" else tuple(c.strip() for c in args.las.split(","))
+    settings = GeneratorSettings(
+        scale=args.scale, census_years=args.years, la_codes=las, seed=args.seed, clean=args.clean
+    )
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        try:
+            summary = generate(
+                settings,
+                Path(args.out),
+                formats=args.format,
+                delimiter="\t" if args.tab else ",",
+                progress=lambda step: progress.update(task, description=step),
+            )
+        except (ValueError, FileNotFoundError) as error:
+            console.print(f"[red]error[/red]: {error}", highlight=False)
+            return 2
+    print(
+        f"wrote {len(summary.files)} files to {summary.out_dir}: {summary.episodes:,} true"
+        f" referrals, {summary.npd_rows:,} NPD rows, {summary.xml_children:,} XML child records"
+        f"{' (clean mode: no quirks)' if args.clean else ''}"
+    )
+    if args.report:
+        truth_dir = Path(args.out) / "truth"
+        print(
+            calibration.render(
+                calibration.compare(
+                    pq.read_table(truth_dir / "expected_la_year.parquet"),
+                    pq.read_table(truth_dir / "return_counts.parquet"),
+                    args.scale,
+                )
+            )
+        )
     return 0
 
 
@@ -65,7 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write a synthetic world (raw files + truth)")
     generate.add_argument("--out", required=True, help="folder to write into")
+    generate.add_argument(
+        "--scale", type=float, default=0.01, help="share of England's volume (1 = national)"
+    )
+    generate.add_argument(
+        "--years",
+        type=_census_years,
+        default=tuple(range(2009, 2027)),
+        help="census years, e.g. 2009-2026 or 2017,2019 (default 2009-2026)",
+    )
+    generate.add_argument(
+        "--las", default="all", help="'all' or comma-separated current 3-digit LA codes"
+    )
     generate.add_argument("--seed", type=int, default=1, help="random seed (same seed, same world)")
+    generate.add_argument(
+        "--format", choices=("npd", "xml", "both"), default="both", help="raw files to write"
+    )
+    generate.add_argument("--clean", action="store_true", help="no recording quirks at all")
+    generate.add_argument("--tab", action="store_true", help="write NPD files tab-delimited (.txt)")
+    generate.add_argument(
+        "--report", action="store_true", help="print the calibration report afterwards"
+    )
     generate.set_defaults(handler=_generate)
 
     load = commands.add_parser("load", help="land raw extract files into DuckDB")

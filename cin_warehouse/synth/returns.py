@@ -24,7 +24,9 @@ _KEY = [
 CHILD = pa.schema(
     [
         *_KEY,
+        ("la_code_9", pa.string()),  # GSS code of the submitting LA (the NPD has it)
         ("person_id", pa.int64()),  # truth: the person behind the record (never written)
+        ("identity_id", pa.int64()),  # truth: the LA identity (LAchildID) of the person
         ("LAchildID", pa.string()),
         ("UPN", pa.string()),
         ("FormerUPN", pa.string()),
@@ -45,6 +47,8 @@ CIN_DETAILS = pa.schema(
         *_KEY,
         ("cin_details_pos", pa.int16()),
         ("episode_id", pa.int64()),  # truth: the episode behind the record (never written)
+        ("record_id", pa.int64()),  # truth: the LA's record (a phantom has its own)
+        ("is_phantom", pa.bool_()),  # truth: a re-referral of an open case recorded as new
         ("CINreferralDate", pa.string()),
         ("ReferralSource", pa.string()),
         ("PrimaryNeedCode", pa.string()),

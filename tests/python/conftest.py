@@ -1,4 +1,9 @@
-"""Shared fixtures: one small synthetic world, landed and built once per test session."""
+"""Shared fixtures: small synthetic worlds, and one warehouse built from a world.
+
+`world` and `clean_world` are generated once per session (quirks on / clean mode);
+`warehouse` lands `world`'s NPD and XML files into a temporary DuckDB and runs
+`dbt build` on it in-process (dbtRunner), as a user would with `cin load` and `dbt build`.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,33 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from cin_warehouse.ingest import npd
-from cin_warehouse.synth import minimal
+from cin_warehouse.ingest import loader
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TEST_SEED = 7
+# A handful of LAs, among them LAs formed by the 2009, 2019 and 2021 reorganisations
+# (Bedford 822, BCP 839, North Northamptonshire 940) and two that never changed.
+TEST_LAS = ("202", "330", "822", "839", "940")
+TEST_SCALE = 0.05
+
+
+@dataclass(frozen=True)
+class World:
+    """A generated world: raw files under npd/ and xml/, the truth under truth/."""
+
+    path: Path
+    settings: GeneratorSettings
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.path / "truth"
 
 
 @dataclass(frozen=True)
 class BuiltWarehouse:
-    """A synthetic world on disk, the DuckDB file built from it, and a read-only connection."""
+    """A synthetic world on disk, the DuckDB file built from it, and a connection."""
 
     world_dir: Path
     db_path: Path
@@ -29,6 +51,20 @@ class BuiltWarehouse:
     @property
     def truth_dir(self) -> Path:
         return self.world_dir / "truth"
+
+
+def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
+    settings = GeneratorSettings(
+        **{
+            "scale": TEST_SCALE,
+            "la_codes": TEST_LAS,
+            "seed": TEST_SEED,
+            "clean": clean,
+            **overrides,
+        }
+    )
+    generate(settings, path)
+    return World(path=path, settings=settings)
 
 
 def run_dbt(args: list[str], db_path: Path, target_path: Path) -> None:
@@ -53,14 +89,22 @@ def run_dbt(args: list[str], db_path: Path, target_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture(scope="session")
+def clean_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("clean_world"), clean=True)
+
+
+@pytest.fixture(scope="session")
+def warehouse(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
     root = tmp_path_factory.mktemp("warehouse")
-    world_dir = root / "world"
     db_path = root / "cin.duckdb"
-    minimal.generate(world_dir, seed=TEST_SEED)
-    npd.land([world_dir / "npd"], db_path)
+    loader.land([world.path / "npd", world.path / "xml"], db_path)
     run_dbt(["build"], db_path, root / "target")
     # dbt-duckdb may still hold the file in this process: same configuration, not read-only.
     con = duckdb.connect(str(db_path))
-    yield BuiltWarehouse(world_dir=world_dir, db_path=db_path, con=con)
+    yield BuiltWarehouse(world_dir=world.path, db_path=db_path, con=con)
     con.close()

@@ -1,0 +1,61 @@
+"""Census years and working days.
+
+Assessment and conference timescales are in working days: weekdays that are not England
+bank holidays (DfE methodology, "Duration of assessments"). The bank holidays are the
+dbt seed `seeds/ref_bank_holidays.csv` (one place for the list; it covers 2008-2026).
+Dates before that list only occur in the burn-in, which is never written, so there they
+count weekdays only.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+NAT = np.datetime64("NaT", "D")
+
+
+def census_year_start(census_year: int) -> date:
+    """1 April before the 31 March that ends the census year."""
+    return date(census_year - 1, 4, 1)
+
+
+def census_year_end(census_year: int) -> date:
+    """31 March: the reference date of the census."""
+    return date(census_year, 3, 31)
+
+
+def census_year_of(dates: np.ndarray) -> np.ndarray:
+    """The census year (year in which the 1 April-31 March period ends) of each date."""
+    years = dates.astype("datetime64[Y]").astype(int) + 1970
+    months = dates.astype("datetime64[M]").astype(int) % 12 + 1
+    return np.where(months >= 4, years + 1, years)
+
+
+@cache
+def bank_holidays() -> np.ndarray:
+    path = SEEDS_DIR / "ref_bank_holidays.csv"
+    with open(path, encoding="utf-8") as handle:
+        return np.array(
+            [row["holiday_date"] for row in csv.DictReader(handle)], dtype="datetime64[D]"
+        )
+
+
+def add_working_days(dates: np.ndarray, days: np.ndarray | int) -> np.ndarray:
+    """The working day `days` working days after each date (a date on a non-working day
+    first rolls forward to the next working day)."""
+    return np.busday_offset(dates, days, roll="forward", holidays=bank_holidays())
+
+
+def working_days_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Working days from start to end (start counted, end not), as DfE counts durations."""
+    return np.busday_count(start, end, holidays=bank_holidays())
+
+
+def to_datetime64(value: date) -> np.datetime64:
+    return np.datetime64(value.isoformat(), "D")

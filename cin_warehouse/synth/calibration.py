@@ -1,0 +1,154 @@
+"""Calibration report: truth-derived national measures beside DfE's published figures.
+
+Compares, per census year, the England totals of `expected_la_year` (scaled up by 1 /
+scale) with `../shared/calibration/national_cin_statistics.csv`, and the counts of
+children and CIN details records in each year's returns with BMJ Open 2019 Table 1.
+Tolerances are those of the calibration README: +-5% for counts, +-2 percentage points
+for rates, +-10% for Table 1.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from cin_warehouse.synth.geography import calibration_dir
+
+# BMJ Open 2019 Table 1 (census years 2009-2016): LA child IDs and episodes per year.
+BMJ_TABLE_1 = {
+    2009: (401_872, 419_661),
+    2010: (595_976, 714_207),
+    2011: (509_088, 588_943),
+    2012: (588_943, 939_095),
+    2013: (818_472, 941_581),
+    2014: (896_471, 1_021_432),
+    2015: (892_747, 1_018_474),
+    2016: (885_023, 1_000_572),
+}
+COUNT_MEASURES = (
+    "referrals",
+    "children_in_need_31mar",
+    "episodes_starting",
+    "cpp_starting",
+    "cpp_31mar",
+)
+RATE_MEASURES = {
+    "rereferrals_12m_pct": ("rereferrals_12m", "referrals"),
+    "referrals_nfa_pct": ("referrals_nfa", "referrals"),
+    "assessed_not_in_need_pct": ("referrals_assessed_not_in_need", "referrals"),
+}
+COUNT_TOLERANCE_PCT = 5.0
+RATE_TOLERANCE_PP = 2.0
+BMJ_TOLERANCE_PCT = 10.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    census_year: int
+    measure: str
+    synthetic: float
+    published: float
+    difference: float  # % for counts, percentage points for rates
+    unit: str
+    tolerance: float
+
+    @property
+    def within(self) -> bool:
+        return abs(self.difference) <= self.tolerance
+
+
+def published_national() -> dict[int, dict[str, float]]:
+    with open(calibration_dir() / "national_cin_statistics.csv", encoding="utf-8") as handle:
+        return {
+            int(row["year"]): {k: float(v) for k, v in row.items() if k != "year" and v}
+            for row in csv.DictReader(handle)
+        }
+
+
+def compare(expected: pa.Table, return_counts: pa.Table, scale: float) -> list[Comparison]:
+    con = duckdb.connect()
+    con.register("expected", expected)
+    con.register("counts", return_counts)
+    england = {
+        row[0]: dict(zip([d[0] for d in con.description][1:], row[1:], strict=True))
+        for row in con.execute(
+            "select census_year, sum(columns(* exclude (census_year, la_code))) "
+            "from expected group by census_year order by census_year"
+        ).fetchall()
+    }
+    returned = {
+        year: (children, records)
+        for year, children, records in con.execute(
+            "select census_year, sum(children), sum(cin_details_records) from counts group by 1"
+        ).fetchall()
+    }
+    published = published_national()
+    out: list[Comparison] = []
+    for year, synthetic in sorted(england.items()):
+        figures = published.get(year, {})
+        for measure in COUNT_MEASURES:
+            if measure in figures and synthetic.get(measure):
+                value = synthetic[measure] / scale
+                out.append(
+                    Comparison(
+                        year,
+                        measure,
+                        value,
+                        figures[measure],
+                        100 * (value / figures[measure] - 1),
+                        "%",
+                        COUNT_TOLERANCE_PCT,
+                    )
+                )
+        for measure, (numerator, denominator) in RATE_MEASURES.items():
+            if measure in figures and synthetic.get(denominator):
+                value = 100 * (synthetic[numerator] or 0) / synthetic[denominator]
+                out.append(
+                    Comparison(
+                        year,
+                        measure,
+                        value,
+                        figures[measure],
+                        value - figures[measure],
+                        "pp",
+                        RATE_TOLERANCE_PP,
+                    )
+                )
+        if year in BMJ_TABLE_1 and year in returned:
+            for label, value, target in zip(
+                ("bmj_children", "bmj_episodes"), returned[year], BMJ_TABLE_1[year], strict=True
+            ):
+                value = value / scale
+                out.append(
+                    Comparison(
+                        year,
+                        label,
+                        value,
+                        target,
+                        100 * (value / target - 1),
+                        "%",
+                        BMJ_TOLERANCE_PCT,
+                    )
+                )
+    return out
+
+
+def render(comparisons: list[Comparison]) -> str:
+    lines = [
+        "| census year | measure | synthetic (scaled) | published | difference | within |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for c in comparisons:
+        fmt = "{:,.1f}" if c.unit == "pp" else "{:,.0f}"
+        within = "yes" if c.within else "NO"
+        lines.append(
+            f"| {c.census_year} | {c.measure} | {fmt.format(c.synthetic)}"
+            f" | {fmt.format(c.published)} | {c.difference:+.1f} {c.unit}"
+            f" | {within} (±{c.tolerance:g}) |"
+        )
+    within = sum(c.within for c in comparisons)
+    lines.append(f"\n{within} of {len(comparisons)} comparisons within tolerance.")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""`cin generate`: simulate the world, write each census year's raw files, write the truth.
+
+Year by year: the world (truth) is simulated once, then each census year's returns are
+built, written (NPD and/or XML) and dropped before the next year, so memory holds the
+world plus one year of returns.
+
+Output folder:
+    npd/CIN_<year>.csv, npd/CIN_<year>_Disabilities.csv   the NPD research extract
+    xml/<year>/CIN_<year>_<LA>.xml                         LA census returns, 2017-2026
+    truth/*.parquet                                        what really happened (truth.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from cin_warehouse.synth import measures, npd_writer, truth, world
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.recording import Recorder
+from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR, write_xml_returns
+
+FORMATS = ("npd", "xml", "both")
+
+
+@dataclass
+class GenerationSummary:
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    npd_rows: int = 0
+    xml_children: int = 0
+    episodes: int = 0
+
+
+def generate(
+    settings: GeneratorSettings,
+    out_dir: Path,
+    formats: str = "both",
+    delimiter: str = ",",
+    progress: Callable[[str], None] = lambda _: None,
+) -> GenerationSummary:
+    if formats not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {formats!r}")
+    out_dir = Path(out_dir)
+    summary = GenerationSummary(out_dir=out_dir)
+    progress("simulating the world")
+    w = world.simulate(settings)
+    summary.episodes = w.episodes.num_rows
+    recorder = Recorder(w, settings)
+    keys: list[pa.Table] = []
+    counts: list[pa.Table] = []
+    npd_logs: list[pa.Table] = []
+    for year in settings.census_years:
+        progress(f"census year {year}")
+        returns = recorder.census_year_returns(year)
+        keys.append(truth.record_keys(returns, settings.seed))
+        counts.append(truth.return_counts(returns, year))
+        if formats in ("npd", "both"):
+            lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None
+            paths, log = npd_writer.write_npd_year(
+                returns, year, out_dir / "npd", settings, lgr, delimiter
+            )
+            summary.files.extend(paths)
+            with open(paths[0], encoding="utf-8") as handle:
+                summary.npd_rows += sum(1 for _ in handle) - 1
+            npd_logs.append(log)
+        if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
+            summary.files.extend(write_xml_returns(returns, out_dir, year))
+            summary.xml_children += returns["child"].num_rows
+    progress("computing the official measures from the truth")
+    expected = measures.expected_la_year(w, list(settings.census_years))
+    progress("writing the truth")
+    summary.files.extend(
+        truth.write(
+            out_dir / "truth",
+            w,
+            recorder,
+            record_keys=pa.concat_tables(keys),
+            return_counts=pa.concat_tables(counts),
+            npd_quirks=npd_logs,
+            expected=expected,
+            settings=settings,
+        )
+    )
+    return summary

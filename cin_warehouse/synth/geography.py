@@ -1,0 +1,145 @@
+"""English LAs for the synthetic world: areas, their population shares, and the code an
+area reports under at a date (the reorganisations of DOMAIN.md §5).
+
+The world simulates children in *areas*, today's LAs. Before a reorganisation an area's
+children were served, and reported, by its predecessor: Bedford and Central Bedfordshire
+by Bedfordshire (820) until 31 March 2009, BCP by Bournemouth, Poole or Dorset until
+31 March 2019, and so on. `../shared/calibration/local_authorities.csv` gives the codes,
+dates and successions; the mid-2024 child population gives each area's share of volume.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "calibration"
+# Before 1 April 2009 the LA codes of LAs created that day did not exist yet; the file
+# gives 2009-01-01 (when GSS codes came in) as their start, which is not a founding date.
+GSS_INTRODUCED = date(2009, 1, 1)
+POPULATION_MID_YEAR = "2024"
+
+
+@dataclass(frozen=True)
+class LaCode:
+    old_code: str
+    new_code: str
+    name: str
+    region: str
+    start: date | None  # None: existed before the census began
+    end: date | None
+    predecessors: tuple[str, ...]  # new (GSS) codes
+
+
+@dataclass(frozen=True)
+class Area:
+    """A live LA as the unit of simulation."""
+
+    index: int
+    old_code: str
+    new_code: str
+    name: str
+    region: str
+    population_share: float
+    # Lineage: for each predecessor branch, the chain of LA codes from oldest to self.
+    branches: tuple[tuple[LaCode, ...], ...]
+
+
+def calibration_dir() -> Path:
+    if not CALIBRATION_DIR.is_dir():
+        raise FileNotFoundError(
+            f"{CALIBRATION_DIR}: calibration data not found; the generator reads the LA list"
+            " and populations from ../shared/calibration beside the repository"
+        )
+    return CALIBRATION_DIR
+
+
+def _date_or_none(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@cache
+def la_codes() -> dict[str, LaCode]:
+    """Every LA code row, keyed by GSS code."""
+    rows: dict[str, LaCode] = {}
+    with open(calibration_dir() / "local_authorities.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            start = _date_or_none(row["date_of_operation"])
+            rows[row["new_la_code"]] = LaCode(
+                old_code=row["old_la_code"],
+                new_code=row["new_la_code"],
+                name=row["la_name"],
+                region=row["region_name"],
+                start=None if start == GSS_INTRODUCED else start,
+                end=_date_or_none(row["date_of_termination"]),
+                predecessors=tuple(p for p in row["predecessor_new_codes"].split(";") if p),
+            )
+    return rows
+
+
+def _branches(code: LaCode) -> tuple[tuple[LaCode, ...], ...]:
+    codes = la_codes()
+    if not code.predecessors:
+        return ((code,),)
+    return tuple((*branch, code) for p in code.predecessors for branch in _branches(codes[p]))
+
+
+@cache
+def areas() -> tuple[Area, ...]:
+    """The live LAs, with their share of England's child population (mid-2024)."""
+    population: dict[str, int] = {}
+    with open(calibration_dir() / "population_0_17_by_la.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if (
+                row["mid_year"] == POPULATION_MID_YEAR
+                and row["geographic_level"] == "Local authority"
+            ):
+                population[row["old_la_code"]] = int(row["population_0_17"])
+    live = sorted((c for c in la_codes().values() if c.end is None), key=lambda c: c.old_code)
+    missing = [c.old_code for c in live if c.old_code not in population]
+    if missing:
+        raise ValueError(f"population_0_17_by_la.csv has no mid-2024 row for LAs {missing}")
+    total = sum(population[c.old_code] for c in live)
+    return tuple(
+        Area(
+            index=i,
+            old_code=c.old_code,
+            new_code=c.new_code,
+            name=c.name,
+            region=c.region,
+            population_share=population[c.old_code] / total,
+            branches=_branches(c),
+        )
+        for i, c in enumerate(live)
+    )
+
+
+def code_at(branch: tuple[LaCode, ...], when: date) -> LaCode:
+    """The LA of a lineage branch that served the area on a date."""
+    for code in branch:
+        if (code.start is None or code.start <= when) and (code.end is None or when <= code.end):
+            return code
+    # Before the oldest code's start (or after a gap): the oldest code served.
+    return branch[0] if branch[0].start and when < branch[0].start else branch[-1]
+
+
+def reporting_codes(
+    area_index: np.ndarray, branch_index: np.ndarray, when: date
+) -> tuple[np.ndarray, np.ndarray]:
+    """Old (3-digit) and new (GSS) codes under which each (area, branch) reports on a date."""
+    all_areas = areas()
+    old = np.empty(len(area_index), dtype=object)
+    new = np.empty(len(area_index), dtype=object)
+    for a in np.unique(area_index):
+        for b in range(len(all_areas[a].branches)):
+            mask = (area_index == a) & (branch_index == b)
+            if mask.any():
+                code = code_at(all_areas[a].branches[b], when)
+                old[mask] = code.old_code
+                new[mask] = code.new_code
+    return old, new

@@ -1,0 +1,446 @@
+"""Write a census year's returns as DfE's national research extract (NPD).
+
+One flat file per census year, `CIN_<census_year>.csv` (or tab-delimited `.txt`), with
+that year's NPD columns (`seeds/ref_npd_variables.csv` and `ref_npd_variable_years.csv`,
+DOMAIN.md §3b) and a long `CIN_<census_year>_Disabilities` file. Grain: one row per
+child x census year x referral; a referral with several plans in the year has one row per
+plan (DOMAIN.md §3b). DfE's anonymisation replaces the UPN by a stable Pupil Matching
+Reference and the LAchildID by an anonymised ID (both keyed hashes, the LAchildID hash not
+salted by LA, so two LAs using one ID collide as in the real extract).
+
+Value-level damage that only the extract shows is added here, each instance logged with
+its file line: legacy and badly typed codes, placeholder dates, closure dates before the
+referral, identical duplicate rows, DateOfInitialCPC mostly missing, and CPP fields
+missing for referrals of 1 April 2009 to 31 March 2012.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from cin_warehouse import npd_spec
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.recording import QUIRK_LOG
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+PLACEHOLDER_DATES = ("1900-01-01", "1800-01-01")
+CPP_GAP_START, CPP_GAP_END = "2009-04-01", "2012-03-31"
+CODE_FIELDS = {
+    "CIN_PrimaryNeedCode": "primary_need",
+    "CIN_ReasonForClosure": "closure_reason",
+    "CIN_EthnicGroupMinor": "ethnicity",
+    "CIN_ReferralSource": "referral_source",
+}
+DATE_FIELDS_FOR_PLACEHOLDER = ("CIN_CINClosureDate", "CIN_CPPendDate")
+
+
+@cache
+def _codes() -> list[dict[str, str]]:
+    with open(SEEDS_DIR / "ref_codes.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _ethnicity_maps() -> tuple[dict[str, str], dict[str, str]]:
+    """(4-letter code -> 2008/09 old national code, 4-letter code -> major group)."""
+    old, major = {}, {}
+    for row in _codes():
+        if row["code_list"] != "ethnicity":
+            continue
+        if row["first_census_year"] == "2009" and row["last_census_year"] == "2009":
+            old.setdefault(row["maps_to_code"], row["code"])
+        elif row["is_legacy"] == "false":
+            major[row["code"]] = row["group_code"]
+    # Traveller of Irish heritage and Gypsy/Roma have no old code of their own (A3).
+    old.setdefault("WIRT", "A3")
+    old.setdefault("WROM", "A3")
+    return old, major
+
+
+def _legacy_candidates(code_list: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Legacy values by the current code they stand for, and those that stand for none."""
+    mapped: dict[str, list[str]] = {}
+    unmapped: list[str] = []
+    for row in _codes():
+        if row["code_list"] != code_list or row["is_legacy"] != "true":
+            continue
+        if row["first_census_year"] == row["last_census_year"] == "2009":
+            continue  # the 2008/09 ethnicity codes are that year's real codes, not damage
+        if row["maps_to_code"]:
+            mapped.setdefault(row["maps_to_code"], []).append(row["code"])
+        else:
+            unmapped.append(row["code"])
+    return mapped, unmapped
+
+
+def _salted_md5(salt: str, column: str) -> str:
+    return f"upper(substr(md5('{salt}' || {column}), 1, 12))"
+
+
+def npd_rows(
+    returns: dict[str, pa.Table], census_year: int, seed: int, la_after_2009: pa.Table | None
+) -> pa.Table:
+    """The year's NPD rows (all text), before value-level damage, in file order."""
+    con = duckdb.connect()
+    for name in ("child", "cin_details", "cpp", "section47", "disability", "assessment"):
+        con.register(name, returns[name])
+    old_ethnicity, major = _ethnicity_maps()
+    con.register(
+        "ethnicity_map",
+        pa.table(
+            {
+                "code": list(major),
+                "major": list(major.values()),
+                "old_code": [old_ethnicity.get(c) for c in major],
+            }
+        ),
+    )
+    ref = date(census_year, 3, 31).isoformat()
+    start = date(census_year - 1, 4, 1).isoformat()
+    lgr = la_after_2009 if census_year == 2009 else None
+    if lgr is not None:
+        con.register("lgr", lgr)
+    salt = f"cin-synth-{seed}"
+    spec = {v.variable: v for v in npd_spec.variables(census_year)}
+    birth = "coalesce(ch.PersonBirthDate, ch.ExpectedPersonBirthDate)::date"
+    closed = "cd.CINclosureDate is not null"
+    after_assessment_only = (
+        "cd.ReasonForClosure in ('RC8', 'RC9') and icpc.n_s47 is null and cpp.CPPstartDate is null"
+    )
+    expressions = {
+        "ACADYR": f"'{census_year - 1}/{census_year}'",
+        "PupilMatchingRefAnonymous": _salted_md5(salt + "-pmr", "ch.UPN"),
+        "LAchildID_Anon": _salted_md5(salt + "-la", "ch.LAchildID"),
+        "YearOfBirth": f"year({birth})",
+        "MonthOfBirth": f"month({birth})",
+        "Gender": "ch.Gender",
+        "EthnicGroupMinor": "em.old_code" if census_year == 2009 else "ch.Ethnicity",
+        "EthnicGroupMajor": "em.major",
+        "Disability": "case when dis.has_disability then '1' else '0' end",
+        "ReferralDate": "cd.CINreferralDate",
+        "PrimaryNeedCode": "cd.PrimaryNeedCode",
+        "CINAt31March": f"case when not {closed} and cd.ReferralNFA = '0' then 1 else 0 end",
+        "LA": "ch.la_code",
+        "LA_9CODE": "ch.la_code_9",
+        "LA_09": "ch.la_code",
+        "LA_LGR": "lgr.la_code_lgr",
+        "AsylumSeeking": "case when cd.has_9a then '1' else '0' end",
+        "DateCeasedAsylumSeeking": "null",
+        "LookedAfterChildAdopted": "case when cd.ReasonForClosure = 'RC1' then '1' else '0' end",
+        "CPPindicator": "case when kid.on_plan_31_march then '1' else '0' end",
+        # Postcodes are restricted in the real extract; here a clearly synthetic one.
+        "PostCode": "'ZZ99 ' || substr(md5(ch.LAchildID), 1, 3)",
+        "LLSOA": "'E0100' || lpad((hash(ch.LAchildID) % 9999)::varchar, 4, '0')",
+        "IDACI_Score": "round((hash(ch.LAchildID) % 1000) / 1000.0, 3)::varchar",
+        "IDACI_Rank": "(1 + hash(ch.LAchildID) % 32844)::varchar",
+        # The 2008/09 service provision record is not simulated: columns present, empty.
+        "ServiceType": "null",
+        "ServiceProvider": "null",
+        "ServiceProvisionStartDate": "null",
+        "ServiceProvisionEndDate": "null",
+        "LatestReferralDate": "kid.latest_referral",
+        "LatestClosureDate": "kid.latest_closure",
+        "AnyCasesOpen31March": "case when kid.any_open then '1' else '0' end",
+        "CINClosureDate": "cd.CINclosureDate",
+        "ReasonForClosure": "cd.ReasonForClosure",
+        "ReferralNFA": "cd.ReferralNFA",
+        "DateOfInitialCPC": "coalesce(cd.DateOfInitialCPC, icpc.first_icpc)",
+        "CPPstartDate": "cpp.CPPstartDate",
+        "NumberOfPreviousCPP": "cpp.NumberOfPreviousCPP",
+        "CPPendDate": "cpp.CPPendDate",
+        "CategoryOfAbuse": "cpp.InitialCategoryOfAbuse",
+        "InitialCategoryOfAbuse": "cpp.InitialCategoryOfAbuse",
+        "LatestCategoryOfAbuse": "cpp.LatestCategoryOfAbuse",
+        "ReferralSource": "cd.ReferralSource",
+        "SeenSocialWorker": "case when cd.ReferralNFA = '1' then '0' else '1' end",
+        "AgeStartOfCINPeriod": (
+            f"date_sub('year', {birth}, greatest(cd.CINreferralDate::date, date '{start}'))"
+        ),
+        "AgeEndOfCINPeriod": (
+            f"date_sub('year', {birth}, least(coalesce(cd.CINclosureDate::date, date '{ref}'),"
+            f" date '{ref}'))"
+        ),
+        "Started": f"case when cd.CINreferralDate >= '{start}' then 1 else 0 end",
+        "Ended": f"case when {closed} then 1 else 0 end",
+        # In need at any point: not NFA, and not closed after an assessment alone (DfE).
+        "AnyPoint": (
+            f"case when cd.ReferralNFA = '1' or ({after_assessment_only}) then 0 else 1 end"
+        ),
+    }
+    missing = set(spec) - set(expressions)
+    if missing:
+        raise KeyError(f"no NPD expression for {sorted(missing)}")
+    select = ",\n".join(f"({expressions[v]})::varchar as {spec[v].npd_column}" for v in spec)
+    lgr_join = "left join lgr on lgr.identity_id = ch.identity_id" if lgr is not None else ""
+    # One row per plan only in years whose extract has plan columns (2008/09 and 2012/13
+    # on); in 2009/10-2011/12 the grain is one row per referral.
+    has_plan_columns = "CPPstartDate" in spec
+    plans = "cpp" if has_plan_columns else "(select * from cpp where false) cpp"
+    cpp_join = f"left join {plans} using (la_code, child_pos, cin_details_pos)"
+    sql = f"""
+        with kid as (
+            select la_code, child_pos,
+                   max(CINreferralDate) as latest_referral,
+                   max(CINclosureDate) as latest_closure,
+                   bool_or(CINclosureDate is null and ReferralNFA = '0') as any_open,
+                   false as on_plan_31_march
+            from cin_details group by all
+        ),
+        plan_open as (
+            select la_code, child_pos, bool_or(CPPendDate is null) as on_plan
+            from cpp group by all
+        ),
+        dis as (
+            select la_code, child_pos, bool_or(Disability <> 'NONE') as has_disability
+            from disability group by all
+        ),
+        icpc as (
+            select la_code, child_pos, cin_details_pos, min(DateOfInitialCPC) as first_icpc,
+                   count(*) as n_s47
+            from section47 group by all
+        ),
+        cd as (
+            select *, false as has_9a from cin_details
+        )
+        select {select}
+        from cd
+        join child ch using (la_code, child_pos)
+        join (select k.* exclude (on_plan_31_march),
+                     coalesce(p.on_plan, false) as on_plan_31_march
+              from kid k left join plan_open p using (la_code, child_pos)) kid
+            using (la_code, child_pos)
+        left join dis using (la_code, child_pos)
+        left join icpc using (la_code, child_pos, cin_details_pos)
+        {cpp_join}
+        left join ethnicity_map em on em.code = ch.Ethnicity
+        {lgr_join}
+        order by cd.la_code, cd.child_pos, cd.cin_details_pos, cpp.cpp_pos
+    """
+    return con.sql(sql).to_arrow_table()
+
+
+def anonymised_keys(child: pa.Table, seed: int) -> pa.Table:
+    """PMR and anonymised LAchildID of each child record, as the extract writes them."""
+    salt = f"cin-synth-{seed}"
+    con = duckdb.connect()
+    con.register("ch", child)
+    return con.sql(
+        f"""select la_code, child_pos,
+                   {_salted_md5(salt + "-pmr", "ch.UPN")} as pupil_matching_ref,
+                   {_salted_md5(salt + "-la", "ch.LAchildID")} as la_child_id_anon
+            from ch"""
+    ).to_arrow_table()
+
+
+def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -> pa.Table:
+    """The long disabilities file: one row per child x year x disability (NONE left out)."""
+    con = duckdb.connect()
+    con.register("child", returns["child"])
+    con.register("disability", returns["disability"])
+    salt = f"cin-synth-{seed}"
+    columns = npd_spec.npd_columns(census_year, "disabilities")
+    expressions = {
+        "CIN_ACADYR": f"'{census_year - 1}/{census_year}'",
+        "CIN_PupilMatchingRefAnonymous": _salted_md5(salt + "-pmr", "ch.UPN"),
+        "CIN_LAchildID_Anon": _salted_md5(salt + "-la", "ch.LAchildID"),
+        "CIN_LA": "ch.la_code",
+        "CIN_LA_09": "ch.la_code",
+        "CIN_LA_LGR": "ch.la_code",
+        "CIN_DisabilityType": "d.Disability",
+    }
+    select = ", ".join(f"{expressions[c]} as {c}" for c in columns)
+    return con.sql(
+        f"""select {select} from disability d join child ch using (la_code, child_pos)
+            where d.Disability <> 'NONE'
+            order by d.la_code, d.child_pos, d.disability_pos"""
+    ).to_arrow_table()
+
+
+class _Damage:
+    """Value-level quirks of the extract, logged with the line each lands on."""
+
+    def __init__(self, settings: GeneratorSettings, census_year: int) -> None:
+        self.s = settings
+        self.year = census_year
+        self.rng = np.random.default_rng([settings.seed, 3, census_year])
+        self.log: list[dict[str, object]] = []
+
+    def rate(self, name: str) -> float:
+        return self.s.quirk_rate(name, self.year)
+
+    def apply(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        columns = {
+            name: table[name].to_numpy(zero_copy_only=False).astype(object)
+            for name in table.column_names
+        }
+        n = table.num_rows
+        self._legacy_codes(columns, n)
+        self._placeholder_dates(columns, n)
+        self._closure_before_referral(columns, n)
+        self._initial_cpc_missing(columns, n)
+        self._cpp_gap(columns, n)
+        order = self._with_duplicates(columns, n)
+        damaged = pa.table({k: pa.array(v[order], pa.string()) for k, v in columns.items()})
+        # Row i of the file is line i + 2 (line 1 is the header).
+        line_of_row = np.searchsorted(order, np.arange(n)) + 2
+        log = pa.table(
+            {
+                "census_year": np.full(len(self.log), self.year, dtype=np.int16),
+                "quirk": [e["quirk"] for e in self.log],
+                "la_code": [e["la"] for e in self.log],
+                "LAchildID": [e["child"] for e in self.log],
+                "record_id": np.full(len(self.log), -1, dtype=np.int64),
+                "field": [e["field"] for e in self.log],
+                "true_value": [e["true"] for e in self.log],
+                "written_value": [e["written"] for e in self.log],
+            },
+            schema=QUIRK_LOG,
+        ).append_column(
+            "line_number",
+            pa.array(
+                [
+                    int(e["line"]) if e["line"] >= 0 else int(line_of_row[e["row"]])
+                    for e in self.log
+                ],
+                pa.int64(),
+            ),
+        )
+        return damaged, log
+
+    def _note(self, columns, row, quirk, field, true_value, written, line=-1) -> None:
+        la = columns.get("CIN_LA", columns.get("CIN_LA_09"))
+        self.log.append(
+            {
+                "row": int(row),
+                "line": line,
+                "quirk": quirk,
+                "la": la[row] if la is not None else None,
+                "child": columns["CIN_LAchildID_Anon"][row],
+                "field": field,
+                "true": true_value,
+                "written": written,
+            }
+        )
+
+    def _legacy_codes(self, columns, n) -> None:
+        rate = self.rate("legacy_code")
+        for field, code_list in CODE_FIELDS.items():
+            if field not in columns or (field == "CIN_EthnicGroupMinor" and self.year == 2009):
+                continue
+            mapped, unmapped = _legacy_candidates(code_list)
+            values = columns[field]
+            for row in np.flatnonzero((values != None) & (self.rng.random(n) < rate)):  # noqa: E711
+                true_value = values[row]
+                options = mapped.get(true_value, [])
+                if options and self.rng.random() < 0.7:
+                    written = str(self.rng.choice(options))
+                elif self.rng.random() < 0.5 and unmapped:
+                    written = str(self.rng.choice(unmapped))
+                else:
+                    written = f" {true_value} "  # padded, as fixed-width exports leave it
+                values[row] = written
+                self._note(columns, row, "legacy_code", field, true_value, written)
+
+    def _placeholder_dates(self, columns, n) -> None:
+        rate = self.rate("placeholder_date")
+        for field in DATE_FIELDS_FOR_PLACEHOLDER:
+            if field not in columns:
+                continue
+            values = columns[field]
+            for row in np.flatnonzero((values == None) & (self.rng.random(n) < rate)):  # noqa: E711
+                written = str(self.rng.choice(PLACEHOLDER_DATES))
+                values[row] = written
+                self._note(columns, row, "placeholder_date", field, None, written)
+
+    def _closure_before_referral(self, columns, n) -> None:
+        if "CIN_CINClosureDate" not in columns:
+            return
+        closure, referral = columns["CIN_CINClosureDate"], columns["CIN_ReferralDate"]
+        rate = self.rate("closure_before_referral")
+        for row in np.flatnonzero((closure != None) & (self.rng.random(n) < rate)):  # noqa: E711
+            if closure[row] in PLACEHOLDER_DATES:
+                continue
+            written = str(
+                np.datetime64(referral[row]) - np.timedelta64(int(self.rng.integers(1, 61)), "D")
+            )
+            self._note(
+                columns, row, "closure_before_referral", "CIN_CINClosureDate", closure[row], written
+            )
+            closure[row] = written
+
+    def _initial_cpc_missing(self, columns, n) -> None:
+        if "CIN_DateOfInitialCPC" not in columns:
+            return
+        values = columns["CIN_DateOfInitialCPC"]
+        rate = self.rate("initial_cpc_missing")
+        for row in np.flatnonzero((values != None) & (self.rng.random(n) < rate)):  # noqa: E711
+            self._note(
+                columns, row, "initial_cpc_missing", "CIN_DateOfInitialCPC", values[row], None
+            )
+            values[row] = None
+
+    def _cpp_gap(self, columns, n) -> None:
+        """CPP start and previous plans are missing for referrals of 2009/10 to 2011/12."""
+        if "CIN_CPPstartDate" not in columns or self.year == 2009 or self.s.clean:
+            return
+        referral = columns["CIN_ReferralDate"]
+        in_gap = np.array([r is not None and CPP_GAP_START <= r <= CPP_GAP_END for r in referral])
+        for field in ("CIN_CPPstartDate", "CIN_NumberOfPreviousCPP"):
+            values = columns[field]
+            for row in np.flatnonzero(in_gap & (values != None)):  # noqa: E711
+                self._note(columns, row, "cpp_fields_missing_2010_2012", field, values[row], None)
+                values[row] = None
+
+    def _with_duplicates(self, columns, n) -> np.ndarray:
+        """Row order of the file: each duplicated row appears twice, one after the other."""
+        dup = self.rng.random(n) < self.rate("duplicate_row")
+        order = np.repeat(np.arange(n), np.where(dup, 2, 1))
+        position = np.cumsum(np.where(dup, 2, 1)) - 1  # position of the second copy
+        for row in np.flatnonzero(dup):
+            self._note(columns, row, "duplicate_row", "*", None, None, line=int(position[row]) + 2)
+        return order
+
+
+def _write_text(table: pa.Table, path: Path, delimiter: str) -> None:
+    """Header and rows unquoted, as DfE delivers them. No value can contain the delimiter
+    (codes, dates, numbers), and pyarrow refuses to write one that would."""
+    with open(path, "wb") as handle:
+        handle.write((delimiter.join(table.column_names) + "\n").encode("utf-8"))
+        pacsv.write_csv(
+            table,
+            handle,
+            pacsv.WriteOptions(include_header=False, delimiter=delimiter, quoting_style="none"),
+        )
+
+
+def write_npd_year(
+    returns: dict[str, pa.Table],
+    census_year: int,
+    out_dir: Path,
+    settings: GeneratorSettings,
+    la_after_2009: pa.Table | None = None,
+    delimiter: str = ",",
+) -> tuple[list[Path], pa.Table]:
+    """Write the year's two NPD files; returns their paths and the quirk log with lines.
+
+    `la_after_2009` (identity_id, la_code_lgr) gives 2008/09's LA_LGR column."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "csv" if delimiter == "," else "txt"
+    rows, log = _Damage(settings, census_year).apply(
+        npd_rows(returns, census_year, settings.seed, la_after_2009)
+    )
+    main = out_dir / f"CIN_{census_year}.{suffix}"
+    disabilities = out_dir / f"CIN_{census_year}_Disabilities.{suffix}"
+    _write_text(rows, main, delimiter)
+    dis = disability_rows(returns, census_year, settings.seed)
+    _write_text(
+        dis.cast(pa.schema([(f.name, pa.string()) for f in dis.schema])), disabilities, delimiter
+    )
+    return [main, disabilities], log

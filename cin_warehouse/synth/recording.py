@@ -1,0 +1,737 @@
+"""Recording and extraction: from the true world to what each LA returned each year.
+
+Each census year's return holds every case open at any point in the year, as the LA knew
+it at submission (31 March): a closure after 31 March is not yet known; later returns
+may correct earlier ones. On the way, the record-level quirks of `config.toml [quirks]`
+damage the records as LA systems do (BMJ Open 2019, "Data quality"):
+
+- missing closure dates: a closed case stays "open" in the LA's system for a while, then
+  drops out of the returns without ever being closed;
+- re-referrals of open cases recorded as new referrals (phantom records, overlapping);
+- referral dates amended between census years (the earlier return carries the error);
+- UPN missing in some of a child's records, a second UPN for one child;
+- two LAs using the same LAchildID for different children;
+- LAs that did not submit a return, and early returns that left out open cases.
+
+Value-level damage that only the NPD extract shows (legacy codes, placeholder dates …)
+is done by `npd_writer.py`. Every quirk injected here is listed in the quirk log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cin_warehouse.synth import calendar as cal
+from cin_warehouse.synth import geography
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.returns import MODULES
+from cin_warehouse.synth.world import World
+
+NAT = cal.NAT
+UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # A-Z without I, O, S: 23 letters, mod 23
+QUIRK_LOG = pa.schema(
+    [
+        ("census_year", pa.int16()),
+        ("quirk", pa.string()),
+        ("la_code", pa.string()),
+        ("LAchildID", pa.string()),
+        ("record_id", pa.int64()),
+        ("field", pa.string()),
+        ("true_value", pa.string()),
+        ("written_value", pa.string()),
+    ]
+)
+
+
+def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray:
+    """Valid 13-character UPNs: check letter, LA code, 2-digit year, 7-digit serial.
+
+    The check letter is the sum of characters 2-13 weighted 2..13, modulo 23, indexed
+    into A-Z without I, O and S (DfE's UPN specification; validation rule 1510)."""
+    if len(la_code) == 0:
+        return np.array([], dtype=object)
+    body = np.char.add(
+        np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype(str), 2)),
+        np.char.zfill(serial.astype(str), 7),
+    )
+    digits = np.frombuffer("".join(body).encode(), dtype=np.uint8).reshape(len(body), 12) - 48
+    check = (digits * np.arange(2, 14)).sum(axis=1) % 23
+    letters = np.array(list(UPN_CHECK_LETTERS))[check]
+    return np.char.add(letters, body)
+
+
+def _iso(dates: np.ndarray) -> np.ndarray:
+    """YYYY-MM-DD text, None for NaT."""
+    text = np.datetime_as_string(dates.astype("datetime64[D]"), unit="D").astype(object)
+    text[np.isnat(dates)] = None
+    return text
+
+
+def _col(table: pa.Table, name: str) -> np.ndarray:
+    column = table[name]
+    if pa.types.is_date32(column.type):
+        return column.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return column.to_numpy(zero_copy_only=False)
+
+
+@dataclass
+class _Records:
+    """The LA records of episodes (true ones first, index = episode id; phantoms after)."""
+
+    episode: np.ndarray
+    identity: np.ndarray
+    is_phantom: np.ndarray
+    referral: np.ndarray
+    closure: np.ndarray
+    reason: np.ndarray
+    closure_missing: np.ndarray  # closure never recorded
+    extra_open_years: np.ndarray  # years a missing closure keeps it in the returns
+    amended_delta: np.ndarray  # days the first return's referral date is off
+    amended_year: np.ndarray  # first census year with the corrected date (0: none)
+
+
+class Recorder:
+    """Builds each census year's returns from the world, deterministically for a seed."""
+
+    def __init__(self, world: World, settings: GeneratorSettings) -> None:
+        self.w = world
+        self.s = settings
+        self.rng = np.random.default_rng([settings.seed, 1])
+        ep = world.episodes
+        self.ep_identity = _col(ep, "identity_id")
+        self.ep_referral = _col(ep, "referral_date")
+        self.ep_closure = _col(ep, "closure_date")
+        self.ep_nfa = _col(ep, "is_referral_nfa")
+        ident = world.identities
+        self.id_person = _col(ident, "person_id")
+        self.id_area = _col(ident, "area_index")
+        self.id_branch = _col(ident, "branch_index")
+        self.id_area_code = _col(ident, "area_code")
+        self.id_start = _col(ident, "start_date")
+        persons = world.persons
+        self.p_birth = _col(persons, "birth_date")
+        self.p_death = _col(persons, "death_date")
+        self.p_sex = _col(persons, "sex")
+        self.p_ethnicity = _col(persons, "ethnicity")
+        self.p_disabilities = _col(persons, "disabilities")
+        self.p_school = _col(persons, "attends_state_school")
+        self.quirk_log: list[pa.Table] = []
+        self._identity_keys()
+        self.records = self._records()
+
+    # --- identities: LAchildID and UPN --------------------------------------------------
+    def _identity_keys(self) -> None:
+        rng, n = self.rng, len(self.id_person)
+        # LAchildIDs: unique within an LA by construction (each area numbers its own
+        # children), in one of a few formats as case systems differ (rules 1570, 1580).
+        order = np.lexsort((np.arange(n), self.id_area))
+        rank = np.empty(n, dtype=np.int64)
+        starts = np.searchsorted(self.id_area[order], np.arange(self.id_area.max() + 1))
+        rank[order] = np.arange(n) - starts[self.id_area[order]]
+        number = 100000 + self.id_area.astype(np.int64) * 1_000_000 + rank
+        style = self.id_area % 3
+        ids = np.where(
+            style == 0,
+            np.char.zfill(number.astype(str), 10),
+            np.where(
+                style == 1,
+                np.char.add("C", number.astype(str)),
+                np.char.add("LA", number.astype(str)),
+            ),
+        ).astype(object)
+        self.true_la_child_id = ids.copy()
+        # Quirk: two LAs using the same LAchildID for different children.
+        rate = self.s.quirk_rate("la_child_id_collision", 2017)
+        collide = np.flatnonzero(rng.random(n) < rate)
+        donors = rng.integers(0, n, len(collide))
+        ok = self.id_area[donors] != self.id_area[collide]
+        collide, donors = collide[ok], donors[ok]
+        ids[collide] = self.true_la_child_id[donors]
+        self.la_child_id = ids
+        self._log(
+            0,
+            "la_child_id_collision",
+            self.id_area_code[collide],
+            ids[collide],
+            np.full(len(collide), -1),
+            "LAchildID",
+            self.true_la_child_id[collide],
+            ids[collide],
+        )
+        # UPN: allocated when a state-school child starts reception (September after the
+        # 4th birthday); an adopted child gets a new one (BMJ Open 2019).
+        birth = self.p_birth[self.id_person]
+        birth_year = birth.astype("datetime64[Y]").astype(int) + 1970
+        birth_month = birth.astype("datetime64[M]").astype(int) % 12 + 1
+        entry_year = birth_year + 4 + (birth_month >= 9)
+        entry = ((entry_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 8).astype(
+            "datetime64[D]"
+        )
+        self.upn_date = np.where(
+            self.p_school[self.id_person], np.maximum(entry, self.id_start), NAT
+        )
+        year = np.where(
+            np.isnat(self.upn_date), 2000, self.upn_date.astype("datetime64[Y]").astype(int) + 1970
+        )
+        code = self.id_area_code.astype(str)
+        serial = np.arange(n) * 2 + 1
+        self.upn = upn(code, year, serial).astype(object)
+        self.upn[np.isnat(self.upn_date)] = None
+        # Quirk: a second UPN for one child, used in some of its returns.
+        has = ~np.isnat(self.upn_date)
+        second = has & (rng.random(n) < self.s.quirk_rate("second_upn", 2017))
+        self.second_upn = np.full(n, None, dtype=object)
+        self.second_upn[second] = upn(code[second], year[second], np.flatnonzero(second) * 2 + 2)
+
+    # --- records: true episodes plus phantoms --------------------------------------------
+    def _records(self) -> _Records:
+        rng = self.rng
+        e = len(self.ep_referral)
+        closure_year = np.where(
+            np.isnat(self.ep_closure), 0, cal.census_year_of(self._fill(self.ep_closure))
+        )
+        referral_year = cal.census_year_of(self.ep_referral)
+        # Phantom re-referrals of open cases: a new referral recorded inside an open case.
+        duration = (
+            np.where(np.isnat(self.ep_closure), self._horizon(), self.ep_closure) - self.ep_referral
+        ).astype(int)
+        p_phantom = self._rate("open_case_rereferral", referral_year)
+        phantom_of = np.flatnonzero(~self.ep_nfa & (duration > 30) & (rng.random(e) < p_phantom))
+        offset = rng.integers(7, np.maximum(duration[phantom_of], 8))
+        phantom_referral = self.ep_referral[phantom_of] + offset.astype("timedelta64[D]")
+        # Half of phantoms are closed with their case; the rest are never closed.
+        never_closed = rng.random(len(phantom_of)) < 0.5
+        episode = np.concatenate([np.arange(e), phantom_of])
+        closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
+        reasons = _col(self.w.episodes, "closure_reason")
+        reason = np.concatenate([reasons, np.where(reasons[phantom_of] == None, None, "RC7")])  # noqa: E711
+        n = len(episode)
+        closure_year = np.where(np.isnat(closure), 0, cal.census_year_of(self._fill(closure)))
+        missing_rate = self._rate("missing_closure", closure_year)
+        closure_missing = (closure_year > 0) & (rng.random(n) < missing_rate)
+        closure_missing[e:] |= never_closed & (closure_year[e:] > 0)
+        # A case whose closure was never recorded lingers on in the returns for a while
+        # (geometric, mean 0.4 years) before the LA's clean-up drops it.
+        extra = rng.geometric(0.7, n) - 1
+        # Referral date amended: the first return carries a date off by up to four weeks.
+        ref = np.concatenate([self.ep_referral, phantom_referral])
+        ref_year = cal.census_year_of(ref)
+        spans = (closure_year == 0) | (closure_year > ref_year)
+        amended = spans & (rng.random(n) < self._rate("referral_date_amended", ref_year))
+        delta = rng.integers(1, 29, n) * np.where(rng.random(n) < 0.7, -1, 1)
+        # Keep the wrong date inside its census year.
+        wrong = ref + delta.astype("timedelta64[D]")
+        delta = np.where(cal.census_year_of(wrong) != ref_year, -delta, delta)
+        return _Records(
+            episode=episode,
+            identity=self.ep_identity[episode],
+            is_phantom=np.arange(n) >= e,
+            referral=ref,
+            closure=closure,
+            reason=reason,
+            closure_missing=closure_missing,
+            extra_open_years=extra,
+            amended_delta=np.where(amended, delta, 0),
+            amended_year=np.where(amended, ref_year + 1, 0),
+        )
+
+    def _horizon(self) -> np.datetime64:
+        return cal.to_datetime64(cal.census_year_end(self.s.last_census_year))
+
+    @staticmethod
+    def _fill(dates: np.ndarray) -> np.ndarray:
+        return np.where(np.isnat(dates), np.datetime64("2000-01-01"), dates)
+
+    def _quirk(self, name: str, year: int) -> float:
+        return self.s.quirk_rate(name, year) if year else 0.0
+
+    def _rate(self, name: str, years: np.ndarray) -> np.ndarray:
+        lookup = {int(y): self._quirk(name, int(y)) for y in np.unique(years)}
+        return np.vectorize(lookup.__getitem__, otypes=[float])(years)
+
+    def _log(self, year, quirk, la_code, child_id, record_id, field, true_value, written) -> None:
+        n = len(la_code)
+
+        def column(values: object) -> np.ndarray:
+            return np.broadcast_to(np.asarray(values, dtype=object), (n,))
+
+        if n:
+            self.quirk_log.append(
+                pa.table(
+                    {
+                        "census_year": np.full(n, year, dtype=np.int16),
+                        "quirk": np.full(n, quirk, dtype=object),
+                        "la_code": column(la_code),
+                        "LAchildID": column(child_id),
+                        "record_id": np.broadcast_to(np.asarray(record_id, dtype=np.int64), (n,)),
+                        "field": column(field),
+                        "true_value": column(true_value),
+                        "written_value": column(written),
+                    },
+                    schema=QUIRK_LOG,
+                )
+            )
+
+    # --- one census year ----------------------------------------------------------------
+    def census_year_returns(self, census_year: int) -> dict[str, pa.Table]:
+        """The returns of every LA that submitted, as the tables of `returns.py`."""
+        r = self.records
+        ref = cal.to_datetime64(cal.census_year_end(census_year))
+        start = cal.to_datetime64(cal.census_year_start(census_year))
+        recording = self.s.cfg("recording")
+        written_ref = np.where(
+            (r.amended_year > 0) & (census_year < r.amended_year),
+            r.referral + r.amended_delta.astype("timedelta64[D]"),
+            r.referral,
+        )
+        closure_year = np.where(np.isnat(r.closure), 0, cal.census_year_of(self._fill(r.closure)))
+        open_at_ref = np.isnat(r.closure) | (r.closure > ref)
+        closed_in_year = ~open_at_ref & (r.closure >= start)
+        lingering = (
+            r.closure_missing
+            & (closure_year > 0)
+            & (closure_year < census_year)
+            & (census_year <= closure_year + r.extra_open_years)
+        )
+        visible = (written_ref <= ref) & (open_at_ref | closed_in_year | lingering)
+        if census_year == self.s.cfg("world")["first_census_year"]:
+            # 2008/09: 1 October 2008 to 31 March 2009, with retrospective cases.
+            first = np.datetime64(recording["first_census_period_start"])
+            retro_from = np.datetime64(recording["retrospective_from"])
+            in_period = open_at_ref | (r.closure >= first) | lingering
+            retro = (
+                (r.closure >= retro_from)
+                & (r.closure < first)
+                & (self.rng.random(len(r.episode)) < recording["retrospective_share"])
+            )
+            visible = (written_ref <= ref) & (in_period | retro)
+        # Where the case is, and under which LA code it is reported that year.
+        ident = r.identity
+        la_old, la_new = geography.reporting_codes(
+            self.id_area[ident], self.id_branch[ident], cal.census_year_end(census_year)
+        )
+        # Quirk: early returns left out part of the cases carried over from earlier years.
+        carried = visible & (written_ref < start)
+        left_out = carried & (
+            np.random.default_rng([self.s.seed, 4, census_year]).random(len(visible))
+            < self._quirk("open_case_not_returned", census_year)
+        )
+        if left_out.any():
+            idx = np.flatnonzero(left_out)
+            self._log(
+                census_year,
+                "open_case_not_returned",
+                la_old[idx],
+                self.la_child_id[ident[idx]],
+                idx,
+                "CINdetails",
+                "open",
+                None,
+            )
+            visible &= ~left_out
+        missing_las = [] if self.s.clean else recording["missing_returns"].get(str(census_year), [])
+        if missing_las:
+            self._log_missing_returns(census_year, la_old, visible, missing_las)
+            visible &= ~np.isin(la_old, missing_las)
+        closure_written = ~open_at_ref & ~r.closure_missing
+        self._log_record_quirks(census_year, r, visible, la_old, written_ref, closed_in_year)
+        return self._tables(
+            census_year, visible, la_old, la_new, written_ref, closure_written, start, ref
+        )
+
+    def _log_missing_returns(self, year, la_old, visible, missing_las) -> None:
+        for la in missing_las:
+            hit = visible & (la_old == la)
+            self._log(
+                year,
+                "missing_returns",
+                np.full(hit.sum(), la),
+                None,
+                np.flatnonzero(hit),
+                "return",
+                "submitted",
+                None,
+            )
+
+    def _log_record_quirks(self, year, r, visible, la_old, written_ref, closed_in_year) -> None:
+        ids = self.la_child_id[r.identity]
+        idx = np.flatnonzero(visible & r.closure_missing & closed_in_year & ~r.is_phantom)
+        self._log(
+            year,
+            "missing_closure",
+            la_old[idx],
+            ids[idx],
+            idx,
+            "CINclosureDate",
+            _iso(r.closure[idx]),
+            None,
+        )
+        idx = np.flatnonzero(visible & r.is_phantom & (cal.census_year_of(r.referral) == year))
+        self._log(
+            year,
+            "open_case_rereferral",
+            la_old[idx],
+            ids[idx],
+            idx,
+            "CINreferralDate",
+            None,
+            _iso(r.referral[idx]),
+        )
+        idx = np.flatnonzero(visible & (written_ref != r.referral))
+        self._log(
+            year,
+            "referral_date_amended",
+            la_old[idx],
+            ids[idx],
+            idx,
+            "CINreferralDate",
+            _iso(r.referral[idx]),
+            _iso(written_ref[idx]),
+        )
+
+    def _tables(self, year, visible, la_old, la_new, written_ref, closure_written, start, ref):
+        r = self.records
+        rec = np.flatnonzero(visible)
+        ident = r.identity[rec]
+        # Children: one per LA identity with a record this year, ordered by LA and ID.
+        child_ident, first = np.unique(ident, return_index=True)
+        child_la = la_old[rec][first]
+        child_la9 = la_new[rec][first]
+        child_id = self.la_child_id[child_ident]
+        order = np.lexsort((child_id.astype(str), child_la.astype(str)))
+        child_ident, child_la, child_la9, child_id = (
+            child_ident[order],
+            child_la[order],
+            child_la9[order],
+            child_id[order],
+        )
+        child_pos = _rank_within(child_la)
+        pos_of_identity = np.full(len(self.id_person), -1, dtype=np.int32)
+        pos_of_identity[child_ident] = child_pos
+        la_of_identity = np.full(len(self.id_person), None, dtype=object)
+        la_of_identity[child_ident] = child_la
+        tables = {
+            "header": self._header(year, np.unique(child_la)),
+            "child": self._children(year, child_ident, child_la, child_la9, child_pos, rec, ref),
+        }
+        # CIN details: ordered by referral date within the child.
+        c_rec = rec[np.lexsort((written_ref[rec], ident))]
+        c_ident = r.identity[c_rec]
+        c_child_pos = pos_of_identity[c_ident]
+        c_la = la_of_identity[c_ident]
+        c_pos = _rank_within(c_ident)
+        true_rec = c_rec[~r.is_phantom[c_rec]]
+        pos_of_episode = np.full(len(self.ep_referral), -1, dtype=np.int32)
+        pos_of_episode[r.episode[true_rec]] = c_pos[~r.is_phantom[c_rec]]
+        keys = {"census_year": year, "la": c_la, "child_pos": c_child_pos, "cin_pos": c_pos}
+        tables["cin_details"] = self._cin_details(year, c_rec, keys, written_ref, closure_written)
+        tables.update(self._modules(year, c_rec, keys, pos_of_episode, start, ref))
+        tables["disability"] = self._disabilities(year, tables["child"])
+        return tables
+
+    def _header(self, year: int, las: np.ndarray) -> pa.Table:
+        n = len(las)
+        return pa.table(
+            {
+                "census_year": np.full(n, year, dtype=np.int16),
+                "la_code": las.astype(object),
+                "ReferenceDate": np.full(n, f"{year}-03-31", dtype=object),
+                "SoftwareCode": np.full(n, "CINSynth", dtype=object),
+                "Release": np.full(n, "1.0", dtype=object),
+                "SerialNo": np.full(n, "001", dtype=object),
+                "DateTime": np.full(n, f"{year}-05-20T09:00:00", dtype=object),
+            },
+            schema=MODULES["header"],
+        )
+
+    def _children(self, year, ident, la, la9, child_pos, rec, ref) -> pa.Table:
+        rng = np.random.default_rng([self.s.seed, 2, year])
+        person = self.id_person[ident]
+        birth = self.p_birth[person]
+        born = birth <= ref
+        upn_now = np.where(
+            ~np.isnat(self.upn_date[ident]) & (self.upn_date[ident] <= ref), self.upn[ident], None
+        )
+        # Quirk: a second UPN in some years.
+        second = self.second_upn[ident]
+        use_second = (second != None) & (upn_now != None) & (rng.random(len(ident)) < 0.5)  # noqa: E711
+        written_upn = np.where(use_second, second, upn_now)
+        self._log(
+            year,
+            "second_upn",
+            la[use_second],
+            self.la_child_id[ident][use_second],
+            np.full(use_second.sum(), -1),
+            "UPN",
+            upn_now[use_second],
+            second[use_second],
+        )
+        # Quirk: UPN missing from this year's record.
+        drop = (written_upn != None) & (rng.random(len(ident)) < self._quirk("upn_missing", year))  # noqa: E711
+        self._log(
+            year,
+            "upn_missing",
+            la[drop],
+            self.la_child_id[ident][drop],
+            np.full(drop.sum(), -1),
+            "UPN",
+            written_upn[drop],
+            None,
+        )
+        written_upn = np.where(drop, None, written_upn)
+        # UPNunknown for children without a UPN: UN7 when all referrals were NFA, UN1
+        # under school age, else one of the other reasons (rule 8772; DOMAIN.md §4).
+        r = self.records
+        non_nfa = np.zeros(len(self.id_person), dtype=bool)
+        np.logical_or.at(non_nfa, r.identity[rec], ~self.ep_nfa[r.episode[rec]])
+        age_days = (ref - birth).astype(int)
+        unknown = np.where(
+            ~non_nfa[ident],
+            "UN7",
+            np.where(
+                age_days < 6 * 365, "UN1", rng.choice(np.array(["UN2", "UN3", "UN5"]), len(ident))
+            ),
+        ).astype(object)
+        unknown[(written_upn != None) | drop] = None  # noqa: E711
+        sex = self.p_sex[person]
+        if year <= 2024:
+            gender = np.where(~born, "0", np.where(sex == "M", "1", np.where(sex == "F", "2", "9")))
+        else:
+            gender = np.where(~born | (sex == "I"), "U", sex)
+        death = self.p_death[person]
+        n = len(ident)
+        return pa.table(
+            {
+                "census_year": np.full(n, year, dtype=np.int16),
+                "la_code": la.astype(object),
+                "child_pos": child_pos,
+                "la_code_9": la9.astype(object),
+                "person_id": person,
+                "identity_id": ident,
+                "LAchildID": self.la_child_id[ident],
+                "UPN": written_upn,
+                "FormerUPN": np.full(n, None, dtype=object),
+                "UPNunknown": unknown,
+                "PersonBirthDate": np.where(born, _iso(birth), None),
+                "ExpectedPersonBirthDate": np.where(born, None, _iso(birth)),
+                "Gender": gender.astype(object),
+                "PersonDeathDate": np.where(death <= ref, _iso(death), None),
+                "Ethnicity": np.where(born, self.p_ethnicity[person], "NOBT").astype(object),
+            },
+            schema=MODULES["child"],
+        )
+
+    def _cin_details(self, year, c_rec, keys, written_ref, closure_written) -> pa.Table:
+        r = self.records
+        ep = self.w.episodes
+        episode = r.episode[c_rec]
+        primary = _col(ep, "primary_need")[episode]
+        source = _col(ep, "referral_source")[episode]
+        nfa = self.ep_nfa[episode]
+        closed = closure_written[c_rec]
+        n = len(c_rec)
+        return pa.table(
+            {
+                "census_year": np.full(n, year, dtype=np.int16),
+                "la_code": keys["la"],
+                "child_pos": keys["child_pos"],
+                "cin_details_pos": keys["cin_pos"].astype(np.int16),
+                "episode_id": episode,
+                "record_id": c_rec,
+                "is_phantom": r.is_phantom[c_rec],
+                "CINreferralDate": _iso(written_ref[c_rec]),
+                "ReferralSource": source,
+                "PrimaryNeedCode": primary,
+                "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),
+                "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
+                "DateOfInitialCPC": np.full(n, None, dtype=object),
+                "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
+            },
+            schema=MODULES["cin_details"],
+        )
+
+    def _modules(self, year, c_rec, keys, pos_of_episode, start, ref) -> dict[str, pa.Table]:
+        """Assessments, factors, s47, plans, reviews and CIN plans relevant to the year:
+        those that ended in it, or were open at its end (DfE rules 8696, 8715, 8930, 4013)."""
+        w = self.w
+        cin_pos = pos_of_episode
+        lookup_child = np.full(len(self.ep_referral), -1, dtype=np.int32)
+        lookup_la = np.full(len(self.ep_referral), None, dtype=object)
+        true_mask = ~self.records.is_phantom[c_rec]
+        eps = self.records.episode[c_rec][true_mask]
+        lookup_child[eps] = keys["child_pos"][true_mask]
+        lookup_la[eps] = keys["la"][true_mask]
+
+        def relevant(episode, begin, end):
+            ok = cin_pos[episode] >= 0
+            ok &= begin <= ref
+            ok &= np.isnat(end) | (end > ref) | (end >= start)
+            return ok
+
+        def base(episode, mask, pos_name, pos):
+            n = int(mask.sum())
+            return {
+                "census_year": np.full(n, year, dtype=np.int16),
+                "la_code": lookup_la[episode[mask]],
+                "child_pos": lookup_child[episode[mask]],
+                "cin_details_pos": cin_pos[episode[mask]].astype(np.int16),
+                pos_name: pos,
+            }
+
+        def written(end):
+            return np.where(np.isnat(end) | (end > ref), None, _iso(end))
+
+        out: dict[str, pa.Table] = {}
+        a = w.assessments
+        a_ep, a_start, a_auth = (
+            _col(a, "episode_id"),
+            _col(a, "start_date"),
+            _col(a, "authorisation_date"),
+        )
+        m = relevant(a_ep, a_start, a_auth)
+        a_pos = _rank_within(a_ep[m])
+        out["assessment"] = pa.table(
+            {
+                **base(a_ep, m, "assessment_pos", a_pos.astype(np.int16)),
+                "AssessmentActualStartDate": _iso(a_start[m]),
+                "AssessmentInternalReviewDate": np.full(int(m.sum()), None, dtype=object),
+                "AssessmentAuthorisationDate": written(a_auth[m]),
+            },
+            schema=MODULES["assessment"],
+        )
+        # Factors of the assessments written with an authorisation date (rule 8614).
+        # Tables are sorted by (episode, sequence), so the keys below are sorted too.
+        a_key = a_ep * 8 + _col(a, "assessment_seq")
+        authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
+        f = w.factors
+        f_ep, f_code = _col(f, "episode_id"), _col(f, "factor")
+        f_key = f_ep * 8 + _col(f, "assessment_seq")
+        f_mask = np.isin(f_key, a_key[authorised])
+        f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
+        group = f_key[f_mask]
+        out["assessment_factor"] = pa.table(
+            {
+                **base(f_ep, f_mask, "assessment_pos", f_apos),
+                "factor_pos": _rank_within(group).astype(np.int16),
+                "AssessmentFactors": f_code[f_mask],
+            },
+            schema=MODULES["assessment_factor"],
+        )
+        s = w.s47
+        s_ep, s_start, s_icpc = _col(s, "episode_id"), _col(s, "start_date"), _col(s, "icpc_date")
+        s_not = _col(s, "is_icpc_not_required")
+        # An enquiry ends at its conference, or (ICPC not required) when it starts.
+        s_end = np.where(s_not, s_start, s_icpc)
+        m = relevant(s_ep, s_start, s_end)
+        out["section47"] = pa.table(
+            {
+                **base(s_ep, m, "s47_pos", _rank_within(s_ep[m]).astype(np.int16)),
+                "S47ActualStartDate": _iso(s_start[m]),
+                "InitialCPCtarget": _iso(_col(s, "icpc_target_date")[m]),
+                "DateOfInitialCPC": written(s_icpc[m]),
+                "ICPCnotRequired": np.where(s_not[m], "1", "0").astype(object),
+            },
+            schema=MODULES["section47"],
+        )
+        c = w.cpps
+        c_ep, c_start, c_end = _col(c, "episode_id"), _col(c, "start_date"), _col(c, "end_date")
+        m = relevant(c_ep, c_start, c_end)
+        c_pos = _rank_within(c_ep[m]).astype(np.int16)
+        out["cpp"] = pa.table(
+            {
+                **base(c_ep, m, "cpp_pos", c_pos),
+                "cpp_id": _col(c, "cpp_id")[m],
+                "CPPstartDate": _iso(c_start[m]),
+                "CPPendDate": written(c_end[m]),
+                "InitialCategoryOfAbuse": _col(c, "initial_category")[m],
+                "LatestCategoryOfAbuse": _col(c, "latest_category")[m],
+                "NumberOfPreviousCPP": _col(c, "previous_cpp_count")[m].astype(str).astype(object),
+            },
+            schema=MODULES["cpp"],
+        )
+        # Reviews held in the year, of the plans written this year.
+        rv = w.reviews
+        cpp_row = np.full(int(_col(c, "cpp_id").max(initial=-1)) + 1, -1, dtype=np.int64)
+        cpp_row[_col(c, "cpp_id")[m]] = np.arange(int(m.sum()))
+        r_cpp, r_date = _col(rv, "cpp_id"), _col(rv, "review_date")
+        rm = (cpp_row[r_cpp] >= 0) & (r_date >= start) & (r_date <= ref)
+        row = cpp_row[r_cpp[rm]]
+        cpp_table = out["cpp"]
+        out["cpp_review"] = pa.table(
+            {
+                "census_year": np.full(int(rm.sum()), year, dtype=np.int16),
+                "la_code": cpp_table["la_code"].to_numpy(zero_copy_only=False)[row],
+                "child_pos": cpp_table["child_pos"].to_numpy()[row],
+                "cin_details_pos": cpp_table["cin_details_pos"].to_numpy()[row],
+                "cpp_pos": cpp_table["cpp_pos"].to_numpy()[row],
+                "review_pos": _rank_within(r_cpp[rm]).astype(np.int16),
+                "CPPreviewDate": _iso(r_date[rm]),
+            },
+            schema=MODULES["cpp_review"],
+        )
+        p = w.cin_plans
+        p_ep, p_start, p_end = _col(p, "episode_id"), _col(p, "start_date"), _col(p, "end_date")
+        # CIN plan dates are collected from 2021/22 (DOMAIN.md §3a).
+        m = relevant(p_ep, p_start, p_end) & (year >= 2022)
+        out["cin_plan_dates"] = pa.table(
+            {
+                **base(p_ep, m, "cin_plan_pos", _rank_within(p_ep[m]).astype(np.int16)),
+                "CINPlanStartDate": _iso(p_start[m]),
+                "CINPlanEndDate": written(p_end[m]),
+            },
+            schema=MODULES["cin_plan_dates"],
+        )
+        return out
+
+    def _disabilities(self, year: int, child: pa.Table) -> pa.Table:
+        """Disabilities of born children with a non-NFA referral (rule 8540): their codes,
+        or NONE."""
+        person = child["person_id"].to_numpy()
+        born = child["PersonBirthDate"].is_valid().to_numpy(zero_copy_only=False)
+        unknown = child["UPNunknown"].to_numpy(zero_copy_only=False)
+        eligible = np.flatnonzero(born & (unknown != "UN7"))
+        codes = self.p_disabilities[person[eligible]]
+        codes = np.where(codes == "", "NONE", codes)
+        lists = pc.split_pattern(pa.array(codes, pa.string()), ";")
+        idx = eligible[pc.list_parent_indices(lists).to_numpy()]
+        n = len(idx)
+        return pa.table(
+            {
+                "census_year": np.full(n, year, dtype=np.int16),
+                "la_code": child["la_code"].to_numpy(zero_copy_only=False)[idx],
+                "child_pos": child["child_pos"].to_numpy()[idx],
+                "disability_pos": _rank_within(idx).astype(np.int16),
+                "Disability": pc.list_flatten(lists),
+            },
+            schema=MODULES["disability"],
+        )
+
+    def la_after_2009(self, child: pa.Table) -> pa.Table:
+        """The code each child's LA had from 1 April 2009 (2008/09's LA_LGR column)."""
+        identity = child["identity_id"].to_numpy()
+        old, _ = geography.reporting_codes(
+            self.id_area[identity], self.id_branch[identity], date(2009, 4, 1)
+        )
+        return pa.table({"identity_id": identity, "la_code_lgr": old.astype(str)})
+
+    def quirks(self) -> pa.Table:
+        if not self.quirk_log:
+            return QUIRK_LOG.empty_table()
+        return pa.concat_tables(self.quirk_log)
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """1-based position of each element within its run of equal, consecutive groups."""
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    change = np.ones(n, dtype=bool)
+    change[1:] = groups[1:] != groups[:-1]
+    starts = np.flatnonzero(change)
+    run_start = np.repeat(starts, np.diff(np.append(starts, n)))
+    return (np.arange(n) - run_start + 1).astype(np.int32)

@@ -1,0 +1,132 @@
+"""The truth behind the raw files, written as Parquet for tests and for the curious.
+
+persons          one row per child: birth date, sex, ethnicity, disabilities, death
+identities       each LA record of a child (a new one after a move or adoption), with
+                 the true LAchildID, the LAchildID written (collisions), UPN(s)
+episodes         each true referral: dates, outcome, need, source, closure
+assessments, factors, s47, cpps, reviews, cin_plans
+                 the case events, keyed by episode (reviews by plan)
+records          the LA's records of episodes: the true ones and phantom re-referrals,
+                 with the record-level damage chosen for each
+record_keys      per census year, the raw keys under which each record appears
+                 (LA, LAchildID, referral date as written, PMR, anonymised ID)
+return_counts    per census year and LA: children and CIN details records returned
+quirks           every injected quirk: year, kind, keys, field, true and written value
+                 (NPD value-level quirks also carry the file line)
+expected_la_year every official DfE measure per LA and census year from the truth
+settings         the run's scale, years, LAs, seed and mode
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cin_warehouse.synth import npd_writer
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.recording import Recorder
+from cin_warehouse.synth.world import World
+
+
+def record_keys(returns: dict[str, pa.Table], seed: int) -> pa.Table:
+    con = duckdb.connect()
+    con.register("cd", returns["cin_details"])
+    con.register("ch", returns["child"])
+    con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
+    return con.sql(
+        """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
+                  anon.pupil_matching_ref, anon.la_child_id_anon,
+                  cd.CINreferralDate as referral_date_written,
+                  cd.CINclosureDate as closure_date_written,
+                  cd.episode_id, cd.record_id, cd.is_phantom, ch.identity_id, ch.person_id
+           from cd join ch using (la_code, child_pos) join anon using (la_code, child_pos)"""
+    ).to_arrow_table()
+
+
+def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
+    con = duckdb.connect()
+    con.register("cd", returns["cin_details"])
+    return con.sql(
+        f"""select {census_year}::smallint as census_year, la_code,
+                   count(distinct child_pos) as children, count(*) as cin_details_records
+            from cd group by la_code order by la_code"""
+    ).to_arrow_table()
+
+
+def write(
+    out_dir: Path,
+    world: World,
+    recorder: Recorder,
+    *,
+    record_keys: pa.Table,
+    return_counts: pa.Table,
+    npd_quirks: list[pa.Table],
+    expected: pa.Table,
+    settings: GeneratorSettings,
+) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    r = recorder.records
+    identities = (
+        world.identities.append_column(
+            "la_child_id", pa.array(recorder.true_la_child_id, pa.string())
+        )
+        .append_column("la_child_id_written", pa.array(recorder.la_child_id, pa.string()))
+        .append_column("upn", pa.array(recorder.upn, pa.string()))
+        .append_column("second_upn", pa.array(recorder.second_upn, pa.string()))
+    )
+    records = pa.table(
+        {
+            "record_id": pa.array(range(len(r.episode)), pa.int64()),
+            "episode_id": r.episode,
+            "identity_id": r.identity,
+            "is_phantom": r.is_phantom,
+            "referral_date": pa.array(r.referral, pa.date32()),
+            "closure_date": pa.array(r.closure, pa.date32(), from_pandas=True),
+            "is_closure_missing": r.closure_missing,
+            "extra_open_years": r.extra_open_years,
+            "amended_referral_delta_days": r.amended_delta,
+            "amended_from_census_year": r.amended_year,
+        }
+    )
+    quirks = pa.concat_tables([_with_line(recorder.quirks()), *npd_quirks])
+    tables = {
+        "persons": world.persons,
+        "identities": identities,
+        "episodes": world.episodes,
+        "assessments": world.assessments,
+        "factors": world.factors,
+        "s47": world.s47,
+        "cpps": world.cpps,
+        "reviews": world.reviews,
+        "cin_plans": world.cin_plans,
+        "records": records,
+        "record_keys": record_keys,
+        "return_counts": return_counts,
+        "quirks": quirks,
+        "expected_la_year": expected,
+    }
+    written = []
+    for name, table in tables.items():
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
+    meta = {
+        "scale": settings.scale,
+        "census_years": list(settings.census_years),
+        "la_codes": list(settings.la_codes) if settings.la_codes else "all",
+        "seed": settings.seed,
+        "clean": settings.clean,
+    }
+    path = out_dir / "settings.json"
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def _with_line(log: pa.Table) -> pa.Table:
+    """Record-level quirks have no single file line (they reach NPD and XML alike)."""
+    return log.append_column("line_number", pa.array([None] * log.num_rows, pa.int64()))

@@ -1,0 +1,728 @@
+"""The true world: children, their LA identities, and what happened to their cases.
+
+Vectorised with numpy: children arrive (first referral) in each area as a Poisson process
+scaled to the area's child population; each referral then follows the pathway of
+DOMAIN.md §2 (NFA, or assessment, then maybe s47, ICPC, plans, CIN plans, closure), and a
+closed case may be followed by a re-referral, in the same LA or, after a move, in another
+one. Each loop turn ("generation") handles the k-th referral of every child at once.
+
+Dates are numpy datetime64[D]; NaT means "had not happened by the end of the simulation".
+Nothing here is damaged: `recording.py` turns this truth into what LAs submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from cin_warehouse.synth import calendar as cal
+from cin_warehouse.synth import geography
+from cin_warehouse.synth.config import GeneratorSettings, by_year
+
+NAT = cal.NAT
+DAYS_PER_MONTH = 30.4375
+OUTCOME_NFA, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN = 0, 1, 2
+
+
+@dataclass
+class World:
+    """The truth, as columnar tables (see `truth.py` for what each column means)."""
+
+    persons: pa.Table
+    identities: pa.Table
+    episodes: pa.Table
+    assessments: pa.Table
+    factors: pa.Table
+    s47: pa.Table
+    cpps: pa.Table
+    reviews: pa.Table
+    cin_plans: pa.Table
+
+
+def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
+    codes = np.array(list(weights), dtype=object)
+    p = np.array(list(weights.values()), dtype=float)
+    return rng.choice(codes, n, p=p / p.sum())
+
+
+def _draw_bands(rng: np.random.Generator, bands: list[list[float]], n: int) -> np.ndarray:
+    """A value uniform within a band chosen by weight; bands are [low, high, weight]."""
+    b = np.array(bands, dtype=float)
+    which = rng.choice(len(b), n, p=b[:, 2] / b[:, 2].sum())
+    return rng.uniform(b[which, 0], b[which, 1])
+
+
+def _rate_by_census_year(table: dict[str, float], census_years: np.ndarray) -> np.ndarray:
+    years = np.unique(census_years)
+    lookup = {int(y): by_year(table, int(y)) for y in years}
+    return np.vectorize(lookup.__getitem__, otypes=[float])(census_years)
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    return np.round(values).astype("timedelta64[D]")
+
+
+def _cut_future(dates: np.ndarray, horizon: np.datetime64) -> np.ndarray:
+    """Events after the end of the simulation have not happened (yet)."""
+    return np.where(dates > horizon, NAT, dates)
+
+
+def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise later of two date arrays, ignoring NaT."""
+    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.maximum(a, b)))
+
+
+class _Collector:
+    """Columns appended generation by generation, concatenated at the end."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {}
+
+    def add(self, **columns: np.ndarray) -> None:
+        for name, values in columns.items():
+            self.parts.setdefault(name, []).append(np.asarray(values))
+
+    def table(self, schema: dict[str, pa.DataType]) -> pa.Table:
+        arrays = {}
+        for name, kind in schema.items():
+            parts = self.parts.get(name, [])
+            values = np.concatenate(parts) if parts else np.array([], dtype=object)
+            if pa.types.is_date32(kind):
+                values = values.astype("datetime64[D]")
+                arrays[name] = pa.array(values, type=kind, from_pandas=True)
+            else:
+                arrays[name] = pa.array(values, type=kind, from_pandas=True)
+        return pa.table(arrays)
+
+
+def simulate(settings: GeneratorSettings) -> World:
+    rng = np.random.default_rng(settings.seed)
+    return _Simulation(settings, rng).run()
+
+
+class _Simulation:
+    def __init__(self, settings: GeneratorSettings, rng: np.random.Generator) -> None:
+        self.s = settings
+        self.rng = rng
+        self.path = settings.cfg("pathway")
+        self.horizon = cal.to_datetime64(cal.census_year_end(settings.last_census_year))
+        all_areas = geography.areas()
+        if settings.la_codes:
+            unknown = set(settings.la_codes) - {a.old_code for a in all_areas}
+            if unknown:
+                raise ValueError(f"unknown LA codes {sorted(unknown)}; use current 3-digit codes")
+            self.areas = [a for a in all_areas if a.old_code in settings.la_codes]
+        else:
+            self.areas = list(all_areas)
+        # Index of each simulated area in geography.areas(): identities carry that one.
+        self.global_index = np.array([a.index for a in self.areas], dtype=np.int32)
+        self.branch_count = np.array([len(a.branches) for a in self.areas])
+        share = np.array([a.population_share for a in self.areas])
+        sigma = settings.cfg("volume")["la_rate_sigma"]
+        # Each LA's own rate around the national one (mean-one lognormal multiplier).
+        self.area_weight = share * rng.lognormal(-(sigma**2) / 2, sigma, len(self.areas))
+        self.persons = _Collector()
+        self.identities = _Collector()
+        self.episodes = _Collector()
+        self.assessments = _Collector()
+        self.factors = _Collector()
+        self.s47 = _Collector()
+        self.cpps = _Collector()
+        self.reviews = _Collector()
+        self.cin_plans = _Collector()
+        self.n_persons = 0
+        self.n_identities = 0
+        self.n_episodes = 0
+        self.n_cpps = 0
+        # Per person, the number of plans so far (NumberOfPreviousCPP).
+        self.cpp_count: np.ndarray = np.zeros(0, dtype=np.int32)
+        self.person_birth: np.ndarray = np.zeros(0, dtype="datetime64[D]")
+        self.person_death: np.ndarray = np.zeros(0, dtype="datetime64[D]")
+
+    # --- arrivals --------------------------------------------------------------------
+    def _arrivals(self) -> tuple[np.ndarray, np.ndarray]:
+        """First referrals: (area index into self.areas, referral date)."""
+        volume = self.s.cfg("volume")
+        share = self.s.cfg("rereferral")["first_referral_share"]
+        areas, dates = [], []
+        for census_year in range(self.s.first_simulated_census_year, self.s.last_census_year + 1):
+            national = by_year(volume["referrals"], census_year) * share * self.s.scale
+            counts = self.rng.poisson(national * self.area_weight)
+            start = cal.to_datetime64(cal.census_year_start(census_year))
+            if census_year == self.s.first_simulated_census_year:
+                start = cal.to_datetime64(self.s.simulation_start)
+            span = (
+                int((cal.to_datetime64(cal.census_year_end(census_year)) - start).astype(int)) + 1
+            )
+            total = int(counts.sum())
+            areas.append(np.repeat(np.arange(len(self.areas)), counts))
+            dates.append(start + self.rng.integers(0, span, total).astype("timedelta64[D]"))
+        return np.concatenate(areas), np.concatenate(dates)
+
+    def _new_persons(self, referral: np.ndarray) -> np.ndarray:
+        """Create people first referred on these dates; returns their ids."""
+        n = len(referral)
+        cfg = self.s.cfg("children")
+        ids = np.arange(self.n_persons, self.n_persons + n)
+        self.n_persons += n
+        prebirth = self.rng.random(n) < cfg["prebirth_share"]
+        age_w = np.array(cfg["age_weights"], dtype=float)
+        age_years = self.rng.choice(len(age_w), n, p=age_w / age_w.sum())
+        age_days = age_years * 365.25 + self.rng.uniform(0, 365, n)
+        birth = np.where(
+            prebirth,
+            referral + self.rng.integers(14, 250, n).astype("timedelta64[D]"),
+            referral - _days(age_days),
+        )
+        sex = np.where(
+            self.rng.random(n) < cfg["indeterminate"],
+            "I",
+            np.where(self.rng.random(n) < cfg["male"] / (cfg["male"] + cfg["female"]), "M", "F"),
+        )
+        disabilities = _disabilities(self.rng, cfg, n)
+        self.persons.add(
+            person_id=ids,
+            birth_date=birth,
+            is_prebirth_referral=prebirth,
+            sex=sex,
+            ethnicity=_pick(self.rng, cfg["ethnicity"], n),
+            disabilities=np.array(disabilities, dtype=object),
+            attends_state_school=self.rng.random(n) < cfg["state_school_share"],
+        )
+        self.cpp_count = np.concatenate([self.cpp_count, np.zeros(n, dtype=np.int32)])
+        self.person_birth = np.concatenate([self.person_birth, birth])
+        self.person_death = np.concatenate([self.person_death, np.full(n, NAT)])
+        return ids
+
+    def _new_identities(
+        self, person: np.ndarray, area: np.ndarray, start: np.ndarray, reason: str
+    ) -> np.ndarray:
+        """An LA's record of a child: new on first referral, a move, or an adoption."""
+        n = len(person)
+        ids = np.arange(self.n_identities, self.n_identities + n)
+        self.n_identities += n
+        n_branches = self.branch_count[area]
+        branch = np.floor(self.rng.random(n) * n_branches).astype(np.int16)
+        self.identities.add(
+            identity_id=ids,
+            person_id=person,
+            area_index=self.global_index[area],
+            branch_index=branch,
+            start_date=start,
+            reason=np.full(n, reason, dtype=object),
+        )
+        return ids
+
+    # --- one referral per active child -------------------------------------------------
+    def run(self) -> World:
+        area, referral = self._arrivals()
+        person = self._new_persons(referral)
+        identity = self._new_identities(person, area, referral, "first referral")
+        while len(person):
+            person, identity, area, referral = self._episode_generation(
+                person, identity, area, referral
+            )
+        return self._world()
+
+    def _episode_generation(
+        self,
+        person: np.ndarray,
+        identity: np.ndarray,
+        area: np.ndarray,
+        referral: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rng, path, n = self.rng, self.path, len(person)
+        episode = np.arange(self.n_episodes, self.n_episodes + n)
+        self.n_episodes += n
+        census_year = cal.census_year_of(referral)
+        u = rng.random(n)
+        p_nfa = _rate_by_census_year(path["nfa"], census_year)
+        p_ainn = _rate_by_census_year(path["assessed_not_in_need"], census_year)
+        outcome = np.where(
+            u < p_nfa,
+            OUTCOME_NFA,
+            np.where(u < p_nfa + p_ainn, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN),
+        )
+        is_cin = outcome == OUTCOME_CIN
+        assessed = outcome != OUTCOME_NFA
+
+        last_assessment_end = self._assessments(episode, referral, assessed, is_cin)
+        last_cpp_end, first_cpp_start = self._protection(episode, person, referral, is_cin)
+
+        # Closure. NFA: within two days. Assessed not in need: after the authorisation.
+        # CIN: a drawn duration, but never before its assessments and plans end.
+        base = referral + _days(
+            _draw_bands(rng, path["cin_duration_month_bands"], n) * DAYS_PER_MONTH
+        )
+        base = _later(base, last_assessment_end + _days(rng.integers(1, 30, n)))
+        base = _later(base, last_cpp_end + _days(rng.integers(1, 120, n)))
+        closure = np.where(
+            outcome == OUTCOME_NFA,
+            referral + rng.integers(0, 3, n).astype("timedelta64[D]"),
+            np.where(
+                outcome == OUTCOME_ASSESSED_NOT_IN_NEED,
+                last_assessment_end + rng.integers(0, 6, n).astype("timedelta64[D]"),
+                base,
+            ),
+        )
+        # An open assessment or plan at the horizon keeps the episode open.
+        still_running = (assessed & np.isnat(last_assessment_end)) | (
+            ~np.isnat(first_cpp_start) & np.isnat(last_cpp_end)
+        )
+        closure = np.where(still_running, NAT, _cut_future(closure, self.horizon))
+        reason = self._closure_reasons(outcome, closure, person)
+        self._cin_plans(
+            episode, is_cin, last_assessment_end, first_cpp_start, last_cpp_end, closure
+        )
+
+        source = _pick(rng, path["referral_source"], n)
+        source = np.where(
+            (census_year >= 2023) & (rng.random(n) < path["referral_source_5d_share"]), "5D", source
+        )
+        self.episodes.add(
+            episode_id=episode,
+            person_id=person,
+            identity_id=identity,
+            area_index=area,
+            referral_date=referral,
+            closure_date=closure,
+            closure_reason=reason,
+            outcome=outcome,
+            is_referral_nfa=outcome == OUTCOME_NFA,
+            primary_need=_pick(rng, path["primary_need"], n),
+            # Every referral has a source; the NPD extract has the column from 2013/14 on,
+            # and the XML schema requires it on every CINdetails.
+            referral_source=source,
+        )
+        return self._next_referrals(person, identity, area, closure, reason)
+
+    def _assessments(
+        self, episode: np.ndarray, referral: np.ndarray, assessed: np.ndarray, is_cin: np.ndarray
+    ) -> np.ndarray:
+        """Assessments of assessed referrals; returns the last authorisation date."""
+        rng, path = self.rng, self.path
+        idx = np.flatnonzero(assessed)
+        start = cal.add_working_days(referral[idx], rng.integers(0, 4, len(idx)))
+        single = referral[idx] >= np.datetime64(path["single_assessment_from"])
+        duration = np.where(
+            single,
+            np.round(_draw_bands(rng, path["assessment_wd_bands"], len(idx))),
+            rng.integers(1, 16, len(idx)),  # initial assessment: 10 working days target
+        ).astype(int)
+        auth = cal.add_working_days(start, duration)
+        rows = [(idx, start, auth, np.where(single, "single", "initial"))]
+        # Core assessments (before 2013/14) follow some initial assessments of CIN cases.
+        core = ~single & is_cin[idx] & (rng.random(len(idx)) < path["core_assessment_share"])
+        core_start = cal.add_working_days(auth[core], rng.integers(0, 5, core.sum()))
+        core_auth = cal.add_working_days(core_start, rng.integers(20, 51, core.sum()))
+        rows.append((idx[core], core_start, core_auth, np.full(core.sum(), "core")))
+        last_end = np.full(len(episode), NAT)
+        for seq, (rows_idx, s, a, kind) in enumerate(rows, start=1):
+            keep = s <= self.horizon
+            a = _cut_future(a, self.horizon)
+            ids = episode[rows_idx[keep]]
+            self.assessments.add(
+                episode_id=ids,
+                assessment_seq=np.full(keep.sum(), seq),
+                start_date=s[keep],
+                authorisation_date=a[keep],
+                kind=kind[keep],
+            )
+            self._factors(ids, seq, a[keep], is_cin[rows_idx[keep]])
+            # NaT when the assessment is still open at the horizon: the episode stays open.
+            last_end[rows_idx] = np.where(keep, a, last_end[rows_idx])
+        return last_end
+
+    def _factors(self, episode: np.ndarray, seq: int, auth: np.ndarray, is_cin: np.ndarray) -> None:
+        """Factors identified at the end of authorised assessments."""
+        rng = self.rng
+        done = ~np.isnat(auth)
+        counts = (
+            rng.choice(
+                len(self.path["factors_per_assessment"]),
+                done.sum(),
+                p=self.path["factors_per_assessment"],
+            )
+            + 1
+        )
+        none_found = ~is_cin[done] & (rng.random(done.sum()) < 0.6)
+        counts = np.where(none_found, 1, counts)
+        ep = np.repeat(episode[done], counts)
+        year = np.repeat(cal.census_year_of(auth[done]), counts)
+        codes = _factor_codes(rng, year)
+        codes = np.where(np.repeat(none_found, counts), "21", codes)
+        self.factors.add(
+            episode_id=ep,
+            assessment_seq=np.full(len(ep), seq),
+            factor=codes,
+        )
+
+    def _protection(
+        self, episode: np.ndarray, person: np.ndarray, referral: np.ndarray, is_cin: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """s47 enquiries, ICPCs and plans of CIN episodes (up to two rounds an episode).
+        Returns (end of the last plan, start of the first plan)."""
+        rng, path = self.rng, self.path
+        n = len(episode)
+        census_year = cal.census_year_of(referral)
+        last_end = np.full(n, NAT)
+        first_start = np.full(n, NAT)
+        round_start = cal.add_working_days(referral, rng.integers(0, 6, n))
+        eligible = is_cin & (rng.random(n) < _rate_by_census_year(path["s47"], census_year))
+        for s47_seq in (1, 2):
+            idx = np.flatnonzero(eligible & (round_start <= self.horizon))
+            if not len(idx):
+                break
+            s47_start = round_start[idx]
+            year = cal.census_year_of(s47_start)
+            has_icpc = rng.random(len(idx)) < _rate_by_census_year(path["icpc_after_s47"], year)
+            icpc = cal.add_working_days(
+                s47_start, np.round(_draw_bands(rng, path["icpc_wd_bands"], len(idx))).astype(int)
+            )
+            icpc = np.where(has_icpc, icpc, NAT)
+            self.s47.add(
+                episode_id=episode[idx],
+                s47_seq=np.full(len(idx), s47_seq),
+                start_date=s47_start,
+                icpc_target_date=cal.add_working_days(s47_start, 15),
+                icpc_date=_cut_future(icpc, self.horizon),
+                is_icpc_not_required=~has_icpc,
+            )
+            plan = (
+                has_icpc & (icpc <= self.horizon) & (rng.random(len(idx)) < path["cpp_after_icpc"])
+            )
+            pidx = idx[plan]
+            start = icpc[plan]
+            months = _draw_bands(rng, path["cpp_duration_month_bands"], len(pidx))
+            end = start + np.maximum(_days(months * DAYS_PER_MONTH), np.timedelta64(1, "D"))
+            end = _cut_future(end, self.horizon)
+            self._plans(episode[pidx], person[pidx], start, end)
+            first_start[pidx] = np.where(np.isnat(first_start[pidx]), start, first_start[pidx])
+            last_end[pidx] = end
+            # Open plans keep the episode open: mark with NaT but remember a plan exists.
+            # A second round (new s47, ICPC, plan) after the first plan ends, rarely.
+            again = ~np.isnat(end) & (rng.random(len(pidx)) < path["second_cpp_in_episode"])
+            eligible = np.zeros(n, dtype=bool)
+            eligible[pidx[again]] = True
+            round_start = np.full(n, NAT)
+            round_start[pidx[again]] = end[again] + _days(rng.integers(14, 200, again.sum()))
+        return last_end, first_start
+
+    def _plans(
+        self, episode: np.ndarray, person: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> None:
+        rng, path = self.rng, self.path
+        n = len(episode)
+        ids = np.arange(self.n_cpps, self.n_cpps + n)
+        self.n_cpps += n
+        previous = self.cpp_count[person].copy()
+        np.add.at(self.cpp_count, person, 1)
+        initial = _pick(rng, path["abuse_category"], n)
+        changed = rng.random(n) < path["category_change"]
+        latest = np.where(changed, _pick(rng, path["abuse_category"], n), initial)
+        self.cpps.add(
+            cpp_id=ids,
+            episode_id=episode,
+            person_id=person,
+            start_date=start,
+            end_date=end,
+            initial_category=initial,
+            latest_category=latest,
+            previous_cpp_count=previous,
+        )
+        # Reviews: the first within 3 months, then at most every 6 months, while open.
+        lo, hi = path["first_review_days"]
+        review = start + _days(rng.uniform(lo, hi, n))
+        seq = 1
+        limit = np.where(np.isnat(end), self.horizon, end)
+        alive = review < limit
+        while alive.any():
+            self.reviews.add(
+                cpp_id=ids[alive], review_seq=np.full(alive.sum(), seq), review_date=review[alive]
+            )
+            lo, hi = path["later_review_days"]
+            review = review + _days(rng.uniform(lo, hi, n))
+            alive = alive & (review < limit)
+            seq += 1
+
+    def _cin_plans(
+        self,
+        episode: np.ndarray,
+        is_cin: np.ndarray,
+        assessment_end: np.ndarray,
+        cpp_start: np.ndarray,
+        cpp_end: np.ndarray,
+        closure: np.ndarray,
+    ) -> None:
+        """CIN plans fill the CIN parts of an episode: from the assessment to the first
+        plan (or closure), and from the last plan's end to closure (rules 4014, 4016, 4017)."""
+        has = (
+            is_cin
+            & ~np.isnat(assessment_end)
+            & (self.rng.random(len(episode)) < self.path["cin_plan_share"])
+        )
+        first_end = np.where(np.isnat(cpp_start), closure, cpp_start)
+        first = has & (np.isnat(first_end) | (first_end > assessment_end))
+        after = has & ~np.isnat(cpp_end) & (np.isnat(closure) | (closure > cpp_end))
+        for seq, mask, start, end in (
+            (1, first, assessment_end, first_end),
+            (2, after, cpp_end, closure),
+        ):
+            self.cin_plans.add(
+                episode_id=episode[mask],
+                plan_seq=np.full(mask.sum(), seq),
+                start_date=start[mask],
+                end_date=end[mask],
+            )
+
+    def _closure_reasons(
+        self, outcome: np.ndarray, closure: np.ndarray, person: np.ndarray
+    ) -> np.ndarray:
+        rng, path = self.rng, self.path
+        n = len(outcome)
+        closure_year = np.where(
+            np.isnat(closure),
+            0,
+            cal.census_year_of(np.where(np.isnat(closure), np.datetime64("2000-01-01"), closure)),
+        )
+        after_assessment = np.where(
+            (closure_year >= path["first_rc9_census_year"])
+            & (rng.random(n) < path["rc9_share_after_assessment"]),
+            "RC9",
+            np.where(closure_year >= path["first_rc8_census_year"], "RC8", "RC7"),
+        )
+        cin_reason = _pick(rng, path["closure_reason"], n)
+        died = rng.random(n) < self.s.cfg("children")["death_per_episode"]
+        cin_reason = np.where(died, "RC2", cin_reason)
+        reason = np.where(
+            outcome == OUTCOME_NFA,
+            "RC7",
+            np.where(outcome == OUTCOME_ASSESSED_NOT_IN_NEED, after_assessment, cin_reason),
+        )
+        reason = np.where(np.isnat(closure), None, reason)
+        dead = (reason == "RC2") & ~np.isnat(closure)
+        self.person_death[person[dead]] = closure[dead]
+        return reason
+
+    def _next_referrals(
+        self,
+        person: np.ndarray,
+        identity: np.ndarray,
+        area: np.ndarray,
+        closure: np.ndarray,
+        reason: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rng = self.rng
+        cfg = self.s.cfg("rereferral")
+        n = len(person)
+        closed = ~np.isnat(closure) & (reason != "RC2")
+        moved = closed & (reason == "RC5")
+        adopted = closed & (reason == "RC1")
+        again = closed & np.where(
+            moved, rng.random(n) < cfg["move_rereferral"], rng.random(n) < cfg["probability"]
+        )
+        gap = np.where(
+            rng.random(n) < cfg["short_gap_share"],
+            rng.exponential(cfg["short_gap_mean_days"], n),
+            rng.exponential(cfg["long_gap_mean_days"], n),
+        )
+        gap = np.where(moved, rng.uniform(1, 90, n), gap)
+        nxt = closure + np.maximum(_days(gap), np.timedelta64(1, "D"))
+        age_limit = self.person_birth[person] + _days(
+            np.full(n, self.s.cfg("world")["max_referral_age_years"] * 365.25)
+        )
+        keep = again & (nxt <= self.horizon) & (nxt < age_limit)
+        person, identity, area, nxt = person[keep], identity[keep], area[keep], nxt[keep]
+        moved, adopted = moved[keep], adopted[keep]
+        # A move: referred in another LA (chosen by volume), under a new LAchildID.
+        if moved.any():
+            p = self.area_weight / self.area_weight.sum()
+            new_area = rng.choice(len(self.areas), moved.sum(), p=p)
+            same = new_area == area[moved]
+            new_area[same] = (new_area[same] + 1) % len(self.areas)
+            area = area.copy()
+            area[moved] = new_area
+        identity = identity.copy()
+        identity[moved] = self._new_identities(person[moved], area[moved], nxt[moved], "moved LA")
+        identity[adopted & ~moved] = self._new_identities(
+            person[adopted & ~moved], area[adopted & ~moved], nxt[adopted & ~moved], "adopted"
+        )
+        return person, identity, area, nxt
+
+    def _world(self) -> World:
+        date, i64, s, b = pa.date32(), pa.int64(), pa.string(), pa.bool_()
+        i16 = pa.int16()
+        persons = self.persons.table(
+            {
+                "person_id": i64,
+                "birth_date": date,
+                "is_prebirth_referral": b,
+                "sex": s,
+                "ethnicity": s,
+                "disabilities": s,
+                "attends_state_school": b,
+            }
+        ).append_column("death_date", pa.array(self.person_death, type=date, from_pandas=True))
+        areas = geography.areas()
+        identities = self.identities.table(
+            {
+                "identity_id": i64,
+                "person_id": i64,
+                "area_index": pa.int32(),
+                "branch_index": i16,
+                "start_date": date,
+                "reason": s,
+            }
+        )
+        area_index = identities["area_index"].to_numpy()
+        identities = identities.append_column(
+            "area_code", pa.array([areas[i].old_code for i in area_index], type=s)
+        )
+        episodes = self.episodes.table(
+            {
+                "episode_id": i64,
+                "person_id": i64,
+                "identity_id": i64,
+                "area_index": pa.int32(),
+                "referral_date": date,
+                "closure_date": date,
+                "closure_reason": s,
+                "outcome": pa.int8(),
+                "is_referral_nfa": b,
+                "primary_need": s,
+                "referral_source": s,
+            }
+        )
+        return _sorted_world(
+            persons=persons,
+            identities=identities,
+            episodes=episodes,
+            assessments=self.assessments.table(
+                {
+                    "episode_id": i64,
+                    "assessment_seq": i16,
+                    "start_date": date,
+                    "authorisation_date": date,
+                    "kind": s,
+                }
+            ),
+            factors=self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
+            s47=self.s47.table(
+                {
+                    "episode_id": i64,
+                    "s47_seq": i16,
+                    "start_date": date,
+                    "icpc_target_date": date,
+                    "icpc_date": date,
+                    "is_icpc_not_required": b,
+                }
+            ),
+            cpps=self.cpps.table(
+                {
+                    "cpp_id": i64,
+                    "episode_id": i64,
+                    "person_id": i64,
+                    "start_date": date,
+                    "end_date": date,
+                    "initial_category": s,
+                    "latest_category": s,
+                    "previous_cpp_count": pa.int32(),
+                }
+            ),
+            reviews=self.reviews.table({"cpp_id": i64, "review_seq": i16, "review_date": date}),
+            cin_plans=self.cin_plans.table(
+                {"episode_id": i64, "plan_seq": i16, "start_date": date, "end_date": date}
+            ),
+        )
+
+
+def _sorted_world(**tables: pa.Table) -> World:
+    """Sort each table by its parent key (the recording step relies on it) and drop a
+    factor drawn twice for one assessment (rule 8898 forbids duplicates)."""
+    order = {
+        "assessments": ["episode_id", "assessment_seq"],
+        "factors": ["episode_id", "assessment_seq", "factor"],
+        "s47": ["episode_id", "s47_seq"],
+        "cpps": ["episode_id", "start_date"],
+        "reviews": ["cpp_id", "review_seq"],
+        "cin_plans": ["episode_id", "plan_seq"],
+    }
+    tables["factors"] = (
+        tables["factors"].group_by(order["factors"], use_threads=False).aggregate([])
+    )
+    for name, keys in order.items():
+        tables[name] = tables[name].sort_by([(k, "ascending") for k in keys])
+    return World(**tables)
+
+
+# Factors identified at assessment (DOMAIN.md §4) with relative frequencies from the DfE
+# c3 table (2018 counts per 10,000 episodes with factors, rounded); code set by year:
+# 18B/18C/19B/19C from 2020/21 (18A/19A before), 24A from 2021/22.
+_FACTOR_WEIGHTS = {
+    "1A": 27,
+    "1B": 133,
+    "1C": 25,
+    "2A": 45,
+    "2B": 161,
+    "2C": 27,
+    "3A": 105,
+    "3B": 500,
+    "3C": 60,
+    "4A": 190,
+    "4B": 380,
+    "4C": 40,
+    "5A": 55,
+    "5B": 50,
+    "5C": 10,
+    "6A": 55,
+    "6B": 75,
+    "6C": 10,
+    "7A": 20,
+    "8B": 2,
+    "9A": 20,
+    "10A": 40,
+    "11A": 38,
+    "12A": 8,
+    "13A": 25,
+    "14A": 60,
+    "15A": 60,
+    "16A": 190,
+    "17A": 220,
+    "18A": 100,
+    "19A": 60,
+    "20": 140,
+    "22A": 3,
+    "23A": 4,
+    "24A": 30,
+}
+
+
+def _disabilities(rng: np.random.Generator, cfg: dict, n: int) -> np.ndarray:
+    """Each child's disability codes joined by ';' ('' for none): 1-3 distinct codes for
+    the disabled share, drawn by weight without replacement (exponential race)."""
+    codes = np.array(list(cfg["disability_codes"]), dtype=object)
+    weights = np.array(list(cfg["disability_codes"].values()), dtype=float)
+    disabled = np.flatnonzero(rng.random(n) < cfg["disabled_share"])
+    count = rng.choice([1, 2, 3], len(disabled), p=[0.6, 0.3, 0.1])
+    race = rng.exponential(size=(len(disabled), len(codes))) / weights
+    ranked = codes[np.argsort(race, axis=1)]
+    out = np.full(n, "", dtype=object)
+    for k in (1, 2, 3):
+        rows = count == k
+        out[disabled[rows]] = [";".join(r) for r in ranked[rows, :k]] if rows.any() else []
+    return out
+
+
+def _factor_codes(rng: np.random.Generator, census_year: np.ndarray) -> np.ndarray:
+    codes = np.array(list(_FACTOR_WEIGHTS), dtype=object)
+    weights = np.array(list(_FACTOR_WEIGHTS.values()), dtype=float)
+    drawn = rng.choice(codes, len(census_year), p=weights / weights.sum())
+    split = rng.random(len(census_year)) < 0.5
+    # From 2020/21 physical and sexual abuse are recorded as by a parent (B) or another (C).
+    new_codes = census_year >= 2021
+    drawn = np.where(new_codes & (drawn == "18A"), np.where(split, "18B", "18C"), drawn)
+    drawn = np.where(new_codes & (drawn == "19A"), np.where(split, "19B", "19C"), drawn)
+    # 24A (child criminal exploitation) exists from 2021/22; before it such cases were 13A.
+    return np.where((census_year < 2022) & (drawn == "24A"), "13A", drawn)

@@ -1,0 +1,330 @@
+"""The synthetic world: determinism, truth consistency, quirk rates, clean mode, formats.
+
+Expected values come from the configuration (`config.toml`), from the XSDs and from
+DOMAIN.md itself, never from an earlier run of the generator.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from cin_warehouse.synth.config import by_year, load_raw_config
+from cin_warehouse.synth.xml_writer import validate_xml_return
+from tests.python.conftest import World, make_world
+
+DOMAIN_MD = Path(__file__).resolve().parents[3].parent / "shared" / "docs" / "DOMAIN.md"
+CONFIG = load_raw_config()
+
+
+def truth(world: World) -> duckdb.DuckDBPyConnection:
+    """A connection with every truth table as a view."""
+    con = duckdb.connect()
+    for path in world.truth_dir.glob("*.parquet"):
+        con.execute(f"create view {path.stem} as select * from read_parquet('{path}')")
+    return con
+
+
+def assert_rate(observed: int, expected: float, trials: int, label: str) -> None:
+    """Observed count within 4 binomial standard deviations (and 1) of the expected count."""
+    assert trials > 0, f"{label}: nothing to measure"
+    p = expected / trials
+    sd = math.sqrt(max(trials * p * (1 - p), 1.0))
+    assert abs(observed - expected) <= 4 * sd + 1, (
+        f"{label}: {observed} of {trials} (expected {expected:.1f}, rate {p:.4f})"
+    )
+
+
+# --- determinism ---------------------------------------------------------------------
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in (".csv", ".xml")
+    }
+
+
+def test_same_seed_same_files_and_truth(tmp_path: Path) -> None:
+    small = {"la_codes": ("202",), "census_years": (2016, 2017, 2018)}
+    a = make_world(tmp_path / "a", **small)
+    b = make_world(tmp_path / "b", **small)
+    other = make_world(tmp_path / "c", **{**small, "seed": 8})
+    assert _files(a.path) == _files(b.path)
+    assert len(_files(a.path)) == 2 * 3 + 2  # NPD main + disabilities per year, XML 2017-18
+    for table in ("episodes", "cpps", "quirks", "expected_la_year"):
+        assert pq.read_table(a.truth_dir / f"{table}.parquet").equals(
+            pq.read_table(b.truth_dir / f"{table}.parquet")
+        )
+    assert _files(a.path) != _files(other.path)
+
+
+# --- truth is internally consistent ------------------------------------------------------
+
+CONSISTENCY_CHECKS = {
+    "closure before referral": "select count(*) from episodes where closure_date < referral_date",
+    "assessment outside its episode": """
+        select count(*) from assessments a join episodes e using (episode_id)
+        where a.start_date < e.referral_date or a.authorisation_date < a.start_date
+           or a.authorisation_date > e.closure_date""",
+    "conference before its enquiry": "select count(*) from s47 where icpc_date < start_date",
+    "plan outside its episode": """
+        select count(*) from cpps c join episodes e using (episode_id)
+        where c.start_date < e.referral_date or c.end_date <= c.start_date
+           or c.end_date > e.closure_date""",
+    "review outside its plan": """
+        select count(*) from reviews r join cpps c using (cpp_id)
+        where r.review_date <= c.start_date or r.review_date > c.end_date""",
+    "CIN plan outside its episode": """
+        select count(*) from cin_plans p join episodes e using (episode_id)
+        where p.start_date < e.referral_date or p.end_date < p.start_date
+           or p.end_date > e.closure_date""",
+    "overlapping true episodes of one LA record": """
+        select count(*) from (
+            select referral_date, lag(closure_date) over w as previous_closure,
+                   lag(episode_id) over w as previous_episode
+            from episodes window w as (partition by identity_id order by referral_date)
+        ) where previous_episode is not null
+            and (previous_closure is null or referral_date <= previous_closure)""",
+    "two plans of one child at once": """
+        select count(*) from (
+            select start_date, lag(end_date) over w as previous_end,
+                   lag(cpp_id) over w as previous_plan
+            from cpps window w as (partition by person_id order by start_date)
+        ) where previous_plan is not null
+            and (previous_end is null or start_date < previous_end)""",
+}
+
+
+@pytest.mark.parametrize("check", sorted(CONSISTENCY_CHECKS))
+def test_truth_is_consistent(world: World, check: str) -> None:
+    assert truth(world).execute(CONSISTENCY_CHECKS[check]).fetchone()[0] == 0
+
+
+def test_truth_has_every_event_kind(world: World) -> None:
+    con = truth(world)
+    for table in (
+        "persons",
+        "episodes",
+        "assessments",
+        "factors",
+        "s47",
+        "cpps",
+        "reviews",
+        "cin_plans",
+        "record_keys",
+        "expected_la_year",
+    ):
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
+
+
+def test_child_ids_unique_within_an_la_unless_the_collision_quirk(world: World) -> None:
+    """Within a year's return, one LAchildID is one LA record, except where the quirk log
+    says the ID was borrowed from another LA's child."""
+    con = truth(world)
+    shared = con.execute(
+        """select census_year, la_code, la_child_id from record_keys
+           group by all having count(distinct identity_id) > 1"""
+    ).fetchall()
+    collided = {
+        row[0]
+        for row in con.execute(
+            "select written_value from quirks where quirk = 'la_child_id_collision'"
+        ).fetchall()
+    }
+    assert all(child in collided for _, _, child in shared)
+
+
+# --- quirks at their configured rates, and absent in clean mode --------------------------
+
+
+def _year_rate(name: str, year: int) -> float:
+    return by_year(CONFIG["quirks"][name], year)
+
+
+def test_missing_closure_rate(world: World) -> None:
+    rows = (
+        truth(world)
+        .execute(
+            """select year(closure_date + interval 9 month) as census_year, count(*),
+                  count(*) filter (where is_closure_missing)
+           from records where not is_phantom and closure_date is not null
+             and closure_date >= date '2008-04-01'
+           group by 1"""
+        )
+        .fetchall()
+    )
+    expected = sum(_year_rate("missing_closure", y) * n for y, n, _ in rows)
+    assert_rate(sum(m for *_, m in rows), expected, sum(n for _, n, _ in rows), "missing closure")
+
+
+def test_phantom_rereferral_rate(world: World) -> None:
+    rows = (
+        truth(world)
+        .execute(
+            """select year(e.referral_date + interval 9 month) as y, count(*),
+                  count(*) filter (where p.record_id is not null)
+           from episodes e
+           left join (select distinct episode_id, record_id from records where is_phantom) p
+             using (episode_id)
+           where not e.is_referral_nfa
+             and coalesce(e.closure_date, date '2026-03-31') - e.referral_date > 30
+           group by 1"""
+        )
+        .fetchall()
+    )
+    expected = sum(_year_rate("open_case_rereferral", y) * n for y, n, _ in rows)
+    observed = sum(p for *_, p in rows)
+    assert_rate(observed, expected, sum(n for _, n, _ in rows), "phantom re-referrals")
+
+
+def test_npd_value_quirk_rates(world: World) -> None:
+    """Legacy codes, duplicates and missing DateOfInitialCPC, per NPD file."""
+    con = truth(world)
+    legacy = expected_legacy = trials_legacy = 0
+    dups = expected_dups = trials_dups = 0
+    for year in world.settings.census_years:
+        path = world.path / "npd" / f"CIN_{year}.csv"
+        con.execute(
+            f"create or replace view f as select * from read_csv('{path}', all_varchar=true)"
+        )
+        rows = con.execute("select count(*) from f").fetchone()[0]
+        logged = dict(
+            con.execute(
+                f"select quirk, count(*) from quirks where census_year = {year} group by 1"
+            ).fetchall()
+        )
+        d = logged.get("duplicate_row", 0)
+        dups += d
+        trials_dups += rows - d
+        expected_dups += _year_rate("duplicate_row", year) * (rows - d)
+        if year >= 2010:
+            values = con.execute(
+                "select count(cin_primaryneedcode) + count(cin_reasonforclosure)"
+                " + count(cin_ethnicgroupminor) from f"
+            ).fetchone()[0]
+            legacy += con.execute(
+                f"select count(*) from quirks where census_year = {year} and quirk = 'legacy_code'"
+                " and field <> 'CIN_ReferralSource'"
+            ).fetchone()[0]
+            trials_legacy += values
+            expected_legacy += _year_rate("legacy_code", year) * values
+    assert_rate(dups, expected_dups, trials_dups, "duplicate rows")
+    assert_rate(legacy, expected_legacy, trials_legacy, "legacy codes")
+
+
+def test_clean_world_has_no_quirks(clean_world: World) -> None:
+    con = truth(clean_world)
+    assert con.execute("select count(*) from quirks").fetchone()[0] == 0
+    assert con.execute("select count(*) from records where is_phantom").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from records where is_closure_missing or amended_from_census_year > 0"
+        ).fetchone()[0]
+        == 0
+    )
+    valid = _valid_codes()
+    for year in clean_world.settings.census_years:
+        path = clean_world.path / "npd" / f"CIN_{year}.csv"
+        con.execute(
+            f"create or replace view f as select * from read_csv('{path}', all_varchar=true)"
+        )
+        duplicates = con.execute(
+            "select (select count(*) from f) - (select count(*) from (select distinct * from f))"
+        ).fetchone()[0]
+        assert duplicates == 0, year
+        bad_need = con.execute(
+            "select count(*) from f where cin_primaryneedcode not in (select unnest(?))",
+            [sorted(valid["primary_need"])],
+        ).fetchone()[0]
+        assert bad_need == 0, year
+        if year >= 2010:
+            before = con.execute(
+                "select count(*) from f where cin_cinclosuredate < cin_referraldate"
+                " or cin_cinclosuredate like '1%00-01-01'"
+            ).fetchone()[0]
+            assert before == 0, year
+
+
+def _valid_codes() -> dict[str, set[str]]:
+    seeds = Path(__file__).resolve().parents[3] / "seeds" / "ref_codes.csv"
+    codes: dict[str, set[str]] = {}
+    with open(seeds, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["is_legacy"] == "false":
+                codes.setdefault(row["code_list"], set()).add(row["code"])
+    return codes
+
+
+# --- formats ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["world", "clean_world"])
+def test_every_xml_file_validates_against_its_xsd(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    generated: World = request.getfixturevalue(which)
+    files = sorted((generated.path / "xml").rglob("*.xml"))
+    assert {int(p.parent.name) for p in files} == set(range(2017, 2027))
+    errors = {str(p): validate_xml_return(p) for p in files}
+    assert {p: e[:3] for p, e in errors.items() if e} == {}
+
+
+def _domain_npd_years() -> dict[str, set[int]]:
+    """DOMAIN.md §3b's table, parsed independently of the seeds: variable -> census years."""
+    text = DOMAIN_MD.read_text(encoding="utf-8")
+    table = text[text.index("| variable | years |") : text.index("Legacy values met")]
+    names_for = {  # entries of the table that are not plain NPD variable names
+        "CINReferralDate (ReferralDate)": ["ReferralDate"],
+        "PupilMatchingRefAnonymous (PMR)": ["PupilMatchingRefAnonymous"],
+        "LA (3-digit) and LA_9CODE": ["LA", "LA_9CODE"],
+        "LA_09 (code before the 2009 reorganisation)": ["LA_09"],
+        "LA_LGR (after)": ["LA_LGR"],
+        "service provision (ServiceType": ["ServiceType"],
+        "ServiceProvider": ["ServiceProvider"],
+        "start": ["ServiceProvisionStartDate"],
+        "end)": ["ServiceProvisionEndDate"],
+    }
+    out: dict[str, set[int]] = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or cells[0].startswith("ethnicity coded"):
+            continue
+        years = _years(cells[1])
+        for entry in (e.strip() for e in cells[0].split(",")):
+            for name in names_for.get(entry, [entry]):
+                out[name] = years
+    return out
+
+
+def _years(text: str) -> set[int]:
+    """'2008/09 on', '2009/10 – 2016/17', '2008/09 only', '2008/09, and 2012/13 on (...)'."""
+    text = re.sub(r"\(.*\)", "", text)
+    years: set[int] = set()
+    for part in text.split(", and "):
+        found = [int(y) + 1 for y in re.findall(r"(\d{4})/\d{2}", part)]
+        if "on" in part.split():
+            years |= set(range(found[0], 2027))
+        elif len(found) == 2:
+            years |= set(range(found[0], found[1] + 1))
+        else:
+            years.add(found[0])
+    return years
+
+
+def test_npd_columns_per_year_equal_domain(world: World) -> None:
+    domain = _domain_npd_years()
+    assert len(domain) > 40
+    for year in world.settings.census_years:
+        path = world.path / "npd" / f"CIN_{year}.csv"
+        with open(path, encoding="utf-8") as handle:
+            header = handle.readline().strip().split(",")
+        expected = {f"CIN_{name}" for name, years in domain.items() if year in years}
+        assert set(header) == expected, year
