@@ -146,6 +146,8 @@ def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> 
         first_line = str(error).splitlines()[0]
         raise LoadError(db_path, f"cannot open the warehouse: {first_line}") from error
     with connection as con, tempfile.TemporaryDirectory() as workdir:
+        # DuckDB draws its own progress bar on a terminal; `cin load` draws one already.
+        con.execute("set enable_progress_bar = false")
         con.execute("begin transaction")
         schema.ensure_raw_schema(con)
         con.execute("commit")
