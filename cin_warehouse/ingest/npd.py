@@ -313,6 +313,13 @@ def parse_npd_file(
 
     if accepted + len(rejects) == 0:
         raise LoadError(path, "empty file (a header but no data rows)")
+    if accepted == 0:
+        # Not one row parses: a format problem of the whole file, not of some rows.
+        raise LoadError(
+            path,
+            f"none of the {len(rejects)} data rows can be parsed: {rejects[0][3]}",
+            where=f"line {reject_lines[0]}",
+        )
     if not scan.ends_with_newline and rejects and reject_lines[-1] == scan.line_count:
         raise LoadError(
             path,

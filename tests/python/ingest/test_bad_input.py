@@ -291,3 +291,11 @@ XML_TABLES = (
     "cpp_review",
     "unknown_elements",
 )
+
+
+def test_a_file_of_which_no_row_parses(seeded_db: Path, files_dir: Path) -> None:
+    path = small_npd(files_dir, n=4)
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join([lines[0], *(line.replace(",", "\t") for line in lines[1:])]))
+    message = fail_without_change(seeded_db, path)
+    assert ": line 2: none of the 4 data rows can be parsed: mixed delimiter" in message
