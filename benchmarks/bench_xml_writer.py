@@ -337,7 +337,7 @@ def main() -> int:
     parser.add_argument("--las", type=int, default=152)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default all)")
-    parser.add_argument("--batch-rows", type=int, default=50_000, help="CINdetails per query")
+    parser.add_argument("--batch-rows", type=int, default=20_000, help="CINdetails per query")
     parser.add_argument("--validate", type=int, default=5, help="files to check with the XSD")
     parser.add_argument("--out", type=Path, default=None, help="keep the files here")
     args = parser.parse_args()

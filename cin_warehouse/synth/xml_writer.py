@@ -430,8 +430,9 @@ def _first_violation(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
 
 def _check(con: duckdb.DuckDBPyConnection, census_year: int, names: Sequence[str]) -> None:
     """Refuse returns whose nesting is ambiguous or would lose rows, naming the first case:
-    another year's rows, NULL or duplicate keys, rows without a parent, an LA without a
-    header, CIN plan dates in a year whose schema has none, characters XML cannot carry."""
+    another year's rows, NULL or duplicate keys, rows without a parent (an LA's children
+    without a header row), CIN plan dates in a year whose schema has none. Characters are
+    checked in `_scan_characters`, column types in `_selected`."""
     modules = _modules(census_year)
     for name in ["header", *names]:
         row = _first_violation(
@@ -625,7 +626,7 @@ def write_xml_returns(
     census_year: int,
     *,
     threads: int | None = None,
-    batch_rows: int = 50_000,
+    batch_rows: int = 20_000,
 ) -> list[Path]:
     """Write one census year's returns as one XML file per LA; return the paths, by LA code.
 
