@@ -68,3 +68,86 @@
         ) as failure_reason
     from failing
 {% endmacro %}
+
+{# Text of a value for a failure_reason: the value, or 'missing'. #}
+{% macro dq_text(expression) -%}
+    coalesce(cast({{ expression }} as varchar), 'missing')
+{%- endmacro %}
+
+{#
+    Join condition between two XML staging modules on the position keys that rebuild the
+    nesting of the return (DOMAIN.md §3a): one return is census_year + la_code; `level`
+    is the deepest module both share (child, cin_details, assessment or cpp).
+#}
+{% macro dq_xml_keys_match(left, right, level) -%}
+    {%- set keys = {
+        'return': ['census_year', 'la_code'],
+        'child': ['census_year', 'la_code', 'child_pos'],
+        'cin_details': ['census_year', 'la_code', 'child_pos', 'cin_details_pos'],
+        'assessment': ['census_year', 'la_code', 'child_pos', 'cin_details_pos', 'assessment_pos'],
+        'cpp': ['census_year', 'la_code', 'child_pos', 'cin_details_pos', 'cpp_pos'],
+    }[level] -%}
+    {%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
+{%- endmacro %}
+
+{#
+    Working days in England (Monday to Friday, not a bank holiday of ref_bank_holidays),
+    one row per day, 2007-01-01 to 2027-12-31: for the DfE rules counted in working days.
+#}
+{% macro dq_working_days() %}
+    select cast(calendar.day as date) as working_day
+    from generate_series(date '2007-01-01', date '2027-12-31', interval 1 day) as calendar (day)
+    where
+        extract(dow from calendar.day) not in (0, 6)
+        and cast(calendar.day as date) not in (
+            select holidays.holiday_date from {{ ref('ref_bank_holidays') }} as holidays
+        )
+{% endmacro %}
+
+{#
+    One row per census year: the date `working_days` working days before the end of the
+    census period (31 March, DfE's ReferenceDate). A date before it is "more than
+    `working_days` working days before the ReferenceDate" (rules 8670Q, 8675Q).
+#}
+{% macro dq_working_day_cutoffs(working_days) %}
+    select
+        ranked.census_year,
+        ranked.working_day as cutoff_date
+    from (
+        select
+            census.census_year,
+            days.working_day,
+            row_number() over (
+                partition by census.census_year order by days.working_day desc
+            ) as working_days_back
+        from {{ ref('ref_census_years') }} as census
+        inner join ({{ dq_working_days() }}) as days
+            on
+                days.working_day < census.period_end
+                and days.working_day >= census.period_end - interval 200 day
+    ) as ranked
+    where ranked.working_days_back = {{ working_days }}
+{% endmacro %}
+
+{#
+    The check letter (character 1) a 13-character UPN should carry (DfE's UPN
+    specification, rule 1510): characters 2-13 weighted 2 to 13, summed, modulo 23, read
+    in the alphabet without I, O and S. A letter in position 13 (temporary UPN) counts as
+    its position in that alphabet (A = 0). Call only on UPNs whose characters 2-12 are digits.
+#}
+{% macro dq_upn_check_letter(upn) -%}
+    {%- set alphabet = 'ABCDEFGHJKLMNPQRTUVWXYZ' -%}
+    substring(
+        '{{ alphabet }}',
+        1 + (
+            {%- for position in range(2, 13) %}
+            cast(substring({{ upn }}, {{ position }}, 1) as integer) * {{ position }} +
+            {%- endfor %}
+            coalesce(
+                try_cast(substring({{ upn }}, 13, 1) as integer),
+                strpos('{{ alphabet }}', substring({{ upn }}, 13, 1)) - 1
+            ) * 13
+        ) % 23,
+        1
+    )
+{%- endmacro %}
