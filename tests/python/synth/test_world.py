@@ -328,3 +328,119 @@ def test_npd_columns_per_year_equal_domain(world: World) -> None:
             header = handle.readline().strip().split(",")
         expected = {f"CIN_{name}" for name, years in domain.items() if year in years}
         assert set(header) == expected, year
+
+
+def test_referral_date_amended_rate(world: World) -> None:
+    rows = (
+        truth(world)
+        .execute(
+            """select year(referral_date + interval 9 month) as y, count(*),
+                  count(*) filter (where amended_from_census_year > 0)
+           from records
+           where closure_date is null
+              or year(closure_date + interval 9 month) > year(referral_date + interval 9 month)
+           group by 1"""
+        )
+        .fetchall()
+    )
+    expected = sum(_year_rate("referral_date_amended", y) * n for y, n, _ in rows)
+    observed = sum(a for *_, a in rows)
+    assert_rate(observed, expected, sum(n for _, n, _ in rows), "amended referral dates")
+
+
+def test_identity_quirk_rates(world: World) -> None:
+    """LAchildID collisions and second UPNs (per LA record), UPNs missing (per record-year)."""
+    con = truth(world)
+    identities, with_upn, second = con.execute(
+        "select count(*), count(upn), count(second_upn) from identities"
+    ).fetchone()
+    collisions = con.execute(
+        "select count(*) from quirks where quirk = 'la_child_id_collision'"
+    ).fetchone()[0]
+    rate = CONFIG["quirks"]["la_child_id_collision"]
+    # A borrowed ID must come from another LA; the few drawn from the same LA are dropped.
+    assert_rate(collisions, rate * identities, identities, "LAchildID collisions")
+    assert_rate(second, CONFIG["quirks"]["second_upn"] * with_upn, with_upn, "second UPNs")
+    rows = con.execute(
+        """select k.census_year, count(*) filter (where k.upn is not null),
+                  any_value(q.n)
+           from (select distinct census_year, identity_id, upn from record_keys) k
+           left join (select census_year, count(*) as n from quirks
+                      where quirk = 'upn_missing' group by 1) q using (census_year)
+           group by 1"""
+    ).fetchall()
+    missing = sum(n or 0 for *_, n in rows)
+    trials = sum(kept + (n or 0) for _, kept, n in rows)
+    expected = sum(_year_rate("upn_missing", y) * (kept + (n or 0)) for y, kept, n in rows)
+    assert_rate(missing, expected, trials, "UPN missing")
+
+
+def test_npd_date_quirk_rates(world: World) -> None:
+    """Placeholder dates (of empty closure and plan-end dates), closure dates before the
+    referral (of closure dates), DateOfInitialCPC missing (of those present)."""
+    con = truth(world)
+    tallies = {q: [0, 0.0, 0] for q in ("placeholder", "before", "icpc")}
+    for year in world.settings.census_years:
+        if year < 2010:
+            continue
+        path = world.path / "npd" / f"CIN_{year}.csv"
+        con.execute(
+            f"create or replace view f as select * from read_csv('{path}', all_varchar=true)"
+        )
+        logged = dict(
+            con.execute(
+                f"select quirk, count(*) from quirks where census_year = {year} group by 1"
+            ).fetchall()
+        )
+        plan_end = "cin_cppenddate" if year >= 2013 else "null"
+        empty, closures = con.execute(
+            f"""select count(*) filter (where cin_cinclosuredate is null
+                                        or cin_cinclosuredate like '1_00-01-01')
+                       + count(*) filter (where {plan_end} is null
+                                          or {plan_end} like '1_00-01-01'),
+                       count(cin_cinclosuredate)
+                from f"""
+        ).fetchone()
+        for key, quirk, trials in (
+            ("placeholder", "placeholder_date", empty),
+            ("before", "closure_before_referral", closures),
+        ):
+            tallies[key][0] += logged.get(quirk, 0)
+            tallies[key][1] += _year_rate(quirk, year) * trials
+            tallies[key][2] += trials
+        if year <= 2017:
+            present = con.execute("select count(cin_dateofinitialcpc) from f").fetchone()[0]
+            dropped = logged.get("initial_cpc_missing", 0)
+            tallies["icpc"][0] += dropped
+            tallies["icpc"][1] += CONFIG["quirks"]["initial_cpc_missing"] * (present + dropped)
+            tallies["icpc"][2] += present + dropped
+    for key, (observed, expected, trials) in tallies.items():
+        assert_rate(observed, expected, trials, key)
+
+
+def test_cpp_fields_missing_for_2009_to_2012_referrals(world: World, clean_world: World) -> None:
+    query = """select count(cin_cppstartdate) from read_csv('{}', all_varchar=true)
+               where cin_referraldate between '2009-04-01' and '2012-03-31'"""
+    damaged = clean = 0
+    for year in (2013, 2014):
+        damaged += duckdb.sql(query.format(world.path / "npd" / f"CIN_{year}.csv")).fetchone()[0]
+        clean += duckdb.sql(query.format(clean_world.path / "npd" / f"CIN_{year}.csv")).fetchone()[
+            0
+        ]
+    assert damaged == 0
+    assert clean > 0
+
+
+def test_missing_returns(tmp_path: Path) -> None:
+    """The Isle of Wight (921) submitted nothing in 2009/10 (config) but did in 2010/11."""
+    isle = make_world(tmp_path / "w", la_codes=("921",), census_years=(2010, 2011), scale=0.2)
+    assert CONFIG["recording"]["missing_returns"]["2010"] == ["921"]
+    rows = {
+        year: duckdb.sql(
+            f"select count(*) from read_csv('{isle.path / 'npd' / f'CIN_{year}.csv'}',"
+            " all_varchar=true)"
+        ).fetchone()[0]
+        for year in (2010, 2011)
+    }
+    assert rows[2010] == 0
+    assert rows[2011] > 0
