@@ -11,22 +11,6 @@ from typing import Any
 import numpy as np
 
 CONFIG_PATH = Path(__file__).with_name("config.toml")
-QUIRK_NAMES = (
-    "missing_closure",
-    "open_case_rereferral",
-    "referral_date_amended",
-    "upn_missing",
-    "second_upn",
-    "la_child_id_collision",
-    "legacy_code",
-    "placeholder_date",
-    "closure_before_referral",
-    "duplicate_row",
-    "initial_cpc_missing",
-    "missing_returns",
-    "open_case_not_returned",
-    "cpp_fields_missing_2010_2012",
-)
 
 
 def load_raw_config(path: Path = CONFIG_PATH) -> dict[str, Any]:

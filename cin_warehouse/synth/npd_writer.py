@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 
 from cin_warehouse import npd_spec
 from cin_warehouse.synth.config import GeneratorSettings
-from cin_warehouse.synth.recording import QUIRK_LOG
+from cin_warehouse.synth.recording import QUIRK_LOG, present
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 PLACEHOLDER_DATES = ("1900-01-01", "1800-01-01")
@@ -275,6 +275,10 @@ class _Damage:
     def rate(self, name: str) -> float:
         return self.s.quirk_rate(name, self.year)
 
+    def knob(self, name: str) -> float:
+        """How a quirk looks (not how often): config.toml [quirks]."""
+        return float(self.s.cfg("quirks")[name])
+
     def apply(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
         columns = {
             name: table[name].to_numpy(zero_copy_only=False).astype(object)
@@ -336,12 +340,12 @@ class _Damage:
                 continue
             mapped, unmapped = _legacy_candidates(code_list)
             values = columns[field]
-            for row in np.flatnonzero((values != None) & (self.rng.random(n) < rate)):  # noqa: E711
+            for row in np.flatnonzero(present(values) & (self.rng.random(n) < rate)):
                 true_value = values[row]
                 options = mapped.get(true_value, [])
-                if options and self.rng.random() < 0.7:
+                if options and self.rng.random() < self.knob("legacy_code_mappable_share"):
                     written = str(self.rng.choice(options))
-                elif self.rng.random() < 0.5 and unmapped:
+                elif self.rng.random() < self.knob("legacy_code_unmappable_share") and unmapped:
                     written = str(self.rng.choice(unmapped))
                 else:
                     written = f" {true_value} "  # padded, as fixed-width exports leave it
@@ -354,7 +358,7 @@ class _Damage:
             if field not in columns:
                 continue
             values = columns[field]
-            for row in np.flatnonzero((values == None) & (self.rng.random(n) < rate)):  # noqa: E711
+            for row in np.flatnonzero(~present(values) & (self.rng.random(n) < rate)):
                 written = str(self.rng.choice(PLACEHOLDER_DATES))
                 values[row] = written
                 self._note(columns, row, "placeholder_date", field, None, written)
@@ -364,7 +368,7 @@ class _Damage:
             return
         closure, referral = columns["CIN_CINClosureDate"], columns["CIN_ReferralDate"]
         rate = self.rate("closure_before_referral")
-        for row in np.flatnonzero((closure != None) & (self.rng.random(n) < rate)):  # noqa: E711
+        for row in np.flatnonzero(present(closure) & (self.rng.random(n) < rate)):
             if closure[row] in PLACEHOLDER_DATES:
                 continue
             written = str(
@@ -380,7 +384,7 @@ class _Damage:
             return
         values = columns["CIN_DateOfInitialCPC"]
         rate = self.rate("initial_cpc_missing")
-        for row in np.flatnonzero((values != None) & (self.rng.random(n) < rate)):  # noqa: E711
+        for row in np.flatnonzero(present(values) & (self.rng.random(n) < rate)):
             self._note(
                 columns, row, "initial_cpc_missing", "CIN_DateOfInitialCPC", values[row], None
             )
@@ -394,7 +398,7 @@ class _Damage:
         in_gap = np.array([r is not None and CPP_GAP_START <= r <= CPP_GAP_END for r in referral])
         for field in ("CIN_CPPstartDate", "CIN_NumberOfPreviousCPP"):
             values = columns[field]
-            for row in np.flatnonzero(in_gap & (values != None)):  # noqa: E711
+            for row in np.flatnonzero(in_gap & present(values)):
                 self._note(columns, row, "cpp_fields_missing_2010_2012", field, values[row], None)
                 values[row] = None
 

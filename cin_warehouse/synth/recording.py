@@ -205,25 +205,30 @@ class Recorder:
         offset = rng.integers(7, np.maximum(duration[phantom_of], 8))
         phantom_referral = self.ep_referral[phantom_of] + offset.astype("timedelta64[D]")
         # Half of phantoms are closed with their case; the rest are never closed.
-        never_closed = rng.random(len(phantom_of)) < 0.5
+        never_closed = (
+            rng.random(len(phantom_of)) < self.s.cfg("quirks")["phantom_never_closed_share"]
+        )
         episode = np.concatenate([np.arange(e), phantom_of])
         closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
         reasons = _col(self.w.episodes, "closure_reason")
-        reason = np.concatenate([reasons, np.where(reasons[phantom_of] == None, None, "RC7")])  # noqa: E711
+        reason = np.concatenate([reasons, np.where(present(reasons[phantom_of]), "RC7", None)])
         n = len(episode)
         closure_year = np.where(np.isnat(closure), 0, cal.census_year_of(self._fill(closure)))
         missing_rate = self._rate("missing_closure", closure_year)
         closure_missing = (closure_year > 0) & (rng.random(n) < missing_rate)
         closure_missing[e:] |= never_closed & (closure_year[e:] > 0)
         # A case whose closure was never recorded lingers on in the returns for a while
-        # (geometric, mean 0.4 years) before the LA's clean-up drops it.
-        extra = rng.geometric(0.7, n) - 1
+        # before the LA's clean-up drops it.
+        extra = rng.geometric(self.s.cfg("quirks")["missing_closure_linger_p"], n) - 1
         # Referral date amended: the first return carries a date off by up to four weeks.
         ref = np.concatenate([self.ep_referral, phantom_referral])
         ref_year = cal.census_year_of(ref)
         spans = (closure_year == 0) | (closure_year > ref_year)
         amended = spans & (rng.random(n) < self._rate("referral_date_amended", ref_year))
-        delta = rng.integers(1, 29, n) * np.where(rng.random(n) < 0.7, -1, 1)
+        q = self.s.cfg("quirks")
+        delta = rng.integers(1, q["amended_referral_max_days"] + 1, n) * np.where(
+            rng.random(n) < q["amended_referral_earlier_share"], -1, 1
+        )
         # Keep the wrong date inside its census year.
         wrong = ref + delta.astype("timedelta64[D]")
         delta = np.where(cal.census_year_of(wrong) != ref_year, -delta, delta)
@@ -459,7 +464,10 @@ class Recorder:
         )
         # Quirk: a second UPN in some years.
         second = self.second_upn[ident]
-        use_second = (second != None) & (upn_now != None) & (rng.random(len(ident)) < 0.5)  # noqa: E711
+        has_both = present(second) & present(upn_now)
+        use_second = has_both & (
+            rng.random(len(ident)) < self.s.cfg("quirks")["second_upn_year_share"]
+        )
         written_upn = np.where(use_second, second, upn_now)
         self._log(
             year,
@@ -472,7 +480,7 @@ class Recorder:
             second[use_second],
         )
         # Quirk: UPN missing from this year's record.
-        drop = (written_upn != None) & (rng.random(len(ident)) < self._quirk("upn_missing", year))  # noqa: E711
+        drop = present(written_upn) & (rng.random(len(ident)) < self._quirk("upn_missing", year))
         self._log(
             year,
             "upn_missing",
@@ -497,7 +505,7 @@ class Recorder:
                 age_days < 6 * 365, "UN1", rng.choice(np.array(["UN2", "UN3", "UN5"]), len(ident))
             ),
         ).astype(object)
-        unknown[(written_upn != None) | drop] = None  # noqa: E711
+        unknown[present(written_upn) | drop] = None
         sex = self.p_sex[person]
         if year <= 2024:
             gender = np.where(~born, "0", np.where(sex == "M", "1", np.where(sex == "F", "2", "9")))
@@ -723,6 +731,11 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def present(values: np.ndarray) -> np.ndarray:
+    """Element-wise `is not None` for an object array."""
+    return np.not_equal(values, None)
 
 
 def _rank_within(groups: np.ndarray) -> np.ndarray:

@@ -347,11 +347,13 @@ class _Simulation:
             )
             + 1
         )
-        none_found = ~is_cin[done] & (rng.random(done.sum()) < 0.6)
+        none_found = ~is_cin[done] & (
+            rng.random(done.sum()) < self.path["no_factor_share_not_in_need"]
+        )
         counts = np.where(none_found, 1, counts)
         ep = np.repeat(episode[done], counts)
         year = np.repeat(cal.census_year_of(auth[done]), counts)
-        codes = _factor_codes(rng, year)
+        codes = _factor_codes(rng, self.path["factor_weights"], year)
         codes = np.where(np.repeat(none_found, counts), "21", codes)
         self.factors.add(
             episode_id=ep,
@@ -657,55 +659,13 @@ def _sorted_world(**tables: pa.Table) -> World:
     return World(**tables)
 
 
-# Factors identified at assessment (DOMAIN.md §4) with relative frequencies from the DfE
-# c3 table (2018 counts per 10,000 episodes with factors, rounded); code set by year:
-# 18B/18C/19B/19C from 2020/21 (18A/19A before), 24A from 2021/22.
-_FACTOR_WEIGHTS = {
-    "1A": 27,
-    "1B": 133,
-    "1C": 25,
-    "2A": 45,
-    "2B": 161,
-    "2C": 27,
-    "3A": 105,
-    "3B": 500,
-    "3C": 60,
-    "4A": 190,
-    "4B": 380,
-    "4C": 40,
-    "5A": 55,
-    "5B": 50,
-    "5C": 10,
-    "6A": 55,
-    "6B": 75,
-    "6C": 10,
-    "7A": 20,
-    "8B": 2,
-    "9A": 20,
-    "10A": 40,
-    "11A": 38,
-    "12A": 8,
-    "13A": 25,
-    "14A": 60,
-    "15A": 60,
-    "16A": 190,
-    "17A": 220,
-    "18A": 100,
-    "19A": 60,
-    "20": 140,
-    "22A": 3,
-    "23A": 4,
-    "24A": 30,
-}
-
-
 def _disabilities(rng: np.random.Generator, cfg: dict, n: int) -> np.ndarray:
     """Each child's disability codes joined by ';' ('' for none): 1-3 distinct codes for
     the disabled share, drawn by weight without replacement (exponential race)."""
     codes = np.array(list(cfg["disability_codes"]), dtype=object)
     weights = np.array(list(cfg["disability_codes"].values()), dtype=float)
     disabled = np.flatnonzero(rng.random(n) < cfg["disabled_share"])
-    count = rng.choice([1, 2, 3], len(disabled), p=[0.6, 0.3, 0.1])
+    count = rng.choice([1, 2, 3], len(disabled), p=cfg["disability_count_weights"])
     race = rng.exponential(size=(len(disabled), len(codes))) / weights
     ranked = codes[np.argsort(race, axis=1)]
     out = np.full(n, "", dtype=object)
@@ -715,9 +675,12 @@ def _disabilities(rng: np.random.Generator, cfg: dict, n: int) -> np.ndarray:
     return out
 
 
-def _factor_codes(rng: np.random.Generator, census_year: np.ndarray) -> np.ndarray:
-    codes = np.array(list(_FACTOR_WEIGHTS), dtype=object)
-    weights = np.array(list(_FACTOR_WEIGHTS.values()), dtype=float)
+def _factor_codes(
+    rng: np.random.Generator, weights_by_code: dict[str, float], census_year: np.ndarray
+) -> np.ndarray:
+    """Factor codes by weight, in the code set of each census year (DOMAIN.md §4)."""
+    codes = np.array(list(weights_by_code), dtype=object)
+    weights = np.array(list(weights_by_code.values()), dtype=float)
     drawn = rng.choice(codes, len(census_year), p=weights / weights.sum())
     split = rng.random(len(census_year)) < 0.5
     # From 2020/21 physical and sexual abuse are recorded as by a parent (B) or another (C).
