@@ -55,6 +55,8 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
     into A-Z without I, O and S (DfE's UPN specification; validation rule 1510)."""
     if len(la_code) == 0:
         return np.array([], dtype=object)
+    if serial.max() >= 10**7:
+        raise ValueError("more than 9,999,999 UPNs for one LA and year: scale too large")
     body = np.char.add(
         np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype(str), 2)),
         np.char.zfill(serial.astype(str), 7),
@@ -179,14 +181,17 @@ class Recorder:
             np.isnat(self.upn_date), 2000, self.upn_date.astype("datetime64[Y]").astype(int) + 1970
         )
         code = self.id_area_code.astype(str)
-        serial = np.arange(n) * 2 + 1
-        self.upn = upn(code, year, serial).astype(object)
-        self.upn[np.isnat(self.upn_date)] = None
-        # Quirk: a second UPN for one child, used in some of its returns.
         has = ~np.isnat(self.upn_date)
+        # Quirk: a second UPN for one child, used in some of its returns.
         second = has & (rng.random(n) < self.s.quirk_rate("second_upn", 2017))
+        # Serial numbers run within each LA and year of allocation, so every UPN (first
+        # and second) is unique (rule 1520) and the 7 digits never overflow.
+        group = np.char.add(code, year.astype(str))
+        serials = _rank_within_unsorted(np.concatenate([group, group[second]]))
+        self.upn = upn(code, year, serials[:n]).astype(object)
+        self.upn[~has] = None
         self.second_upn = np.full(n, None, dtype=object)
-        self.second_upn[second] = upn(code[second], year[second], np.flatnonzero(second) * 2 + 2)
+        self.second_upn[second] = upn(code[second], year[second], serials[n:])
 
     # --- records: true episodes plus phantoms --------------------------------------------
     def _records(self) -> _Records:
@@ -731,6 +736,14 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def _rank_within_unsorted(groups: np.ndarray) -> np.ndarray:
+    """1-based position of each element among the elements of its group, in input order."""
+    order = np.argsort(groups, kind="stable")
+    ranks = np.empty(len(groups), dtype=np.int64)
+    ranks[order] = _rank_within(groups[order])
+    return ranks
 
 
 def present(values: np.ndarray) -> np.ndarray:

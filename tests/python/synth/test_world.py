@@ -444,3 +444,22 @@ def test_missing_returns(tmp_path: Path) -> None:
     }
     assert rows[2010] == 0
     assert rows[2011] > 0
+
+
+def test_upns_are_unique_and_carry_their_check_letter(world: World) -> None:
+    """Check letter recomputed here from DfE's rule (chars 2-13 weighted 2..13, mod 23,
+    alphabet without I, O, S), independently of the generator's vectorised version."""
+    letters = "ABCDEFGHJKLMNPQRTUVWXYZ"
+    con = truth(world)
+    upns = [
+        u
+        for (u,) in con.execute(
+            "select upn from identities where upn is not null"
+            " union all select second_upn from identities where second_upn is not null"
+        ).fetchall()
+    ]
+    assert len(upns) > 100
+    assert len(set(upns)) == len(upns)
+    for u in upns:
+        assert len(u) == 13 and u[1:].isdigit(), u
+        assert letters[sum(int(c) * w for c, w in zip(u[1:], range(2, 14))) % 23] == u[0], u
