@@ -35,6 +35,7 @@ FLUSH_ROWS = 50_000
 DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 YEAR = re.compile(r"^\s*(\d{4})\s*$")
 REFERENCE_DATE = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
+RETURN_NAME = re.compile(r"^CIN_(?P<year>\d{4})_(?P<la>\d{3})\.xml(\.gz)?$", re.IGNORECASE)
 
 KEYS = {m.name: key_columns(m) for m in MODULES}
 MODULE, FIELD, STRUCTURAL, UNKNOWN = range(4)
@@ -119,6 +120,7 @@ class _Landing:
         # The LA code as delivered identifies the return; surrounding spaces are not part
         # of a 3-digit code, so they are ignored for matching re-deliveries only.
         self.la_code = lea.strip()
+        self._check_file_name(line)
         self.header = values
         self.record.census_year = self.census_year
         self.record.la_code = self.la_code
@@ -135,6 +137,27 @@ class _Landing:
             manifest.supersede(self.con, self.record.replaces, self.record.load_id)
         self.buffers["header"].append({**values, "_line_number": row["_line_number"]})
         self.buffered += 1
+
+    def _check_file_name(self, line: int) -> None:
+        """A file named like the generator and DfE name returns, CIN_<year>_<LA>.xml, must
+        agree with its header (the header is what identifies the return)."""
+        match = RETURN_NAME.match(self.path.name)
+        if match is None:
+            return
+        if int(match["year"]) != self.census_year:
+            raise LoadError(
+                self.path,
+                f"census-year mismatch: the header says {self.census_year} but the file name"
+                f" says {match['year']}",
+                f"line {line}",
+            )
+        if match["la"] != self.la_code:
+            raise LoadError(
+                self.path,
+                f"LA mismatch: the header's LEA is {self.la_code} but the file name says"
+                f" {match['la']}",
+                f"line {line}",
+            )
 
     # -- rows -----------------------------------------------------------------------
     def add(self, module: Module, row: dict[str, Any]) -> None:

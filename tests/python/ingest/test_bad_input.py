@@ -299,3 +299,20 @@ def test_a_file_of_which_no_row_parses(seeded_db: Path, files_dir: Path) -> None
     path.write_text("\n".join([lines[0], *(line.replace(",", "\t") for line in lines[1:])]))
     message = fail_without_change(seeded_db, path)
     assert ": line 2: none of the 4 data rows can be parsed: mixed delimiter" in message
+
+
+def test_xml_census_year_mismatch_with_the_file_name(seeded_db: Path, files_dir: Path) -> None:
+    path = files_dir / "CIN_2020_330.xml"
+    path.write_text(fixtures.return_xml(2021, "330", fixtures.make_children(2021, 2)))
+    message = fail_without_change(seeded_db, path)
+    assert ": line 3: census-year mismatch: the header says 2021 but the file name says 2020" in (
+        message
+    )
+
+
+def test_xml_la_mismatch_with_the_file_name(seeded_db: Path, files_dir: Path) -> None:
+    path = files_dir / "CIN_2021_202.xml"
+    path.write_text(fixtures.return_xml(2021, "330", fixtures.make_children(2021, 2)))
+    assert "LA mismatch: the header's LEA is 330 but the file name says 202" in (
+        fail_without_change(seeded_db, path)
+    )
