@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,32 +33,60 @@ def _generate(args: argparse.Namespace) -> int:
     # Imported here so that `cin load` starts without loading the simulation.
     import pyarrow.parquet as pq
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from cin_warehouse.synth import calibration
     from cin_warehouse.synth.config import GeneratorSettings
     from cin_warehouse.synth.generate import generate
 
     console = Console(stderr=True)
+    out = Path(args.out)
+    previous = [out / part for part in ("npd", "xml", "truth") if (out / part).exists()]
+    if previous and not args.overwrite:
+        console.print(
+            f"[red]error[/red]: {out} already holds a generated world"
+            f" ({', '.join(p.name for p in previous)}); pass --overwrite to replace it",
+            highlight=False,
+        )
+        return 2
+    for part in previous:
+        shutil.rmtree(part)
     las = None if args.las == "all" else tuple(c.strip() for c in args.las.split(","))
     settings = GeneratorSettings(
         scale=args.scale, census_years=args.years, la_codes=las, seed=args.seed, clean=args.clean
     )
+    steps = len(settings.census_years) + 3  # world, each year, measures, truth
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        TextColumn("{task.description:<48}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     ) as progress:
-        task = progress.add_task("starting", total=None)
+        task = progress.add_task("starting", total=steps)
+        done = iter(range(steps + 1))
+
+        def step(description: str) -> None:
+            progress.update(task, description=description, completed=next(done))
+
         try:
             summary = generate(
                 settings,
-                Path(args.out),
+                out,
                 formats=args.format,
                 delimiter="\t" if args.tab else ",",
-                progress=lambda step: progress.update(task, description=step),
+                progress=step,
             )
         except (ValueError, FileNotFoundError) as error:
             console.print(f"[red]error[/red]: {error}", highlight=False)
             return 2
+        progress.update(task, description="done", completed=steps)
     print(
         f"wrote {len(summary.files)} files to {summary.out_dir}: {summary.episodes:,} true"
         f" referrals, {summary.npd_rows:,} NPD rows, {summary.xml_children:,} XML child records"
@@ -137,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("npd", "xml", "both"), default="both", help="raw files to write"
     )
     generate.add_argument("--clean", action="store_true", help="no recording quirks at all")
+    generate.add_argument(
+        "--overwrite", action="store_true", help="replace a world already in --out"
+    )
     generate.add_argument("--tab", action="store_true", help="write NPD files tab-delimited (.txt)")
     generate.add_argument(
         "--report", action="store_true", help="print the calibration report afterwards"

@@ -462,4 +462,6 @@ def test_upns_are_unique_and_carry_their_check_letter(world: World) -> None:
     assert len(set(upns)) == len(upns)
     for u in upns:
         assert len(u) == 13 and u[1:].isdigit(), u
-        assert letters[sum(int(c) * w for c, w in zip(u[1:], range(2, 14))) % 23] == u[0], u
+        assert (
+            letters[sum(int(c) * w for c, w in zip(u[1:], range(2, 14), strict=True)) % 23] == u[0]
+        ), u
