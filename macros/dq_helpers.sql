@@ -10,7 +10,10 @@
 {#
     Rows of `relation` whose `column_name` is not a valid `code_list` code in the row's
     census year (ref_codes seed). Shared by the generic test values_valid_for_census_year
-    and the DfE code-list rules in tests/dfe_rules.
+    and the DfE code-list rules in tests/dfe_rules. Valid: a current code of that year, or
+    the code a legacy value of that year is recoded to (2008/09's A1 is staged as WBRI,
+    valid in 2009 although the four-letter codes start in 2009/10); with `allow_legacy`,
+    the legacy value itself.
 #}
 {% macro dq_values_valid_for_census_year(
     relation, column_name, code_list, census_year_column='census_year', allow_legacy=false
@@ -24,6 +27,16 @@
         where
             code_list = {{ dq_sql_string(code_list) }}
             {% if not allow_legacy %}and not is_legacy{% endif %}
+        union all
+        select
+            maps_to_code as code,
+            first_census_year,
+            last_census_year
+        from {{ ref('ref_codes') }}
+        where
+            code_list = {{ dq_sql_string(code_list) }}
+            and is_legacy
+            and maps_to_code is not null
     ),
 
     checked as (
