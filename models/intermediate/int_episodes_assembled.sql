@@ -2,7 +2,7 @@
 -- "Data structure"): LAchildID is unique only within an LA. An episode recurs once per
 -- census year; the most recent record is the most accurate, so it wins.
 with records as (
-    select * from {{ ref('stg_npd__cin_2017') }}
+    select * from {{ ref('int_records_conformed__episode_year') }}
 ),
 
 ranked as (
@@ -10,7 +10,7 @@ ranked as (
         *,
         row_number() over (
             partition by la_code, la_child_id, referral_date
-            order by census_year desc, source_line_number desc
+            order by census_year desc, first_source_line_number desc
         ) as recency_rank
     from records
 )
@@ -24,6 +24,6 @@ select
     primary_need_code,
     census_year as last_census_year,
     source_file,
-    source_line_number
+    first_source_line_number as source_line_number
 from ranked
 where recency_rank = 1

@@ -1,0 +1,39 @@
+{#
+    Provenance every staged record keeps (DESIGN.md "Land as delivered"): the census year,
+    the file and line it came from, and the load (raw._loads) that landed it. The raw
+    columns are the loader's (`_census_year`, `_source_file`, `_line_number`, `_load_id`).
+#}
+{% macro npd_provenance() -%}
+    cast(_census_year as integer) as census_year,
+    _source_file as source_file,
+    _line_number as source_line_number,
+    _load_id as load_id
+{%- endmacro %}
+
+{#-
+    XML modules also carry the submitting LA (the LEA of the return's header), with the
+    LA harmonisation columns (macros/staging/la_codes.sql).
+-#}
+{% macro xml_provenance() -%}
+    {{ npd_provenance() }},
+    {{ blank_to_null('_la_code') }} as la_code,
+    {{ la_harmonisation(blank_to_null('_la_code')) }}
+{%- endmacro %}
+
+{#
+    The NPD LA code as submitted. Some extracts carry the LA twice, in CIN_LA and in
+    CIN_CIN_LA (DOMAIN.md §3b; the ECHILD cleaning code coalesces them); the loader lands
+    CIN_CIN_LA as its own column in every year that has CIN_LA. `la_code` takes the first
+    non-blank of the two, `la_code_duplicate` keeps CIN_CIN_LA (trimmed) so that a
+    disagreement stays visible. 2008/09 has no CIN_LA: `la_column` is CIN_LA_09 there and
+    there is no duplicate.
+#}
+{% macro npd_la_code(la_column, duplicate_column=none) -%}
+    {%- if duplicate_column is none -%}
+    {{ blank_to_null(la_column) }} as la_code,
+    cast(null as varchar) as la_code_duplicate
+    {%- else -%}
+    coalesce({{ blank_to_null(la_column) }}, {{ blank_to_null(duplicate_column) }}) as la_code,
+    {{ blank_to_null(duplicate_column) }} as la_code_duplicate
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,62 @@
+-- Census year 2013. 2012/13: CPP start and end dates, previous-plan count and initial/latest
+-- category of abuse return.
+-- Typing, placeholder and legacy-code rules: macros/staging (one place per rule).
+with source as (
+    select * from {{ source('npd', 'npd_cin_2013') }}
+),
+
+staged as (
+    select
+        {{ npd_provenance() }},
+        {{ npd_la_code('cin_la', 'cin_cin_la') }},
+        {{ stage_text('cin_acadyr', 'academic_year_label') }},
+        {{ stage_text('cin_pupilmatchingrefanonymous', 'pupil_matching_ref') }},
+        {{ stage_text('cin_lachildid_anon', 'la_child_id') }},
+        {{ stage_cast('cin_yearofbirth', 'birth_year', 'integer') }},
+        {{ stage_cast('cin_monthofbirth', 'birth_month', 'integer') }},
+        {{ stage_code('cin_gender', 'gender_code') }},
+        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code', 'ethnicity', 2013) }},
+        {{ stage_code('cin_ethnicgroupmajor', 'ethnicity_major_code') }},
+        {{ stage_flag('cin_disability', 'has_disability') }},
+        {{ stage_date('cin_referraldate', 'referral_date') }},
+        {{ stage_coded('cin_primaryneedcode', 'primary_need_code', 'primary_need', 2013) }},
+        {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
+        {{ stage_code('cin_la_9code', 'la_code_9') }},
+        {{ absent_value('la_code_pre_2009') }},  -- not in this year
+        {{ absent_value('la_code_post_2009') }},  -- not in this year
+        {{ absent_flag('is_asylum_seeking') }},  -- not in this year
+        {{ absent_date('asylum_seeking_ceased_date') }},  -- not in this year
+        {{ absent_flag('is_looked_after_child_adopted') }},  -- not in this year
+        {{ absent_flag('is_on_cpp_at_31_march') }},  -- not in this year
+        {{ absent_value('postcode') }},  -- not in this year
+        {{ absent_value('lsoa_code') }},  -- not in this year
+        {{ absent_cast('idaci_score', 'double') }},  -- not in this year
+        {{ absent_cast('idaci_rank', 'integer') }},  -- not in this year
+        {{ absent_value('service_type_code') }},  -- not in this year
+        {{ absent_value('service_provider_code') }},  -- not in this year
+        {{ absent_date('service_start_date') }},  -- not in this year
+        {{ absent_date('service_end_date') }},  -- not in this year
+        {{ stage_date('cin_latestreferraldate', 'latest_referral_date') }},
+        {{ stage_date('cin_latestclosuredate', 'latest_closure_date') }},
+        {{ stage_flag('cin_anycasesopen31march', 'has_any_case_open_at_31_march') }},
+        {{ stage_date('cin_cinclosuredate', 'closure_date') }},
+        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code', 'closure_reason', 2013) }},
+        {{ stage_flag('cin_referralnfa', 'is_referral_nfa') }},
+        {{ stage_date('cin_dateofinitialcpc', 'initial_cpc_date') }},
+        {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
+        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count', 'integer') }},
+        {{ stage_date('cin_cppenddate', 'cpp_end_date') }},
+        {{ absent_value('abuse_category_code') }},  -- not in this year
+        {{ stage_code('cin_initialcategoryofabuse', 'initial_abuse_category_code') }},
+        {{ stage_code('cin_latestcategoryofabuse', 'latest_abuse_category_code') }},
+        {{ absent_coded('referral_source_code') }},  -- not in this year
+        {{ absent_flag('has_seen_social_worker') }},  -- not in this year
+        {{ absent_cast('age_at_period_start', 'integer') }},  -- not in this year
+        {{ absent_cast('age_at_period_end', 'integer') }},  -- not in this year
+        {{ absent_flag('is_started_in_year') }},  -- not in this year
+        {{ absent_flag('is_ended_in_year') }},  -- not in this year
+        {{ absent_flag('is_cin_at_any_point') }}  -- not in this year
+    from source
+)
+
+select * from staged

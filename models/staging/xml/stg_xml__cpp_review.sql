@@ -1,0 +1,17 @@
+-- ChildProtectionPlans/Reviews/CPPreviewDate: one row per review date of a plan.
+with source as (
+    select * from {{ source('xml', 'xml_cpp_review') }}
+),
+
+staged as (
+    select
+        {{ xml_provenance() }},
+        cast(child_pos as integer) as child_pos,
+        cast(cin_details_pos as integer) as cin_details_pos,
+        cast(cpp_pos as integer) as cpp_pos,
+        cast(review_pos as integer) as review_pos,
+        {{ stage_date('cppreviewdate', 'cpp_review_date') }}
+    from source
+)
+
+select * from staged
