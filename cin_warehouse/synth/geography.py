@@ -133,13 +133,13 @@ def reporting_codes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Old (3-digit) and new (GSS) codes under which each (area, branch) reports on a date."""
     all_areas = areas()
-    old = np.empty(len(area_index), dtype=object)
-    new = np.empty(len(area_index), dtype=object)
-    for a in np.unique(area_index):
-        for b in range(len(all_areas[a].branches)):
-            mask = (area_index == a) & (branch_index == b)
-            if mask.any():
-                code = code_at(all_areas[a].branches[b], when)
-                old[mask] = code.old_code
-                new[mask] = code.new_code
-    return old, new
+    width = max(len(a.branches) for a in all_areas)
+    old = np.full(len(all_areas) * width, None, dtype=object)
+    new = np.full(len(all_areas) * width, None, dtype=object)
+    for area in all_areas:
+        for b, branch in enumerate(area.branches):
+            code = code_at(branch, when)
+            old[area.index * width + b] = code.old_code
+            new[area.index * width + b] = code.new_code
+    key = area_index.astype(np.int64) * width + branch_index
+    return old[key], new[key]

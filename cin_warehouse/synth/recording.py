@@ -123,8 +123,16 @@ class Recorder:
         self.p_disabilities = _col(persons, "disabilities")
         self.p_school = _col(persons, "attends_state_school")
         self.quirk_log: list[pa.Table] = []
+        self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._identity_keys()
         self.records = self._records()
+
+    def col(self, table: str, name: str) -> np.ndarray:
+        """A column of a world table as numpy, converted once (years reuse it)."""
+        key = (table, name)
+        if key not in self._columns:
+            self._columns[key] = _col(getattr(self.w, table), name)
+        return self._columns[key]
 
     # --- identities: LAchildID and UPN --------------------------------------------------
     def _identity_keys(self) -> None:
@@ -215,7 +223,7 @@ class Recorder:
         )
         episode = np.concatenate([np.arange(e), phantom_of])
         closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
-        reasons = _col(self.w.episodes, "closure_reason")
+        reasons = self.col("episodes", "closure_reason")
         reason = np.concatenate([reasons, np.where(present(reasons[phantom_of]), "RC7", None)])
         n = len(episode)
         closure_year = np.where(np.isnat(closure), 0, cal.census_year_of(self._fill(closure)))
@@ -541,10 +549,9 @@ class Recorder:
 
     def _cin_details(self, year, c_rec, keys, written_ref, closure_written) -> pa.Table:
         r = self.records
-        ep = self.w.episodes
         episode = r.episode[c_rec]
-        primary = _col(ep, "primary_need")[episode]
-        source = _col(ep, "referral_source")[episode]
+        primary = self.col("episodes", "primary_need")[episode]
+        source = self.col("episodes", "referral_source")[episode]
         nfa = self.ep_nfa[episode]
         closed = closure_written[c_rec]
         n = len(c_rec)
@@ -571,7 +578,6 @@ class Recorder:
     def _modules(self, year, c_rec, keys, pos_of_episode, start, ref) -> dict[str, pa.Table]:
         """Assessments, factors, s47, plans, reviews and CIN plans relevant to the year:
         those that ended in it, or were open at its end (DfE rules 8696, 8715, 8930, 4013)."""
-        w = self.w
         cin_pos = pos_of_episode
         lookup_child = np.full(len(self.ep_referral), -1, dtype=np.int32)
         lookup_la = np.full(len(self.ep_referral), None, dtype=object)
@@ -600,11 +606,10 @@ class Recorder:
             return np.where(np.isnat(end) | (end > ref), None, _iso(end))
 
         out: dict[str, pa.Table] = {}
-        a = w.assessments
         a_ep, a_start, a_auth = (
-            _col(a, "episode_id"),
-            _col(a, "start_date"),
-            _col(a, "authorisation_date"),
+            self.col("assessments", "episode_id"),
+            self.col("assessments", "start_date"),
+            self.col("assessments", "authorisation_date"),
         )
         m = relevant(a_ep, a_start, a_auth)
         a_pos = _rank_within(a_ep[m])
@@ -619,11 +624,10 @@ class Recorder:
         )
         # Factors of the assessments written with an authorisation date (rule 8614).
         # Tables are sorted by (episode, sequence), so the keys below are sorted too.
-        a_key = a_ep * 8 + _col(a, "assessment_seq")
+        a_key = a_ep * 8 + self.col("assessments", "assessment_seq")
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
-        f = w.factors
-        f_ep, f_code = _col(f, "episode_id"), _col(f, "factor")
-        f_key = f_ep * 8 + _col(f, "assessment_seq")
+        f_ep, f_code = self.col("factors", "episode_id"), self.col("factors", "factor")
+        f_key = f_ep * 8 + self.col("factors", "assessment_seq")
         f_mask = np.isin(f_key, a_key[authorised])
         f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
         group = f_key[f_mask]
@@ -635,9 +639,12 @@ class Recorder:
             },
             schema=MODULES["assessment_factor"],
         )
-        s = w.s47
-        s_ep, s_start, s_icpc = _col(s, "episode_id"), _col(s, "start_date"), _col(s, "icpc_date")
-        s_not = _col(s, "is_icpc_not_required")
+        s_ep, s_start, s_icpc = (
+            self.col("s47", "episode_id"),
+            self.col("s47", "start_date"),
+            self.col("s47", "icpc_date"),
+        )
+        s_not = self.col("s47", "is_icpc_not_required")
         # An enquiry ends at its conference, or (ICPC not required) when it starts.
         s_end = np.where(s_not, s_start, s_icpc)
         m = relevant(s_ep, s_start, s_end)
@@ -645,33 +652,37 @@ class Recorder:
             {
                 **base(s_ep, m, "s47_pos", _rank_within(s_ep[m]).astype(np.int16)),
                 "S47ActualStartDate": _iso(s_start[m]),
-                "InitialCPCtarget": _iso(_col(s, "icpc_target_date")[m]),
+                "InitialCPCtarget": _iso(self.col("s47", "icpc_target_date")[m]),
                 "DateOfInitialCPC": written(s_icpc[m]),
                 "ICPCnotRequired": np.where(s_not[m], "1", "0").astype(object),
             },
             schema=MODULES["section47"],
         )
-        c = w.cpps
-        c_ep, c_start, c_end = _col(c, "episode_id"), _col(c, "start_date"), _col(c, "end_date")
+        c_ep, c_start, c_end = (
+            self.col("cpps", "episode_id"),
+            self.col("cpps", "start_date"),
+            self.col("cpps", "end_date"),
+        )
         m = relevant(c_ep, c_start, c_end)
         c_pos = _rank_within(c_ep[m]).astype(np.int16)
         out["cpp"] = pa.table(
             {
                 **base(c_ep, m, "cpp_pos", c_pos),
-                "cpp_id": _col(c, "cpp_id")[m],
+                "cpp_id": self.col("cpps", "cpp_id")[m],
                 "CPPstartDate": _iso(c_start[m]),
                 "CPPendDate": written(c_end[m]),
-                "InitialCategoryOfAbuse": _col(c, "initial_category")[m],
-                "LatestCategoryOfAbuse": _col(c, "latest_category")[m],
-                "NumberOfPreviousCPP": _col(c, "previous_cpp_count")[m].astype(str).astype(object),
+                "InitialCategoryOfAbuse": self.col("cpps", "initial_category")[m],
+                "LatestCategoryOfAbuse": self.col("cpps", "latest_category")[m],
+                "NumberOfPreviousCPP": self.col("cpps", "previous_cpp_count")[m]
+                .astype(str)
+                .astype(object),
             },
             schema=MODULES["cpp"],
         )
         # Reviews held in the year, of the plans written this year.
-        rv = w.reviews
-        cpp_row = np.full(int(_col(c, "cpp_id").max(initial=-1)) + 1, -1, dtype=np.int64)
-        cpp_row[_col(c, "cpp_id")[m]] = np.arange(int(m.sum()))
-        r_cpp, r_date = _col(rv, "cpp_id"), _col(rv, "review_date")
+        cpp_row = np.full(int(self.col("cpps", "cpp_id").max(initial=-1)) + 1, -1, dtype=np.int64)
+        cpp_row[self.col("cpps", "cpp_id")[m]] = np.arange(int(m.sum()))
+        r_cpp, r_date = self.col("reviews", "cpp_id"), self.col("reviews", "review_date")
         rm = (cpp_row[r_cpp] >= 0) & (r_date >= start) & (r_date <= ref)
         row = cpp_row[r_cpp[rm]]
         cpp_table = out["cpp"]
@@ -687,8 +698,11 @@ class Recorder:
             },
             schema=MODULES["cpp_review"],
         )
-        p = w.cin_plans
-        p_ep, p_start, p_end = _col(p, "episode_id"), _col(p, "start_date"), _col(p, "end_date")
+        p_ep, p_start, p_end = (
+            self.col("cin_plans", "episode_id"),
+            self.col("cin_plans", "start_date"),
+            self.col("cin_plans", "end_date"),
+        )
         # CIN plan dates are collected from 2021/22 (DOMAIN.md §3a).
         m = relevant(p_ep, p_start, p_end) & (year >= 2022)
         out["cin_plan_dates"] = pa.table(

@@ -102,7 +102,9 @@ def clean_world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def warehouse(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "cin.duckdb"
-    loader.land([world.path / "npd", world.path / "xml"], db_path)
+    outcomes = loader.land([world.path / "npd", world.path / "xml"], db_path)
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert not failed, f"the test world did not land: {failed[:3]}"
     run_dbt(["build"], db_path, root / "target")
     # dbt-duckdb may still hold the file in this process: same configuration, not read-only.
     con = duckdb.connect(str(db_path))
