@@ -188,8 +188,16 @@ class Recorder:
         year = np.where(
             np.isnat(self.upn_date), 2000, self.upn_date.astype("datetime64[Y]").astype(int) + 1970
         )
-        code = self.id_area_code.astype(str)
         has = ~np.isnat(self.upn_date)
+        # Characters 2-4 are the LA that allocated the UPN, as it was coded then (942/943
+        # only exist from 2023; rule 1530).
+        code = self.id_area_code.astype(str).astype(object)
+        for allocation_year in np.unique(year[has]):
+            rows = has & (year == allocation_year)
+            code[rows], _ = geography.reporting_codes(
+                self.id_area[rows], self.id_branch[rows], date(int(allocation_year), 9, 1)
+            )
+        code = code.astype(str)
         # Quirk: a second UPN for one child, used in some of its returns.
         second = has & (rng.random(n) < self.s.quirk_rate("second_upn", 2017))
         # Serial numbers run within each LA and year of allocation, so every UPN (first
