@@ -146,3 +146,11 @@
     cast(null as varchar) as {{ stem }}_raw,
     false as is_{{ stem }}_recoded
 {%- endmacro %}
+
+{#-
+    A closure date before its referral date, a typing mistake real extracts carry
+    (DOMAIN.md §3b): flagged, both dates kept as delivered (the episode models decide).
+-#}
+{% macro closure_before_referral(closure_date, referral_date) -%}
+    coalesce({{ closure_date }} < {{ referral_date }}, false) as is_closure_before_referral
+{%- endmacro %}

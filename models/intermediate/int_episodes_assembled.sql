@@ -1,8 +1,11 @@
 -- One row per episode. Episode key = LA + LAchildID + referral date (BMJ Open 2019,
 -- "Data structure"): LAchildID is unique only within an LA. An episode recurs once per
 -- census year; the most recent record is the most accurate, so it wins.
+-- NPD records only: the research extract anonymises LAchildID, so its episodes and an LA's
+-- own returns (XML) cannot share a key; rebuilding across sources is the identity model's.
 with records as (
     select * from {{ ref('int_records_conformed__episode_year') }}
+    where source_kind = 'npd'
 ),
 
 ranked as (

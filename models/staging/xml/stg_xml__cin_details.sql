@@ -19,4 +19,7 @@ staged as (
     from source
 )
 
-select * from staged
+select
+    *,
+    {{ closure_before_referral('closure_date', 'referral_date') }}
+from staged

@@ -189,6 +189,7 @@ TRUTH_FLAGS = {
     ("legacy_code", "CIN_ReferralSource"): "is_referral_source_code_recoded",
     ("placeholder_date", "CIN_CINClosureDate"): "is_closure_date_placeholder",
     ("placeholder_date", "CIN_CPPendDate"): "is_cpp_end_date_placeholder",
+    ("closure_before_referral", "CIN_CINClosureDate"): "is_closure_before_referral",
 }
 
 
