@@ -1,0 +1,48 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dq', 'npd'],
+    )
+}}
+
+-- Warehouse check: the NPD's major ethnic group (EthnicGroupMajor) is the group of its minor
+-- group (EthnicGroupMinor) in seeds/ref_codes (group_code), e.g. WBRI -> WHIT.
+
+with groups as (
+    select
+        code,
+        group_code,
+        first_census_year,
+        last_census_year
+    from {{ ref('ref_codes') }}
+    where code_list = 'ethnicity' and not is_legacy
+),
+
+checked as (
+    select
+        records.census_year,
+        records.la_code,
+        records.la_child_id,
+        records.source_file,
+        records.source_line_number,
+        records.ethnicity_code,
+        records.ethnicity_major_code,
+        groups.group_code as expected_major_code,
+        count(*) over () as rows_checked
+    from {{ ref('stg_npd__cin') }} as records
+    inner join groups
+        on
+            records.ethnicity_code = groups.code
+            and records.census_year between groups.first_census_year and groups.last_census_year
+    where records.ethnicity_major_code is not null
+)
+
+select
+    *,
+    'major ethnic group ' || ethnicity_major_code || ' does not match minor group '
+    || ethnicity_code || ' (expected ' || expected_major_code || ')' as failure_reason
+from checked
+where
+    ethnicity_major_code <> expected_major_code

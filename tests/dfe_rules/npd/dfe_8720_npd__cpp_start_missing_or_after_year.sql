@@ -1,0 +1,57 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'npd'],
+        meta={'dfe_rule_code': '8720', 'dfe_rule_type': 'error', 'source': 'npd'},
+    )
+}}
+
+-- DfE rule 8720 (error; rulesets cin2022_23 to current): Child Protection Plan Start Date missing
+-- or out of data collection period. Where a CPP exists, CPPstartDate must be present and on or
+-- before the ReferenceDate.
+-- CPP rows = rows with any CPP field, from 2012/13. The NPD has no CPP start date for
+-- referrals of 1 April 2009 to 31 March 2012, in every year's extract (DOMAIN.md 3b): those
+-- rows are not checked.
+
+with records as (
+    select
+        census_year,
+        la_child_id,
+        source_file,
+        source_line_number,
+        referral_date,
+        cpp_start_date,
+        cpp_end_date,
+        initial_abuse_category_code,
+        coalesce(la_code, la_code_post_2009) as la_code
+    from {{ ref('stg_npd__cin') }}
+    where
+        census_year >= 2013
+        and not referral_date between date '2009-04-01' and date '2012-03-31'
+        and (
+            cpp_start_date is not null
+            or cpp_end_date is not null
+            or initial_abuse_category_code is not null
+        )
+),
+
+checked as (
+    select
+        records.*,
+        census.period_end,
+        count(*) over () as rows_checked
+    from records
+    inner join {{ ref('ref_census_years') }} as census
+        on records.census_year = census.census_year
+)
+
+select
+    *,
+    '8720: CPP start date '
+    || {{ dq_text('cpp_start_date') }}
+    || ' is missing or after the end of the census year' as failure_reason
+from checked
+where
+    cpp_start_date is null or cpp_start_date > period_end

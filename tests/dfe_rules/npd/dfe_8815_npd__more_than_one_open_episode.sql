@@ -1,0 +1,49 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.5 * max(rows_checked)',
+        tags=['dfe_rule', 'npd'],
+        meta={'dfe_rule_code': '8815', 'dfe_rule_type': 'error', 'source': 'npd'},
+    )
+}}
+
+-- DfE rule 8815 (error; rulesets cin2022_23 to current): More than one open CIN Details episode
+-- (a module with no CIN Closure Date) has been provided for this child and case is not a referral
+-- with no further action. A child may have only one open (no closure date) non-NFA CINdetails
+-- episode.
+-- Episodes: distinct referrals of a child in the year (a referral with two CPPs is two NPD rows).
+
+with episodes as (
+    select distinct
+        census_year,
+        la_child_id,
+        referral_date,
+        closure_date,
+        is_referral_nfa,
+        coalesce(la_code, la_code_post_2009) as la_code
+    from {{ ref('stg_npd__cin') }}
+    where referral_date is not null
+),
+
+checked as (
+    select
+        census_year,
+        la_code,
+        la_child_id,
+        count(*) filter (
+            where closure_date is null and not coalesce(is_referral_nfa, false)
+        ) as open_episodes,
+        count(*) over () as rows_checked
+    from episodes
+    group by census_year, la_code, la_child_id
+)
+
+select
+    *,
+    '8815: child has '
+    || open_episodes
+    || ' open episodes that are not referrals with no further action' as failure_reason
+from checked
+where
+    open_episodes > 1

@@ -1,0 +1,35 @@
+{{
+    config(
+        severity='warn',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '4009Q', 'dfe_rule_type': 'query', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 4009Q (query; rulesets cin2022_23 to current): CIN Plan cannot end after the child’s
+-- Date of Death. If the child has died, CIN plan end date should be on or before the death date.
+
+with checked as (
+    select
+        plan.census_year,
+        plan.la_code,
+        plan.child_pos,
+        child.la_child_id,
+        plan.cin_plan_end_date,
+        child.death_date,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__cin_plan_dates') }} as plan
+    inner join {{ ref('stg_xml__child') }} as child
+        on {{ dq_xml_keys_match('plan', 'child', 'child') }}
+    where child.death_date is not null
+)
+
+select
+    *,
+    '4009Q: CIN plan end date '
+    || {{ dq_text('cin_plan_end_date') }}
+    || ' is after the date of death '
+    || {{ dq_text('death_date') }} as failure_reason
+from checked
+where
+    cin_plan_end_date > death_date

@@ -1,0 +1,41 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '4013', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 4013 (error; rulesets cin2022_23 to current): CIN Plan end date must fall within the
+-- census year. CIN plan end date, where present, must fall within the census period.
+
+with checked as (
+    select
+        plan.census_year,
+        plan.la_code,
+        plan.child_pos,
+        plan.cin_details_pos,
+        plan.cin_plan_pos,
+        plan.cin_plan_end_date,
+        census.period_start,
+        census.period_end,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__cin_plan_dates') }} as plan
+    inner join {{ ref('ref_census_years') }} as census
+        on plan.census_year = census.census_year
+    where plan.cin_plan_end_date is not null
+)
+
+select
+    *,
+    '4013: CIN plan end date '
+    || {{ dq_text('cin_plan_end_date') }}
+    || ' is outside the census year '
+    || {{ dq_text('period_start') }}
+    || ' to '
+    || {{ dq_text('period_end') }} as failure_reason
+from checked
+where
+    cin_plan_end_date not between period_start and period_end

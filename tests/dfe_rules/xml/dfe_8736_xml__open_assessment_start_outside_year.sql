@@ -1,0 +1,42 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8736', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8736 (error; rulesets cin2022_23 to current): For an Assessment that has not been
+-- completed, the start date must fall within the census year. An unauthorised assessment's start
+-- date must be within the census year (start of year to ReferenceDate).
+
+with checked as (
+    select
+        assessment.census_year,
+        assessment.la_code,
+        assessment.child_pos,
+        assessment.cin_details_pos,
+        assessment.assessment_pos,
+        assessment.assessment_start_date,
+        census.period_start,
+        census.period_end,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__assessment') }} as assessment
+    inner join {{ ref('ref_census_years') }} as census
+        on assessment.census_year = census.census_year
+    where assessment.assessment_authorisation_date is null
+)
+
+select
+    *,
+    '8736: start date of an unauthorised assessment '
+    || {{ dq_text('assessment_start_date') }}
+    || ' is outside the census year '
+    || {{ dq_text('period_start') }}
+    || ' to '
+    || {{ dq_text('period_end') }} as failure_reason
+from checked
+where
+    assessment_start_date not between period_start and period_end

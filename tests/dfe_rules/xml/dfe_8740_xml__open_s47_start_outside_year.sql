@@ -1,0 +1,43 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8740', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8740 (error; rulesets cin2022_23 to current): For a Section 47 Enquiry that has not
+-- held the Initial Child Protection Conference by the end of the census year, the start date must
+-- fall within the census year. An open S47 (no ICPC date, ICPCnotRequired false) must have a
+-- start date within the census year.
+
+with checked as (
+    select
+        s47.census_year,
+        s47.la_code,
+        s47.child_pos,
+        s47.cin_details_pos,
+        s47.s47_pos,
+        s47.s47_start_date,
+        census.period_start,
+        census.period_end,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__section47') }} as s47
+    inner join {{ ref('ref_census_years') }} as census
+        on s47.census_year = census.census_year
+    where s47.initial_cpc_date is null and not coalesce(s47.is_icpc_not_required, false)
+)
+
+select
+    *,
+    '8740: start date of a section 47 with no initial CPC '
+    || {{ dq_text('s47_start_date') }}
+    || ' is outside the census year '
+    || {{ dq_text('period_start') }}
+    || ' to '
+    || {{ dq_text('period_end') }} as failure_reason
+from checked
+where
+    s47_start_date not between period_start and period_end

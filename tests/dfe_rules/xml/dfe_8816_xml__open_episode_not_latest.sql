@@ -1,0 +1,40 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.5 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8816', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8816 (error; rulesets cin2022_23 to current): An open CIN episode is shown and case is
+-- not a referral with no further action, but it is not the latest episode. An open non-NFA
+-- episode must have the child's latest CIN referral date.
+
+with checked as (
+    select
+        census_year,
+        la_code,
+        child_pos,
+        cin_details_pos,
+        referral_date,
+        max(referral_date) over (
+            partition by census_year, la_code, child_pos
+        ) as latest_referral_date,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__cin_details') }}
+    where true
+    qualify closure_date is null and not coalesce(is_referral_nfa, false)
+)
+
+select
+    *,
+    '8816: open episode referred '
+    || {{ dq_text('referral_date') }}
+    || ' is not the latest (latest referral '
+    || {{ dq_text('latest_referral_date') }}
+    || ')' as failure_reason
+from checked
+where
+    referral_date < latest_referral_date

@@ -1,0 +1,60 @@
+{{
+    config(
+        severity='warn',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8863Q', 'dfe_rule_type': 'query', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8863Q (query; rulesets cin2022_23 to current): An Assessment is shown as starting when
+-- there is another Assessment ongoing. Within an episode, an assessment start date should not
+-- fall within another assessment's start-authorisation span (or start-ReferenceDate if
+-- unauthorised).
+
+with census as (
+    select
+        census_year,
+        period_end
+    from {{ ref('ref_census_years') }}
+),
+
+spans as (
+    select
+        assessment.*,
+        coalesce(assessment.assessment_authorisation_date, census.period_end) as span_end
+    from {{ ref('stg_xml__assessment') }} as assessment
+    inner join census
+        on assessment.census_year = census.census_year
+),
+
+checked as (
+    select
+        this.census_year,
+        this.la_code,
+        this.child_pos,
+        this.cin_details_pos,
+        this.assessment_pos,
+        this.assessment_start_date,
+        (
+            select min(other.assessment_start_date)
+            from spans as other
+            where
+                {{ dq_xml_keys_match('other', 'this', 'cin_details') }}
+                and other.assessment_pos <> this.assessment_pos
+                and this.assessment_start_date >= other.assessment_start_date
+                and this.assessment_start_date < other.span_end
+        ) as overlapped_start_date,
+        count(*) over () as rows_checked
+    from spans as this
+)
+
+select
+    *,
+    '8863Q: assessment starting '
+    || {{ dq_text('assessment_start_date') }}
+    || ' starts while the one starting '
+    || {{ dq_text('overlapped_start_date') }}
+    || ' is ongoing' as failure_reason
+from checked
+where
+    overlapped_start_date is not null

@@ -1,0 +1,45 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8866', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8866 (error; rulesets cin2022_23 to current): Source of Referral is missing or an
+-- invalid code. For referrals on/after 1 April 2013, ReferralSource must be present and a valid
+-- code (1A-10).
+
+with checked as (
+    select
+        episode.census_year,
+        episode.la_code,
+        episode.child_pos,
+        episode.cin_details_pos,
+        episode.referral_date,
+        episode.referral_source_code,
+        exists(
+            select 1
+            from {{ ref('ref_codes') }} as codes
+            where
+                codes.code_list = 'referral_source'
+                and not codes.is_legacy
+                and codes.code = episode.referral_source_code
+                and episode.census_year between codes.first_census_year and codes.last_census_year
+        ) as is_valid_code,
+        count(*) over () as rows_checked
+    from {{ ref('stg_xml__cin_details') }} as episode
+    where episode.referral_date >= date '2013-04-01'
+)
+
+select
+    *,
+    '8866: referral source '
+    || {{ dq_text('referral_source_code') }}
+    || ' is missing or not valid in census year '
+    || census_year as failure_reason
+from checked
+where
+    not is_valid_code

@@ -1,0 +1,62 @@
+{{
+    config(
+        severity='error',
+        warn_if='>0',
+        error_if='>0.25 * max(rows_checked)',
+        tags=['dfe_rule', 'xml'],
+        meta={'dfe_rule_code': '8890', 'dfe_rule_type': 'error', 'source': 'xml'},
+    )
+}}
+
+-- DfE rule 8890 (error; rulesets cin2022_23 to current): A Section 47 enquiry is shown as
+-- starting when there is another Section 47 Enquiry ongoing. Within an episode, a Section47 start
+-- date must not fall within another Section47's start-ICPC span (or start-ReferenceDate if still
+-- open).
+
+with census as (
+    select
+        census_year,
+        period_end
+    from {{ ref('ref_census_years') }}
+),
+
+spans as (
+    select
+        s47.*,
+        coalesce(s47.initial_cpc_date, census.period_end) as span_end
+    from {{ ref('stg_xml__section47') }} as s47
+    inner join census
+        on s47.census_year = census.census_year
+),
+
+checked as (
+    select
+        this.census_year,
+        this.la_code,
+        this.child_pos,
+        this.cin_details_pos,
+        this.s47_pos,
+        this.s47_start_date,
+        (
+            select min(other.s47_start_date)
+            from spans as other
+            where
+                {{ dq_xml_keys_match('other', 'this', 'cin_details') }}
+                and other.s47_pos <> this.s47_pos
+                and this.s47_start_date >= other.s47_start_date
+                and this.s47_start_date < other.span_end
+        ) as overlapped_start_date,
+        count(*) over () as rows_checked
+    from spans as this
+)
+
+select
+    *,
+    '8890: section 47 starting '
+    || {{ dq_text('s47_start_date') }}
+    || ' starts while the one starting '
+    || {{ dq_text('overlapped_start_date') }}
+    || ' is ongoing' as failure_reason
+from checked
+where
+    overlapped_start_date is not null
