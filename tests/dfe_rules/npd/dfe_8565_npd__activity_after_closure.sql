@@ -38,10 +38,18 @@ select
     *,
     '8565: episode closed '
     || {{ dq_text('closure_date') }}
-    || ' has a later initial CPC '
-    || {{ dq_text('initial_cpc_date') }}
-    || ' or CPP end '
-    || {{ dq_text('cpp_end_date') }} as failure_reason
+    || ' has '
+    || concat_ws(
+        ' and ',
+        case
+            when initial_cpc_date > closure_date
+                then 'a later initial CPC ' || {{ dq_text('initial_cpc_date') }}
+        end,
+        case
+            when cpp_end_date > closure_date
+                then 'a later CPP end ' || {{ dq_text('cpp_end_date') }}
+        end
+    ) as failure_reason
 from checked
 where
     initial_cpc_date > closure_date or cpp_end_date > closure_date

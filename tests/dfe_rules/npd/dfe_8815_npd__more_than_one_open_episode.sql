@@ -13,6 +13,7 @@
 -- with no further action. A child may have only one open (no closure date) non-NFA CINdetails
 -- episode.
 -- Episodes: distinct referrals of a child in the year (a referral with two CPPs is two NPD rows).
+-- From 2009/10: the NPD has no closure date before (every 2008/09 episode would look open).
 
 with episodes as (
     select distinct
@@ -23,7 +24,7 @@ with episodes as (
         is_referral_nfa,
         coalesce(la_code, la_code_post_2009) as la_code
     from {{ ref('stg_npd__cin') }}
-    where referral_date is not null
+    where referral_date is not null and census_year >= 2010
 ),
 
 checked as (

@@ -11,6 +11,7 @@
 -- DfE rule 8820 (error; rulesets cin2022_23 to current): The dates on the CIN episodes for this
 -- child overlap. A child's CIN episodes must not overlap (a referral date may not fall within
 -- another episode's referral-closure span, or referral-ReferenceDate if open and non-NFA).
+-- From 2009/10: the NPD has no closure date before (every 2008/09 episode would look open).
 
 with episodes as (
     select distinct
@@ -21,7 +22,7 @@ with episodes as (
         is_referral_nfa,
         coalesce(la_code, la_code_post_2009) as la_code
     from {{ ref('stg_npd__cin') }}
-    where referral_date is not null
+    where referral_date is not null and census_year >= 2010
 ),
 
 spans as (

@@ -12,6 +12,7 @@
 -- Child Protection plan, i.e. with no End Date. A child may have at most one CPP with no end
 -- date.
 -- Plans: distinct CPP start dates of a child in the year.
+-- From 2012/13: the NPD has no CPP end date before (every earlier plan would look open).
 
 with plans as (
     select distinct
@@ -21,7 +22,7 @@ with plans as (
         cpp_end_date,
         coalesce(la_code, la_code_post_2009) as la_code
     from {{ ref('stg_npd__cin') }}
-    where cpp_start_date is not null
+    where cpp_start_date is not null and census_year >= 2013
 ),
 
 checked as (

@@ -11,6 +11,7 @@
 -- DfE rule 8940 (error; rulesets cin2022_23 to current): Child Protection Plan data contains
 -- overlapping dates. A child's CPPs must not overlap (a CPP start may not fall within another
 -- CPP's start-end or start-ReferenceDate span).
+-- From 2012/13: the NPD has no CPP end date before (every earlier plan would look open).
 
 with plans as (
     select distinct
@@ -20,7 +21,7 @@ with plans as (
         cpp_end_date,
         coalesce(la_code, la_code_post_2009) as la_code
     from {{ ref('stg_npd__cin') }}
-    where cpp_start_date is not null
+    where cpp_start_date is not null and census_year >= 2013
 ),
 
 spans as (
