@@ -50,13 +50,13 @@ def generate(
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
     recorder = Recorder(w, settings)
-    keys: list[pa.Table] = []
+    keys = truth.RecordKeysWriter(out_dir / "truth")
     counts: list[pa.Table] = []
     npd_logs: list[pa.Table] = []
     for year in settings.census_years:
         progress(f"census year {year}")
         returns = recorder.census_year_returns(year)
-        keys.append(truth.record_keys(returns, settings.seed))
+        keys.write(truth.record_keys(returns, settings.seed))
         counts.append(truth.return_counts(returns, year))
         if formats in ("npd", "both"):
             lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None
@@ -73,12 +73,12 @@ def generate(
     progress("computing the official measures from the truth")
     expected = measures.expected_la_year(w, list(settings.census_years))
     progress("writing the truth")
+    summary.files.append(keys.close())
     summary.files.extend(
         truth.write(
             out_dir / "truth",
             w,
             recorder,
-            record_keys=pa.concat_tables(keys),
             return_counts=pa.concat_tables(counts),
             npd_quirks=npd_logs,
             expected=expected,

@@ -11,6 +11,7 @@ each LA's return; England figures are the sum over LAs. Two documented choices:
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 
 import duckdb
@@ -162,7 +163,8 @@ def la_year_codes(census_years: list[int]) -> pa.Table:
 
 def expected_la_year(world: World, census_years: list[int]) -> pa.Table:
     """Every official measure per LA and census year, from the true dates."""
-    con = duckdb.connect()
+    # Bounded memory: at national scale the joins spill to disk rather than take the RAM.
+    con = duckdb.connect(config={"memory_limit": "3GB", "temp_directory": tempfile.gettempdir()})
     assessments = world.assessments
     start = assessments["start_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
     auth = assessments["authorisation_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")

@@ -78,6 +78,16 @@ def _col(table: pa.Table, name: str) -> np.ndarray:
     column = table[name]
     if pa.types.is_date32(column.type):
         return column.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    if pa.types.is_string(column.type):
+        # Through a dictionary, so that rows share one Python string per distinct code:
+        # at national scale tens of millions of short codes as separate Python objects
+        # would need several GB.
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        indices = pc.fill_null(encoded.indices, -1).to_numpy()
+        out = values[np.maximum(indices, 0)] if len(values) else np.full(len(indices), None)
+        out[indices < 0] = None
+        return out
     return column.to_numpy(zero_copy_only=False)
 
 
@@ -231,6 +241,7 @@ class Recorder:
         )
         episode = np.concatenate([np.arange(e), phantom_of])
         closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
+        # A phantom that is closed is closed for "any other reason" (RC7).
         reasons = self.col("episodes", "closure_reason")
         reason = np.concatenate([reasons, np.where(present(reasons[phantom_of]), "RC7", None)])
         n = len(episode)

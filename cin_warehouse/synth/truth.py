@@ -47,6 +47,26 @@ def record_keys(returns: dict[str, pa.Table], seed: int) -> pa.Table:
     ).to_arrow_table()
 
 
+class RecordKeysWriter:
+    """Streams each census year's record keys to truth/record_keys.parquet, so that the
+    years' keys (about a million rows a year at national scale) never pile up in memory."""
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.path = out_dir / "record_keys.parquet"
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, keys: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, keys.schema)
+        self._writer.write_table(keys.cast(self._writer.schema))
+
+    def close(self) -> Path:
+        if self._writer is not None:
+            self._writer.close()
+        return self.path
+
+
 def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     con = duckdb.connect()
     con.register("cd", returns["cin_details"])
@@ -62,7 +82,6 @@ def write(
     world: World,
     recorder: Recorder,
     *,
-    record_keys: pa.Table,
     return_counts: pa.Table,
     npd_quirks: list[pa.Table],
     expected: pa.Table,
@@ -104,7 +123,6 @@ def write(
         "reviews": world.reviews,
         "cin_plans": world.cin_plans,
         "records": records,
-        "record_keys": record_keys,
         "return_counts": return_counts,
         "quirks": quirks,
         "expected_la_year": expected,

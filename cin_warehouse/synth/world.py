@@ -85,15 +85,16 @@ class _Collector:
             self.parts.setdefault(name, []).append(np.asarray(values))
 
     def table(self, schema: dict[str, pa.DataType]) -> pa.Table:
+        """The columns as an Arrow table; each column's parts are freed once converted, so
+        the conversion never holds two copies of everything."""
         arrays = {}
         for name, kind in schema.items():
-            parts = self.parts.get(name, [])
+            parts = self.parts.pop(name, [])
             values = np.concatenate(parts) if parts else np.array([], dtype=object)
+            del parts
             if pa.types.is_date32(kind):
                 values = values.astype("datetime64[D]")
-                arrays[name] = pa.array(values, type=kind, from_pandas=True)
-            else:
-                arrays[name] = pa.array(values, type=kind, from_pandas=True)
+            arrays[name] = pa.array(values, type=kind, from_pandas=True)
         return pa.table(arrays)
 
 
