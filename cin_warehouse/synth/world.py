@@ -250,7 +250,9 @@ class _Simulation:
         assessed = outcome != OUTCOME_NFA
 
         last_assessment_end = self._assessments(episode, referral, assessed, is_cin)
-        last_cpp_end, first_cpp_start = self._protection(episode, person, referral, is_cin)
+        last_cpp_end, first_cpp_start, last_s47_event = self._protection(
+            episode, person, referral, is_cin
+        )
 
         # Closure. NFA: within two days. Assessed not in need: after the authorisation.
         # CIN: a drawn duration, but never before its assessments and plans end.
@@ -259,6 +261,8 @@ class _Simulation:
         )
         base = _later(base, last_assessment_end + _days(rng.integers(1, 30, n)))
         base = _later(base, last_cpp_end + _days(rng.integers(1, 120, n)))
+        # Never before its enquiries and conferences either (rules 8565, 8868).
+        base = _later(base, last_s47_event + _days(rng.integers(1, 30, n)))
         closure = np.where(
             outcome == OUTCOME_NFA,
             referral + rng.integers(0, 3, n).astype("timedelta64[D]"),
@@ -364,14 +368,16 @@ class _Simulation:
 
     def _protection(
         self, episode: np.ndarray, person: np.ndarray, referral: np.ndarray, is_cin: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """s47 enquiries, ICPCs and plans of CIN episodes (up to two rounds an episode).
-        Returns (end of the last plan, start of the first plan)."""
+        Returns (end of the last plan, start of the first plan, date of the last enquiry
+        or conference)."""
         rng, path = self.rng, self.path
         n = len(episode)
         census_year = cal.census_year_of(referral)
         last_end = np.full(n, NAT)
         first_start = np.full(n, NAT)
+        last_event = np.full(n, NAT)
         round_start = cal.add_working_days(referral, rng.integers(0, 6, n))
         eligible = is_cin & (rng.random(n) < _rate_by_census_year(path["s47"], census_year))
         for s47_seq in (1, 2):
@@ -385,6 +391,7 @@ class _Simulation:
                 s47_start, np.round(_draw_bands(rng, path["icpc_wd_bands"], len(idx))).astype(int)
             )
             icpc = np.where(has_icpc, icpc, NAT)
+            last_event[idx] = _later(s47_start, icpc)
             self.s47.add(
                 episode_id=episode[idx],
                 s47_seq=np.full(len(idx), s47_seq),
@@ -411,7 +418,7 @@ class _Simulation:
             eligible[pidx[again]] = True
             round_start = np.full(n, NAT)
             round_start[pidx[again]] = end[again] + _days(rng.integers(14, 200, again.sum()))
-        return last_end, first_start
+        return last_end, first_start, last_event
 
     def _plans(
         self, episode: np.ndarray, person: np.ndarray, start: np.ndarray, end: np.ndarray

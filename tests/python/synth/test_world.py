@@ -75,6 +75,10 @@ CONSISTENCY_CHECKS = {
         where a.start_date < e.referral_date or a.authorisation_date < a.start_date
            or a.authorisation_date > e.closure_date""",
     "conference before its enquiry": "select count(*) from s47 where icpc_date < start_date",
+    "enquiry or conference after its episode closed": """
+        select count(*) from s47 s join episodes e using (episode_id)
+        where s.start_date < e.referral_date or s.start_date > e.closure_date
+           or s.icpc_date > e.closure_date""",
     "plan outside its episode": """
         select count(*) from cpps c join episodes e using (episode_id)
         where c.start_date < e.referral_date or c.end_date <= c.start_date
