@@ -147,7 +147,3 @@ MODULES: dict[str, pa.Schema] = {
     "cpp": CPP,
     "cpp_review": CPP_REVIEW,
 }
-
-
-def empty_returns() -> dict[str, pa.Table]:
-    return {name: schema.empty_table() for name, schema in MODULES.items()}

@@ -411,7 +411,8 @@ class _Simulation:
             self._plans(episode[pidx], person[pidx], start, end)
             first_start[pidx] = np.where(np.isnat(first_start[pidx]), start, first_start[pidx])
             last_end[pidx] = end
-            # Open plans keep the episode open: mark with NaT but remember a plan exists.
+            # An open plan leaves last_end NaT; with first_start set, the caller keeps the
+            # episode open.
             # A second round (new s47, ICPC, plan) after the first plan ends, rarely.
             again = ~np.isnat(end) & (rng.random(len(pidx)) < path["second_cpp_in_episode"])
             eligible = np.zeros(n, dtype=bool)
