@@ -18,11 +18,15 @@ import pyarrow as pa
 from cin_warehouse.synth.geography import calibration_dir
 
 # BMJ Open 2019 Table 1 (census years 2009-2016): LA child IDs and episodes per year.
-BMJ_TABLE_1 = {
+# The 2011/12 LA child ID count is not compared (None): it repeats the 2010/11 episode
+# count digit for digit, it is below that year's cleaned PMR count (599,425) although
+# every PMR belongs to an LA child ID, and it would make 1.59 episodes per child against
+# 1.04-1.20 in every other year: a transcription slip in the paper.
+BMJ_TABLE_1: dict[int, tuple[int | None, int]] = {
     2009: (401_872, 419_661),
     2010: (595_976, 714_207),
     2011: (509_088, 588_943),
-    2012: (588_943, 939_095),
+    2012: (None, 939_095),
     2013: (818_472, 941_581),
     2014: (896_471, 1_021_432),
     2015: (892_747, 1_018_474),
@@ -121,6 +125,8 @@ def compare(expected: pa.Table, return_counts: pa.Table, scale: float) -> list[C
             for label, value, target in zip(
                 ("bmj_children", "bmj_episodes"), returned[year], BMJ_TABLE_1[year], strict=True
             ):
+                if target is None:
+                    continue
                 value = value / scale
                 out.append(
                     Comparison(
@@ -151,4 +157,8 @@ def render(comparisons: list[Comparison]) -> str:
         )
     within = sum(c.within for c in comparisons)
     lines.append(f"\n{within} of {len(comparisons)} comparisons within tolerance.")
+    lines.append(
+        "Not compared: BMJ Table 1's 2011/12 count of LA child IDs (588,943), a"
+        " transcription slip in the paper (see calibration.BMJ_TABLE_1)."
+    )
     return "\n".join(lines)

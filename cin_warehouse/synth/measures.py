@@ -34,7 +34,7 @@ periods as (
 ),
 la_of as (select * from la_year_codes),
 ep as (
-    select e.*, i.area_index, i.branch_index,
+    select e.* exclude (area_index), i.area_index, i.branch_index,
            e.outcome = 2
            or (e.outcome = 1 and coalesce(e.closure_reason, '') not in ('RC8', 'RC9'))
                as is_cin_episode,

@@ -336,9 +336,13 @@ class Recorder:
             & (census_year <= closure_year + r.extra_open_years)
         )
         visible = (written_ref <= ref) & (open_at_ref | closed_in_year | lingering)
+        # Cases referred before the collection period and still open are carried over.
+        period_start = start
         if census_year == self.s.cfg("world")["first_census_year"]:
-            # 2008/09: 1 October 2008 to 31 March 2009, with retrospective cases.
+            # 2008/09: 1 October 2008 to 31 March 2009, with retrospective cases; cases
+            # referred from April to September 2008 are carried over into this first return.
             first = np.datetime64(recording["first_census_period_start"])
+            period_start = first
             retro_from = np.datetime64(recording["retrospective_from"])
             in_period = open_at_ref | (r.closure >= first) | lingering
             retro = (
@@ -352,8 +356,8 @@ class Recorder:
         la_old, la_new = geography.reporting_codes(
             self.id_area[ident], self.id_branch[ident], cal.census_year_end(census_year)
         )
-        # Quirk: early returns left out part of the cases carried over from earlier years.
-        carried = visible & (written_ref < start)
+        # Quirk: early returns left out part of the cases carried over from earlier periods.
+        carried = visible & (written_ref < period_start)
         left_out = carried & (
             np.random.default_rng([self.s.seed, 4, census_year]).random(len(visible))
             < self._quirk("open_case_not_returned", census_year)

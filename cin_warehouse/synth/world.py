@@ -149,7 +149,11 @@ class _Simulation:
         share = self.s.cfg("rereferral")["first_referral_share"]
         areas, dates = [], []
         for census_year in range(self.s.first_simulated_census_year, self.s.last_census_year + 1):
-            national = by_year(volume["referrals"], census_year) * share * self.s.scale
+            # Re-referrals follow the children already known, i.e. last year's volume, so
+            # a change in referrals from one year to the next is made by new children.
+            referrals = by_year(volume["referrals"], census_year)
+            previous = by_year(volume["referrals"], census_year - 1)
+            national = (referrals - (1 - share) * previous) * self.s.scale
             counts = self.rng.poisson(national * self.area_weight)
             start = cal.to_datetime64(cal.census_year_start(census_year))
             if census_year == self.s.first_simulated_census_year:
@@ -290,7 +294,7 @@ class _Simulation:
             episode_id=episode,
             person_id=person,
             identity_id=identity,
-            area_index=area,
+            area_index=self.global_index[area],
             referral_date=referral,
             closure_date=closure,
             closure_reason=reason,
@@ -401,7 +405,9 @@ class _Simulation:
                 is_icpc_not_required=~has_icpc,
             )
             plan = (
-                has_icpc & (icpc <= self.horizon) & (rng.random(len(idx)) < path["cpp_after_icpc"])
+                has_icpc
+                & (icpc <= self.horizon)
+                & (rng.random(len(idx)) < _rate_by_census_year(path["cpp_after_icpc"], year))
             )
             pidx = idx[plan]
             start = icpc[plan]
@@ -535,7 +541,8 @@ class _Simulation:
             moved, rng.random(n) < cfg["move_rereferral"], rng.random(n) < cfg["probability"]
         )
         gap = np.where(
-            rng.random(n) < cfg["short_gap_share"],
+            rng.random(n)
+            < _rate_by_census_year(cfg["short_gap_share"], cal.census_year_of(closure)),
             rng.exponential(cfg["short_gap_mean_days"], n),
             rng.exponential(cfg["long_gap_mean_days"], n),
         )
