@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from cin_warehouse.synth import calibration
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.generate import generate
@@ -57,16 +55,7 @@ def main() -> None:
     print(f"| XML child records written | {summary.xml_children:,} ({xml_bytes / 1e6:,.0f} MB) |")
     print(f"| files written | {len(summary.files):,} |")
     print(f"| peak memory (max RSS) | {peak_gib:,.2f} GiB |\n")
-    truth = out / "truth"
-    print(
-        calibration.render(
-            calibration.compare(
-                pq.read_table(truth / "expected_la_year.parquet"),
-                pq.read_table(truth / "return_counts.parquet"),
-                args.scale,
-            )
-        )
-    )
+    print(calibration.report(out / "truth", args.scale))
     if args.out is None:
         shutil.rmtree(out)
 

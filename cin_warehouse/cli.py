@@ -31,7 +31,6 @@ def _census_years(text: str) -> tuple[int, ...]:
 
 def _generate(args: argparse.Namespace) -> int:
     # Imported here so that `cin load` starts without loading the simulation.
-    import pyarrow.parquet as pq
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -93,16 +92,12 @@ def _generate(args: argparse.Namespace) -> int:
         f"{' (clean mode: no quirks)' if args.clean else ''}"
     )
     if args.report:
-        truth_dir = Path(args.out) / "truth"
-        print(
-            calibration.render(
-                calibration.compare(
-                    pq.read_table(truth_dir / "expected_la_year.parquet"),
-                    pq.read_table(truth_dir / "return_counts.parquet"),
-                    args.scale,
-                )
+        if las is not None:
+            print(
+                f"note: this world covers {len(las)} LA(s), not England; the figures below"
+                " compare it with England's and only mean something with --las all"
             )
-        )
+        print(calibration.report(Path(args.out) / "truth", args.scale))
     return 0
 
 

@@ -10,7 +10,8 @@ records          the LA's records of episodes: the true ones and phantom re-refe
                  with the record-level damage chosen for each
 record_keys      per census year, the raw keys under which each record appears
                  (LA, LAchildID, referral date as written, PMR, anonymised ID)
-return_counts    per census year and LA: children and CIN details records returned
+return_counts    per census year and LA: children, CIN details records, and records that
+                 overlap another record of the child in the same return
 quirks           every injected quirk: year, kind, keys, field, true and written value
                  (NPD value-level quirks also carry the file line)
 expected_la_year every official DfE measure per LA and census year from the truth
@@ -68,12 +69,31 @@ class RecordKeysWriter:
 
 
 def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
+    """Per LA, the children and CIN details records of one census year's returns, as BMJ
+    Open 2019 Table 1 counts them, and the records that overlap another record of the same
+    child in that return (a child should have one open episode at a time; a record without
+    a closure date is open)."""
     con = duckdb.connect()
     con.register("cd", returns["cin_details"])
     return con.sql(
-        f"""select {census_year}::smallint as census_year, la_code,
-                   count(distinct child_pos) as children, count(*) as cin_details_records
-            from cd group by la_code order by la_code"""
+        f"""with spans as (
+                select la_code, child_pos, cin_details_pos,
+                       CINreferralDate::date as referral,
+                       coalesce(CINclosureDate::date, date '9999-12-31') as closure
+                from cd
+            ),
+            overlapping as (
+                select distinct a.la_code, a.child_pos, a.cin_details_pos
+                from spans a join spans b
+                  on a.la_code = b.la_code and a.child_pos = b.child_pos
+                 and a.cin_details_pos <> b.cin_details_pos
+                 and b.referral <= a.closure and a.referral <= b.closure
+            )
+            select {census_year}::smallint as census_year, la_code,
+                   count(distinct child_pos) as children, count(*) as cin_details_records,
+                   count(o.cin_details_pos) as overlapping_records
+            from cd left join overlapping o using (la_code, child_pos, cin_details_pos)
+            group by la_code order by la_code"""
     ).to_arrow_table()
 
 

@@ -179,3 +179,27 @@ def test_calibration_compares_scaled_england_totals_with_the_published_figures()
     assert (2012, "bmj_children") not in results
     assert (2012, "bmj_episodes") in results
     assert "5 of 7 comparisons within tolerance" in calibration.render(list(results.values()))
+
+
+def test_overlapping_records_equal_an_independent_count(world) -> None:
+    keys = _rows(world.truth_dir, "record_keys")
+    spans: dict[tuple, list[tuple[date, date]]] = defaultdict(list)
+    for k in keys:
+        referral = date.fromisoformat(k["referral_date_written"])
+        written = k["closure_date_written"]
+        closure = date.fromisoformat(written) if written else date.max
+        spans[(k["census_year"], k["la_code"], k["la_child_id"])].append((referral, closure))
+    overlapping: Counter = Counter()
+    for (year, la, _), child_spans in spans.items():
+        for i, (referral, closure) in enumerate(child_spans):
+            others = child_spans[:i] + child_spans[i + 1 :]
+            overlapping[(year, la)] += any(r <= closure and referral <= c for r, c in others)
+    counts = _rows(world.truth_dir, "return_counts")
+    assert {(c["census_year"], c["la_code"]): c["overlapping_records"] for c in counts} == {
+        (c["census_year"], c["la_code"]): overlapping[(c["census_year"], c["la_code"])]
+        for c in counts
+    }
+    # The quirky test world has overlaps (missing closures, phantom re-referrals).
+    assert sum(overlapping.values()) > 0
+    report = calibration.render_overlaps(pq.read_table(world.truth_dir / "return_counts.parquet"))
+    assert "| 2016 |" in report and "| 2009-2016 |" in report
