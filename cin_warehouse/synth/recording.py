@@ -574,6 +574,12 @@ class Recorder:
         nfa = self.ep_nfa[episode]
         closed = closure_written[c_rec]
         n = len(c_rec)
+        # A transfer-in conference is recorded on CINdetails once held (a phantom record
+        # has no activity of its own).
+        icpc = np.where(
+            r.is_phantom[c_rec], NAT, self.col("episodes", "transfer_in_icpc_date")[episode]
+        )
+        icpc = np.where(icpc <= np.datetime64(f"{year}-03-31"), icpc, NAT)
         return pa.table(
             {
                 "census_year": np.full(n, year, dtype=np.int16),
@@ -588,7 +594,7 @@ class Recorder:
                 "PrimaryNeedCode": primary,
                 "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),
                 "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
-                "DateOfInitialCPC": np.full(n, None, dtype=object),
+                "DateOfInitialCPC": _iso(icpc),
                 "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
             },
             schema=MODULES["cin_details"],

@@ -24,6 +24,8 @@ from cin_warehouse.synth.config import GeneratorSettings, by_year
 NAT = cal.NAT
 DAYS_PER_MONTH = 30.4375
 OUTCOME_NFA, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN = 0, 1, 2
+# Tags of the random streams of later additions ([seed, tag]); the recorder uses 1-3.
+TRANSFER_STREAM, ASYLUM_STREAM = 11, 12
 
 
 @dataclass
@@ -107,6 +109,11 @@ class _Simulation:
     def __init__(self, settings: GeneratorSettings, rng: np.random.Generator) -> None:
         self.s = settings
         self.rng = rng
+        # The additions below draw from their own streams, so that they never shift the
+        # draws of the pathway above (and a world without them is the world as before).
+        self.transfer_rng = np.random.default_rng([settings.seed, TRANSFER_STREAM])
+        self.asylum_rng = np.random.default_rng([settings.seed, ASYLUM_STREAM])
+        self.transfer = settings.cfg("transfer_in")
         self.path = settings.cfg("pathway")
         self.horizon = cal.to_datetime64(cal.census_year_end(settings.last_census_year))
         all_areas = geography.areas()
@@ -221,9 +228,11 @@ class _Simulation:
         area, referral = self._arrivals()
         person = self._new_persons(referral)
         identity = self._new_identities(person, area, referral, "first referral")
+        # A first referral is never a transfer-in (no conference date).
+        transfer_icpc = np.full(len(person), NAT)
         while len(person):
-            person, identity, area, referral = self._episode_generation(
-                person, identity, area, referral
+            person, identity, area, referral, transfer_icpc = self._episode_generation(
+                person, identity, area, referral, transfer_icpc
             )
         return self._world()
 
@@ -233,7 +242,10 @@ class _Simulation:
         identity: np.ndarray,
         area: np.ndarray,
         referral: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        transfer_icpc: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One referral of each child. `transfer_icpc` is the date of the receiving LA's
+        transfer-in conference where the child moved in while on a plan (NaT otherwise)."""
         rng, path, n = self.rng, self.path, len(person)
         episode = np.arange(self.n_episodes, self.n_episodes + n)
         self.n_episodes += n
@@ -246,13 +258,24 @@ class _Simulation:
             OUTCOME_NFA,
             np.where(u < p_nfa + p_ainn, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN),
         )
+        # A child who moves in on a plan is a child in need in the receiving LA.
+        transfer_in = ~np.isnat(transfer_icpc)
+        outcome = np.where(transfer_in, OUTCOME_CIN, outcome)
         is_cin = outcome == OUTCOME_CIN
         assessed = outcome != OUTCOME_NFA
 
         last_assessment_end = self._assessments(episode, referral, assessed, is_cin)
+        # A transfer-in has no section 47 enquiry in the receiving LA: its plan starts at
+        # the transfer-in conference instead.
         last_cpp_end, first_cpp_start, last_s47_event = self._protection(
-            episode, person, referral, is_cin
+            episode, person, referral, is_cin & ~transfer_in
         )
+        t_end, t_start = self._transfer_in_plans(episode, person, transfer_icpc)
+        last_cpp_end = np.where(transfer_in, t_end, last_cpp_end)
+        first_cpp_start = np.where(transfer_in, t_start, first_cpp_start)
+        # Never closed before the conference (even one after the horizon, which leaves the
+        # episode open).
+        last_s47_event = _later(last_s47_event, transfer_icpc)
 
         # Closure. NFA: within two days. Assessed not in need: after the authorisation.
         # CIN: a drawn duration, but never before its assessments and plans end.
@@ -278,6 +301,11 @@ class _Simulation:
         )
         closure = np.where(still_running, NAT, _cut_future(closure, self.horizon))
         reason = self._closure_reasons(outcome, closure, person)
+        moved_on_plan = self._moves_on_plan(
+            reason, last_cpp_end, last_assessment_end, last_s47_event
+        )
+        # The plan was running when the child moved: it ends, and the case closes, that day.
+        closure = np.where(moved_on_plan, last_cpp_end, closure)
         self._cin_plans(
             episode, is_cin, last_assessment_end, first_cpp_start, last_cpp_end, closure
         )
@@ -300,8 +328,42 @@ class _Simulation:
             # Every referral has a source; the NPD extract has the column from 2013/14 on,
             # and the XML schema requires it on every CINdetails.
             referral_source=source,
+            transfer_in_icpc_date=_cut_future(transfer_icpc, self.horizon),
         )
-        return self._next_referrals(person, identity, area, closure, reason)
+        return self._next_referrals(person, identity, area, closure, reason, moved_on_plan)
+
+    def _moves_on_plan(
+        self,
+        reason: np.ndarray,
+        last_cpp_end: np.ndarray,
+        last_assessment_end: np.ndarray,
+        last_s47_event: np.ndarray,
+    ) -> np.ndarray:
+        """Episodes closed RC5 whose child moved while on their last plan: those whose
+        plan was the last event of the case (no later assessment or enquiry), at the
+        configured share. The draw covers every episode so the stream never depends on
+        how many qualify."""
+        draw = self.transfer_rng.random(len(reason))
+        ended = ~np.isnat(last_cpp_end)
+        last = ended & ~(last_assessment_end > last_cpp_end) & ~(last_s47_event > last_cpp_end)
+        return (reason == "RC5") & last & (draw < self.transfer["moved_on_plan_share"])
+
+    def _transfer_in_plans(
+        self, episode: np.ndarray, person: np.ndarray, icpc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The plan a transfer-in conference starts (on its date; DfE rule 2885).
+        Returns (end, start) per episode, NaT where none."""
+        n = len(episode)
+        idx = np.flatnonzero(~np.isnat(icpc) & (icpc <= self.horizon))
+        rng = self.transfer_rng
+        start = icpc[idx]
+        months = _draw_bands(rng, self.path["cpp_duration_month_bands"], len(idx))
+        end = start + np.maximum(_days(months * DAYS_PER_MONTH), np.timedelta64(1, "D"))
+        end = _cut_future(end, self.horizon)
+        self._plans(episode[idx], person[idx], start, end, rng)
+        out_end, out_start = np.full(n, NAT), np.full(n, NAT)
+        out_end[idx], out_start[idx] = end, start
+        return out_end, out_start
 
     def _assessments(
         self, episode: np.ndarray, referral: np.ndarray, assessed: np.ndarray, is_cin: np.ndarray
@@ -408,7 +470,7 @@ class _Simulation:
             months = _draw_bands(rng, path["cpp_duration_month_bands"], len(pidx))
             end = start + np.maximum(_days(months * DAYS_PER_MONTH), np.timedelta64(1, "D"))
             end = _cut_future(end, self.horizon)
-            self._plans(episode[pidx], person[pidx], start, end)
+            self._plans(episode[pidx], person[pidx], start, end, rng)
             first_start[pidx] = np.where(np.isnat(first_start[pidx]), start, first_start[pidx])
             last_end[pidx] = end
             # An open plan leaves last_end NaT; with first_start set, the caller keeps the
@@ -422,9 +484,14 @@ class _Simulation:
         return last_end, first_start, last_event
 
     def _plans(
-        self, episode: np.ndarray, person: np.ndarray, start: np.ndarray, end: np.ndarray
+        self,
+        episode: np.ndarray,
+        person: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        rng: np.random.Generator,
     ) -> None:
-        rng, path = self.rng, self.path
+        path = self.path
         n = len(episode)
         ids = np.arange(self.n_cpps, self.n_cpps + n)
         self.n_cpps += n
@@ -524,7 +591,8 @@ class _Simulation:
         area: np.ndarray,
         closure: np.ndarray,
         reason: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        moved_on_plan: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rng = self.rng
         cfg = self.s.cfg("rereferral")
         n = len(person)
@@ -534,19 +602,29 @@ class _Simulation:
         again = closed & np.where(
             moved, rng.random(n) < cfg["move_rereferral"], rng.random(n) < cfg["probability"]
         )
+        # A child on a plan is always referred in the LA it moves to (the old LA tells it).
+        again |= moved_on_plan
+        notice = self.transfer_rng.uniform(0, self.transfer["referral_max_days"], n)
+        conference_wd = np.round(
+            _draw_bands(self.transfer_rng, self.transfer["conference_wd_bands"], n)
+        ).astype(int)
         gap = np.where(
             rng.random(n) < cfg["short_gap_share"],
             rng.exponential(cfg["short_gap_mean_days"], n),
             rng.exponential(cfg["long_gap_mean_days"], n),
         )
         gap = np.where(moved, rng.uniform(1, 90, n), gap)
+        gap = np.where(moved_on_plan, notice, gap)
         nxt = closure + np.maximum(_days(gap), np.timedelta64(1, "D"))
+        transfer_icpc = np.where(
+            moved_on_plan, cal.add_working_days(self._fill_nat(nxt), conference_wd), NAT
+        )
         age_limit = self.person_birth[person] + _days(
             np.full(n, self.s.cfg("world")["max_referral_age_years"] * 365.25)
         )
         keep = again & (nxt <= self.horizon) & (nxt < age_limit)
         person, identity, area, nxt = person[keep], identity[keep], area[keep], nxt[keep]
-        moved, adopted = moved[keep], adopted[keep]
+        moved, adopted, transfer_icpc = moved[keep], adopted[keep], transfer_icpc[keep]
         # A move: referred in another LA (chosen by volume), under a new LAchildID.
         if moved.any():
             p = self.area_weight / self.area_weight.sum()
@@ -560,7 +638,12 @@ class _Simulation:
         identity[adopted & ~moved] = self._new_identities(
             person[adopted & ~moved], area[adopted & ~moved], nxt[adopted & ~moved], "adopted"
         )
-        return person, identity, area, nxt
+        return person, identity, area, nxt, transfer_icpc
+
+    @staticmethod
+    def _fill_nat(dates: np.ndarray) -> np.ndarray:
+        """NaT replaced by a dummy date, for numpy date functions that refuse NaT."""
+        return np.where(np.isnat(dates), np.datetime64("2000-01-03"), dates)
 
     def _world(self) -> World:
         date, i64, s, b = pa.date32(), pa.int64(), pa.string(), pa.bool_()
@@ -604,6 +687,7 @@ class _Simulation:
                 "is_referral_nfa": b,
                 "primary_need": s,
                 "referral_source": s,
+                "transfer_in_icpc_date": date,
             }
         )
         return _sorted_world(
