@@ -131,8 +131,8 @@ def npd_rows(
         "LA_9CODE": "ch.la_code_9",
         "LA_09": "ch.la_code",
         "LA_LGR": "lgr.la_code_lgr",
-        "AsylumSeeking": "case when cd.has_9a then '1' else '0' end",
-        "DateCeasedAsylumSeeking": "null",
+        "AsylumSeeking": "ch.AsylumSeeking",
+        "DateCeasedAsylumSeeking": "ch.DateCeasedAsylumSeeking",
         "LookedAfterChildAdopted": "case when cd.ReasonForClosure = 'RC1' then '1' else '0' end",
         "CPPindicator": "case when kid.on_plan_31_march then '1' else '0' end",
         # Postcodes are restricted in the real extract; here a clearly synthetic one.
@@ -205,12 +205,9 @@ def npd_rows(
             select la_code, child_pos, cin_details_pos, min(DateOfInitialCPC) as first_icpc,
                    count(*) as n_s47
             from section47 group by all
-        ),
-        cd as (
-            select *, false as has_9a from cin_details
         )
         select {select}
-        from cd
+        from cin_details cd
         join child ch using (la_code, child_pos)
         join (select k.* exclude (on_plan_31_march),
                      coalesce(p.on_plan, false) as on_plan_31_march

@@ -132,6 +132,8 @@ class Recorder:
         self.p_ethnicity = _col(persons, "ethnicity")
         self.p_disabilities = _col(persons, "disabilities")
         self.p_school = _col(persons, "attends_state_school")
+        self.p_asylum_from = _col(persons, "asylum_seeking_from")
+        self.p_asylum_ceased = _col(persons, "asylum_seeking_ceased")
         self.quirk_log: list[pa.Table] = []
         self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._identity_keys()
@@ -545,6 +547,10 @@ class Recorder:
             gender = np.where(~born | (sex == "I"), "U", sex)
         death = self.p_death[person]
         n = len(ident)
+        # Asylum status at some point in the year (NaT compares false: never, or not ended).
+        since, until = self.p_asylum_from[person], self.p_asylum_ceased[person]
+        asylum = (since <= ref) & ~(until < cal.to_datetime64(cal.census_year_start(year)))
+        ceased = np.where(asylum & (until <= ref), until, NAT)
         return pa.table(
             {
                 "census_year": np.full(n, year, dtype=np.int16),
@@ -562,6 +568,8 @@ class Recorder:
                 "Gender": gender.astype(object),
                 "PersonDeathDate": np.where(death <= ref, _iso(death), None),
                 "Ethnicity": np.where(born, self.p_ethnicity[person], "NOBT").astype(object),
+                "AsylumSeeking": np.where(asylum, "1", "0").astype(object),
+                "DateCeasedAsylumSeeking": _iso(ceased),
             },
             schema=MODULES["child"],
         )

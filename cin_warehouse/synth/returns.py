@@ -37,6 +37,10 @@ CHILD = pa.schema(
         ("Gender", pa.string()),
         ("PersonDeathDate", pa.string()),
         ("Ethnicity", pa.string()),
+        # Only in the NPD extract (2008/09-2009/10), never in the XML: an unaccompanied
+        # asylum seeker at some point in the year, and the date that ended, if in the year.
+        ("AsylumSeeking", pa.string()),
+        ("DateCeasedAsylumSeeking", pa.string()),
     ]
 )
 

@@ -190,6 +190,7 @@ class _Simulation:
             np.where(self.rng.random(n) < cfg["male"] / (cfg["male"] + cfg["female"]), "M", "F"),
         )
         disabilities = _disabilities(self.rng, cfg, n)
+        asylum_from, asylum_ceased = self._asylum_status(referral, birth, prebirth, age_years)
         self.persons.add(
             person_id=ids,
             birth_date=birth,
@@ -198,11 +199,37 @@ class _Simulation:
             ethnicity=_pick(self.rng, cfg["ethnicity"], n),
             disabilities=np.array(disabilities, dtype=object),
             attends_state_school=self.rng.random(n) < cfg["state_school_share"],
+            asylum_seeking_from=asylum_from,
+            asylum_seeking_ceased=asylum_ceased,
         )
         self.cpp_count = np.concatenate([self.cpp_count, np.zeros(n, dtype=np.int32)])
         self.person_birth = np.concatenate([self.person_birth, birth])
         self.person_death = np.concatenate([self.person_death, np.full(n, NAT)])
         return ids
+
+    def _asylum_status(
+        self, referral: np.ndarray, birth: np.ndarray, prebirth: np.ndarray, age: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unaccompanied asylum-seeking children: some of those first referred aged 14-17,
+        from that referral until leave to remain is granted or their 18th birthday
+        (config.toml [asylum]). Returns (from, ceased), NaT for other children."""
+        cfg = self.s.cfg("asylum")
+        n = len(referral)
+        rng = self.asylum_rng
+        uasc_draw, leave_draw, when = rng.random(n), rng.random(n), rng.random(n)
+        lo, hi = cfg["age_years"]
+        rate = _rate_by_census_year(
+            cfg["share_of_first_referrals_in_age"], cal.census_year_of(referral)
+        )
+        uasc = ~prebirth & (age >= lo) & (age <= hi) & (uasc_draw < rate)
+        adult = birth + _days(np.full(n, 18 * 365.25))
+        leave = referral + _days(when * (adult - referral).astype(float))
+        ceased = np.where(leave_draw < cfg["leave_granted_before_18_share"], leave, adult)
+        ceased = np.maximum(ceased, referral + np.timedelta64(1, "D"))
+        return (
+            np.where(uasc, referral, NAT),
+            np.where(uasc, _cut_future(ceased, self.horizon), NAT),
+        )
 
     def _new_identities(
         self, person: np.ndarray, area: np.ndarray, start: np.ndarray, reason: str
@@ -645,6 +672,45 @@ class _Simulation:
         """NaT replaced by a dummy date, for numpy date functions that refuse NaT."""
         return np.where(np.isnat(dates), np.datetime64("2000-01-03"), dates)
 
+    def _asylum_factors(
+        self, factors: pa.Table, assessments: pa.Table, episodes: pa.Table, persons: pa.Table
+    ) -> pa.Table:
+        """Factor 9A (unaccompanied asylum seeker) exactly on the assessments authorised
+        while the child is one: added there (dropping 21, "no factors", which never stands
+        with another code), and elsewhere replaced by another factor of the year's codes."""
+        ep_person = np.empty(len(episodes), dtype=np.int64)
+        ep_person[episodes["episode_id"].to_numpy()] = episodes["person_id"].to_numpy()
+        # person_id is the row number of persons (ids are handed out in order).
+        since = _date_column(persons, "asylum_seeking_from")
+        until = _date_column(persons, "asylum_seeking_ceased")
+        a_ep = assessments["episode_id"].to_numpy()
+        a_seq = assessments["assessment_seq"].to_numpy()
+        a_auth = _date_column(assessments, "authorisation_date")
+        person = ep_person[a_ep]
+        # NaT compares false: never an asylum seeker, or still one at the horizon.
+        active = (a_auth >= since[person]) & ~(a_auth >= until[person])
+        a_key = a_ep * 8 + a_seq
+        order = np.argsort(a_key, kind="stable")
+        f_ep = factors["episode_id"].to_numpy()
+        f_seq = factors["assessment_seq"].to_numpy()
+        f_code = factors["factor"].to_numpy(zero_copy_only=False).astype(object)
+        row = order[np.searchsorted(a_key[order], f_ep * 8 + f_seq)]
+        f_active = active[row]
+        replace = ~f_active & (f_code == "9A")
+        weights = {k: v for k, v in self.path["factor_weights"].items() if k != "9A"}
+        f_code[replace] = _factor_codes(
+            self.asylum_rng, weights, cal.census_year_of(a_auth[row[replace]])
+        )
+        keep = ~(f_active & (f_code == "21"))
+        return pa.table(
+            {
+                "episode_id": np.concatenate([f_ep[keep], a_ep[active]]),
+                "assessment_seq": np.concatenate([f_seq[keep], a_seq[active]]),
+                "factor": np.concatenate([f_code[keep], np.full(active.sum(), "9A", dtype=object)]),
+            },
+            schema=factors.schema,
+        )
+
     def _world(self) -> World:
         date, i64, s, b = pa.date32(), pa.int64(), pa.string(), pa.bool_()
         i16 = pa.int16()
@@ -657,6 +723,8 @@ class _Simulation:
                 "ethnicity": s,
                 "disabilities": s,
                 "attends_state_school": b,
+                "asylum_seeking_from": date,
+                "asylum_seeking_ceased": date,
             }
         ).append_column("death_date", pa.array(self.person_death, type=date, from_pandas=True))
         areas = geography.areas()
@@ -690,20 +758,27 @@ class _Simulation:
                 "transfer_in_icpc_date": date,
             }
         )
+        assessments = self.assessments.table(
+            {
+                "episode_id": i64,
+                "assessment_seq": i16,
+                "start_date": date,
+                "authorisation_date": date,
+                "kind": s,
+            }
+        )
+        factors = self._asylum_factors(
+            self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
+            assessments,
+            episodes,
+            persons,
+        )
         return _sorted_world(
             persons=persons,
             identities=identities,
             episodes=episodes,
-            assessments=self.assessments.table(
-                {
-                    "episode_id": i64,
-                    "assessment_seq": i16,
-                    "start_date": date,
-                    "authorisation_date": date,
-                    "kind": s,
-                }
-            ),
-            factors=self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
+            assessments=assessments,
+            factors=factors,
             s47=self.s47.table(
                 {
                     "episode_id": i64,
@@ -731,6 +806,10 @@ class _Simulation:
                 {"episode_id": i64, "plan_seq": i16, "start_date": date, "end_date": date}
             ),
         )
+
+
+def _date_column(table: pa.Table, name: str) -> np.ndarray:
+    return table[name].to_numpy(zero_copy_only=False).astype("datetime64[D]")
 
 
 def _sorted_world(**tables: pa.Table) -> World:
