@@ -89,7 +89,15 @@ def npd_rows(
 ) -> pa.Table:
     """The year's NPD rows (all text), before value-level damage, in file order."""
     con = duckdb.connect()
-    for name in ("child", "cin_details", "cpp", "section47", "disability", "assessment"):
+    for name in (
+        "child",
+        "cin_details",
+        "cpp",
+        "section47",
+        "disability",
+        "assessment",
+        "service_provision",
+    ):
         con.register(name, returns[name])
     old_ethnicity, major = _ethnicity_maps()
     con.register(
@@ -140,11 +148,11 @@ def npd_rows(
         "LLSOA": "'E0100' || lpad((hash(ch.LAchildID) % 9999)::varchar, 4, '0')",
         "IDACI_Score": "round((hash(ch.LAchildID) % 1000) / 1000.0, 3)::varchar",
         "IDACI_Rank": "(1 + hash(ch.LAchildID) % 32844)::varchar",
-        # The 2008/09 service provision record is not simulated: columns present, empty.
-        "ServiceType": "null",
-        "ServiceProvider": "null",
-        "ServiceProvisionStartDate": "null",
-        "ServiceProvisionEndDate": "null",
+        # 2008/09 service provision: the referral's first service (see `first_service`).
+        "ServiceType": "sp.ServiceType",
+        "ServiceProvider": "sp.ServiceProvider",
+        "ServiceProvisionStartDate": "sp.ServiceProvisionStartDate",
+        "ServiceProvisionEndDate": "sp.ServiceProvisionEndDate",
         "LatestReferralDate": "kid.latest_referral",
         "LatestClosureDate": "kid.latest_closure",
         "AnyCasesOpen31March": "case when kid.any_open then '1' else '0' end",
@@ -205,6 +213,15 @@ def npd_rows(
             select la_code, child_pos, cin_details_pos, min(DateOfInitialCPC) as first_icpc,
                    count(*) as n_s47
             from section47 group by all
+        ),
+        -- The extract keeps one row per referral (and plan): a referral with several
+        -- services shows the one that started first (our choice; no document says).
+        first_service as (
+            select * from service_provision
+            qualify row_number() over (
+                partition by la_code, child_pos, cin_details_pos
+                order by ServiceProvisionStartDate, service_pos
+            ) = 1
         )
         select {select}
         from cin_details cd
@@ -215,6 +232,7 @@ def npd_rows(
             using (la_code, child_pos)
         left join dis using (la_code, child_pos)
         left join icpc using (la_code, child_pos, cin_details_pos)
+        left join first_service sp using (la_code, child_pos, cin_details_pos)
         {cpp_join}
         left join ethnicity_map em on em.code = ch.Ethnicity
         {lgr_join}

@@ -33,6 +33,8 @@ from cin_warehouse.synth.returns import MODULES
 from cin_warehouse.synth.world import World
 
 NAT = cal.NAT
+# Random stream of the service provision quirk ([seed, tag, year]; world.py uses 11-13).
+SERVICE_QUIRK_STREAM = 14
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # A-Z without I, O, S: 23 letters, mod 23
 QUIRK_LOG = pa.schema(
     [
@@ -746,7 +748,47 @@ class Recorder:
             },
             schema=MODULES["cin_plan_dates"],
         )
+        out["service_provision"] = self._services(year, relevant, base, written)
         return out
+
+    def _services(self, year, relevant, base, written) -> pa.Table:
+        """The 2008/09 service provision record (empty in other years). Quirk: end dates
+        left out, except for services for children with disabilities (DCSF 2008)."""
+        v_ep, v_start, v_end = (
+            self.col("services", "episode_id"),
+            self.col("services", "start_date"),
+            self.col("services", "end_date"),
+        )
+        m = relevant(v_ep, v_start, v_end) & (year == self.s.cfg("world")["first_census_year"])
+        kind = self.col("services", "service_type")[m]
+        end = written(v_end[m])
+        rng = np.random.default_rng([self.s.seed, SERVICE_QUIRK_STREAM, year])
+        drop = (
+            present(end)
+            & (kind != "CWD")
+            & (rng.random(len(end)) < self._quirk("service_end_missing", year))
+        )
+        table = base(v_ep, m, "service_pos", _rank_within(v_ep[m]).astype(np.int16))
+        self._log(
+            year,
+            "service_end_missing",
+            table["la_code"][drop],
+            self.la_child_id[self.ep_identity[v_ep[m][drop]]],
+            v_ep[m][drop],
+            "ServiceProvisionEndDate",
+            end[drop],
+            None,
+        )
+        return pa.table(
+            {
+                **table,
+                "ServiceType": kind,
+                "ServiceProvider": self.col("services", "service_provider")[m],
+                "ServiceProvisionStartDate": _iso(v_start[m]),
+                "ServiceProvisionEndDate": np.where(drop, None, end),
+            },
+            schema=MODULES["service_provision"],
+        )
 
     def _disabilities(self, year: int, child: pa.Table) -> pa.Table:
         """Disabilities of born children with a non-NFA referral (rule 8540): their codes,

@@ -126,6 +126,18 @@ CPP_REVIEW = pa.schema(
     ]
 )
 
+# The 2008/09 service provision record (module 5): only in the NPD extract of that year.
+SERVICE_PROVISION = pa.schema(
+    [
+        *_EPISODE_KEY,
+        ("service_pos", pa.int16()),
+        ("ServiceType", pa.string()),
+        ("ServiceProvider", pa.string()),
+        ("ServiceProvisionStartDate", pa.string()),
+        ("ServiceProvisionEndDate", pa.string()),
+    ]
+)
+
 # Header of each LA's return (one row per LA and census year).
 HEADER = pa.schema(
     [
@@ -150,4 +162,5 @@ MODULES: dict[str, pa.Schema] = {
     "section47": SECTION47,
     "cpp": CPP,
     "cpp_review": CPP_REVIEW,
+    "service_provision": SERVICE_PROVISION,
 }

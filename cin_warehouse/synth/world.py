@@ -25,7 +25,7 @@ NAT = cal.NAT
 DAYS_PER_MONTH = 30.4375
 OUTCOME_NFA, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN = 0, 1, 2
 # Tags of the random streams of later additions ([seed, tag]); the recorder uses 1-3.
-TRANSFER_STREAM, ASYLUM_STREAM = 11, 12
+TRANSFER_STREAM, ASYLUM_STREAM, SERVICE_STREAM = 11, 12, 13
 
 
 @dataclass
@@ -41,6 +41,7 @@ class World:
     cpps: pa.Table
     reviews: pa.Table
     cin_plans: pa.Table
+    services: pa.Table
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
@@ -805,7 +806,64 @@ class _Simulation:
             cin_plans=self.cin_plans.table(
                 {"episode_id": i64, "plan_seq": i16, "start_date": date, "end_date": date}
             ),
+            services=self._services(episodes, persons),
         )
+
+    def _services(self, episodes: pa.Table, persons: pa.Table) -> pa.Table:
+        """Services provided to children in need in the one census year that collected
+        them (2008/09, config.toml [services]): 0-3 per CIN episode open in the year,
+        starting in the year's part of the episode, ending at the latest at closure."""
+        cfg = self.s.cfg("services")
+        rng = np.random.default_rng([self.s.seed, SERVICE_STREAM])
+        year = self.s.cfg("world")["first_census_year"]
+        first = cal.to_datetime64(cal.census_year_start(year))
+        last = cal.to_datetime64(cal.census_year_end(year))
+        referral = _date_column(episodes, "referral_date")
+        closure = _date_column(episodes, "closure_date")
+        is_cin = episodes["outcome"].to_numpy() == OUTCOME_CIN
+        open_in_year = is_cin & (referral <= last) & ~(closure < first)
+        idx = np.flatnonzero(open_in_year)
+        weights = cfg["count_weights"]
+        count = rng.choice(len(weights), len(idx), p=weights)
+        row = np.repeat(idx, count)
+        n = len(row)
+        seq = _rank_runs(row)
+        disabled = (
+            persons["disabilities"].to_numpy(zero_copy_only=False)[
+                episodes["person_id"].to_numpy()[row]
+            ]
+            != ""
+        )
+        kinds = _pick(rng, cfg["types"], n)
+        # Services for children with disabilities (CWD) go to disabled children only.
+        others = {k: v for k, v in cfg["types"].items() if k != "CWD"}
+        kinds = np.where(disabled | (kinds != "CWD"), kinds, _pick(rng, others, n))
+        lo = np.maximum(referral[row], first)
+        hi = np.where(np.isnat(closure[row]), last, np.minimum(closure[row], last))
+        start = lo + _days(np.floor(rng.random(n) * ((hi - lo).astype(int) + 1)))
+        low, high = cfg["duration_days"]
+        end = start + _days(rng.uniform(low, high, n))
+        end = _cut_future(np.where(end > closure[row], closure[row], end), self.horizon)
+        return pa.table(
+            {
+                "episode_id": pa.array(episodes["episode_id"].to_numpy()[row], pa.int64()),
+                "service_seq": pa.array(seq, pa.int16()),
+                "service_type": pa.array(kinds, pa.string()),
+                "service_provider": pa.array(_pick(rng, cfg["providers"], n), pa.string()),
+                "start_date": pa.array(start, pa.date32()),
+                "end_date": pa.array(end, pa.date32(), from_pandas=True),
+            }
+        )
+
+
+def _rank_runs(values: np.ndarray) -> np.ndarray:
+    """1-based position of each element within its run of equal consecutive values."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int16)
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    starts = np.flatnonzero(change)
+    return np.arange(len(values)) - np.repeat(starts, np.diff(np.append(starts, len(values)))) + 1
 
 
 def _date_column(table: pa.Table, name: str) -> np.ndarray:
@@ -822,6 +880,7 @@ def _sorted_world(**tables: pa.Table) -> World:
         "cpps": ["episode_id", "start_date"],
         "reviews": ["cpp_id", "review_seq"],
         "cin_plans": ["episode_id", "plan_seq"],
+        "services": ["episode_id", "service_seq"],
     }
     tables["factors"] = (
         tables["factors"].group_by(order["factors"], use_threads=False).aggregate([])
