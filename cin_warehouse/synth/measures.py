@@ -34,7 +34,9 @@ periods as (
 ),
 la_of as (select * from la_year_codes),
 ep as (
-    select e.*, i.area_index, i.branch_index,
+    -- The identity's area: episodes.area_index counts only the simulated LAs, so it is
+    -- another index whenever a run covers a subset of LAs.
+    select e.* exclude (area_index), i.area_index, i.branch_index,
            e.outcome = 2
            or (e.outcome = 1 and coalesce(e.closure_reason, '') not in ('RC8', 'RC9'))
                as is_cin_episode,
