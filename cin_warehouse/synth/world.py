@@ -5,6 +5,10 @@ scaled to the area's child population; each referral then follows the pathway of
 DOMAIN.md §2 (NFA, or assessment, then maybe s47, ICPC, plans, CIN plans, closure), and a
 closed case may be followed by a re-referral, in the same LA or, after a move, in another
 one. Each loop turn ("generation") handles the k-th referral of every child at once.
+A child who moves while on a plan is met by the receiving LA's transfer-in conference,
+which starts a new plan without an enquiry. Some teenagers are unaccompanied asylum
+seekers (factor 9A while the status lasts), and children in need in 2008/09 receive the
+services that year's census recorded.
 
 Dates are numpy datetime64[D]; NaT means "had not happened by the end of the simulation".
 Nothing here is damaged: `recording.py` turns this truth into what LAs submitted.
@@ -110,8 +114,11 @@ class _Simulation:
     def __init__(self, settings: GeneratorSettings, rng: np.random.Generator) -> None:
         self.s = settings
         self.rng = rng
-        # The additions below draw from their own streams, so that they never shift the
-        # draws of the pathway above (and a world without them is the world as before).
+        # Later additions draw from their own streams, never from the pathway's: asylum
+        # status and services leave the pathway as it was, and so does a transfer-in share
+        # of 0. Transfer-ins themselves change later generations (a transfer-in episode
+        # takes another course), so from the first one on the pathway's draws fall on
+        # other episodes: a statistically equal world, not the same one.
         self.transfer_rng = np.random.default_rng([settings.seed, TRANSFER_STREAM])
         self.asylum_rng = np.random.default_rng([settings.seed, ASYLUM_STREAM])
         self.transfer = settings.cfg("transfer_in")
