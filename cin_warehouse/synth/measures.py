@@ -108,12 +108,20 @@ s47_measures as (
     where s.start_date between period_start and period_end
     group by all
 ),
+-- Conferences from the s47 module plus transfer-in conferences (CINdetails), a child's
+-- conferences on the same date counted once (DfE methodology 2016-17).
+icpc_dates as (
+    select episode_id, icpc_date from s47 where icpc_date is not null
+    union all
+    select episode_id, transfer_in_icpc_date from episodes
+    where transfer_in_icpc_date is not null
+),
 icpc_measures as (
     select census_year, la_code,
-           count(distinct (identity_id, s.icpc_date)) as icpcs,
+           count(distinct (identity_id, d.icpc_date)) as icpcs,
            count(distinct identity_id) as children_icpc
-    from ep_year join s47 s using (episode_id)
-    where s.icpc_date between period_start and period_end
+    from ep_year join icpc_dates d using (episode_id)
+    where d.icpc_date between period_start and period_end
     group by all
 ),
 cpp_measures as (

@@ -89,7 +89,15 @@ def npd_rows(
 ) -> pa.Table:
     """The year's NPD rows (all text), before value-level damage, in file order."""
     con = duckdb.connect()
-    for name in ("child", "cin_details", "cpp", "section47", "disability", "assessment"):
+    for name in (
+        "child",
+        "cin_details",
+        "cpp",
+        "section47",
+        "disability",
+        "assessment",
+        "service_provision",
+    ):
         con.register(name, returns[name])
     old_ethnicity, major = _ethnicity_maps()
     con.register(
@@ -131,8 +139,8 @@ def npd_rows(
         "LA_9CODE": "ch.la_code_9",
         "LA_09": "ch.la_code",
         "LA_LGR": "lgr.la_code_lgr",
-        "AsylumSeeking": "case when cd.has_9a then '1' else '0' end",
-        "DateCeasedAsylumSeeking": "null",
+        "AsylumSeeking": "ch.AsylumSeeking",
+        "DateCeasedAsylumSeeking": "ch.DateCeasedAsylumSeeking",
         "LookedAfterChildAdopted": "case when cd.ReasonForClosure = 'RC1' then '1' else '0' end",
         "CPPindicator": "case when kid.on_plan_31_march then '1' else '0' end",
         # Postcodes are restricted in the real extract; here a clearly synthetic one.
@@ -140,11 +148,11 @@ def npd_rows(
         "LLSOA": "'E0100' || lpad((hash(ch.LAchildID) % 9999)::varchar, 4, '0')",
         "IDACI_Score": "round((hash(ch.LAchildID) % 1000) / 1000.0, 3)::varchar",
         "IDACI_Rank": "(1 + hash(ch.LAchildID) % 32844)::varchar",
-        # The 2008/09 service provision record is not simulated: columns present, empty.
-        "ServiceType": "null",
-        "ServiceProvider": "null",
-        "ServiceProvisionStartDate": "null",
-        "ServiceProvisionEndDate": "null",
+        # 2008/09 service provision: the referral's first service (see `first_service`).
+        "ServiceType": "sp.ServiceType",
+        "ServiceProvider": "sp.ServiceProvider",
+        "ServiceProvisionStartDate": "sp.ServiceProvisionStartDate",
+        "ServiceProvisionEndDate": "sp.ServiceProvisionEndDate",
         "LatestReferralDate": "kid.latest_referral",
         "LatestClosureDate": "kid.latest_closure",
         "AnyCasesOpen31March": "case when kid.any_open then '1' else '0' end",
@@ -206,11 +214,17 @@ def npd_rows(
                    count(*) as n_s47
             from section47 group by all
         ),
-        cd as (
-            select *, false as has_9a from cin_details
+        -- The extract keeps one row per referral (and plan): a referral with several
+        -- services shows the one that started first (our choice; no document says).
+        first_service as (
+            select * from service_provision
+            qualify row_number() over (
+                partition by la_code, child_pos, cin_details_pos
+                order by ServiceProvisionStartDate, service_pos
+            ) = 1
         )
         select {select}
-        from cd
+        from cin_details cd
         join child ch using (la_code, child_pos)
         join (select k.* exclude (on_plan_31_march),
                      coalesce(p.on_plan, false) as on_plan_31_march
@@ -218,6 +232,7 @@ def npd_rows(
             using (la_code, child_pos)
         left join dis using (la_code, child_pos)
         left join icpc using (la_code, child_pos, cin_details_pos)
+        left join first_service sp using (la_code, child_pos, cin_details_pos)
         {cpp_join}
         left join ethnicity_map em on em.code = ch.Ethnicity
         {lgr_join}

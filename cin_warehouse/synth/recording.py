@@ -33,6 +33,8 @@ from cin_warehouse.synth.returns import MODULES
 from cin_warehouse.synth.world import World
 
 NAT = cal.NAT
+# Random stream of the service provision quirk ([seed, tag, year]; world.py uses 11-13).
+SERVICE_QUIRK_STREAM = 14
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # A-Z without I, O, S: 23 letters, mod 23
 QUIRK_LOG = pa.schema(
     [
@@ -132,6 +134,8 @@ class Recorder:
         self.p_ethnicity = _col(persons, "ethnicity")
         self.p_disabilities = _col(persons, "disabilities")
         self.p_school = _col(persons, "attends_state_school")
+        self.p_asylum_from = _col(persons, "asylum_seeking_from")
+        self.p_asylum_ceased = _col(persons, "asylum_seeking_ceased")
         self.quirk_log: list[pa.Table] = []
         self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._identity_keys()
@@ -549,6 +553,10 @@ class Recorder:
             gender = np.where(~born | (sex == "I"), "U", sex)
         death = self.p_death[person]
         n = len(ident)
+        # Asylum status at some point in the year (NaT compares false: never, or not ended).
+        since, until = self.p_asylum_from[person], self.p_asylum_ceased[person]
+        asylum = (since <= ref) & ~(until < cal.to_datetime64(cal.census_year_start(year)))
+        ceased = np.where(asylum & (until <= ref), until, NAT)
         return pa.table(
             {
                 "census_year": np.full(n, year, dtype=np.int16),
@@ -566,6 +574,8 @@ class Recorder:
                 "Gender": gender.astype(object),
                 "PersonDeathDate": np.where(death <= ref, _iso(death), None),
                 "Ethnicity": np.where(born, self.p_ethnicity[person], "NOBT").astype(object),
+                "AsylumSeeking": np.where(asylum, "1", "0").astype(object),
+                "DateCeasedAsylumSeeking": _iso(ceased),
             },
             schema=MODULES["child"],
         )
@@ -578,6 +588,12 @@ class Recorder:
         nfa = self.ep_nfa[episode]
         closed = closure_written[c_rec]
         n = len(c_rec)
+        # A transfer-in conference is recorded on CINdetails once held (a phantom record
+        # has no activity of its own).
+        icpc = np.where(
+            r.is_phantom[c_rec], NAT, self.col("episodes", "transfer_in_icpc_date")[episode]
+        )
+        icpc = np.where(icpc <= np.datetime64(f"{year}-03-31"), icpc, NAT)
         return pa.table(
             {
                 "census_year": np.full(n, year, dtype=np.int16),
@@ -592,7 +608,7 @@ class Recorder:
                 "PrimaryNeedCode": primary,
                 "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),
                 "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
-                "DateOfInitialCPC": np.full(n, None, dtype=object),
+                "DateOfInitialCPC": _iso(icpc),
                 "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
             },
             schema=MODULES["cin_details"],
@@ -736,7 +752,47 @@ class Recorder:
             },
             schema=MODULES["cin_plan_dates"],
         )
+        out["service_provision"] = self._services(year, relevant, base, written)
         return out
+
+    def _services(self, year, relevant, base, written) -> pa.Table:
+        """The 2008/09 service provision record (empty in other years). Quirk: end dates
+        left out, except for services for children with disabilities (DCSF 2008)."""
+        v_ep, v_start, v_end = (
+            self.col("services", "episode_id"),
+            self.col("services", "start_date"),
+            self.col("services", "end_date"),
+        )
+        m = relevant(v_ep, v_start, v_end) & (year == self.s.cfg("world")["first_census_year"])
+        kind = self.col("services", "service_type")[m]
+        end = written(v_end[m])
+        rng = np.random.default_rng([self.s.seed, SERVICE_QUIRK_STREAM, year])
+        drop = (
+            present(end)
+            & (kind != "CWD")
+            & (rng.random(len(end)) < self._quirk("service_end_missing", year))
+        )
+        table = base(v_ep, m, "service_pos", _rank_within(v_ep[m]).astype(np.int16))
+        self._log(
+            year,
+            "service_end_missing",
+            table["la_code"][drop],
+            self.la_child_id[self.ep_identity[v_ep[m][drop]]],
+            v_ep[m][drop],
+            "ServiceProvisionEndDate",
+            end[drop],
+            None,
+        )
+        return pa.table(
+            {
+                **table,
+                "ServiceType": kind,
+                "ServiceProvider": self.col("services", "service_provider")[m],
+                "ServiceProvisionStartDate": _iso(v_start[m]),
+                "ServiceProvisionEndDate": np.where(drop, None, end),
+            },
+            schema=MODULES["service_provision"],
+        )
 
     def _disabilities(self, year: int, child: pa.Table) -> pa.Table:
         """Disabilities of born children with a non-NFA referral (rule 8540): their codes,

@@ -37,6 +37,10 @@ CHILD = pa.schema(
         ("Gender", pa.string()),
         ("PersonDeathDate", pa.string()),
         ("Ethnicity", pa.string()),
+        # Only in the NPD extract (2008/09-2009/10), never in the XML: an unaccompanied
+        # asylum seeker at some point in the year, and the date that ended, if in the year.
+        ("AsylumSeeking", pa.string()),
+        ("DateCeasedAsylumSeeking", pa.string()),
     ]
 )
 
@@ -122,6 +126,18 @@ CPP_REVIEW = pa.schema(
     ]
 )
 
+# The 2008/09 service provision record (module 5): only in the NPD extract of that year.
+SERVICE_PROVISION = pa.schema(
+    [
+        *_EPISODE_KEY,
+        ("service_pos", pa.int16()),
+        ("ServiceType", pa.string()),
+        ("ServiceProvider", pa.string()),
+        ("ServiceProvisionStartDate", pa.string()),
+        ("ServiceProvisionEndDate", pa.string()),
+    ]
+)
+
 # Header of each LA's return (one row per LA and census year).
 HEADER = pa.schema(
     [
@@ -146,4 +162,5 @@ MODULES: dict[str, pa.Schema] = {
     "section47": SECTION47,
     "cpp": CPP,
     "cpp_review": CPP_REVIEW,
+    "service_provision": SERVICE_PROVISION,
 }

@@ -4,8 +4,9 @@ persons          one row per child: birth date, sex, ethnicity, disabilities, de
 identities       each LA record of a child (a new one after a move or adoption), with
                  the true LAchildID, the LAchildID written (collisions), UPN(s)
 episodes         each true referral: dates, outcome, need, source, closure
-assessments, factors, s47, cpps, reviews, cin_plans
-                 the case events, keyed by episode (reviews by plan)
+assessments, factors, s47, cpps, reviews, cin_plans, services
+                 the case events, keyed by episode (reviews by plan); services only
+                 in 2008/09, the one year that collected them
 records          the LA's records of episodes: the true ones and phantom re-referrals,
                  with the record-level damage chosen for each
 record_keys      per census year, the raw keys under which each record appears
@@ -142,6 +143,7 @@ def write(
         "cpps": world.cpps,
         "reviews": world.reviews,
         "cin_plans": world.cin_plans,
+        "services": world.services,
         "records": records,
         "return_counts": return_counts,
         "quirks": quirks,

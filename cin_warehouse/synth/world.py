@@ -5,6 +5,10 @@ scaled to the area's child population; each referral then follows the pathway of
 DOMAIN.md §2 (NFA, or assessment, then maybe s47, ICPC, plans, CIN plans, closure), and a
 closed case may be followed by a re-referral, in the same LA or, after a move, in another
 one. Each loop turn ("generation") handles the k-th referral of every child at once.
+A child who moves while on a plan is met by the receiving LA's transfer-in conference,
+which starts a new plan without an enquiry. Some teenagers are unaccompanied asylum
+seekers (factor 9A while the status lasts), and children in need in 2008/09 receive the
+services that year's census recorded.
 
 Dates are numpy datetime64[D]; NaT means "had not happened by the end of the simulation".
 Nothing here is damaged: `recording.py` turns this truth into what LAs submitted.
@@ -24,6 +28,8 @@ from cin_warehouse.synth.config import GeneratorSettings, by_year
 NAT = cal.NAT
 DAYS_PER_MONTH = 30.4375
 OUTCOME_NFA, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN = 0, 1, 2
+# Tags of the random streams of later additions ([seed, tag]); the recorder uses 1-3.
+TRANSFER_STREAM, ASYLUM_STREAM, SERVICE_STREAM = 11, 12, 13
 
 
 @dataclass
@@ -39,6 +45,7 @@ class World:
     cpps: pa.Table
     reviews: pa.Table
     cin_plans: pa.Table
+    services: pa.Table
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
@@ -107,6 +114,14 @@ class _Simulation:
     def __init__(self, settings: GeneratorSettings, rng: np.random.Generator) -> None:
         self.s = settings
         self.rng = rng
+        # Later additions draw from their own streams, never from the pathway's: asylum
+        # status and services leave the pathway as it was, and so does a transfer-in share
+        # of 0. Transfer-ins themselves change later generations (a transfer-in episode
+        # takes another course), so from the first one on the pathway's draws fall on
+        # other episodes: a statistically equal world, not the same one.
+        self.transfer_rng = np.random.default_rng([settings.seed, TRANSFER_STREAM])
+        self.asylum_rng = np.random.default_rng([settings.seed, ASYLUM_STREAM])
+        self.transfer = settings.cfg("transfer_in")
         self.path = settings.cfg("pathway")
         self.horizon = cal.to_datetime64(cal.census_year_end(settings.last_census_year))
         all_areas = geography.areas()
@@ -187,6 +202,7 @@ class _Simulation:
             np.where(self.rng.random(n) < cfg["male"] / (cfg["male"] + cfg["female"]), "M", "F"),
         )
         disabilities = _disabilities(self.rng, cfg, n)
+        asylum_from, asylum_ceased = self._asylum_status(referral, birth, prebirth, age_years)
         self.persons.add(
             person_id=ids,
             birth_date=birth,
@@ -195,11 +211,37 @@ class _Simulation:
             ethnicity=_pick(self.rng, cfg["ethnicity"], n),
             disabilities=np.array(disabilities, dtype=object),
             attends_state_school=self.rng.random(n) < cfg["state_school_share"],
+            asylum_seeking_from=asylum_from,
+            asylum_seeking_ceased=asylum_ceased,
         )
         self.cpp_count = np.concatenate([self.cpp_count, np.zeros(n, dtype=np.int32)])
         self.person_birth = np.concatenate([self.person_birth, birth])
         self.person_death = np.concatenate([self.person_death, np.full(n, NAT)])
         return ids
+
+    def _asylum_status(
+        self, referral: np.ndarray, birth: np.ndarray, prebirth: np.ndarray, age: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unaccompanied asylum-seeking children: some of those first referred aged 14-17,
+        from that referral until leave to remain is granted or their 18th birthday
+        (config.toml [asylum]). Returns (from, ceased), NaT for other children."""
+        cfg = self.s.cfg("asylum")
+        n = len(referral)
+        rng = self.asylum_rng
+        uasc_draw, leave_draw, when = rng.random(n), rng.random(n), rng.random(n)
+        lo, hi = cfg["age_years"]
+        rate = _rate_by_census_year(
+            cfg["share_of_first_referrals_in_age"], cal.census_year_of(referral)
+        )
+        uasc = ~prebirth & (age >= lo) & (age <= hi) & (uasc_draw < rate)
+        adult = birth + _days(np.full(n, 18 * 365.25))
+        leave = referral + _days(when * (adult - referral).astype(float))
+        ceased = np.where(leave_draw < cfg["leave_granted_before_18_share"], leave, adult)
+        ceased = np.maximum(ceased, referral + np.timedelta64(1, "D"))
+        return (
+            np.where(uasc, referral, NAT),
+            np.where(uasc, _cut_future(ceased, self.horizon), NAT),
+        )
 
     def _new_identities(
         self, person: np.ndarray, area: np.ndarray, start: np.ndarray, reason: str
@@ -225,9 +267,11 @@ class _Simulation:
         area, referral = self._arrivals()
         person = self._new_persons(referral)
         identity = self._new_identities(person, area, referral, "first referral")
+        # A first referral is never a transfer-in (no conference date).
+        transfer_icpc = np.full(len(person), NAT)
         while len(person):
-            person, identity, area, referral = self._episode_generation(
-                person, identity, area, referral
+            person, identity, area, referral, transfer_icpc = self._episode_generation(
+                person, identity, area, referral, transfer_icpc
             )
         return self._world()
 
@@ -237,7 +281,10 @@ class _Simulation:
         identity: np.ndarray,
         area: np.ndarray,
         referral: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        transfer_icpc: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One referral of each child. `transfer_icpc` is the date of the receiving LA's
+        transfer-in conference where the child moved in while on a plan (NaT otherwise)."""
         rng, path, n = self.rng, self.path, len(person)
         episode = np.arange(self.n_episodes, self.n_episodes + n)
         self.n_episodes += n
@@ -250,13 +297,24 @@ class _Simulation:
             OUTCOME_NFA,
             np.where(u < p_nfa + p_ainn, OUTCOME_ASSESSED_NOT_IN_NEED, OUTCOME_CIN),
         )
+        # A child who moves in on a plan is a child in need in the receiving LA.
+        transfer_in = ~np.isnat(transfer_icpc)
+        outcome = np.where(transfer_in, OUTCOME_CIN, outcome)
         is_cin = outcome == OUTCOME_CIN
         assessed = outcome != OUTCOME_NFA
 
         last_assessment_end = self._assessments(episode, referral, assessed, is_cin)
+        # A transfer-in has no section 47 enquiry in the receiving LA: its plan starts at
+        # the transfer-in conference instead.
         last_cpp_end, first_cpp_start, last_s47_event = self._protection(
-            episode, person, referral, is_cin
+            episode, person, referral, is_cin & ~transfer_in
         )
+        t_end, t_start = self._transfer_in_plans(episode, person, transfer_icpc)
+        last_cpp_end = np.where(transfer_in, t_end, last_cpp_end)
+        first_cpp_start = np.where(transfer_in, t_start, first_cpp_start)
+        # Never closed before the conference (even one after the horizon, which leaves the
+        # episode open).
+        last_s47_event = _later(last_s47_event, transfer_icpc)
 
         # Closure. NFA: within two days. Assessed not in need: after the authorisation.
         # CIN: a drawn duration, but never before its assessments and plans end.
@@ -282,6 +340,11 @@ class _Simulation:
         )
         closure = np.where(still_running, NAT, _cut_future(closure, self.horizon))
         reason = self._closure_reasons(outcome, closure, person)
+        moved_on_plan = self._moves_on_plan(
+            reason, last_cpp_end, last_assessment_end, last_s47_event
+        )
+        # The plan was running when the child moved: it ends, and the case closes, that day.
+        closure = np.where(moved_on_plan, last_cpp_end, closure)
         self._cin_plans(
             episode, is_cin, last_assessment_end, first_cpp_start, last_cpp_end, closure
         )
@@ -304,8 +367,42 @@ class _Simulation:
             # Every referral has a source; the NPD extract has the column from 2013/14 on,
             # and the XML schema requires it on every CINdetails.
             referral_source=source,
+            transfer_in_icpc_date=_cut_future(transfer_icpc, self.horizon),
         )
-        return self._next_referrals(person, identity, area, closure, reason)
+        return self._next_referrals(person, identity, area, closure, reason, moved_on_plan)
+
+    def _moves_on_plan(
+        self,
+        reason: np.ndarray,
+        last_cpp_end: np.ndarray,
+        last_assessment_end: np.ndarray,
+        last_s47_event: np.ndarray,
+    ) -> np.ndarray:
+        """Episodes closed RC5 whose child moved while on their last plan: those whose
+        plan was the last event of the case (no later assessment or enquiry), at the
+        configured share. The draw covers every episode so the stream never depends on
+        how many qualify."""
+        draw = self.transfer_rng.random(len(reason))
+        ended = ~np.isnat(last_cpp_end)
+        last = ended & ~(last_assessment_end > last_cpp_end) & ~(last_s47_event > last_cpp_end)
+        return (reason == "RC5") & last & (draw < self.transfer["moved_on_plan_share"])
+
+    def _transfer_in_plans(
+        self, episode: np.ndarray, person: np.ndarray, icpc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The plan a transfer-in conference starts (on its date; DfE rule 2885).
+        Returns (end, start) per episode, NaT where none."""
+        n = len(episode)
+        idx = np.flatnonzero(~np.isnat(icpc) & (icpc <= self.horizon))
+        rng = self.transfer_rng
+        start = icpc[idx]
+        months = _draw_bands(rng, self.path["cpp_duration_month_bands"], len(idx))
+        end = start + np.maximum(_days(months * DAYS_PER_MONTH), np.timedelta64(1, "D"))
+        end = _cut_future(end, self.horizon)
+        self._plans(episode[idx], person[idx], start, end, rng)
+        out_end, out_start = np.full(n, NAT), np.full(n, NAT)
+        out_end[idx], out_start[idx] = end, start
+        return out_end, out_start
 
     def _assessments(
         self, episode: np.ndarray, referral: np.ndarray, assessed: np.ndarray, is_cin: np.ndarray
@@ -414,7 +511,7 @@ class _Simulation:
             months = _draw_bands(rng, path["cpp_duration_month_bands"], len(pidx))
             end = start + np.maximum(_days(months * DAYS_PER_MONTH), np.timedelta64(1, "D"))
             end = _cut_future(end, self.horizon)
-            self._plans(episode[pidx], person[pidx], start, end)
+            self._plans(episode[pidx], person[pidx], start, end, rng)
             first_start[pidx] = np.where(np.isnat(first_start[pidx]), start, first_start[pidx])
             last_end[pidx] = end
             # An open plan leaves last_end NaT; with first_start set, the caller keeps the
@@ -428,9 +525,14 @@ class _Simulation:
         return last_end, first_start, last_event
 
     def _plans(
-        self, episode: np.ndarray, person: np.ndarray, start: np.ndarray, end: np.ndarray
+        self,
+        episode: np.ndarray,
+        person: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        rng: np.random.Generator,
     ) -> None:
-        rng, path = self.rng, self.path
+        path = self.path
         n = len(episode)
         ids = np.arange(self.n_cpps, self.n_cpps + n)
         self.n_cpps += n
@@ -530,7 +632,8 @@ class _Simulation:
         area: np.ndarray,
         closure: np.ndarray,
         reason: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        moved_on_plan: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rng = self.rng
         cfg = self.s.cfg("rereferral")
         n = len(person)
@@ -540,6 +643,12 @@ class _Simulation:
         again = closed & np.where(
             moved, rng.random(n) < cfg["move_rereferral"], rng.random(n) < cfg["probability"]
         )
+        # A child on a plan is always referred in the LA it moves to (the old LA tells it).
+        again |= moved_on_plan
+        notice = self.transfer_rng.uniform(0, self.transfer["referral_max_days"], n)
+        conference_wd = np.round(
+            _draw_bands(self.transfer_rng, self.transfer["conference_wd_bands"], n)
+        ).astype(int)
         gap = np.where(
             rng.random(n)
             < _rate_by_census_year(cfg["short_gap_share"], cal.census_year_of(closure)),
@@ -547,13 +656,17 @@ class _Simulation:
             rng.exponential(cfg["long_gap_mean_days"], n),
         )
         gap = np.where(moved, rng.uniform(1, 90, n), gap)
+        gap = np.where(moved_on_plan, notice, gap)
         nxt = closure + np.maximum(_days(gap), np.timedelta64(1, "D"))
+        transfer_icpc = np.where(
+            moved_on_plan, cal.add_working_days(self._fill_nat(nxt), conference_wd), NAT
+        )
         age_limit = self.person_birth[person] + _days(
             np.full(n, self.s.cfg("world")["max_referral_age_years"] * 365.25)
         )
         keep = again & (nxt <= self.horizon) & (nxt < age_limit)
         person, identity, area, nxt = person[keep], identity[keep], area[keep], nxt[keep]
-        moved, adopted = moved[keep], adopted[keep]
+        moved, adopted, transfer_icpc = moved[keep], adopted[keep], transfer_icpc[keep]
         # A move: referred in another LA (chosen by volume), under a new LAchildID.
         if moved.any():
             p = self.area_weight / self.area_weight.sum()
@@ -567,7 +680,51 @@ class _Simulation:
         identity[adopted & ~moved] = self._new_identities(
             person[adopted & ~moved], area[adopted & ~moved], nxt[adopted & ~moved], "adopted"
         )
-        return person, identity, area, nxt
+        return person, identity, area, nxt, transfer_icpc
+
+    @staticmethod
+    def _fill_nat(dates: np.ndarray) -> np.ndarray:
+        """NaT replaced by a dummy date, for numpy date functions that refuse NaT."""
+        return np.where(np.isnat(dates), np.datetime64("2000-01-03"), dates)
+
+    def _asylum_factors(
+        self, factors: pa.Table, assessments: pa.Table, episodes: pa.Table, persons: pa.Table
+    ) -> pa.Table:
+        """Factor 9A (unaccompanied asylum seeker) exactly on the assessments authorised
+        while the child is one: added there (dropping 21, "no factors", which never stands
+        with another code), and elsewhere replaced by another factor of the year's codes."""
+        ep_person = np.empty(len(episodes), dtype=np.int64)
+        ep_person[episodes["episode_id"].to_numpy()] = episodes["person_id"].to_numpy()
+        # person_id is the row number of persons (ids are handed out in order).
+        since = _date_column(persons, "asylum_seeking_from")
+        until = _date_column(persons, "asylum_seeking_ceased")
+        a_ep = assessments["episode_id"].to_numpy()
+        a_seq = assessments["assessment_seq"].to_numpy()
+        a_auth = _date_column(assessments, "authorisation_date")
+        person = ep_person[a_ep]
+        # NaT compares false: never an asylum seeker, or still one at the horizon.
+        active = (a_auth >= since[person]) & ~(a_auth >= until[person])
+        a_key = a_ep * 8 + a_seq
+        order = np.argsort(a_key, kind="stable")
+        f_ep = factors["episode_id"].to_numpy()
+        f_seq = factors["assessment_seq"].to_numpy()
+        f_code = factors["factor"].to_numpy(zero_copy_only=False).astype(object)
+        row = order[np.searchsorted(a_key[order], f_ep * 8 + f_seq)]
+        f_active = active[row]
+        replace = ~f_active & (f_code == "9A")
+        weights = {k: v for k, v in self.path["factor_weights"].items() if k != "9A"}
+        f_code[replace] = _factor_codes(
+            self.asylum_rng, weights, cal.census_year_of(a_auth[row[replace]])
+        )
+        keep = ~(f_active & (f_code == "21"))
+        return pa.table(
+            {
+                "episode_id": np.concatenate([f_ep[keep], a_ep[active]]),
+                "assessment_seq": np.concatenate([f_seq[keep], a_seq[active]]),
+                "factor": np.concatenate([f_code[keep], np.full(active.sum(), "9A", dtype=object)]),
+            },
+            schema=factors.schema,
+        )
 
     def _world(self) -> World:
         date, i64, s, b = pa.date32(), pa.int64(), pa.string(), pa.bool_()
@@ -581,6 +738,8 @@ class _Simulation:
                 "ethnicity": s,
                 "disabilities": s,
                 "attends_state_school": b,
+                "asylum_seeking_from": date,
+                "asylum_seeking_ceased": date,
             }
         ).append_column("death_date", pa.array(self.person_death, type=date, from_pandas=True))
         areas = geography.areas()
@@ -611,22 +770,30 @@ class _Simulation:
                 "is_referral_nfa": b,
                 "primary_need": s,
                 "referral_source": s,
+                "transfer_in_icpc_date": date,
             }
+        )
+        assessments = self.assessments.table(
+            {
+                "episode_id": i64,
+                "assessment_seq": i16,
+                "start_date": date,
+                "authorisation_date": date,
+                "kind": s,
+            }
+        )
+        factors = self._asylum_factors(
+            self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
+            assessments,
+            episodes,
+            persons,
         )
         return _sorted_world(
             persons=persons,
             identities=identities,
             episodes=episodes,
-            assessments=self.assessments.table(
-                {
-                    "episode_id": i64,
-                    "assessment_seq": i16,
-                    "start_date": date,
-                    "authorisation_date": date,
-                    "kind": s,
-                }
-            ),
-            factors=self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
+            assessments=assessments,
+            factors=factors,
             s47=self.s47.table(
                 {
                     "episode_id": i64,
@@ -653,7 +820,68 @@ class _Simulation:
             cin_plans=self.cin_plans.table(
                 {"episode_id": i64, "plan_seq": i16, "start_date": date, "end_date": date}
             ),
+            services=self._services(episodes, persons),
         )
+
+    def _services(self, episodes: pa.Table, persons: pa.Table) -> pa.Table:
+        """Services provided to children in need in the one census year that collected
+        them (2008/09, config.toml [services]): 0-3 per CIN episode open in the year,
+        starting in the year's part of the episode, ending at the latest at closure."""
+        cfg = self.s.cfg("services")
+        rng = np.random.default_rng([self.s.seed, SERVICE_STREAM])
+        year = self.s.cfg("world")["first_census_year"]
+        first = cal.to_datetime64(cal.census_year_start(year))
+        last = cal.to_datetime64(cal.census_year_end(year))
+        referral = _date_column(episodes, "referral_date")
+        closure = _date_column(episodes, "closure_date")
+        is_cin = episodes["outcome"].to_numpy() == OUTCOME_CIN
+        open_in_year = is_cin & (referral <= last) & ~(closure < first)
+        idx = np.flatnonzero(open_in_year)
+        weights = cfg["count_weights"]
+        count = rng.choice(len(weights), len(idx), p=weights)
+        row = np.repeat(idx, count)
+        n = len(row)
+        seq = _rank_runs(row)
+        disabled = (
+            persons["disabilities"].to_numpy(zero_copy_only=False)[
+                episodes["person_id"].to_numpy()[row]
+            ]
+            != ""
+        )
+        kinds = _pick(rng, cfg["types"], n)
+        # Services for children with disabilities (CWD) go to disabled children only.
+        others = {k: v for k, v in cfg["types"].items() if k != "CWD"}
+        kinds = np.where(disabled | (kinds != "CWD"), kinds, _pick(rng, others, n))
+        lo = np.maximum(referral[row], first)
+        hi = np.where(np.isnat(closure[row]), last, np.minimum(closure[row], last))
+        start = lo + _days(np.floor(rng.random(n) * ((hi - lo).astype(int) + 1)))
+        low, high = cfg["duration_days"]
+        end = start + _days(rng.uniform(low, high, n))
+        end = _cut_future(np.where(end > closure[row], closure[row], end), self.horizon)
+        return pa.table(
+            {
+                "episode_id": pa.array(episodes["episode_id"].to_numpy()[row], pa.int64()),
+                "service_seq": pa.array(seq, pa.int16()),
+                "service_type": pa.array(kinds, pa.string()),
+                "service_provider": pa.array(_pick(rng, cfg["providers"], n), pa.string()),
+                "start_date": pa.array(start, pa.date32()),
+                "end_date": pa.array(end, pa.date32(), from_pandas=True),
+            }
+        )
+
+
+def _rank_runs(values: np.ndarray) -> np.ndarray:
+    """1-based position of each element within its run of equal consecutive values."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int16)
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    starts = np.flatnonzero(change)
+    return np.arange(len(values)) - np.repeat(starts, np.diff(np.append(starts, len(values)))) + 1
+
+
+def _date_column(table: pa.Table, name: str) -> np.ndarray:
+    return table[name].to_numpy(zero_copy_only=False).astype("datetime64[D]")
 
 
 def _sorted_world(**tables: pa.Table) -> World:
@@ -666,6 +894,7 @@ def _sorted_world(**tables: pa.Table) -> World:
         "cpps": ["episode_id", "start_date"],
         "reviews": ["cpp_id", "review_seq"],
         "cin_plans": ["episode_id", "plan_seq"],
+        "services": ["episode_id", "service_seq"],
     }
     tables["factors"] = (
         tables["factors"].group_by(order["factors"], use_threads=False).aggregate([])

@@ -103,6 +103,12 @@ def independent_measures(truth_dir, census_years: list[int]) -> dict[tuple[int, 
             if day is not None and _census_year(day) in census_years:
                 year = _census_year(day)
                 seen[(year, la_code(identity, year))].add((identity, day))
+    # Conferences are also recorded on CINdetails: transfer-ins from another LA.
+    for e in episodes.values():
+        day = e["transfer_in_icpc_date"]
+        if day is not None and _census_year(day) in census_years:
+            year = _census_year(day)
+            conferences[(year, la_code(e["identity_id"], year))].add((e["identity_id"], day))
     for key, distinct in enquiries.items():
         out[key]["s47_enquiries"] = len(distinct)
     for key, distinct in conferences.items():

@@ -123,6 +123,7 @@ def test_truth_has_every_event_kind(world: World) -> None:
         "cpps",
         "reviews",
         "cin_plans",
+        "services",
         "record_keys",
         "expected_la_year",
     ):

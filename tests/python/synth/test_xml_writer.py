@@ -272,6 +272,8 @@ def sample_rows(census_year: int) -> dict[str, list[Row]]:
         "section47": section47,
         "cpp": cpp,
         "cpp_review": cpp_review,
+        # NPD-only (2008/09): every column but the keys is a leak marker, never written.
+        "service_provision": [key("202", 5, **episode, service_pos=1)],
     }
 
 
