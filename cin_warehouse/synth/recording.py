@@ -410,7 +410,9 @@ class Recorder:
             _iso(r.closure[idx]),
             None,
         )
-        idx = np.flatnonzero(visible & r.is_phantom & (cal.census_year_of(r.referral) == year))
+        # Every return that carries a phantom (also one referred before the first census,
+        # or first returned after earlier returns left it out).
+        idx = np.flatnonzero(visible & r.is_phantom)
         self._log(
             year,
             "open_case_rereferral",
