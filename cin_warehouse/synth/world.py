@@ -262,6 +262,10 @@ class _Simulation:
         base = referral + _days(
             _draw_bands(rng, path["cin_duration_month_bands"], n) * DAYS_PER_MONTH
         )
+        # Support ends at 18, for care leavers at 25 (config.toml [world]): however long
+        # the drawn duration, a case does not outlast the 25th birthday (rule 8775Q).
+        # 25 years are at least 9,131 days.
+        base = np.minimum(base, self.person_birth[person] + np.timedelta64(25 * 365 + 6, "D"))
         base = _later(base, last_assessment_end + _days(rng.integers(1, 30, n)))
         base = _later(base, last_cpp_end + _days(rng.integers(1, 120, n)))
         # Never before its enquiries and conferences either (rules 8565, 8868).
