@@ -43,6 +43,63 @@ FAILING_ROW = pa.schema(
         ("line_number", pa.int64()),
     ]
 )
+# The same keys as the truth knows them (truth/record_keys.parquet, records.parquet): the
+# child's LA record (identity) and the true referral dates. A quirk can change the written
+# keys of a failure it did not cause (a collided LAchildID, an amended referral date), so
+# failures are compared with the clean world on these.
+TRUE_KEYS = """
+with
+record_keys as (
+    select
+        census_year::int as census_year,
+        la_code,
+        la_child_id,
+        la_child_id_anon,
+        identity_id,
+        referral_date_written::date as written,
+        record_id
+    from read_parquet($record_keys)
+),
+children as (
+    select census_year, la_code, la_child_id, la_child_id_anon, min(identity_id) as identity_id
+    from record_keys
+    group by all
+),
+referrals as (
+    select k.census_year, k.identity_id, k.written, min(r.referral_date) as referral_date
+    from record_keys as k
+    inner join read_parquet($records) as r using (record_id)
+    group by all
+),
+identified as (
+    select f.*, c.identity_id, row_number() over () as row_id
+    from failing as f
+    left join children as c
+        on f.census_year = c.census_year and f.la_code = c.la_code
+        and f.child_id = case f.source when 'xml' then c.la_child_id else c.la_child_id_anon end
+),
+dates as (
+    select
+        row_id,
+        census_year,
+        identity_id,
+        unnest(referral_dates) as written,
+        generate_subscripts(referral_dates, 1) as position
+    from identified
+),
+true_dates as (
+    select d.row_id, list(coalesce(r.referral_date, d.written) order by d.position) as dates
+    from dates as d
+    left join referrals as r using (census_year, identity_id, written)
+    group by d.row_id
+)
+select
+    i.* exclude (row_id),
+    coalesce(t.dates, []::date[]) as true_referral_dates
+from identified as i
+left join true_dates as t using (row_id)
+order by i.row_id
+"""
 
 # The keys each quirk marks, from truth/quirks.parquet and truth/record_keys.parquet:
 # - record-level quirks (record_id set: missing closure, phantom re-referral, amended
@@ -146,8 +203,9 @@ where
             c.test = f.test
             and c.census_year = f.census_year
             and c.la_code = f.la_code
-            and c.child_id is not distinct from f.child_id
-            and c.referral_dates = f.referral_dates
+            and c.identity_id is not distinct from f.identity_id
+            and (f.identity_id is not null or f.child_id is null)
+            and c.true_referral_dates = f.true_referral_dates
     )
 """
 
@@ -214,7 +272,14 @@ def failing_rows(built: BuiltWarehouse) -> pa.Table:
                 .to_arrow_table()
                 .cast(FAILING_ROW)
             )
-    return pa.concat_tables(batches)
+        cur.register("failing", pa.concat_tables(batches))
+        return cur.execute(
+            TRUE_KEYS,
+            {
+                "record_keys": str(built.truth_dir / "record_keys.parquet"),
+                "records": str(built.truth_dir / "records.parquet"),
+            },
+        ).to_arrow_table()
 
 
 def rule_quirk_map() -> pa.Table:
