@@ -10,7 +10,8 @@ store them (`--store-failures`; dbt's manifest names each test's table), so no e
 run is needed. Each failing row is reduced to its keys: census year, LA code, the
 child's LAchildID (XML: the LA's ID, found from `child_pos`; NPD: the anonymised ID), the
 referral dates the row names (its own, and for the overlap and latest-episode rules the
-other episode's) and, on the NPD, its file line.
+other episode's) and, on the NPD, its file line; for the comparison with the clean world
+also to the truth's keys (TRUE_KEYS).
 """
 
 from __future__ import annotations
