@@ -384,7 +384,7 @@ class Recorder:
             self._log_missing_returns(census_year, la_old, visible, missing_las)
             visible &= ~np.isin(la_old, missing_las)
         closure_written = ~open_at_ref & ~r.closure_missing
-        self._log_record_quirks(census_year, r, visible, la_old, written_ref, closed_in_year)
+        self._log_record_quirks(census_year, r, visible, la_old, written_ref, open_at_ref)
         return self._tables(
             census_year, visible, la_old, la_new, written_ref, closure_written, start, ref
         )
@@ -403,9 +403,11 @@ class Recorder:
                 None,
             )
 
-    def _log_record_quirks(self, year, r, visible, la_old, written_ref, closed_in_year) -> None:
+    def _log_record_quirks(self, year, r, visible, la_old, written_ref, open_at_ref) -> None:
         ids = self.la_child_id[r.identity]
-        idx = np.flatnonzero(visible & r.closure_missing & closed_in_year & ~r.is_phantom)
+        # Every return that shows a closed case as open: the year of the closure and the
+        # years it lingers on (also when an earlier return left the case out).
+        idx = np.flatnonzero(visible & r.closure_missing & ~open_at_ref & ~r.is_phantom)
         self._log(
             year,
             "missing_closure",
@@ -416,7 +418,9 @@ class Recorder:
             _iso(r.closure[idx]),
             None,
         )
-        idx = np.flatnonzero(visible & r.is_phantom & (cal.census_year_of(r.referral) == year))
+        # Every return that carries a phantom (also one referred before the first census,
+        # or first returned after earlier returns left it out).
+        idx = np.flatnonzero(visible & r.is_phantom)
         self._log(
             year,
             "open_case_rereferral",
@@ -534,15 +538,19 @@ class Recorder:
         written_upn = np.where(drop, None, written_upn)
         # UPNunknown for children without a UPN: UN7 when all referrals were NFA, UN1
         # under school age, else one of the other reasons (rule 8772; DOMAIN.md §4).
+        # School age as rule 8770Q reads it: born on or before the ReferenceDate minus 6
+        # years, from 2024/25 on or before 31 August of the ReferenceDate's year minus 6.
         r = self.records
         non_nfa = np.zeros(len(self.id_person), dtype=bool)
         np.logical_or.at(non_nfa, r.identity[rec], ~self.ep_nfa[r.episode[rec]])
-        age_days = (ref - birth).astype(int)
+        born_by = np.datetime64(
+            date(year - 6, 8, 31) if year >= 2025 else date(year - 6, 3, 31), "D"
+        )
         unknown = np.where(
             ~non_nfa[ident],
             "UN7",
             np.where(
-                age_days < 6 * 365, "UN1", rng.choice(np.array(["UN2", "UN3", "UN5"]), len(ident))
+                birth > born_by, "UN1", rng.choice(np.array(["UN2", "UN3", "UN5"]), len(ident))
             ),
         ).astype(object)
         unknown[present(written_upn) | drop] = None

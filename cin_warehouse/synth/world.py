@@ -316,18 +316,29 @@ class _Simulation:
         # episode open).
         last_s47_event = _later(last_s47_event, transfer_icpc)
 
-        # Closure. NFA: within two days. Assessed not in need: after the authorisation.
-        # CIN: a drawn duration, but never before its assessments and plans end.
+        # Closure. NFA: the day of the referral or the next working day (a decision within
+        # one working day, Working Together; rule 8569Q queries an NFA referral still open
+        # in a later return unless it came on the last working day of the year).
+        # Assessed not in need: after the authorisation. CIN: a drawn duration, but never
+        # before its assessments and plans end.
         base = referral + _days(
             _draw_bands(rng, path["cin_duration_month_bands"], n) * DAYS_PER_MONTH
         )
+        # Support ends at 18, for care leavers at 25 (config.toml [world]): however long
+        # the drawn duration, a case does not outlast the 25th birthday (rule 8775Q).
+        # 25 years are at least 9,131 days.
+        base = np.minimum(base, self.person_birth[person] + np.timedelta64(25 * 365 + 6, "D"))
         base = _later(base, last_assessment_end + _days(rng.integers(1, 30, n)))
         base = _later(base, last_cpp_end + _days(rng.integers(1, 120, n)))
         # Never before its enquiries and conferences either (rules 8565, 8868).
         base = _later(base, last_s47_event + _days(rng.integers(1, 30, n)))
         closure = np.where(
             outcome == OUTCOME_NFA,
-            referral + rng.integers(0, 3, n).astype("timedelta64[D]"),
+            np.where(
+                rng.integers(0, 3, n) == 0,
+                referral,
+                cal.add_working_days(referral + np.timedelta64(1, "D"), 0),
+            ),
             np.where(
                 outcome == OUTCOME_ASSESSED_NOT_IN_NEED,
                 last_assessment_end + rng.integers(0, 6, n).astype("timedelta64[D]"),
@@ -614,6 +625,9 @@ class _Simulation:
         )
         cin_reason = _pick(rng, path["closure_reason"], n)
         died = rng.random(n) < self.s.cfg("children")["death_per_episode"]
+        # An unborn child's case closed before the birth is not closed by its death (rule
+        # 8535Q: no date of death before the date of birth).
+        died &= ~(closure < self.person_birth[person])
         cin_reason = np.where(died, "RC2", cin_reason)
         reason = np.where(
             outcome == OUTCOME_NFA,

@@ -2,7 +2,8 @@
 
 `world` and `clean_world` are generated once per session (quirks on / clean mode);
 `warehouse` lands `world`'s NPD and XML files into a temporary DuckDB and runs
-`dbt build` on it in-process (dbtRunner), as a user would with `cin load` and `dbt build`.
+`dbt build` on it in-process (dbtRunner), as a user would with `cin load` and `dbt build`;
+`clean_warehouse` does the same with `clean_world`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class BuiltWarehouse:
     def truth_dir(self) -> Path:
         return self.world_dir / "truth"
 
+    @property
+    def target_dir(self) -> Path:
+        """dbt's target folder of the build: manifest.json names each test's failures table."""
+        return self.db_path.parent / "target"
+
 
 def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
     settings = GeneratorSettings(
@@ -98,15 +104,26 @@ def clean_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return make_world(tmp_path_factory.mktemp("clean_world"), clean=True)
 
 
-@pytest.fixture(scope="session")
-def warehouse(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
-    root = tmp_path_factory.mktemp("warehouse")
+def build_warehouse(world: World, root: Path) -> Iterator[BuiltWarehouse]:
     db_path = root / "cin.duckdb"
     outcomes = loader.land([world.path / "npd", world.path / "xml"], db_path)
     failed = [o for o in outcomes if o.status == "failed"]
     assert not failed, f"the test world did not land: {failed[:3]}"
-    run_dbt(["build"], db_path, root / "target")
+    # Failing rows of every test kept in *_dbt_test__audit (test_rules_vs_quirks.py reads them).
+    run_dbt(["build", "--store-failures"], db_path, root / "target")
     # dbt-duckdb may still hold the file in this process: same configuration, not read-only.
     con = duckdb.connect(str(db_path))
     yield BuiltWarehouse(world_dir=world.path, db_path=db_path, con=con)
     con.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
+    yield from build_warehouse(world, tmp_path_factory.mktemp("warehouse"))
+
+
+@pytest.fixture(scope="session")
+def clean_warehouse(
+    clean_world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltWarehouse]:
+    yield from build_warehouse(clean_world, tmp_path_factory.mktemp("clean_warehouse"))
