@@ -203,6 +203,8 @@ class _Simulation:
         )
         disabilities = _disabilities(self.rng, cfg, n)
         asylum_from, asylum_ceased = self._asylum_status(referral, birth, prebirth, age_years)
+        boy = self.asylum_rng.random(n) < self.s.cfg("asylum")["male_share"]
+        sex = np.where(np.isnat(asylum_from), sex, np.where(boy, "M", "F"))
         self.persons.add(
             person_id=ids,
             birth_date=birth,

@@ -296,6 +296,18 @@ def test_asylum_seekers_are_teenagers_at_the_configured_rate(world: World) -> No
     assert all(r[5] or r[6] for r in uasc)
 
 
+def test_asylum_seekers_are_mostly_boys(world: World) -> None:
+    sexes = (
+        truth(world)
+        .execute("select sex from persons where asylum_seeking_from is not null")
+        .fetchall()
+    )
+    assert len(sexes) >= 20, "too few asylum seekers in the test world to check"
+    boys = sum(sex == "M" for (sex,) in sexes)
+    assert_rate(boys, CONFIG["asylum"]["male_share"] * len(sexes), len(sexes), "UASC boys")
+    assert all(sex in ("M", "F") for (sex,) in sexes)
+
+
 def test_npd_asylum_columns_follow_the_truth(clean_world: World) -> None:
     """AsylumSeeking: an asylum seeker at some point in the year; DateCeasedAsylumSeeking:
     the end of that status, when it falls in the year."""
