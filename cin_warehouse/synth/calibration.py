@@ -52,6 +52,9 @@ RATE_MEASURES = {
 # years with estimated closure dates (method in their supplement, not in our references).
 BMJ_OVERLAP_PCT = {2009: 23.0, 2016: 7.0}
 BMJ_OVERLAP_OVERALL_PCT = 8.6
+# Published counts outside the calibration README's tolerance list (DfE pages and a
+# minister's rounded answers, some years only): shown beside the truth, not scored.
+SHOWN_MEASURES = ("s47_enquiries", "icpcs")
 COUNT_TOLERANCE_PCT = 5.0
 RATE_TOLERANCE_PP = 2.0
 BMJ_TOLERANCE_PCT = 10.0
@@ -197,8 +200,38 @@ def render_overlaps(return_counts: pa.Table) -> str:
     return "\n".join(lines)
 
 
+def render_shown(expected: pa.Table, scale: float) -> str:
+    con = duckdb.connect()
+    con.register("expected", expected)
+    sums = ", ".join(f"sum({m})" for m in SHOWN_MEASURES)
+    totals = con.execute(
+        f"select census_year, {sums} from expected group by 1 order by 1"
+    ).fetchall()
+    published = published_national()
+    lines = [
+        "\nOther published counts (not scored: outside the calibration README's list):\n",
+        "| census year | measure | synthetic (scaled) | published | difference |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for year, *values in totals:
+        for measure, value in zip(SHOWN_MEASURES, values, strict=True):
+            target = published.get(year, {}).get(measure)
+            if target and value:
+                lines.append(
+                    f"| {year} | {measure} | {value / scale:,.0f} | {target:,.0f}"
+                    f" | {100 * (value / scale / target - 1):+.1f} % |"
+                )
+    return "\n".join(lines)
+
+
 def report(truth_dir: Path, scale: float) -> str:
     """The calibration report of a generated world, from its truth folder."""
     counts = pq.read_table(truth_dir / "return_counts.parquet")
-    comparisons = compare(pq.read_table(truth_dir / "expected_la_year.parquet"), counts, scale)
-    return render(comparisons) + "\n" + render_overlaps(counts)
+    expected = pq.read_table(truth_dir / "expected_la_year.parquet")
+    return "\n".join(
+        (
+            render(compare(expected, counts, scale)),
+            render_overlaps(counts),
+            render_shown(expected, scale),
+        )
+    )

@@ -209,3 +209,26 @@ def test_overlapping_records_equal_an_independent_count(world) -> None:
     assert sum(overlapping.values()) > 0
     report = calibration.render_overlaps(pq.read_table(world.truth_dir / "return_counts.parquet"))
     assert "| 2016 |" in report and "| 2009-2016 |" in report
+
+
+def test_shown_counts_are_scaled_and_compared_with_the_published_ones() -> None:
+    published = calibration.published_national()
+    s47_2013, icpcs_2013 = published[2013]["s47_enquiries"], published[2013]["icpcs"]
+    scale = 0.01
+    # Two LAs in 2013: s47 10% above the published count, ICPCs exactly on it; 2016 has
+    # no published count and must not be shown.
+    expected = pa.table(
+        {
+            "census_year": [2013, 2013, 2016],
+            "la_code": ["901", "902", "901"],
+            "s47_enquiries": [round(s47_2013 * 1.1 * scale) - 100, 100, 5],
+            "icpcs": [round(icpcs_2013 * scale) - 50, 50, 5],
+        }
+    )
+    lines = calibration.render_shown(expected, scale).splitlines()
+    rows = [line for line in lines if line.startswith("| 20")]
+    assert rows == [
+        f"| 2013 | s47_enquiries | {round(s47_2013 * 1.1 * scale) / scale:,.0f}"
+        f" | {s47_2013:,.0f} | +10.0 % |",
+        f"| 2013 | icpcs | {icpcs_2013:,.0f} | {icpcs_2013:,.0f} | +0.0 % |",
+    ]
