@@ -4,7 +4,8 @@ Compares, per census year, the England totals of `expected_la_year` (scaled up b
 scale) with `../shared/calibration/national_cin_statistics.csv`, and the counts of
 children and CIN details records in each year's returns with BMJ Open 2019 Table 1.
 Tolerances are those of the calibration README: +-5% for counts, +-2 percentage points
-for rates, +-10% for Table 1.
+for rates, +-10% for Table 1. Then, not scored: overlaps, other published counts, and the
+partial distributions (`distributions.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cin_warehouse.synth import distributions
 from cin_warehouse.synth.geography import calibration_dir
 
 # BMJ Open 2019 Table 1 (census years 2009-2016): LA child IDs and episodes per year.
@@ -228,10 +230,12 @@ def report(truth_dir: Path, scale: float) -> str:
     """The calibration report of a generated world, from its truth folder."""
     counts = pq.read_table(truth_dir / "return_counts.parquet")
     expected = pq.read_table(truth_dir / "expected_la_year.parquet")
+    census_years = sorted(set(expected["census_year"].to_pylist()))
     return "\n".join(
         (
             render(compare(expected, counts, scale)),
             render_overlaps(counts),
             render_shown(expected, scale),
+            distributions.render_distributions(truth_dir, census_years),
         )
     )

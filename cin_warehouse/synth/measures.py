@@ -22,7 +22,12 @@ from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import geography
 from cin_warehouse.synth.world import World
 
-MEASURES_SQL = """
+# DfE's CIN episode: a referral that led to a case, or to an assessment that did not close
+# it as "not in need" (RC8/RC9). Shared with the distributions of the calibration report.
+IS_CIN_EPISODE_SQL = """(e.outcome = 2
+           or (e.outcome = 1 and coalesce(e.closure_reason, '') not in ('RC8', 'RC9')))"""
+
+MEASURES_SQL = f"""
 with years as (
     select unnest(?::integer[]) as census_year
 ),
@@ -35,9 +40,7 @@ periods as (
 la_of as (select * from la_year_codes),
 ep as (
     select e.* exclude (area_index), i.area_index, i.branch_index,
-           e.outcome = 2
-           or (e.outcome = 1 and coalesce(e.closure_reason, '') not in ('RC8', 'RC9'))
-               as is_cin_episode,
+           {IS_CIN_EPISODE_SQL} as is_cin_episode,
            e.outcome = 1 and e.closure_reason in ('RC8', 'RC9') as is_assessed_not_in_need
     from episodes e join identities i using (identity_id)
 ),

@@ -342,6 +342,7 @@ class Recorder:
         visible = (written_ref <= ref) & (open_at_ref | closed_in_year | lingering)
         # Cases referred before the collection period and still open are carried over.
         period_start = start
+        retrospective = np.zeros(len(r.episode), dtype=bool)
         if census_year == self.s.cfg("world")["first_census_year"]:
             # 2008/09: 1 October 2008 to 31 March 2009, with retrospective cases; cases
             # referred from April to September 2008 are carried over into this first return.
@@ -349,19 +350,22 @@ class Recorder:
             period_start = first
             retro_from = np.datetime64(recording["retrospective_from"])
             in_period = open_at_ref | (r.closure >= first) | lingering
-            retro = (
+            retrospective = (
                 (r.closure >= retro_from)
                 & (r.closure < first)
-                & (self.rng.random(len(r.episode)) < recording["retrospective_share"])
+                & (self.rng.random(len(r.episode)) < self._quirk("retrospective_case", census_year))
+                & ~in_period
+                & (written_ref <= ref)
             )
-            visible = (written_ref <= ref) & (in_period | retro)
+            visible = (written_ref <= ref) & (in_period | retrospective)
         # Where the case is, and under which LA code it is reported that year.
         ident = r.identity
         la_old, la_new = geography.reporting_codes(
             self.id_area[ident], self.id_branch[ident], cal.census_year_end(census_year)
         )
         # Quirk: early returns left out part of the cases carried over from earlier periods.
-        carried = visible & (written_ref < period_start)
+        # A retrospective case was closed before the period: returned on purpose, not carried.
+        carried = visible & (written_ref < period_start) & ~retrospective
         left_out = carried & (
             np.random.default_rng([self.s.seed, 4, census_year]).random(len(visible))
             < self._quirk("open_case_not_returned", census_year)
@@ -383,6 +387,19 @@ class Recorder:
         if missing_las:
             self._log_missing_returns(census_year, la_old, visible, missing_las)
             visible &= ~np.isin(la_old, missing_las)
+        if retrospective.any():
+            idx = np.flatnonzero(retrospective & visible)
+            written_closure = np.where(r.closure_missing[idx], np.datetime64("NaT"), r.closure[idx])
+            self._log(
+                census_year,
+                "retrospective_case",
+                la_old[idx],
+                self.la_child_id[ident[idx]],
+                idx,
+                "CINclosureDate",
+                _iso(r.closure[idx]),
+                _iso(written_closure),
+            )
         closure_written = ~open_at_ref & ~r.closure_missing
         self._log_record_quirks(census_year, r, visible, la_old, written_ref, open_at_ref)
         return self._tables(

@@ -61,6 +61,21 @@ def _draw_bands(rng: np.random.Generator, bands: list[list[float]], n: int) -> n
     return rng.uniform(b[which, 0], b[which, 1])
 
 
+def _draw_bands_by_year(
+    rng: np.random.Generator,
+    bands: list[list[float]],
+    weights: list[dict[str, float]],
+    census_years: np.ndarray,
+) -> np.ndarray:
+    """Like `_draw_bands`, each band [low, high] weighted by census year (`by_year`)."""
+    edges = np.array(bands, dtype=float)
+    years, row = np.unique(census_years, return_inverse=True)
+    w = np.array([[by_year(table, int(y)) for table in weights] for y in years])
+    cumulative = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)[:, :-1]
+    which = (rng.random(len(row))[:, None] >= cumulative[row]).sum(axis=1)
+    return rng.uniform(edges[which, 0], edges[which, 1])
+
+
 def _rate_by_census_year(table: dict[str, float], census_years: np.ndarray) -> np.ndarray:
     years = np.unique(census_years)
     lookup = {int(y): by_year(table, int(y)) for y in years}
@@ -501,9 +516,10 @@ class _Simulation:
             s47_start = round_start[idx]
             year = cal.census_year_of(s47_start)
             has_icpc = rng.random(len(idx)) < _rate_by_census_year(path["icpc_after_s47"], year)
-            icpc = cal.add_working_days(
-                s47_start, np.round(_draw_bands(rng, path["icpc_wd_bands"], len(idx))).astype(int)
+            days = _draw_bands_by_year(
+                rng, path["icpc_wd_bands"], path["icpc_wd_band_weights"], year
             )
+            icpc = cal.add_working_days(s47_start, np.round(days).astype(int))
             icpc = np.where(has_icpc, icpc, NAT)
             last_event[idx] = _later(s47_start, icpc)
             self.s47.add(
