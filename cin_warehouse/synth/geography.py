@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -126,6 +126,20 @@ def code_at(branch: tuple[LaCode, ...], when: date) -> LaCode:
             return code
     # Before the oldest code's start (or after a gap): the oldest code served.
     return branch[0] if branch[0].start and when < branch[0].start else branch[-1]
+
+
+def code_change_dates() -> np.ndarray:
+    """Every day on which some LA code starts or replaces an ended one, in order: between
+    two of them, every (area, branch) keeps its code."""
+    days = set()
+    for area in areas():
+        for branch in area.branches:
+            for code in branch:
+                if code.start:
+                    days.add(code.start)
+                if code.end:
+                    days.add(code.end + timedelta(days=1))
+    return np.array(sorted(days), dtype="datetime64[D]")
 
 
 def reporting_codes(

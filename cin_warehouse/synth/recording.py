@@ -203,13 +203,17 @@ class Recorder:
             np.isnat(self.upn_date), 2000, self.upn_date.astype("datetime64[Y]").astype(int) + 1970
         )
         has = ~np.isnat(self.upn_date)
-        # Characters 2-4 are the LA that allocated the UPN, as it was coded then (942/943
-        # only exist from 2023; rule 1530).
+        # Characters 2-4 are the LA that allocated the UPN, as it was coded on that day
+        # (942/943 only exist from April 2023; rule 1530). Codes change only on the
+        # geography's change dates, so one lookup serves each period between two of them.
         code = self.id_area_code.astype(str).astype(object)
-        for allocation_year in np.unique(year[has]):
-            rows = has & (year == allocation_year)
+        changes = geography.code_change_dates()
+        period = np.searchsorted(changes, self.upn_date, side="right")
+        for p in np.unique(period[has]):
+            rows = has & (period == p)
+            when = changes[p - 1].item() if p else date(1900, 1, 1)
             code[rows], _ = geography.reporting_codes(
-                self.id_area[rows], self.id_branch[rows], date(int(allocation_year), 9, 1)
+                self.id_area[rows], self.id_branch[rows], when
             )
         code = code.astype(str)
         # Quirk: a second UPN for one child, used in some of its returns.

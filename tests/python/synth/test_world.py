@@ -478,6 +478,25 @@ def test_2008_09_returns_cases_closed_before_the_period_retrospectively(
     assert clean_rows and not any(r or q for _, r, q in clean_rows)
 
 
+def test_no_upn_names_an_la_before_it_existed(world: World) -> None:
+    """Characters 2-4 of a UPN are the LA that allocated it, so no return can show a UPN
+    whose LA started after that return's 31 March (local_authorities.csv; rule 1530)."""
+    started: dict[str, str] = {}
+    with open(
+        DOMAIN_MD.parents[1] / "calibration" / "local_authorities.csv", encoding="utf-8"
+    ) as handle:
+        for row in csv.DictReader(handle):
+            code, opened = row["old_la_code"], row["date_of_operation"]
+            started[code] = min(started.get(code, opened), opened)
+    con = truth(world)
+    shown = con.execute(
+        "select distinct census_year, substring(upn, 2, 3) from record_keys where upn is not null"
+    ).fetchall()
+    assert {code for _, code in shown} & {"839", "940"}, "test LAs lost their new codes"
+    early = [(year, code) for year, code in shown if started[code] > f"{year}-03-31"]
+    assert not early
+
+
 def test_upns_are_unique_and_carry_their_check_letter(world: World) -> None:
     """Check letter recomputed here from DfE's rule (chars 2-13 weighted 2..13, mod 23,
     alphabet without I, O, S), independently of the generator's vectorised version."""
