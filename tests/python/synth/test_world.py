@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -476,6 +477,42 @@ def test_2008_09_returns_cases_closed_before_the_period_retrospectively(
     )
     clean_rows = truth(clean_world).execute(query).fetchall()
     assert clean_rows and not any(r or q for _, r, q in clean_rows)
+
+
+def test_conference_timing_follows_the_configured_bands_of_each_year(world: World) -> None:
+    """Working days from s47 start to ICPC (start counted, end not; weekends and the bank
+    holidays of the seed skipped, counted here day by day) fall in each band at the
+    configured weight of the s47's census year, pooled over 2015-2026."""
+    with open(
+        Path(__file__).resolve().parents[3] / "seeds" / "ref_bank_holidays.csv", encoding="utf-8"
+    ) as handle:
+        holidays = {row["holiday_date"] for row in csv.DictReader(handle)}
+    rows = (
+        truth(world)
+        .execute(
+            """select start_date, icpc_date from s47
+           where icpc_date is not null and start_date >= '2014-04-01'
+             and icpc_date <= '2026-03-31'"""
+        )
+        .fetchall()
+    )
+    bands = CONFIG["pathway"]["icpc_wd_bands"]
+    weights = CONFIG["pathway"]["icpc_wd_band_weights"]
+    observed = [0] * len(bands)
+    expected = [0.0] * len(bands)
+    for start, icpc in rows:
+        days, day = 0, start
+        while day < icpc:
+            days += day.weekday() < 5 and day.isoformat() not in holidays
+            day += timedelta(days=1)
+        band = next(i for i, (low, high) in enumerate(bands) if low <= days <= high)
+        observed[band] += 1
+        year = start.year + (start.month >= 4)
+        shares = [by_year(table, year) for table in weights]
+        for i, share in enumerate(shares):
+            expected[i] += share / sum(shares)
+    for i, (low, high) in enumerate(bands):
+        assert_rate(observed[i], expected[i], len(rows), f"ICPC after {low}-{high} working days")
 
 
 def test_no_upn_names_an_la_before_it_existed(world: World) -> None:
