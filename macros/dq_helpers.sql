@@ -89,7 +89,7 @@
 
 {#
     Join condition between two XML staging modules on the position keys that rebuild the
-    nesting of the return (DOMAIN.md §3a): one return is census_year + la_code; `level`
+    nesting of the return (docs/cin_census.md §3a): one return is census_year + la_code; `level`
     is the deepest module both share (child, cin_details, assessment or cpp).
 #}
 {% macro dq_xml_keys_match(left, right, level) -%}

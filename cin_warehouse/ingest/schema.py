@@ -18,7 +18,7 @@ NPD_PROVENANCE = {
     "_line_number": "bigint",
     "_census_year": "integer",
 }
-# Some extracts carry the LA in CIN_CIN_LA as well as (or instead of) CIN_LA (DOMAIN.md
+# Some extracts carry the LA in CIN_CIN_LA as well as (or instead of) CIN_LA (docs/cin_census.md
 # §3b); it lands as its own column and staging coalesces the two.
 LA_ALIAS = "CIN_CIN_LA"
 MANIFEST_TABLES = ("_loads", "_rejects", "_load_columns")

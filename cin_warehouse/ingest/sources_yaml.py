@@ -45,7 +45,7 @@ XML_PROVENANCE_DOCS = {
     "_la_code": "raw_xml_la_code",
 }
 
-# What each XML element holds (DOMAIN.md §3a and the DfE schemas). Yes/no elements are
+# What each XML element holds (docs/cin_census.md §3a and the DfE schemas). Yes/no elements are
 # 0/1 in the schema; some case systems write true/false: landed as delivered.
 XML_ELEMENTS = {
     "Collection": "Header/CollectionDetails/Collection: the collection, `CIN`.",

@@ -1,6 +1,6 @@
 """The LA census return (XML) as the loader knows it: modules, their keys and value elements.
 
-Element names are exact (DOMAIN.md §3a, the DfE schemas 2017-2026). Position keys are named
+Element names are exact (docs/cin_census.md §3a, the DfE schemas 2017-2026). Position keys are named
 as in `cin_warehouse.synth.returns`, so raw tables line up with the generator's returns.
 An element at a path not listed here is unknown: it lands in `raw.xml_unknown_elements`.
 """

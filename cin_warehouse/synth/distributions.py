@@ -8,7 +8,7 @@ scored: the README gives tolerances for counts and rates only.
 
 Published side: `../shared/calibration/distributions.csv`, matched on measure, year and
 category label; a distribution published as counts (conferences, assessments) is turned
-into shares of its published bands. The BMJ Open 2019 cohort facts are DOMAIN.md §6.
+into shares of its published bands. The BMJ Open 2019 cohort facts are docs/cin_census.md §6.
 Not shown: the assessment factors (the config's factor weights are the 2018 counts
 themselves) and re-referrals by primary need (one year, five needs).
 """
@@ -166,7 +166,7 @@ select 'ethnicity_cin_31mar_partial', census_year,
 from cin_31mar join persons p using (person_id) group by all
 """
 
-# BMJ Open 2019 (DOMAIN.md §6): children (LA child IDs) in the returns 2008/09-2015/16.
+# BMJ Open 2019 (docs/cin_census.md §6): children (LA child IDs) in the returns 2008/09-2015/16.
 BMJ_COHORT_PCT = {
     "children never given a PMR": 36.0,
     "male": 50.2,

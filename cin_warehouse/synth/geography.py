@@ -1,5 +1,5 @@
 """English LAs for the synthetic world: areas, their population shares, and the code an
-area reports under at a date (the reorganisations of DOMAIN.md §5).
+area reports under at a date (the reorganisations of docs/cin_census.md §5).
 
 The world simulates children in *areas*, today's LAs. Before a reorganisation an area's
 children were served, and reported, by its predecessor: Bedford and Central Bedfordshire

@@ -1,7 +1,7 @@
 """Official DfE measures per LA and census year, computed directly from the truth.
 
 Definitions: DfE "Characteristics of children in need" methodology (2016-17), summarised
-in DOMAIN.md §7. A child is an LA record (LA + LAchildID), as DfE counts children within
+in docs/cin_census.md §7. A child is an LA record (LA + LAchildID), as DfE counts children within
 each LA's return; England figures are the sum over LAs. Two documented choices:
 - "assessed not in need" and the matching CIN-episode exclusion take closures RC8 and
   RC9 (both "closed after assessment"; RC9 exists from 2022/23, after the methodology was

@@ -2,9 +2,9 @@
 
 One flat file per census year, `CIN_<census_year>.csv` (or tab-delimited `.txt`), with
 that year's NPD columns (`seeds/ref_npd_variables.csv` and `ref_npd_variable_years.csv`,
-DOMAIN.md §3b) and a long `CIN_<census_year>_Disabilities` file. Grain: one row per
+docs/cin_census.md §3b) and a long `CIN_<census_year>_Disabilities` file. Grain: one row per
 child x census year x referral; a referral with several plans in the year has one row per
-plan (DOMAIN.md §3b). DfE's anonymisation replaces the UPN by a stable Pupil Matching
+plan (docs/cin_census.md §3b). DfE's anonymisation replaces the UPN by a stable Pupil Matching
 Reference and the LAchildID by an anonymised ID (both keyed hashes, the LAchildID hash not
 salted by LA, so two LAs using one ID collide as in the real extract).
 

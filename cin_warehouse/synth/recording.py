@@ -558,7 +558,7 @@ class Recorder:
         )
         written_upn = np.where(drop, None, written_upn)
         # UPNunknown for children without a UPN: UN7 when all referrals were NFA, UN1
-        # under school age, else one of the other reasons (rule 8772; DOMAIN.md §4).
+        # under school age, else one of the other reasons (rule 8772; docs/cin_census.md §4).
         # School age as rule 8770Q reads it: born on or before the ReferenceDate minus 6
         # years, from 2024/25 on or before 31 August of the ReferenceDate's year minus 6.
         r = self.records
@@ -771,7 +771,7 @@ class Recorder:
             self.col("cin_plans", "start_date"),
             self.col("cin_plans", "end_date"),
         )
-        # CIN plan dates are collected from 2021/22 (DOMAIN.md §3a).
+        # CIN plan dates are collected from 2021/22 (docs/cin_census.md §3a).
         m = relevant(p_ep, p_start, p_end) & (year >= 2022)
         out["cin_plan_dates"] = pa.table(
             {

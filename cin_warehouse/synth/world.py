@@ -2,7 +2,7 @@
 
 Vectorised with numpy: children arrive (first referral) in each area as a Poisson process
 scaled to the area's child population; each referral then follows the pathway of
-DOMAIN.md §2 (NFA, or assessment, then maybe s47, ICPC, plans, CIN plans, closure), and a
+docs/cin_census.md §2 (NFA, or assessment, then maybe s47, ICPC, plans, CIN plans, closure), and a
 closed case may be followed by a re-referral, in the same LA or, after a move, in another
 one. Each loop turn ("generation") handles the k-th referral of every child at once.
 A child who moves while on a plan is met by the receiving LA's transfer-in conference,
@@ -955,7 +955,7 @@ def _disabilities(rng: np.random.Generator, cfg: dict, n: int) -> np.ndarray:
 def _factor_codes(
     rng: np.random.Generator, weights_by_code: dict[str, float], census_year: np.ndarray
 ) -> np.ndarray:
-    """Factor codes by weight, in the code set of each census year (DOMAIN.md §4)."""
+    """Factor codes by weight, in the code set of each census year (docs/cin_census.md §4)."""
     codes = np.array(list(weights_by_code), dtype=object)
     weights = np.array(list(weights_by_code.values()), dtype=float)
     drawn = rng.choice(codes, len(census_year), p=weights / weights.sum())

@@ -1,6 +1,6 @@
 {#
     The current LA a submitted 3-digit LA code maps to, across the reorganisations of
-    DOMAIN.md §5. Mergers map to the new LA (Poole, Bournemouth -> 839). A split LA
+    docs/cin_census.md §5. Mergers map to the new LA (Poole, Bournemouth -> 839). A split LA
     (Bedfordshire 820, Cheshire 875, Dorset 835, Northamptonshire 928, Cumbria 909) cannot
     be divided from one record, so it is allocated to one successor, the one with more
     children (Dorset: the county's own successor 838), and `is_la_split_allocation` says

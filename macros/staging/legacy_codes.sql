@@ -1,5 +1,5 @@
 {#
-    Legacy code values (DOMAIN.md §3b) and the current code each stands for come from one
+    Legacy code values (docs/cin_census.md §3b) and the current code each stands for come from one
     place, the `ref_codes` seed: its rows with `is_legacy` true, `maps_to_code` empty when
     there is no current equivalent (the value is staged as NULL, its raw text kept). The
     mapping is read from the seed when the model is built and written into the model's SQL

@@ -1,5 +1,5 @@
 {#
-    Provenance every staged record keeps (DESIGN.md "Land as delivered"): the census year,
+    Provenance every staged record keeps (docs/architecture.md "Land as delivered"): the census year,
     the file and line it came from, and the load (raw._loads) that landed it. The raw
     columns are the loader's (`_census_year`, `_source_file`, `_line_number`, `_load_id`).
 #}
@@ -22,7 +22,7 @@
 
 {#
     The NPD LA code as submitted. Some extracts carry the LA twice, in CIN_LA and in
-    CIN_CIN_LA (DOMAIN.md §3b; the ECHILD cleaning code coalesces them); the loader lands
+    CIN_CIN_LA (docs/cin_census.md §3b; the ECHILD cleaning code coalesces them); the loader lands
     CIN_CIN_LA as its own column in every year that has CIN_LA. `la_code` takes the first
     non-blank of the two, `la_code_duplicate` keeps CIN_CIN_LA (trimmed) so that a
     disagreement stays visible. 2008/09 has no CIN_LA: `la_column` is CIN_LA_09 there and

@@ -1,5 +1,5 @@
 {#
-    One `sex` code (M, F, U) from the two ways the census records it (DOMAIN.md §3a):
+    One `sex` code (M, F, U) from the two ways the census records it (docs/cin_census.md §3a):
     GenderCurrent (1 male, 2 female, 0 not recorded/unborn, 9 indeterminate), the XML
     element to 2023/24 and the NPD's CIN_Gender in every year, and Sex (M, F, U) in the
     XML from 2024/25. GenderCurrent 9 (indeterminate: intersex or other, BMJ Open 2019)

@@ -1,6 +1,6 @@
 {#
     Typing macros shared by every staging model (NPD years and XML modules): one place for
-    each casting rule. Raw values are text as delivered (DESIGN.md "Land as delivered").
+    each casting rule. Raw values are text as delivered (docs/architecture.md "Land as delivered").
 
     Each macro takes the raw column (an expression) and the staging name, and emits the
     typed column plus its companions, always with the same names:
@@ -19,7 +19,7 @@
     `referral_nfa_raw` and `is_referral_nfa_unparseable`). Flags are never NULL: false
     when the value is absent. Blank text (empty or only spaces) is a missing value, not a
     failed cast. The `absent_*` twins emit the same columns as typed NULLs (flags false)
-    for a variable the census year does not have, so every year unions cleanly (DESIGN.md,
+    for a variable the census year does not have, so every year unions cleanly (docs/architecture.md,
     Cal-ITP per-year staging + union pattern).
 #}
 
@@ -36,7 +36,7 @@
 {%- endmacro %}
 
 {#-
-    Placeholder dates some LA systems write for "unknown" (DOMAIN.md §3b). They cast
+    Placeholder dates some LA systems write for "unknown" (docs/cin_census.md §3b). They cast
     cleanly, so they must be caught before use: they become NULL with a flag.
 -#}
 {% macro placeholder_dates() -%}
@@ -85,7 +85,7 @@
 
 {#-
     Yes/no values: DfE's schema writes 0/1; some case systems write true/false in any
-    case, which must be accepted (DOMAIN.md §3a; DfE validation rule 8568).
+    case, which must be accepted (docs/cin_census.md §3a; DfE validation rule 8568).
 -#}
 {% macro yes_no(text) -%}
     case
@@ -124,7 +124,7 @@
 {%- endmacro %}
 
 {#-
-    Codes with legacy values (DOMAIN.md §3b): mapped to the current code by
+    Codes with legacy values (docs/cin_census.md §3b): mapped to the current code by
     `current_code` (macros/staging/legacy_codes.sql, from the ref_codes seed) for the
     census year `census_year`. A value counts as recoded when the staged code differs
     from the delivered text in any way: `A2` -> `N2`, `rc1` -> `RC1`, and padding
@@ -149,7 +149,7 @@
 
 {#-
     A closure date before its referral date, a typing mistake real extracts carry
-    (DOMAIN.md §3b): flagged, both dates kept as delivered (the episode models decide).
+    (docs/cin_census.md §3b): flagged, both dates kept as delivered (the episode models decide).
 -#}
 {% macro closure_before_referral(closure_date, referral_date) -%}
     coalesce({{ closure_date }} < {{ referral_date }}, false) as is_closure_before_referral

@@ -1,5 +1,5 @@
 -- Assessment records in the conformed shape. XML only: the NPD extract carries no
--- assessments (DOMAIN.md §3b), so every record has source_kind 'xml'.
+-- assessments (docs/cin_census.md §3b), so every record has source_kind 'xml'.
 select
     {{ xml_record_keys('assessments') }},
     assessments.assessment_pos,

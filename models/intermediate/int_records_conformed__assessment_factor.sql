@@ -1,5 +1,5 @@
 -- Factors identified at assessment, one record per factor code, in the conformed shape.
--- XML only: the NPD extract carries no assessments (DOMAIN.md §3b).
+-- XML only: the NPD extract carries no assessments (docs/cin_census.md §3b).
 select
     {{ xml_record_keys('factors') }},
     factors.assessment_pos,

@@ -1,4 +1,4 @@
--- Child records of each census year from both sources in one shape (DESIGN.md flow:
+-- Child records of each census year from both sources in one shape (docs/architecture.md flow:
 -- conformed records come first). NPD rows repeat the child's attributes on every
 -- referral and plan row, so an NPD record here is one distinct combination of the child's
 -- attributes in a year (`record_count` rows carried it); a child-year whose rows disagree

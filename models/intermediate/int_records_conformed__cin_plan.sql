@@ -1,5 +1,5 @@
 -- CIN plan records (collected from 2021/22) in the conformed shape. XML only: the NPD
--- extract carries no CIN plan dates (DOMAIN.md §3b).
+-- extract carries no CIN plan dates (docs/cin_census.md §3b).
 select
     {{ xml_record_keys('cin_plans') }},
     cin_plans.cin_plan_pos,

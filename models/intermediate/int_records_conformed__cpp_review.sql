@@ -1,6 +1,6 @@
 -- Child protection plan review records in the conformed shape, with the plan's start date
 -- so a review can be tied to its plan. XML only: the NPD extract carries no reviews
--- (DOMAIN.md §3b).
+-- (docs/cin_census.md §3b).
 select
     {{ xml_record_keys('reviews') }},
     reviews.cpp_pos,

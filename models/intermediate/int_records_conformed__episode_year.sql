@@ -1,5 +1,5 @@
 -- Episode (referral) records of each census year from both sources in one shape. An NPD
--- row is child x referral x plan (DOMAIN.md §3b), so an episode with two plans in a year
+-- row is child x referral x plan (docs/cin_census.md §3b), so an episode with two plans in a year
 -- has two rows: an NPD record here is one distinct combination of the episode's values in
 -- a year (`record_count` rows carried it). XML: one record per CINdetails element, with
 -- the child's LAchildID from its Child element. The episode key (LA + LAchildID +
@@ -71,7 +71,7 @@ xml_episodes as (
         episodes.is_referral_nfa,
         episodes.initial_cpc_date,
         -- the XML has no such flag: open at 31 March = no closure date in the return
-        -- (DOMAIN.md §7, children in need at 31 March)
+        -- (docs/cin_census.md §7, children in need at 31 March)
         cast(null as boolean) as is_cin_at_31_march,
         episodes.source_file,
         episodes.load_id,

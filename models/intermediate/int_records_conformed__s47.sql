@@ -1,5 +1,5 @@
 -- Section 47 enquiry records in the conformed shape. XML only: the NPD extract carries no
--- section 47 module (DOMAIN.md §3b).
+-- section 47 module (docs/cin_census.md §3b).
 select
     {{ xml_record_keys('enquiries') }},
     enquiries.s47_pos,

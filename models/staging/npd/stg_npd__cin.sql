@@ -1,5 +1,5 @@
 -- Every census year of the NPD main table in one shape: one row per raw row of every year.
--- Adds the LA harmonisation columns (the current LA of the submitted code, DOMAIN.md §5)
+-- Adds the LA harmonisation columns (the current LA of the submitted code, docs/cin_census.md §5)
 -- and the closure-before-referral flag (both dates exist from 2009/10).
 with yearly_records as (
     {{ union_census_years('stg_npd__cin_') }}

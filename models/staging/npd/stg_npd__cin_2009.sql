@@ -1,5 +1,5 @@
 -- Census year 2009. The first census: 1 October 2008 to 31 March 2009, with retrospective cases
--- (DOMAIN.md §1). No CIN_LA: the LA comes as CIN_LA_09 (before the April 2009
+-- (docs/cin_census.md §1). No CIN_LA: the LA comes as CIN_LA_09 (before the April 2009
 -- reorganisation, the LA that submitted) and CIN_LA_LGR (after it); la_code is
 -- CIN_LA_09. Only year with the 2008/09 service provision record, LSOA/IDACI and
 -- the single CategoryOfAbuse; ethnicity uses the old national codes (A1-E4), kept

@@ -1,7 +1,7 @@
 -- Census year 2010. 2009/10: first year with CIN_LA, closure date, reason for closure and
 -- ReferralNFA; the last year of the asylum, adoption, CPP indicator and postcode
 -- variables. CPP start date and previous-plan count are missing for referrals
--- 1 April 2009 to 31 March 2012 (DOMAIN.md §3b), so absent here.
+-- 1 April 2009 to 31 March 2012 (docs/cin_census.md §3b), so absent here.
 -- Typing, placeholder and legacy-code rules: macros/staging (one place per rule).
 with source as (
     select * from {{ source('npd', 'npd_cin_2010') }}

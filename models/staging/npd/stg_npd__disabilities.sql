@@ -1,5 +1,5 @@
 -- Every census year of the NPD disabilities table in one shape: one row per raw row.
--- Adds the LA harmonisation columns (the current LA of the submitted code, DOMAIN.md §5).
+-- Adds the LA harmonisation columns (the current LA of the submitted code, docs/cin_census.md §5).
 with yearly_disabilities as (
     {{ union_census_years('stg_npd__disabilities_') }}
 )

@@ -10,7 +10,7 @@
 
 -- DfE rule 8568 (error; rulesets cin2022_23 to current): RNFA flag is missing or invalid.
 -- ReferralNFA must be present and one of 1/0/true/false.
--- ReferralNFA is in the NPD from 2009/10 (DOMAIN.md 3b).
+-- ReferralNFA is in the NPD from 2009/10 (docs/cin_census.md §3b).
 
 with records as (
     select

@@ -12,7 +12,7 @@
 -- or out of data collection period. Where a CPP exists, CPPstartDate must be present and on or
 -- before the ReferenceDate.
 -- CPP rows = rows with any CPP field, from 2012/13. The NPD has no CPP start date for
--- referrals of 1 April 2009 to 31 March 2012, in every year's extract (DOMAIN.md 3b): those
+-- referrals of 1 April 2009 to 31 March 2012, in every year's extract (docs/cin_census.md §3b): those
 -- rows are not checked.
 
 with records as (

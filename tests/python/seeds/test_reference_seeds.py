@@ -122,7 +122,7 @@ def test_legacy_values_map_to_current_codes_of_their_list() -> None:
     for row in codes:
         if row["maps_to_code"] and row["code_list"] != "gender_current":
             assert (row["code_list"], row["maps_to_code"]) in current, row
-    # DOMAIN.md 3b legacy values are all present.
+    # docs/cin_census.md §3b legacy values are all present.
     legacy = {(r["code_list"], r["code"]) for r in codes if r["is_legacy"] == "true"}
     expected = {("primary_need", c) for c in ("A2", "A3", "A4", "A5", "n1", "UNMAPPEDNEEDCODE")}
     expected |= {("closure_reason", c) for c in ("NFA", "NONE", "NON", "UNKN", "rc1")}

@@ -14,7 +14,7 @@ NPD_PROVENANCE = {
     "_load_id": "load_id",
 }
 XML_PROVENANCE = {**NPD_PROVENANCE, "_la_code": "la_code"}
-# CIN_CIN_LA, the LA duplicate some extracts carry (DOMAIN.md §3b).
+# CIN_CIN_LA, the LA duplicate some extracts carry (docs/cin_census.md §3b).
 NPD_ALIASES = {"CIN_CIN_LA": "la_code_duplicate"}
 # 2008/09 has no CIN_LA: la_code comes from CIN_LA_09 (and keeps its own column too).
 

@@ -2,7 +2,7 @@
 calibration report built on them, checked against an independent computation.
 
 `measures.py` computes the DfE measures in one DuckDB query; here the same definitions
-(DOMAIN.md §7, DfE methodology) are applied row by row in plain Python to the truth
+(docs/cin_census.md §7, DfE methodology) are applied row by row in plain Python to the truth
 Parquet files of the test world, and the two must agree exactly for every LA and year.
 """
 

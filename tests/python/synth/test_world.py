@@ -1,7 +1,7 @@
 """The synthetic world: determinism, truth consistency, quirk rates, clean mode, formats.
 
 Expected values come from the configuration (`config.toml`), from the XSDs and from
-DOMAIN.md itself, never from an earlier run of the generator.
+the census variable table of docs/cin_census.md, never from an earlier run of the generator.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cin_warehouse.synth.config import by_year, load_raw_config
 from cin_warehouse.synth.xml_writer import validate_xml_return
 from tests.python.conftest import World, make_world
 
-DOMAIN_MD = Path(__file__).resolve().parents[3].parent / "shared" / "docs" / "DOMAIN.md"
+CENSUS_DOC = Path(__file__).resolve().parents[3] / "docs" / "cin_census.md"
 CONFIG = load_raw_config()
 
 
@@ -284,8 +284,8 @@ def test_every_xml_file_validates_against_its_xsd(
 
 
 def _domain_npd_years() -> dict[str, set[int]]:
-    """DOMAIN.md §3b's table, parsed independently of the seeds: variable -> census years."""
-    text = DOMAIN_MD.read_text(encoding="utf-8")
+    """docs/cin_census.md §3b's table, parsed independently of the seeds: variable -> census years."""
+    text = CENSUS_DOC.read_text(encoding="utf-8")
     table = text[text.index("| variable | years |") : text.index("Legacy values met")]
     names_for = {  # entries of the table that are not plain NPD variable names
         "CINReferralDate (ReferralDate)": ["ReferralDate"],
