@@ -2,10 +2,9 @@
 
 The pass computes what every later step needs without holding the file in memory: the
 sha256 of the bytes as delivered, the size, whether the text is UTF-8 (or else
-Windows-1252, which DfE and LA systems often export), the number of physical lines, the
-blank lines (DuckDB's CSV reader skips them, so line numbers must step over them), whether
-any quote character occurs (only then can a record span lines) and whether the last line
-ends with a line break (a missing one on a broken last line means a truncated file).
+Windows-1252, which DfE and LA systems often export), the number of physical lines and
+whether the last line ends with a line break (a missing one on a broken last line means a
+truncated file).
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ import codecs
 import gzip
 import hashlib
 import re
-import shutil
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -58,8 +56,6 @@ class Scan:
     encoding: str  # "utf-8" or "windows-1252"
     first_non_utf8_line: int | None
     line_count: int  # physical lines; a last line without a line break counts
-    blank_lines: list[int] = field(default_factory=list)
-    has_quote: bool = False
     ends_with_newline: bool = True
     empty: bool = False
 
@@ -150,22 +146,18 @@ def sha256_and_size(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-_BLANK = re.compile(rb"\n(?=\r?\n)")
-
-
 def scan(raw_file: RawFile, *, text: bool) -> Scan:
     """One pass over the decompressed bytes (see the module docstring).
 
-    `text=False` (XML) skips the line bookkeeping, which only the CSV landing needs.
+    `text=True` (NPD): a file that is not UTF-8 is called Windows-1252 here; the NPD
+    landing rejects the lines that are neither (one bad byte should not cost the file).
+    An XML return is refused whole if it is neither.
     """
     sha256, size = sha256_and_size(raw_file.path)
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
     first_bad_line: int | None = None
     lines_before = 0  # line breaks seen before the current chunk
-    blank: list[int] = []
-    has_quote = False
-    previous_tail = b""
     total = 0
     last_byte = b""
     first_bytes = b""
@@ -179,25 +171,6 @@ def scan(raw_file: RawFile, *, text: bool) -> Scan:
             except UnicodeDecodeError as error:
                 is_utf8 = False
                 first_bad_line = lines_before + chunk.count(b"\n", 0, error.start) + 1
-        if text:
-            has_quote = has_quote or b'"' in chunk
-            # A blank line is a line break followed by an (optionally \r) line break. The last
-            # byte of the previous chunk is prepended so a pair split across chunks is seen.
-            window = previous_tail + chunk
-            offset = len(previous_tail)
-            running, running_pos = lines_before, offset
-            for match in _BLANK.finditer(window):
-                position = match.start()
-                if position < offset:
-                    # The previous chunk's last byte is this line break (already counted).
-                    before = lines_before - 1
-                else:
-                    running += window.count(b"\n", running_pos, position)
-                    running_pos = position
-                    before = running
-                # The blank line is the one after the `before + 1`-th line break.
-                blank.append(before + 2)
-            previous_tail = chunk[-1:]
         lines_before += chunk.count(b"\n")
         last_byte = chunk[-1:]
     if is_utf8:
@@ -208,7 +181,8 @@ def scan(raw_file: RawFile, *, text: bool) -> Scan:
             first_bad_line = lines_before + 1
     encoding = "utf-8"
     if not is_utf8:
-        _check_windows_1252(raw_file)
+        if not text:
+            _check_windows_1252(raw_file)
         encoding = "windows-1252"
     ends_with_newline = last_byte == b"\n"
     line_count = lines_before + (0 if ends_with_newline or total == 0 else 1)
@@ -219,8 +193,6 @@ def scan(raw_file: RawFile, *, text: bool) -> Scan:
         encoding=encoding,
         first_non_utf8_line=first_bad_line,
         line_count=line_count,
-        blank_lines=[line for line in blank if line <= line_count],
-        has_quote=has_quote,
         ends_with_newline=ends_with_newline,
         empty=empty,
     )
@@ -242,12 +214,3 @@ def _check_windows_1252(raw_file: RawFile) -> None:
                 where=f"line {line}",
             ) from error
         lines_before += chunk.count(b"\n")
-
-
-def transcode_to_utf8(raw_file: RawFile, encoding: str, target: Path) -> None:
-    """Write the decoded text as UTF-8 (DuckDB's CSV reader reads UTF-8 only, without
-    extensions); line breaks are kept byte for byte so line numbers do not move."""
-    with open_binary(raw_file) as source, open(target, "wb") as out:
-        reader = codecs.getreader(encoding)(source)
-        writer = codecs.getwriter("utf-8")(out)
-        shutil.copyfileobj(reader, writer, CHUNK)

@@ -7,7 +7,6 @@ exactly as it was; the remaining files are still landed.
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +44,6 @@ def _now() -> datetime:
 def land_file(
     con: duckdb.DuckDBPyConnection,
     raw_file: files.RawFile,
-    workdir: Path,
     progress: Progress | None = None,
 ) -> Outcome:
     """Land one file in one transaction (the caller has set up the raw schema)."""
@@ -82,7 +80,7 @@ def land_file(
             # Parsed into temp tables before the transaction (they are not in the database
             # file): see npd.parse_npd_file.
             try:
-                parsed = npd.parse_npd_file(con, raw_file, scan, record, workdir)
+                parsed = npd.parse_npd_file(con, raw_file, scan, record)
             except LoadError as error:
                 return Outcome(raw_file, "failed", error=error)
             if advance is not None:
@@ -145,7 +143,7 @@ def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> 
         # Typically another process holds the file (DuckDB allows one writer).
         first_line = str(error).splitlines()[0]
         raise LoadError(db_path, f"cannot open the warehouse: {first_line}") from error
-    with connection as con, tempfile.TemporaryDirectory() as workdir:
+    with connection as con:
         # DuckDB draws its own progress bar on a terminal; `cin load` draws one already.
         con.execute("set enable_progress_bar = false")
         con.execute("begin transaction")
@@ -155,7 +153,7 @@ def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> 
             size = raw_file.path.stat().st_size if raw_file.path.exists() else 0
             if progress is not None:
                 progress.start_file(raw_file, size)
-            outcome = land_file(con, raw_file, Path(workdir), progress)
+            outcome = land_file(con, raw_file, progress)
             if progress is not None:
                 progress.end_file(outcome)
             outcomes.append(outcome)

@@ -2,21 +2,38 @@
 
 Every value lands as VARCHAR exactly as delivered (no trimming, no casting; an empty field
 is NULL, a quoted empty field is ''), with `_load_id`, `_source_file`, `_line_number`
-(physical line, header = 1) and `_census_year`. DuckDB's CSV reader does the parsing (fast,
-parallel); rows it cannot parse go to `raw._rejects` with their line and text.
+(physical line, header = 1) and `_census_year`.
 
-DuckDB does not say which line an accepted row came from, so line numbers are rebuilt:
-records fill, in file order, the physical lines that are neither the header, blank (DuckDB
-skips those) nor taken by a rejected record; a record spans one line plus the line breaks
-inside its quoted values.
+The file is read here, one physical line (up to `\\n`) at a time, so that damage stays on
+the line it is on: every line after the header is landed (one row), rejected (one row of
+`raw._rejects` with its line number, full text and reason) or blank (counted, skipped).
+A quoted value may hold line breaks (RFC 4180), so a line whose quote does not close is
+joined with the next lines, at most `MAX_RECORD_LINES` of them, but only if the joined
+text then parses into exactly the header's columns; otherwise the first line alone is
+rejected and reading goes on at the next line. So one stray `"` costs one row, never the
+rest of the file. Per-line containment rather than refusing the file: the values of an
+NPD extract are codes, dates and ids, none of which holds a quote or a line break, so a
+quote that breaks a line is damage to that line, and the researcher keeps the other rows
+(and sees the broken one, whole, in `raw._rejects`).
+
+Also rejected, each with its reason: a NUL byte, a carriage return inside a value, a
+byte-order mark inside a line (files joined together), the header line repeated, too many
+or too few delimiters (or the other delimiter), and, in a UTF-8 file, a line of bytes that
+are not UTF-8 (in a Windows-1252 file, a byte Windows-1252 leaves undefined).
+
+A whole file is refused (nothing of it lands) only when it cannot be an extract: no
+header, wrong delimiter, a required column missing, no data row that parses, mismatched
+census years, or a last line cut short with no line ending (a truncated delivery, which
+lacks rows no line can show).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -40,8 +57,14 @@ REQUIRED = {
     "disabilities": ("CIN_LAchildID_Anon", "CIN_DisabilityType"),
 }
 LA_COLUMNS = ("CIN_LA", LA_ALIAS, "CIN_LA_09", "CIN_LA_LGR")
-REJECTS_TABLE = "_npd_reject_errors"
-REJECTS_SCAN = "_npd_reject_scans"
+# A quoted value may span at most this many physical lines (see the module docstring).
+MAX_RECORD_LINES = 20
+# Rows are handed to DuckDB through Arrow in batches of this many (bounded memory).
+BATCH_ROWS = 50_000
+# Examples of each kind of rejected line quoted in the load's messages.
+EXAMPLES = 3
+# A quoted value: `"` … `"` with `""` for a quote inside (linear, no backtracking).
+QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
 
 
 @dataclass(frozen=True)
@@ -79,14 +102,6 @@ def census_year_of_acadyr(value: str) -> int | None:
     start, end = int(match[1]), match[2]
     end_year = int(end) if len(end) == 4 else start // 100 * 100 + int(end)
     return end_year if end_year == start + 1 else None
-
-
-def _read_header(source: Path, is_gzip: bool, encoding: str) -> str:
-    opener = files.gzip.open if is_gzip else open
-    with opener(source, "rb") as handle:  # type: ignore[operator]
-        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
-        line = text.readline()
-    return line.lstrip("\ufeff").rstrip("\r\n")
 
 
 def _split_header(line: str, delimiter: str) -> list[str]:
@@ -148,73 +163,290 @@ def _file_identity(raw_file: files.RawFile) -> tuple[int | None, str | None]:
     return int(match["year"]), "disabilities" if match["disabilities"] else "main"
 
 
-def _reject_rows(
-    con: duckdb.DuckDBPyConnection, delimiter: str, n_columns: int
-) -> list[tuple[int, int, str, str, str]]:
-    """One row per rejected record: (duckdb line, byte offset, type, message, text)."""
-    other = "\t" if delimiter == "," else ","
-    return con.execute(
-        f"""
-        with errors as (
-            select
-                line_byte_position,
-                any_value(line) as line,
-                string_agg(distinct error_type, '; ' order by error_type) as error_type,
-                string_agg(distinct error_message, '; ' order by error_message) as message,
-                -- DuckDB prefixes the text of a line that follows a blank line with the
-                -- blank line's break; the original line is without it.
-                any_value(trim(csv_line, e'\\r\\n')) as original_text
-            from {REJECTS_TABLE}
-            group by line_byte_position
-        )
-        select
-            line,
-            line_byte_position,
-            case
-                when error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS')
-                    and len(string_split(original_text, ?)) = ?
-                    then 'MIXED DELIMITER'
-                else error_type
-            end,
-            case
-                when error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS')
-                    and len(string_split(original_text, ?)) = ?
-                    then 'mixed delimiter: this line splits on ' || ? || ', the header on ' || ?
-                else message
-            end,
-            original_text
-        from errors
-        order by line_byte_position
-        """,
-        [other, n_columns, other, n_columns, DELIMITERS[other], DELIMITERS[delimiter]],
-    ).fetchall()
+@dataclass(frozen=True)
+class Reject:
+    """A physical line (or, for a joined record, its first line) that is not landed."""
+
+    line: int
+    error_type: str
+    message: str
+    text: str
 
 
-def _physical_reject_lines(
-    source: Path, is_gzip: bool, rejects: list[tuple[int, int, str, str, str]]
-) -> list[int]:
-    """Physical line of each rejected record when some record spans lines.
+class _BadLineError(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
 
-    DuckDB then counts a multi-line record as one line (its line is a lower bound) and its
-    byte offsets are not exact, so each rejected record is found by its text, in order,
-    from that bound on. Only files with both multi-line values and rejects come here.
-    """
-    found: list[int] = []
-    opener = files.gzip.open if is_gzip else open
-    with opener(source, "rt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
-        lines = enumerate(handle, start=1)
-        current = 0
-        for reject in rejects:
-            target = reject[4].split("\n")[0].rstrip("\r")
-            lower = max(reject[0], found[-1] + 1 if found else 0)
-            match = None
-            for number, text in lines:
-                current = number
-                if number >= lower and text.rstrip("\r\n") == target:
-                    match = number
+
+class _UnclosedError(_BadLineError):
+    """A quoted value that does not close on the text seen so far."""
+
+
+def _physical_lines(raw_file: files.RawFile) -> Iterator[tuple[int, bytes, bytes]]:
+    """(line number, content, line ending) of every physical line; `\\n` ends a line and a
+    `\\r` before it belongs to the ending (a CR anywhere else is in the content)."""
+    with files.open_binary(raw_file) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.endswith(b"\r\n"):
+                yield number, raw[:-2], b"\r\n"
+            elif raw.endswith(b"\n"):
+                yield number, raw[:-1], b"\n"
+            else:
+                yield number, raw, b""
+
+
+class _Decoder:
+    """Bytes of a line to text. A file is UTF-8 or Windows-1252 as a whole (`files.scan`
+    decides); in a UTF-8 file that also holds lines of other bytes (a damaged or spliced
+    file), those lines are rejected rather than the whole file misread."""
+
+    def __init__(self, raw_file: files.RawFile, scan: files.Scan) -> None:
+        self.windows_1252 = False
+        self.mixed = False
+        if scan.encoding != "utf-8":
+            valid_non_ascii = bad = False
+            for _, content, _ in _physical_lines(raw_file):
+                if content.isascii():
+                    continue
+                try:
+                    content.decode("utf-8")
+                    valid_non_ascii = True
+                except UnicodeDecodeError:
+                    bad = True
+                if valid_non_ascii and bad:
                     break
-            found.append(match if match is not None else max(lower, current))
-    return found
+            self.mixed = valid_non_ascii and bad
+            self.windows_1252 = not self.mixed
+
+    def decode(self, content: bytes) -> str:
+        """The text of a line; raises _BadLineError for bytes of neither encoding."""
+        try:
+            return content.decode("cp1252" if self.windows_1252 else "utf-8")
+        except UnicodeDecodeError as error:
+            byte = content[error.start : error.start + 1].hex()
+            column = content[: error.start].count(b",") + content[: error.start].count(b"\t") + 1
+            problem = (
+                "neither UTF-8 nor Windows-1252"
+                if self.windows_1252
+                else "not UTF-8, unlike the rest of the file"
+            )
+            raise _BadLineError(
+                "ENCODING", f"byte 0x{byte} in column {column} is {problem}"
+            ) from error
+
+    @staticmethod
+    def shown(content: bytes) -> str:
+        """A line's text for raw._rejects when it cannot be decoded: bad bytes as \\xNN."""
+        return content.decode("utf-8", errors="backslashreplace")
+
+
+def _column_at(text: str, position: int, delimiter: str) -> int:
+    return text.count(delimiter, 0, position) + 1
+
+
+def _split_quoted(text: str, delimiter: str) -> list[str | None]:
+    """Fields of a record holding a quote character (RFC 4180 quoting, `""` escapes)."""
+    fields: list[str | None] = []
+    position, length, column = 0, len(text), 1
+    while True:
+        if text.startswith('"', position):
+            match = QUOTED.match(text, position)
+            if match is None:
+                raise _UnclosedError(
+                    "UNCLOSED QUOTE", f"the quote opening column {column} never closes"
+                )
+            end = match.end()
+            if end < length and text[end] != delimiter:
+                raise _BadLineError(
+                    "QUOTE", f"text after the closing quote of column {column} (stray quote?)"
+                )
+            fields.append(match[1].replace('""', '"'))
+        else:
+            end = text.find(delimiter, position)
+            end = length if end < 0 else end
+            value = text[position:end]
+            if '"' in value:
+                raise _BadLineError(
+                    "QUOTE", f"a quote inside unquoted column {column} (stray quote?)"
+                )
+            if "\r" in value:
+                raise _BadLineError("STRAY CR", f"a carriage return inside column {column}")
+            fields.append(value or None)
+        if end >= length:
+            return fields
+        position, column = end + 1, column + 1
+
+
+def _fields(text: str, delimiter: str, n_columns: int) -> list[str | None]:
+    """The values of one record, or _BadLineError saying what is wrong with it."""
+    if "\x00" in text:
+        column = _column_at(text, text.index("\x00"), delimiter)
+        raise _BadLineError("NUL BYTE", f"a NUL byte in column {column}")
+    if "\ufeff" in text:
+        column = _column_at(text, text.index("\ufeff"), delimiter)
+        raise _BadLineError(
+            "BYTE ORDER MARK", f"a byte-order mark in column {column} (files joined together?)"
+        )
+    if '"' in text:
+        values = _split_quoted(text, delimiter)
+    else:
+        if "\r" in text:
+            column = _column_at(text, text.index("\r"), delimiter)
+            raise _BadLineError("STRAY CR", f"a carriage return inside column {column}")
+        values = [value or None for value in text.split(delimiter)]
+    if len(values) != n_columns:
+        other = "\t" if delimiter == "," else ","
+        if '"' not in text and len(text.split(other)) == n_columns:
+            raise _BadLineError(
+                "MIXED DELIMITER",
+                f"mixed delimiter: this line splits on {DELIMITERS[other]}, the header on"
+                f" {DELIMITERS[delimiter]}",
+            )
+        kind = "MISSING COLUMNS" if len(values) < n_columns else "TOO MANY COLUMNS"
+        raise _BadLineError(kind, f"{len(values)} columns where the header has {n_columns}")
+    return values
+
+
+@dataclass
+class _Batches:
+    """Accepted rows, column by column, handed to Arrow every BATCH_ROWS rows."""
+
+    n_columns: int
+    batches: list[pa.RecordBatch] = field(default_factory=list)
+    rows: int = 0
+
+    def __post_init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.columns: list[list[str | None]] = [[] for _ in range(self.n_columns)]
+        self.lines: list[int] = []
+
+    def add(self, line: int, values: list[str | None]) -> None:
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+        self.lines.append(line)
+        self.rows += 1
+        if len(self.lines) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines or not self.batches:
+            arrays = [pa.array(c, pa.string()) for c in self.columns]
+            arrays.append(pa.array(self.lines, pa.int64()))
+            names = [f"c{i}" for i in range(1, self.n_columns + 1)] + ["_line_number"]
+            self.batches.append(pa.RecordBatch.from_arrays(arrays, names=names))
+            self._reset()
+
+    def table(self) -> pa.Table:
+        self.flush()
+        return pa.Table.from_batches(self.batches)
+
+
+@dataclass
+class _Reading:
+    """What one pass over the data lines found."""
+
+    rows: _Batches
+    rejects: list[Reject] = field(default_factory=list)
+    blank: int = 0
+    continuation: int = 0  # lines taken by a value with line breaks, after its first
+
+
+Line = tuple[int, bytes, bytes]
+
+
+def _join_lines(
+    text: str,
+    ending: bytes,
+    next_line: Callable[[], Line | None],
+    pending: deque[Line],
+    decoder: _Decoder,
+    delimiter: str,
+    n_columns: int,
+) -> tuple[list[str | None], int] | None:
+    """A record whose quoted value holds line breaks: (values, lines joined to the first)
+    if the joined text parses into the header's columns; else None and the lines read
+    ahead are put back."""
+    taken: list[Line] = []
+    while len(taken) < MAX_RECORD_LINES - 1 and ending:
+        item = next_line()
+        if item is None:
+            break
+        taken.append(item)
+        try:
+            text = text + ending.decode("ascii") + decoder.decode(item[1])
+            return _fields(text, delimiter, n_columns), len(taken)
+        except _UnclosedError:
+            ending = item[2]
+        except _BadLineError:
+            break
+    pending.extendleft(reversed(taken))
+    return None
+
+
+def _read_records(
+    lines: Iterator[Line], decoder: _Decoder, delimiter: str, header_text: str, n_columns: int
+) -> _Reading:
+    """Sort every physical line after the header into landed, rejected or blank."""
+    reading = _Reading(_Batches(n_columns))
+    pending: deque[Line] = deque()
+
+    def next_line() -> Line | None:
+        return pending.popleft() if pending else next(lines, None)
+
+    while (item := next_line()) is not None:
+        number, content, ending = item
+        if not content.strip(b"\r"):
+            reading.blank += 1
+            continue
+        try:
+            text = decoder.decode(content)
+        except _BadLineError as bad:
+            reading.rejects.append(
+                Reject(number, bad.error_type, bad.message, decoder.shown(content))
+            )
+            continue
+        try:
+            if text.lstrip("\ufeff") == header_text:
+                raise _BadLineError(
+                    "REPEATED HEADER", "the header line again (files joined together?)"
+                )
+            try:
+                values, joined = _fields(text, delimiter, n_columns), 0
+            except _UnclosedError:
+                result = _join_lines(
+                    text, ending, next_line, pending, decoder, delimiter, n_columns
+                )
+                if result is None:
+                    raise
+                values, joined = result
+        except _BadLineError as bad:
+            reading.rejects.append(Reject(number, bad.error_type, bad.message, text))
+            continue
+        reading.rows.add(number, values)
+        reading.continuation += joined
+    return reading
+
+
+def _reject_messages(rejects: list[Reject]) -> list[str]:
+    """One message per kind of problem, with the first few lines as examples."""
+    by_type: dict[str, list[Reject]] = {}
+    for reject in rejects:
+        by_type.setdefault(reject.error_type, []).append(reject)
+    messages = []
+    for error_type, group in by_type.items():
+        lines = ", ".join(str(r.line) for r in group[:EXAMPLES])
+        more = f" and {len(group) - EXAMPLES:,} more" if len(group) > EXAMPLES else ""
+        noun = "row" if len(group) == 1 else "rows"
+        messages.append(
+            f"{len(group):,} {noun} rejected to raw._rejects, {error_type.lower()}: line"
+            f"{'s' if len(group) > 1 else ''} {lines}{more} (line {group[0].line}:"
+            f" {group[0].message})"
+        )
+    return messages
 
 
 @dataclass(frozen=True)
@@ -223,10 +455,8 @@ class Parsed:
 
     table: str
     mapped: list[HeaderColumn]
-    numbered: str  # SQL: the parsed rows with their `_line_number`
     accepted: int
-    rejects: list[tuple[int, int, str, str, str]]
-    reject_lines: list[int]
+    rejects: list[Reject]
 
 
 def parse_npd_file(
@@ -234,29 +464,28 @@ def parse_npd_file(
     raw_file: files.RawFile,
     scan: files.Scan,
     record: LoadRecord,
-    workdir: Path,
 ) -> Parsed:
-    """Parse one NPD file into temp tables and check it; raises LoadError; writes no raw table.
-
-    Runs outside the landing transaction: the temp table's rowids are then 0, 1, 2 … in
-    file order (DuckDB keeps insertion order), which is what line numbering builds on.
-    """
+    """Parse one NPD file into the temp table `_npd_landing` (c1 … cn, `_line_number`) and
+    check it; raises LoadError; writes no raw table (it runs outside the transaction)."""
     path = raw_file.path
     if scan.empty:
         raise LoadError(path, "empty file (no header, no rows)")
     year_from_name, kind = _file_identity(raw_file)
-
-    source, source_is_gzip = path, raw_file.is_gzip
-    if scan.encoding != "utf-8":
-        # DuckDB reads UTF-8 (Windows-1252 would need an extension): decode to a work copy.
-        source, source_is_gzip = workdir / f"{record.load_id}.csv", False
-        files.transcode_to_utf8(raw_file, scan.encoding, source)
+    decoder = _Decoder(raw_file, scan)
+    record.encoding = "windows-1252" if decoder.windows_1252 else "utf-8"
+    if decoder.windows_1252:
         record.messages.append(
             f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
         )
 
+    lines = _physical_lines(raw_file)
+    _, header_bytes, _ = next(lines)
+    try:
+        header_text = decoder.decode(header_bytes)
+    except _BadLineError as bad:
+        raise LoadError(path, f"header: {bad.message}", where="line 1") from None
+    header_line = header_text.lstrip("\ufeff").rstrip("\r")
     all_names = _all_npd_columns()
-    header_line = _read_header(source, source_is_gzip, "utf-8")
     delimiter, delivered = _choose_delimiter(path, header_line, all_names)
     if kind is None:
         kind = (
@@ -264,76 +493,53 @@ def parse_npd_file(
             if any(_lookup(h, all_names) == "CIN_DisabilityType" for h in delivered)
             else "main"
         )
-    # Parse with positional names; canonical names are applied on insert, once the census
-    # year (and so the year's spec) is known.
     n = len(delivered)
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1))
-    drop_temp_tables(con)
-    compression = "gzip" if source_is_gzip else "none"
-    try:
-        con.execute(
-            f"""
-            create temp table _npd_landing as
-            select * from read_csv(
-                ?, columns = {{{columns}}}, header = true, delim = ?, quote = '"',
-                escape = '"', auto_detect = false, strict_mode = true,
-                allow_quoted_nulls = false, null_padding = false, compression = '{compression}',
-                store_rejects = true, rejects_table = '{REJECTS_TABLE}',
-                rejects_scan = '{REJECTS_SCAN}'
-            )
-            """,
-            [str(source), delimiter],
+    reading = _read_records(lines, decoder, delimiter, header_line, n)
+    rejects, accepted = reading.rejects, reading.rows.rows
+    data_lines = max(scan.line_count - 1, 0)
+    accounted = accepted + reading.continuation + len(rejects) + reading.blank
+    if accounted != data_lines:
+        # The promise of the landing: every line is landed, rejected or blank.
+        raise LoadError(
+            path,
+            f"internal error: {accounted:,} lines accounted for (landed, rejected, blank)"
+            f" but the file has {data_lines:,} after the header",
         )
-    except duckdb.Error as error:
-        first = str(error).splitlines()[0]
-        problem = f"cannot be read as {DELIMITERS[delimiter]}-delimited text: {first}"
-        raise LoadError(path, problem) from error
-    accepted = con.execute("select count(*) from _npd_landing").fetchone()[0]
-    rejects = _reject_rows(con, delimiter, n)
-
-    # Line numbers of the rejected records and of the accepted ones.
-    blank = [line for line in scan.blank_lines if line > 1]
-    data_lines = scan.line_count - 1 - len(blank)
-    single_line_records = data_lines == accepted + len(rejects)
-    if single_line_records:
-        reject_lines = [r[0] for r in rejects]
-        occupied = blank + reject_lines
-        spans = None
-    else:
-        # Some record spans lines (a quoted value holds a line break): DuckDB's line count
-        # then counts records, so rejected records are placed by their text instead.
-        reject_lines = _physical_reject_lines(source, source_is_gzip, rejects)
-        occupied = list(blank)
-        for line, reject in zip(reject_lines, rejects, strict=True):
-            occupied.extend(range(line, line + 1 + reject[4].count("\n")))
-        spans = " + ".join(
-            f"coalesce(length(c{i}) - length(replace(c{i}, e'\\n', '')), 0)"
-            for i in range(1, n + 1)
-        )
-
     if accepted + len(rejects) == 0:
         raise LoadError(path, "empty file (a header but no data rows)")
     if accepted == 0:
         # Not one row parses: a format problem of the whole file, not of some rows.
         raise LoadError(
             path,
-            f"none of the {len(rejects)} data rows can be parsed: {rejects[0][3]}",
-            where=f"line {reject_lines[0]}",
+            f"none of the {len(rejects):,} data rows can be parsed: {rejects[0].message}",
+            where=f"line {rejects[0].line}",
         )
-    if not scan.ends_with_newline and rejects and reject_lines[-1] == scan.line_count:
+    if not scan.ends_with_newline and rejects and rejects[-1].line == scan.line_count:
         raise LoadError(
             path,
-            f"file appears truncated: the last line has no line ending and {rejects[-1][3]}",
+            f"file appears truncated: the last line has no line ending and {rejects[-1].message}",
             where=f"line {scan.line_count}",
         )
+    if decoder.mixed:
+        record.messages.append("UTF-8, but some lines hold other bytes (those are rejected)")
+    if not scan.ends_with_newline:
+        record.messages.append(
+            f"line {scan.line_count}: the last line has no line ending (landed; if the file"
+            " was cut short, its last value may be incomplete)"
+        )
 
-    numbered = _numbered_sql(con, occupied, scan.line_count, spans)
+    drop_temp_tables(con)
+    con.register("_npd_parsed", reading.rows.table())
+    try:
+        con.execute("create temp table _npd_landing as select * from _npd_parsed")
+    finally:
+        con.unregister("_npd_parsed")
 
     # Census year: from the name and/or ACADYR, which must agree.
     acadyr_position = next(
         (i for i, h in enumerate(delivered, 1) if _lookup(h, all_names) == "CIN_ACADYR"), None
     )
-    census_year = _census_year(con, path, year_from_name, acadyr_position, numbered)
+    census_year = _census_year(con, path, year_from_name, acadyr_position)
     if not npd_spec.FIRST_CENSUS_YEAR <= census_year <= npd_spec.LAST_CENSUS_YEAR:
         raise LoadError(
             path,
@@ -347,15 +553,10 @@ def parse_npd_file(
     record.file_kind = kind
     record.delimiter = DELIMITERS[delimiter]
     record.lines_in_file = scan.line_count
-    record.blank_lines = len(blank)
+    record.blank_lines = reading.blank
     _report_columns(record, mapped, census_year, kind)
     return Parsed(
-        table=npd_table(census_year, kind),
-        mapped=mapped,
-        numbered=numbered,
-        accepted=accepted,
-        rejects=rejects,
-        reject_lines=reject_lines,
+        table=npd_table(census_year, kind), mapped=mapped, accepted=accepted, rejects=rejects
     )
 
 
@@ -390,20 +591,20 @@ def write_npd_file(con: duckdb.DuckDBPyConnection, parsed: Parsed, record: LoadR
         insert into {table} by name
         select {select_list}, ? as _load_id, ? as _source_file, _line_number,
             ? as _census_year
-        from ({parsed.numbered})
+        from _npd_landing
         """,
         [record.load_id, record.source_file, census_year],
     )
     record.rows_per_table = {table: parsed.accepted}
-    rejects, reject_lines = parsed.rejects, parsed.reject_lines
+    rejects = parsed.rejects
     if rejects:
         # Through Arrow, not row by row: a broken file can have many rejects.
         batch = pa.table(
             {
-                "line_number": pa.array(reject_lines, pa.int64()),
-                "error_type": pa.array([r[2] for r in rejects], pa.string()),
-                "message": pa.array([r[3] for r in rejects], pa.string()),
-                "original_text": pa.array([r[4] for r in rejects], pa.string()),
+                "line_number": pa.array([r.line for r in rejects], pa.int64()),
+                "error_type": pa.array([r.error_type for r in rejects], pa.string()),
+                "message": pa.array([r.message for r in rejects], pa.string()),
+                "original_text": pa.array([r.text for r in rejects], pa.string()),
             }
         )
         con.register("_npd_rejects_batch", batch)
@@ -416,48 +617,11 @@ def write_npd_file(con: duckdb.DuckDBPyConnection, parsed: Parsed, record: LoadR
         finally:
             con.unregister("_npd_rejects_batch")
         record.rows_rejected = len(rejects)
-        first = rejects[0]
-        record.messages.append(
-            f"{len(rejects)} rows rejected to raw._rejects (first: line {reject_lines[0]}:"
-            f" {first[3]})"
-        )
+        record.messages.extend(_reject_messages(rejects))
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("_npd_landing", "_npd_occupied", REJECTS_TABLE, REJECTS_SCAN):
-        con.execute(f"drop table if exists temp.{table}")
-
-
-def _numbered_sql(
-    con: duckdb.DuckDBPyConnection, occupied: list[int], line_count: int, spans: str | None
-) -> str:
-    """SQL selecting `_npd_landing` plus `_line_number`, in file order."""
-    if not occupied and spans is None:
-        # The common case: every line after the header is one landed record.
-        return "select *, rowid + 2 as _line_number from _npd_landing"
-    con.execute(
-        "create temp table _npd_occupied as select distinct unnest(?::bigint[]) as line",
-        [occupied],
-    )
-    index = (
-        "rowid + 1"
-        if spans is None
-        else f"1 + coalesce(sum(1 + {spans}) over (order by rowid rows between unbounded"
-        " preceding and 1 preceding), 0)"
-    )
-    return f"""
-        with free_lines as (
-            select r.line, row_number() over (order by r.line) as idx
-            from range(2, {line_count + 1}) as r (line)
-            anti join _npd_occupied as o on r.line = o.line
-        ),
-        records as (
-            select *, {index} as idx from _npd_landing
-        )
-        select records.* exclude (idx), free_lines.line as _line_number
-        from records inner join free_lines on records.idx = free_lines.idx
-        order by records.idx
-    """
+    con.execute("drop table if exists temp._npd_landing")
 
 
 def _census_year(
@@ -465,7 +629,6 @@ def _census_year(
     path: Path,
     year_from_name: int | None,
     acadyr_position: int | None,
-    numbered: str,
 ) -> int:
     years: dict[int, str] = {}
     if acadyr_position is not None:
@@ -482,7 +645,7 @@ def _census_year(
         if wrong:
             year, value = min(wrong.items())
             line = con.execute(
-                f"select min(_line_number) from ({numbered}) where c{acadyr_position} = ?",
+                f"select min(_line_number) from _npd_landing where c{acadyr_position} = ?",
                 [value],
             ).fetchone()[0]
             raise LoadError(

@@ -72,15 +72,6 @@ def test_truncated_text_file(seeded_db: Path, files_dir: Path) -> None:
     assert ": line 6: file appears truncated" in message
 
 
-def test_not_utf8_nor_windows_1252(seeded_db: Path, files_dir: Path) -> None:
-    path = small_npd(files_dir, n=5)
-    lines = path.read_bytes().split(b"\n")
-    lines[3] = lines[3].replace(b"2016/17", b"2016\x8117")  # 0x81: undefined in both
-    path.write_bytes(b"\n".join(lines))
-    message = fail_without_change(seeded_db, path)
-    assert ": line 4: text is neither UTF-8 nor Windows-1252 (byte 0x81)" in message
-
-
 def test_wrong_delimiter(seeded_db: Path, files_dir: Path) -> None:
     path = small_npd(files_dir, delimiter=";")
     message = fail_without_change(seeded_db, path)
@@ -195,7 +186,24 @@ def test_ragged_rows_are_rejected_with_line_and_text(seeded_db: Path, files_dir:
         (6, "TOO MANY COLUMNS", long, str(path), load_id),
     ]
     assert query(seeded_db, "select count(*) from raw.npd_cin_2017")[0][0] == 4
-    assert any("2 rows rejected" in m and "line 3" in m for m in outcome.record.messages)
+    # One message per kind of problem, each with its first line.
+    problems = [m for m in outcome.record.messages if "rejected to raw._rejects" in m]
+    assert len(problems) == 2
+    assert "missing columns: line 3 " in problems[0]
+    assert "too many columns: line 6 " in problems[1]
+
+
+def test_a_byte_of_neither_utf8_nor_windows_1252_costs_its_line(
+    seeded_db: Path, files_dir: Path
+) -> None:
+    path = small_npd(files_dir, n=5)
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b"2016/17", b"2016\x8117")  # 0x81: undefined in both
+    path.write_bytes(b"\n".join(lines))
+    land_with_change(seeded_db, path, {"raw.npd_cin_2017", "raw._rejects"})
+    assert query(seeded_db, "select line_number, error_type, message from raw._rejects") == [
+        (4, "ENCODING", "byte 0x81 in column 1 is neither UTF-8 nor Windows-1252")
+    ]
 
 
 def test_mixed_delimiter_rows_are_rejected_as_such(seeded_db: Path, files_dir: Path) -> None:
