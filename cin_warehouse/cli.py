@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,6 +11,14 @@ from pathlib import Path
 import duckdb
 
 from cin_warehouse.ingest import LoadError, loader
+
+DEFAULT_DB = "warehouse/cin.duckdb"
+
+
+def default_db() -> str:
+    """The warehouse file: $CIN_DUCKDB_PATH (what profiles.yml gives dbt), else the default."""
+    return os.environ.get("CIN_DUCKDB_PATH") or DEFAULT_DB
+
 
 EXAMPLE_QUERY = """select la_code, count(*) as episodes, count(closure_date) as closed
 from marts.fct_episode group by la_code order by la_code"""
@@ -109,19 +118,28 @@ def _load(args: argparse.Namespace) -> int:
 
     # soft_wrap: one message stays one line (greppable, as the errors promise).
     console, err_console = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    paths = [Path(p) for p in args.paths]
     try:
-        raw_files = loader.files.find_files([Path(p) for p in args.paths])
+        raw_files, _ = loader.files.find_files(paths, args.kind)
     except LoadError as error:
         err_console.print(f"[red]error[/red]: {error}", highlight=False)
         return 2
-    with report.RichProgress(console, err_console) as progress:
+    with report.RichProgress(console, err_console, per_file=not args.summary) as progress:
         progress.set_total(sum(f.path.stat().st_size for f in raw_files if f.path.exists()))
         try:
-            outcomes = loader.land([Path(p) for p in args.paths], Path(args.db), progress)
+            outcomes = loader.land(paths, Path(args.db), progress, kind=args.kind)
         except LoadError as error:
             err_console.print(f"[red]error[/red]: {error}", highlight=False)
             return 2
+    if args.summary:
+        report.print_folders(outcomes, paths, console)
     report.print_summary(outcomes, Path(args.db), console)
+    if not raw_files:
+        err_console.print(
+            "[red]error[/red]: nothing to land: every file was skipped (see above)",
+            highlight=False,
+        )
+        return 2
     # Non-zero when any file could not be landed (the others are landed all the same).
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 
@@ -174,11 +192,27 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "paths", nargs="+", help="files or folders (searched recursively); .gz accepted"
     )
-    load.add_argument("--db", default="warehouse/cin.duckdb", help="DuckDB file to land into")
+    load.add_argument(
+        "--db",
+        default=default_db(),
+        help="DuckDB file to land into (default: $CIN_DUCKDB_PATH, as dbt reads it, else"
+        f" {DEFAULT_DB})",
+    )
+    load.add_argument(
+        "--kind",
+        choices=("npd", "xml"),
+        help="land every file as an NPD text file or an XML return, whatever its name",
+    )
+    load.add_argument(
+        "--summary",
+        action="store_true",
+        help="one line per folder (or file) given, not per file; failures and skips still"
+        " one line each",
+    )
     load.set_defaults(handler=_load)
 
     summary = commands.add_parser("demo-summary", help="say where the demo warehouse and docs are")
-    summary.add_argument("--db", default="warehouse/cin.duckdb")
+    summary.add_argument("--db", default=default_db())
     summary.set_defaults(handler=_demo_summary)
     return parser
 

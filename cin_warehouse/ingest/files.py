@@ -60,41 +60,69 @@ class Scan:
     empty: bool = False
 
 
-def classify(path: Path) -> RawFile:
-    """Tell an NPD text file from an XML return by its name; anything else is an error."""
+def classify(path: Path, kind: str | None = None) -> RawFile:
+    """Tell an NPD text file from an XML return by its name (or by `kind`, when the user
+    says what the file is); anything else is an error."""
     is_gzip = path.name.lower().endswith(".gz")
     inner = path.name[:-3] if is_gzip else path.name
     suffix = Path(inner).suffix.lower()
+    if kind is not None:
+        return RawFile(path, kind, is_gzip)
     if suffix in TEXT_SUFFIXES:
         return RawFile(path, "npd", is_gzip)
     if suffix in XML_SUFFIXES:
         return RawFile(path, "xml", is_gzip)
-    raise LoadError(path, "not a CIN extract (expected .csv, .txt, .tsv or .xml, optionally .gz)")
+    raise LoadError(path, NOT_AN_EXTRACT)
 
 
-def _wanted_in_folder(path: Path) -> bool:
-    """In folders only the extract names: NPD `CIN_<year>…` files and any XML return."""
+NOT_AN_EXTRACT = "not a CIN extract (expected .csv, .txt, .tsv or .xml, optionally .gz)"
+NOT_A_CIN_NAME = "name does not look like a CIN file: use `--kind npd` or name it CIN_<year>.csv"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a folder that `cin load` leaves alone, and why (always reported)."""
+
+    path: Path
+    reason: str
+
+
+def _skip_reason(path: Path) -> str | None:
+    """Why a file found in a folder is not landed: only NPD `CIN_<year>…` names and XML
+    returns are taken from folders (a folder also holds notes, code lists, other extracts)."""
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
-    return bool(NPD_NAME.match(path.name)) or name.lower().endswith(XML_SUFFIXES)
+    if NPD_NAME.match(path.name) or name.lower().endswith(XML_SUFFIXES):
+        return None
+    if name.lower().endswith(TEXT_SUFFIXES):
+        return NOT_A_CIN_NAME
+    return NOT_AN_EXTRACT
 
 
-def find_files(paths: list[Path]) -> list[RawFile]:
-    """Files named directly, plus extracts found recursively in folders, in a stable order."""
+def find_files(paths: list[Path], kind: str | None = None) -> tuple[list[RawFile], list[Skipped]]:
+    """Files named directly, plus every file found recursively in folders, in a stable
+    order: those to land and those skipped (with the reason). With `kind` every file is
+    landed as that kind, whatever its name."""
     found: list[RawFile] = []
+    skipped: list[Skipped] = []
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and _wanted_in_folder(p))
+            candidates = sorted(p for p in path.rglob("*") if p.is_file())
         elif path.exists():
             candidates = [path]
         else:
             raise LoadError(path, "no such file or folder")
         for candidate in candidates:
             resolved = candidate.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                found.append(classify(candidate))
-    return found
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            reason = _skip_reason(candidate) if path.is_dir() and kind is None else None
+            if reason is not None:
+                skipped.append(Skipped(candidate, reason))
+            else:
+                found.append(classify(candidate, kind))
+    return found, skipped
 
 
 class CountingReader:

@@ -1,8 +1,10 @@
 """Land many files: one transaction per file, a manifest row per landing, no half loads.
 
 A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
-so. Any error rolls the file's transaction back, so a failed file leaves the database
-exactly as it was; the remaining files are still landed.
+so. Any error rolls the file's transaction back, so a failed file leaves no row in any
+raw table; its manifest row (status `failed`, with the error) is then written in a
+transaction of its own. The remaining files are still landed. Files in a folder that do
+not look like extracts are skipped, each with its reason.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from cin_warehouse.ingest.manifest import LoadRecord, PreviousLoad
 class Outcome:
     """What happened to one file."""
 
-    raw_file: files.RawFile
-    status: str  # landed | replaced | unchanged | failed
+    raw_file: files.RawFile | files.Skipped
+    status: str  # landed | replaced | unchanged | failed | skipped
     record: LoadRecord | None = None
     previous: PreviousLoad | None = None
     error: LoadError | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.raw_file.path
 
 
 class Progress(Protocol):
@@ -125,18 +131,29 @@ def _write(
     return Outcome(raw_file, "replaced" if record.replaces else "landed", record=record)
 
 
-def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> list[Outcome]:
-    """Land every file found under `paths` into the DuckDB file `db_path`.
+def land(
+    paths: list[Path],
+    db_path: Path,
+    progress: Progress | None = None,
+    kind: str | None = None,
+) -> list[Outcome]:
+    """Land every file found under `paths` into the DuckDB file `db_path`; `kind` (npd or
+    xml) lands every file as that kind whatever its name.
 
-    Raises LoadError only if the paths themselves are wrong (missing, nothing to land);
-    per-file problems are in the outcomes.
+    Raises LoadError only if the paths themselves are wrong (missing, no file at all);
+    per-file problems (and skipped files) are in the outcomes.
     """
-    raw_files = files.find_files(paths)
-    if not raw_files:
+    raw_files, skipped = files.find_files(paths, kind)
+    if not raw_files and not skipped:
         joined = ", ".join(map(str, paths))
-        raise LoadError(joined, "no CIN extracts found (CIN_<year>[_Disabilities].csv/.txt, *.xml)")
+        raise LoadError(joined, "no files found")
+    outcomes = [Outcome(s, "skipped") for s in skipped]
+    for skip in outcomes:
+        if progress is not None:
+            progress.end_file(skip)
+    if not raw_files:
+        return outcomes
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    outcomes: list[Outcome] = []
     try:
         connection = duckdb.connect(str(db_path))
     except duckdb.Error as error:
@@ -153,8 +170,47 @@ def land(paths: list[Path], db_path: Path, progress: Progress | None = None) -> 
             size = raw_file.path.stat().st_size if raw_file.path.exists() else 0
             if progress is not None:
                 progress.start_file(raw_file, size)
+            started = _now()
             outcome = land_file(con, raw_file, progress)
+            if outcome.status == "failed":
+                _record_failure(con, outcome, started)
             if progress is not None:
                 progress.end_file(outcome)
             outcomes.append(outcome)
     return outcomes
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, outcome: Outcome, started: datetime) -> None:
+    """The manifest row of a file that could not be landed (its own transaction: the
+    file's rows were rolled back, its failure is kept)."""
+    assert isinstance(outcome.raw_file, files.RawFile) and outcome.error is not None
+    raw_file = outcome.raw_file
+    try:
+        sha256, size = files.sha256_and_size(raw_file.path)
+    except LoadError:
+        sha256, size = None, 0
+    error = outcome.error
+    record = LoadRecord(
+        load_id=uuid.uuid4().hex,
+        source_file=str(raw_file.path),
+        file_name=raw_file.path.name,
+        sha256=sha256,
+        size_bytes=size,
+        format=raw_file.format,
+        file_kind="la_return" if raw_file.format == "xml" else "main",
+        census_year=None,
+        la_code=None,
+        encoding=None,
+        delimiter=None,
+        rows_per_table={},
+        rows_rejected=0,
+        lines_in_file=None,
+        blank_lines=None,
+        started_at=started,
+        finished_at=_now(),
+        status="failed",
+        error=f"{error.where}: {error.problem}" if error.where else error.problem,
+    )
+    con.execute("begin transaction")
+    manifest.record(con, record)
+    con.execute("commit")

@@ -1,5 +1,5 @@
-"""The manifest `raw._loads`: one row per landed file; what the loader consults to decide
-between a no-op (same bytes already landed), a first landing and a re-delivery."""
+"""The manifest `raw._loads`: one row per landed (or failed) file; what the loader consults
+to decide between a no-op (same bytes already landed), a first landing and a re-delivery."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ class LoadRecord:
     load_id: str
     source_file: str
     file_name: str
-    sha256: str
+    sha256: str | None  # None only for a failed file that could not be read at all
     size_bytes: int
     format: str  # npd | xml
     file_kind: str  # main | disabilities | la_return
     census_year: int | None
     la_code: str | None
-    encoding: str
+    encoding: str | None
     delimiter: str | None
     rows_per_table: dict[str, int]
     rows_rejected: int
@@ -33,6 +33,8 @@ class LoadRecord:
     finished_at: datetime | None = None
     replaces: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    status: str = "loaded"  # loaded | failed (superseded is set by a later load)
+    error: str | None = None  # why a failed file could not be landed
 
     @property
     def rows_landed(self) -> int:
@@ -90,8 +92,8 @@ def record(con: duckdb.DuckDBPyConnection, rec: LoadRecord) -> None:
             load_id, source_file, file_name, sha256, size_bytes, format, file_kind,
             census_year, la_code, encoding, delimiter, rows_landed, rows_rejected,
             rows_per_table, lines_in_file, blank_lines, status, superseded_by, replaces,
-            messages, started_at, finished_at
-        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', null, ?, ?, ?, ?)
+            messages, started_at, finished_at, error
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?)
         """,
         [
             rec.load_id,
@@ -110,9 +112,11 @@ def record(con: duckdb.DuckDBPyConnection, rec: LoadRecord) -> None:
             json.dumps(rec.rows_per_table, sort_keys=True),
             rec.lines_in_file,
             rec.blank_lines,
+            rec.status,
             ",".join(rec.replaces) or None,
             json.dumps(rec.messages) if rec.messages else None,
             rec.started_at,
             rec.finished_at,
+            rec.error,
         ],
     )

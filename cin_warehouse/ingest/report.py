@@ -1,5 +1,6 @@
 """What `cin load` shows: a rich progress bar over the bytes to land, one line per file
-(landed, replaced, unchanged, failed, with warnings) and a closing summary."""
+(landed, replaced, unchanged, failed, skipped, with warnings) or, with `--summary`, one
+line per folder (failures and skips still one line each), and a closing summary."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from cin_warehouse.ingest.loader import Outcome
 class RichProgress:
     """The loader's Progress hooks, drawn with rich (plain lines when not a terminal)."""
 
-    def __init__(self, console: Console, err_console: Console) -> None:
+    def __init__(self, console: Console, err_console: Console, *, per_file: bool = True) -> None:
         self.console = console
         self.err_console = err_console
+        self.per_file = per_file
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -57,13 +59,19 @@ class RichProgress:
         self.bar.advance(self.task, n_bytes)
 
     def end_file(self, outcome: Outcome) -> None:
-        self.done += self.current
-        self.bar.update(self.task, completed=self.done)
-        print_outcome(outcome, self.bar.console, self.err_console)
+        if outcome.status != "skipped":
+            self.done += self.current
+            self.bar.update(self.task, completed=self.done)
+        if self.per_file or outcome.status in ("failed", "skipped"):
+            print_outcome(outcome, self.bar.console, self.err_console)
 
 
 def print_outcome(outcome: Outcome, console: Console, err_console: Console) -> None:
-    path = escape(str(outcome.raw_file.path))
+    path = escape(str(outcome.path))
+    if outcome.status == "skipped":
+        assert isinstance(outcome.raw_file, files.Skipped)
+        console.print(f"skipped {path}: {escape(outcome.raw_file.reason)}", highlight=False)
+        return
     if outcome.status == "failed":
         err_console.print(f"[red]error[/red]: {escape(str(outcome.error))}", highlight=False)
         return
@@ -93,16 +101,43 @@ def print_outcome(outcome: Outcome, console: Console, err_console: Console) -> N
         err_console.print(f"  [yellow]warning[/yellow]: {path}: {escape(message)}", highlight=False)
 
 
+def print_folders(outcomes: list[Outcome], paths: list[Path], console: Console) -> None:
+    """One line per path given to `cin load` (the `--summary` mode)."""
+    roots = [p.resolve() for p in paths]
+    for root, given in zip(roots, paths, strict=True):
+        mine = [
+            o
+            for o in outcomes
+            if next((r for r in roots if o.path.resolve().is_relative_to(r)), None) == root
+        ]
+        records = [o.record for o in mine if o.record is not None]
+        count = {s: sum(o.status == s for o in mine) for s in STATUSES}
+        years = sorted({r.census_year for r in records if r.census_year is not None})
+        span = f"census years {years[0]}-{years[-1]}" if years else "no census year"
+        states = ", ".join(f"{n:,} {s}" for s, n in count.items() if n)
+        warnings = sum(len(r.messages) for r in records)
+        line = (
+            f"{escape(str(given))}: {len(mine):,} files ({states or 'none'});"
+            f" {sum(r.rows_landed for r in records):,} rows,"
+            f" {sum(r.rows_rejected for r in records):,} rejected; {span}"
+        )
+        if warnings:
+            line += f"; {warnings:,} warnings (in raw._loads.messages)"
+        console.print(line, highlight=False)
+
+
+STATUSES = ("landed", "replaced", "unchanged", "failed", "skipped")
+
+
 def print_summary(outcomes: list[Outcome], db: Path, console: Console) -> None:
     table = Table(title=f"cin load into {db}", show_edge=False)
-    for column in ("files", "landed", "replaced", "unchanged", "failed", "rows", "rejects"):
+    for column in ("files", *STATUSES, "rows", "rejects"):
         table.add_column(column, justify="right")
-    count = {s: sum(o.status == s for o in outcomes) for s in ("landed", "replaced")}
-    count |= {s: sum(o.status == s for o in outcomes) for s in ("unchanged", "failed")}
+    count = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     records = [o.record for o in outcomes if o.record is not None]
     table.add_row(
         f"{len(outcomes):,}",
-        *(f"{count[s]:,}" for s in ("landed", "replaced", "unchanged", "failed")),
+        *(f"{count[s]:,}" for s in STATUSES),
         f"{sum(r.rows_landed for r in records):,}",
         f"{sum(r.rows_rejected for r in records):,}",
     )

@@ -28,7 +28,7 @@ create table if not exists raw._loads (
     load_id varchar not null,
     source_file varchar not null,
     file_name varchar not null,
-    sha256 varchar not null,
+    sha256 varchar,
     size_bytes bigint not null,
     format varchar not null,
     file_kind varchar not null,
@@ -46,7 +46,8 @@ create table if not exists raw._loads (
     replaces varchar,
     messages varchar,
     started_at timestamp not null,
-    finished_at timestamp not null
+    finished_at timestamp not null,
+    error varchar
 )
 """
 
@@ -131,6 +132,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
     for ddl in (LOADS_DDL, REJECTS_DDL, LOAD_COLUMNS_DDL):
         con.execute(ddl)
+    if "_loads" in existing and "error" not in existing["_loads"]:
+        # A warehouse landed before failed loads were recorded.
+        con.execute("alter table raw._loads add column error varchar")
+        con.execute("alter table raw._loads alter column sha256 drop not null")
     for year in range(npd_spec.FIRST_CENSUS_YEAR, npd_spec.LAST_CENSUS_YEAR + 1):
         for kind in npd_spec.FILE_KINDS:
             columns = dict.fromkeys(npd_spec_columns(year, kind), "varchar")

@@ -123,14 +123,15 @@ XML_TABLES = {
 }
 LANDING_TABLES = {
     "_loads": (
-        "The manifest: one row per landed file (failed files leave no row). A re-delivery keeps"
-        " both rows, the earlier with status `superseded`.",
+        "The manifest: one row per landed file, and one per file that could not be landed"
+        " (status `failed`, with its error; none of its rows is in any raw table). A"
+        " re-delivery keeps both rows, the earlier with status `superseded`.",
         {
             "load_id": "Id of the landing; `_load_id` on every raw row.",
             "source_file": "Path of the file as given to `cin load`.",
             "file_name": "File name.",
             "sha256": "SHA-256 of the bytes as delivered (compressed, if gzipped). The same"
-            " hash again is a no-op.",
+            " hash again is a no-op. NULL only for a failed file that could not be read.",
             "size_bytes": "Size of the file as delivered.",
             "format": "`npd` (flat text) or `xml` (LA census return).",
             "file_kind": "`main` or `disabilities` (NPD), `la_return` (XML).",
@@ -144,26 +145,34 @@ LANDING_TABLES = {
             "rows_per_table": "JSON object: rows landed per raw table.",
             "lines_in_file": "Physical lines of the file (NPD only), header included.",
             "blank_lines": "Blank lines skipped (NPD only).",
-            "status": "`loaded` (current) or `superseded` (replaced by a re-delivery).",
+            "status": "`loaded` (current), `superseded` (replaced by a re-delivery) or"
+            " `failed` (not landed: see `error`).",
             "superseded_by": "Load that replaced this one.",
             "replaces": "Loads this one replaced (comma-separated).",
             "messages": "JSON list of warnings (unknown columns, encoding, rejects …).",
             "started_at": "When the landing started (UTC).",
-            "finished_at": "When it committed (UTC).",
+            "finished_at": "When it committed (or failed) (UTC).",
+            "error": "Why the file could not be landed (status `failed`): where (line or"
+            " element) and the problem.",
         },
     ),
     "_rejects": (
-        "Rows that could not be parsed (ragged rows, mixed delimiters, unterminated quotes),"
-        " with their line and original text: landed + rejected = rows in the file.",
+        "Lines that could not be parsed (ragged rows, mixed delimiters, unclosed or stray"
+        " quotes, NUL bytes, stray carriage returns, bytes of the wrong encoding …), with"
+        " their line and full original text: landed + rejected + blank = lines after the"
+        " header.",
         {
             "load_id": "Load the row belongs to.",
             "source_file": "{{ doc('raw_source_file') }}",
             "census_year": "{{ doc('census_year') }}",
             "line_number": "{{ doc('raw_line_number') }}",
             "element_path": "XML element path (reserved for XML rejects).",
-            "error_type": "DuckDB's error type, or MIXED DELIMITER.",
+            "error_type": "Kind of problem: MISSING COLUMNS, TOO MANY COLUMNS, MIXED"
+            " DELIMITER, UNCLOSED QUOTE, QUOTE, STRAY CR, NUL BYTE, BYTE ORDER MARK,"
+            " REPEATED HEADER or ENCODING.",
             "message": "What is wrong with the row.",
-            "original_text": "The row's text as in the file (line break removed).",
+            "original_text": "The line's full text as in the file (line break removed; bytes"
+            " that are not text shown as \\xNN).",
         },
     ),
     "_load_columns": (

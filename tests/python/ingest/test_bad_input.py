@@ -17,11 +17,18 @@ LANDING_TABLES = {"raw._loads", "raw._load_columns"}
 
 
 def fail_without_change(db: Path, path: Path) -> str:
-    """Land `path` into a seeded warehouse; it must fail and leave every table as it was."""
+    """Land `path` into a seeded warehouse; it must fail and leave every table as it was,
+    but for its own manifest row (status failed, with the error)."""
     before = dump(db)
     outcomes = loader.land([path], db)
     assert [o.status for o in outcomes] == ["failed"]
-    assert dump(db) == before
+    after = dump(db)
+    assert changed_tables(before, after) == {"raw._loads"}
+    new_rows = [r for r in after["raw._loads"][1] if r not in before["raw._loads"][1]]
+    assert len(new_rows) == 1
+    assert query(
+        db, "select source_file, status, error from raw._loads where status = 'failed'"
+    ) == [(str(path), "failed", str(outcomes[0].error).removeprefix(f"{path}: "))]
     message = str(outcomes[0].error)
     assert "\n" not in message
     assert message.startswith(f"{path}: ")

@@ -257,9 +257,13 @@ def test_folders_are_searched_recursively(db: Path, files_dir: Path) -> None:
     (files_dir / "a" / "b").mkdir(parents=True)
     fixtures.write_npd(files_dir / "a", 2013, fixtures.npd_rows(2013, 2))
     fixtures.write_npd(files_dir / "a" / "b", 2014, fixtures.npd_rows(2014, 3))
-    (files_dir / "a" / "notes.csv").write_text("not,an,extract\n")  # not a CIN_ name: ignored
-    outcomes = land_ok([files_dir], db)
-    assert sorted(o.record.census_year for o in outcomes) == [2013, 2014]
+    (files_dir / "a" / "notes.csv").write_text("not,an,extract\n")  # not a CIN_ name: skipped
+    outcomes = loader.land([files_dir], db)
+    assert [(o.path.name, o.status) for o in outcomes if o.record is None] == [
+        ("notes.csv", "skipped")
+    ]
+    landed = [o for o in outcomes if o.record is not None]
+    assert sorted(o.record.census_year for o in landed) == [2013, 2014]
 
 
 def test_unknown_extra_column_is_landed_and_reported(db: Path, files_dir: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cin_warehouse.ingest import loader
 from tests.python.ingest import fixtures
-from tests.python.ingest.fixtures import dump, query
+from tests.python.ingest.fixtures import content, query
 
 
 def statuses(db: Path) -> list[tuple[str, str, str | None]]:
@@ -20,11 +20,11 @@ def test_same_file_twice_is_a_no_op(db: Path, files_dir: Path) -> None:
     xml.write_text(fixtures.return_xml(2017, "202", fixtures.make_children(2017, 4)))
     first = loader.land([npd, xml], db)
     assert [o.status for o in first] == ["landed", "landed"]
-    before = dump(db)
+    before = content(db)
     second = loader.land([npd, xml], db)
     assert [o.status for o in second] == ["unchanged", "unchanged"]
     assert [o.previous.load_id for o in second] == [o.record.load_id for o in first]
-    assert dump(db) == before
+    assert content(db) == before
 
 
 def test_same_bytes_under_another_name_is_a_no_op(db: Path, files_dir: Path) -> None:
@@ -117,14 +117,14 @@ def test_xml_redelivery_replaces_only_that_la_and_year(db: Path, files_dir: Path
 def test_a_failed_redelivery_keeps_the_earlier_load(db: Path, files_dir: Path) -> None:
     good = fixtures.write_npd(files_dir, 2017, fixtures.npd_rows(2017, 10))
     loader.land([good], db)
-    before = dump(db)
+    before = content(db)
     bad_dir = files_dir / "bad"
     bad_dir.mkdir()
     rows = fixtures.npd_rows(2017, 10, seed=4)
     rows[-1]["CIN_ACADYR"] = "2018/19"  # a census-year mismatch on the last row
     bad = fixtures.write_npd(bad_dir, 2017, rows)
     assert loader.land([bad], db)[0].status == "failed"
-    assert dump(db) == before
+    assert content(db) == before
 
 
 def test_a_failed_xml_redelivery_part_way_keeps_the_earlier_load(db: Path, files_dir: Path) -> None:
@@ -132,11 +132,11 @@ def test_a_failed_xml_redelivery_part_way_keeps_the_earlier_load(db: Path, files
     first = files_dir / "first.xml"
     first.write_text(fixtures.return_xml(2023, "202", fixtures.make_children(2023, 5, seed=1)))
     loader.land([first], db)
-    before = dump(db)
+    before = content(db)
     text = fixtures.return_xml(2023, "202", fixtures.make_children(2023, 500, seed=2))
     broken = files_dir / "broken.xml"
     broken.write_text(text.replace("</Children>", "</Childre>"))
     outcome = loader.land([broken], db)[0]
     assert outcome.status == "failed"
     assert "malformed XML" in str(outcome.error)
-    assert dump(db) == before
+    assert content(db) == before
