@@ -15,7 +15,7 @@ export CIN_DUCKDB_PATH ?= $(DEMO_DB)
 # dbt writes anonymous usage events by default; there is no network here.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: demo test venv lint docs clean
+.PHONY: demo test fuzz venv lint docs clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Property-based fuzzing of `cin load` with many more damaged files than `make test` runs
+# (the landing-fuzz Hypothesis profile of tests/python/ingest/test_fuzz_landing.py).
+fuzz: $(STAMP)
+	CIN_FUZZ_PROFILE=landing-fuzz $(BIN)/pytest -m fuzz tests/python/ingest/test_fuzz_landing.py \
+		--hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check cin_warehouse tests

@@ -163,20 +163,31 @@ def land(
     with connection as con:
         # DuckDB draws its own progress bar on a terminal; `cin load` draws one already.
         con.execute("set enable_progress_bar = false")
-        con.execute("begin transaction")
-        schema.ensure_raw_schema(con)
-        con.execute("commit")
-        for raw_file in raw_files:
-            size = raw_file.path.stat().st_size if raw_file.path.exists() else 0
-            if progress is not None:
-                progress.start_file(raw_file, size)
-            started = _now()
-            outcome = land_file(con, raw_file, progress)
-            if outcome.status == "failed":
-                _record_failure(con, outcome, started)
-            if progress is not None:
-                progress.end_file(outcome)
-            outcomes.append(outcome)
+        outcomes += land_files(con, raw_files, progress)
+    return outcomes
+
+
+def land_files(
+    con: duckdb.DuckDBPyConnection,
+    raw_files: list[files.RawFile],
+    progress: Progress | None = None,
+) -> list[Outcome]:
+    """Land files one by one over an open connection (failed ones get a manifest row)."""
+    con.execute("begin transaction")
+    schema.ensure_raw_schema(con)
+    con.execute("commit")
+    outcomes = []
+    for raw_file in raw_files:
+        size = raw_file.path.stat().st_size if raw_file.path.exists() else 0
+        if progress is not None:
+            progress.start_file(raw_file, size)
+        started = _now()
+        outcome = land_file(con, raw_file, progress)
+        if outcome.status == "failed":
+            _record_failure(con, outcome, started)
+        if progress is not None:
+            progress.end_file(outcome)
+        outcomes.append(outcome)
     return outcomes
 
 
