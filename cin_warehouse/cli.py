@@ -7,10 +7,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from cin_warehouse.ingest import LoadError, loader
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_DB = "warehouse/cin.duckdb"
 
@@ -144,11 +148,169 @@ def _load(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
+def _wide_console() -> Console:
+    """Standard output; 120 columns when it is not a terminal (rich would use 80)."""
+    from rich.console import Console
+
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    return console
+
+
+def _share(failing: int, checked: int | None) -> str:
+    return f"{failing / checked:.1%}" if checked else "-"
+
+
+def _dq(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cin_warehouse import dq
+
+    console = _wide_console()
+    db = Path(args.db)
+    try:
+        if not db.exists():
+            raise dq.DqError(f"{db}: no such warehouse (pass --db, or set CIN_DUCKDB_PATH)")
+        with duckdb.connect(str(db), read_only=True) as con:
+            build = dq.summarise(con, Path(args.target))
+    except dq.DqError as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/red]: {error}", highlight=False)
+        return 2
+    counts = ", ".join(f"{n:,} {s}" for s, n in sorted(build.counts.items()))
+    built = ", ".join(f"{n:,} {s}" for s, n in sorted(build.built.items()))
+    console.print(
+        f"`dbt {build.command}` at {build.generated_at[:19]}Z: models and seeds {built or 'none'};"
+        f" {sum(build.counts.values()):,} data tests: {counts}",
+        highlight=False,
+    )
+    checks = [c for c in build.checks if not args.rule or c.rule.lower() == args.rule.lower()]
+    if not checks:
+        console.print("every data test passed" if not args.rule else "no such failing rule")
+        return 0
+    if args.by_la_year:
+        table = Table(show_edge=False, box=None, pad_edge=False)
+        for column in ("census year", "LA", "rule", "check", "severity", "rows failing", "share"):
+            table.add_column(
+                column, justify="right" if column in ("rows failing", "share") else "left"
+            )
+        rows = [
+            (year, la, check, failing, checked)
+            for check in checks
+            for year, la, failing, checked in check.by_la_year
+            if (args.year is None or year == args.year) and (args.la is None or la == args.la)
+        ]
+        rows.sort(key=lambda r: (r[0] or 0, r[1] or "", r[2].label, r[2].name))
+        for year, la, check, failing, checked in rows:
+            table.add_row(
+                str(year or "all"),
+                la or "all",
+                check.label,
+                check.name,
+                check.severity,
+                f"{failing:,}",
+                _share(failing, checked),
+            )
+        console.print(table)
+        return 0
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for column in ("rule", "check", "severity", "rows failing", "share", "LA-years", "worst"):
+        table.add_column(
+            column, justify="right" if column in ("rows failing", "share", "LA-years") else "left"
+        )
+    for check in checks:
+        located = [r for r in check.by_la_year if r[0] is not None or r[1] is not None]
+        worst = max((r for r in located if r[3]), key=lambda r: r[2] / r[3], default=None)
+        table.add_row(
+            check.label,
+            check.name.removeprefix(f"dfe_{check.rule.lower()}_{check.source}__").replace("_", " "),
+            check.severity,
+            f"{check.failures:,}",
+            _share(check.failures, check.checked),
+            f"{len(located):,}" if located else "-",
+            f"{worst[0] or ''} {worst[1] or ''} {_share(worst[2], worst[3])}".strip()
+            if worst
+            else "-",
+        )
+    console.print(table)
+    console.print(
+        "share: of the rows checked. `cin dq --by-la-year [--year Y] [--la CODE]` for each"
+        " census year and LA; failing rows in the dq_failures schema.",
+        highlight=False,
+    )
+    return 0
+
+
+def _years(years: list[int]) -> str:
+    """2009, 2010, 2011, 2014 -> '2009-2011, 2014'."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
+
+
+def _status(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cin_warehouse.ingest import status as landing_status
+
+    console = _wide_console()
+    db = Path(args.db)
+    if not db.exists():
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error[/red]: {db}: no such warehouse (pass --db, or set CIN_DUCKDB_PATH)",
+            highlight=False,
+        )
+        return 2
+    try:
+        status = landing_status.read_status(db)
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error[/red]: {db}: not a warehouse landed by `cin load` ({first})",
+            highlight=False,
+        )
+        return 2
+    table = Table(title=f"landed in {db}", show_edge=False, box=None, pad_edge=False)
+    for column in ("census year", "source", "files", "LAs", "rows", "rejected"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for row in status.landed:
+        table.add_row(
+            str(row.census_year),
+            row.source,
+            f"{row.files:,}",
+            f"{row.las:,}",
+            f"{row.rows:,}",
+            f"{row.rejected:,}",
+        )
+    console.print(table)
+    console.print(f"NPD census years missing: {_years(status.missing_npd_years)}", highlight=False)
+    console.print(
+        f"XML census years missing (from the first landed): {_years(status.missing_xml_years)}",
+        highlight=False,
+    )
+    for la, gaps in status.xml_gaps.items():
+        console.print(f"  LA {la}: no XML return for {_years(gaps)}", highlight=False)
+    console.print(f"superseded loads (re-delivered): {len(status.superseded):,}", highlight=False)
+    for name, year, la, by in status.superseded:
+        where = f"census year {year}" + (f", LA {la}" if la else "")
+        console.print(f"  {name} ({where}): superseded by load {by}", highlight=False)
+    console.print(f"failed loads: {len(status.failed):,}", highlight=False)
+    for source_file, error in status.failed:
+        console.print(f"  {source_file}: {error}", highlight=False)
+    return 0
+
+
 def _demo_summary(args: argparse.Namespace) -> int:
     with duckdb.connect(args.db, read_only=True) as con:
         episodes = con.execute("select count(*) from marts.fct_episode").fetchone()[0]
     print(f"\nWarehouse: {Path(args.db).resolve()} ({episodes} episodes in marts.fct_episode)")
-    print(f"Docs site: {Path('target/static_index.html').resolve()} (open it in a browser)")
+    print(f"Docs site: {Path('target/docs/static_index.html').resolve()} (open it in a browser)")
     print(
         f"Try a query:\n  .venv/bin/python -c \"import duckdb; duckdb.connect('{args.db}',"
         f" read_only=True).sql('''{' '.join(EXAMPLE_QUERY.split())}''').show()\""
@@ -210,6 +372,27 @@ def build_parser() -> argparse.ArgumentParser:
         " one line each",
     )
     load.set_defaults(handler=_load)
+
+    dq_parser = commands.add_parser(
+        "dq", help="what the data tests of the last dbt build found, by census year and LA"
+    )
+    dq_parser.add_argument("--db", default=default_db(), help="the built warehouse")
+    dq_parser.add_argument(
+        "--target", default="target", help="dbt's target folder of the build (run_results.json)"
+    )
+    dq_parser.add_argument(
+        "--by-la-year", action="store_true", help="one row per check, census year and LA"
+    )
+    dq_parser.add_argument("--year", type=int, help="only this census year (with --by-la-year)")
+    dq_parser.add_argument("--la", help="only this LA code (with --by-la-year)")
+    dq_parser.add_argument("--rule", help="only this DfE rule code, e.g. 8820")
+    dq_parser.set_defaults(handler=_dq)
+
+    status_parser = commands.add_parser(
+        "status", help="what is landed: census years x source, LAs, rows, gaps, re-deliveries"
+    )
+    status_parser.add_argument("--db", default=default_db(), help="the warehouse")
+    status_parser.set_defaults(handler=_status)
 
     summary = commands.add_parser("demo-summary", help="say where the demo warehouse and docs are")
     summary.add_argument("--db", default=default_db())
