@@ -171,10 +171,15 @@ def _dq(args: argparse.Namespace) -> int:
     console = _wide_console()
     db = Path(args.db)
     try:
+        build = dq.read_build(Path(args.target))
         if not db.exists():
             raise dq.DqError(f"{db}: no such warehouse (pass --db, or set CIN_DUCKDB_PATH)")
-        with duckdb.connect(str(db), read_only=True) as con:
-            build = dq.summarise(con, Path(args.target))
+        try:
+            with duckdb.connect(str(db), read_only=True) as con:
+                dq.count_all(con, build)
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0]
+            raise dq.DqError(f"{db}: cannot read the warehouse ({first})") from None
     except dq.DqError as error:
         Console(stderr=True, soft_wrap=True).print(f"[red]error[/red]: {error}", highlight=False)
         return 2

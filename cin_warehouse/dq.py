@@ -164,7 +164,10 @@ def count_failures(con: duckdb.DuckDBPyConnection, check: Check) -> None:
 
 def summarise(con: duckdb.DuckDBPyConnection, target: Path) -> BuildResults:
     """The failing tests of the build in `target`, counted in the warehouse `con`."""
-    build = read_build(target)
+    return count_all(con, read_build(target))
+
+
+def count_all(con: duckdb.DuckDBPyConnection, build: BuildResults) -> BuildResults:
     for check in build.checks:
         count_failures(con, check)
     build.checks.sort(key=lambda c: (c.severity != "error", c.source, c.rule, c.name))

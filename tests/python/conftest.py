@@ -109,7 +109,8 @@ def build_warehouse(world: World, root: Path) -> Iterator[BuiltWarehouse]:
     outcomes = loader.land([world.path / "npd", world.path / "xml"], db_path)
     failed = [o for o in outcomes if o.status == "failed"]
     assert not failed, f"the test world did not land: {failed[:3]}"
-    # Failing rows of every test kept in *_dbt_test__audit (test_rules_vs_quirks.py reads them).
+    # Failing rows of every test kept in the dq_failures schema (test_rules_vs_quirks.py and
+    # test_cli_dq.py read them; dbt_project.yml stores them anyway).
     run_dbt(["build", "--store-failures"], db_path, root / "target")
     # dbt-duckdb may still hold the file in this process: same configuration, not read-only.
     con = duckdb.connect(str(db_path))
