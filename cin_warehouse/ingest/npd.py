@@ -493,6 +493,15 @@ def parse_npd_file(
             if any(_lookup(h, all_names) == "CIN_DisabilityType" for h in delivered)
             else "main"
         )
+    for position, name in enumerate(delivered, start=1):
+        control = next((c for c in name if ord(c) < 32 or ord(c) == 127), None)
+        if control is not None:
+            # A corrupt header: its column names cannot be trusted, nor the file.
+            raise LoadError(
+                path,
+                f"header column {position} holds the control character {control!r}",
+                where="line 1",
+            )
     n = len(delivered)
     reading = _read_records(lines, decoder, delimiter, header_line, n)
     rejects, accepted = reading.rejects, reading.rows.rows

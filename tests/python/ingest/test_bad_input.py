@@ -331,3 +331,11 @@ def test_xml_la_mismatch_with_the_file_name(seeded_db: Path, files_dir: Path) ->
     assert "LA mismatch: the header's LEA is 330 but the file name says 202" in (
         fail_without_change(seeded_db, path)
     )
+
+
+def test_a_control_character_in_the_header(seeded_db: Path, files_dir: Path) -> None:
+    """Found by the fuzz test: a NUL in a column name reached DuckDB's SQL parser."""
+    path = small_npd(files_dir, n=3)
+    path.write_bytes(b"\x00" + path.read_bytes())
+    message = fail_without_change(seeded_db, path)
+    assert ": line 1: header column 1 holds the control character '\\x00'" in message

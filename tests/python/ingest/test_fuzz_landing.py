@@ -3,7 +3,8 @@
 NPD text: a valid file (random census year, rows, column order, delimiter, line endings)
 gets random damage (stray and unbalanced quotes, cut lines, a cut file, stray CRs, NUL
 bytes, bytes of another encoding, extra and missing delimiters, byte-order marks, very
-long fields, blank lines, a repeated header). Whatever happens:
+long fields, blank lines, a repeated header, a quote, NUL or odd byte in the header).
+Whatever happens:
 - no exception escapes the loader;
 - the file is landed or refused. Landed: every physical line after the header is covered
   by exactly one landed row (a row covers its line plus the line breaks inside its
@@ -65,6 +66,7 @@ REFUSALS = re.compile(
             r"empty file",
             r"header is not comma- or tab-delimited NPD column names",
             r"header: byte 0x",
+            r"header column \d+ holds the control character",
             r"columns \d+ and \d+ are both ",
             r"missing required column\(s\)",
             r"none of the [\d,]+ data rows can be parsed",
@@ -162,6 +164,9 @@ DAMAGES = (
     "long_field",
     "blank_line",
     "header_again",
+    "quote_in_header",
+    "nul_in_header",
+    "byte_in_header",
 )
 
 
@@ -198,6 +203,8 @@ def _damage(data: bytes, delimiter: bytes, kind: str, where: int, pos: int, byte
         start = len(lines[0]) + 1
         return data[: start + pos % max(len(data) - start, 1)]
     index = 1 + where % max(len(lines) - 1, 1)  # a line after the header (or a new one)
+    if kind.endswith("_in_header"):
+        index, kind = 0, kind.removesuffix("_in_header")
     if index >= len(lines):
         lines.append(b"")
     line = lines[index]
@@ -263,7 +270,7 @@ def _check_npd_landed(
         ).fetchall()
     ]
     assert set(header_columns) <= set(names)
-    select = ", ".join(f'"{c}"' for c in header_columns)
+    select = ", ".join(schema.quote(c) for c in header_columns)
     landed = con.execute(
         f"select _line_number, {select} from {table} where _load_id = ?", [record.load_id]
     ).fetchall()
