@@ -52,7 +52,7 @@ settings.register_profile(
     suppress_health_check=_SLOW_OK,
 )
 settings.register_profile(
-    "landing-fuzz", max_examples=2500, deadline=None, suppress_health_check=_SLOW_OK
+    "landing-fuzz", max_examples=1000, deadline=None, suppress_health_check=_SLOW_OK
 )
 PROFILE = settings.get_profile(os.environ.get("CIN_FUZZ_PROFILE", "landing-bounded"))
 # Through the command line (a new DuckDB connection each time: slower), fewer examples.
