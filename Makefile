@@ -28,13 +28,14 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -rf $(DEMO_DATA) && rm -f $(DEMO_DB)
-	$(BIN)/cin generate --out $(DEMO_DATA) --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
-	$(BIN)/cin load $(DEMO_DATA)/npd $(DEMO_DATA)/xml --db $(DEMO_DB) --summary
-	@# --quiet: errors only; what the tests found is summarised by `cin dq` below.
-	$(BIN)/dbt build --profiles-dir . --quiet
+	@rm -rf $(DEMO_DATA) && rm -f $(DEMO_DB)
+	@# One screen: a line per step or folder; the data tests' findings from `cin dq` last.
+	@$(BIN)/cin generate --out $(DEMO_DATA) --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
+	@$(BIN)/cin load $(DEMO_DATA)/npd $(DEMO_DATA)/xml --db $(DEMO_DB) --summary
+	@echo "dbt build, then dbt docs generate (errors only; what the tests found: below)"
+	@$(BIN)/dbt build --profiles-dir . --quiet
 	@# Its own target path, so that the build's run_results.json stays for `cin dq`.
-	$(BIN)/dbt docs generate --static --profiles-dir . --quiet --target-path target/docs
+	@$(BIN)/dbt docs generate --static --profiles-dir . --quiet --target-path target/docs
 	@$(BIN)/cin demo-summary --db $(DEMO_DB)
 	@$(BIN)/cin dq --db $(DEMO_DB)
 
