@@ -205,6 +205,7 @@ class _Decoder:
     def __init__(self, raw_file: files.RawFile, scan: files.Scan) -> None:
         self.windows_1252 = False
         self.mixed = False
+        self.delimiter = b","  # set once the header has told it (for column numbers)
         if scan.encoding != "utf-8":
             valid_non_ascii = bad = False
             for _, content, _ in _physical_lines(raw_file):
@@ -226,7 +227,7 @@ class _Decoder:
             return content.decode("cp1252" if self.windows_1252 else "utf-8")
         except UnicodeDecodeError as error:
             byte = content[error.start : error.start + 1].hex()
-            column = content[: error.start].count(b",") + content[: error.start].count(b"\t") + 1
+            column = content.count(self.delimiter, 0, error.start) + 1
             problem = (
                 "neither UTF-8 nor Windows-1252"
                 if self.windows_1252
@@ -487,6 +488,7 @@ def parse_npd_file(
     header_line = header_text.lstrip("\ufeff").rstrip("\r")
     all_names = _all_npd_columns()
     delimiter, delivered = _choose_delimiter(path, header_line, all_names)
+    decoder.delimiter = delimiter.encode("ascii")
     if kind is None:
         kind = (
             "disabilities"
