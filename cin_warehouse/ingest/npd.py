@@ -439,13 +439,16 @@ def _reject_messages(rejects: list[Reject]) -> list[str]:
         by_type.setdefault(reject.error_type, []).append(reject)
     messages = []
     for error_type, group in by_type.items():
+        first = group[0]
+        head = f"{len(group):,} row{'s' if len(group) > 1 else ''} rejected to raw._rejects"
+        if len(group) == 1:
+            messages.append(f"{head}, {error_type.lower()}: line {first.line}: {first.message}")
+            continue
         lines = ", ".join(str(r.line) for r in group[:EXAMPLES])
         more = f" and {len(group) - EXAMPLES:,} more" if len(group) > EXAMPLES else ""
-        noun = "row" if len(group) == 1 else "rows"
         messages.append(
-            f"{len(group):,} {noun} rejected to raw._rejects, {error_type.lower()}: line"
-            f"{'s' if len(group) > 1 else ''} {lines}{more} (line {group[0].line}:"
-            f" {group[0].message})"
+            f"{head}, {error_type.lower()}: lines {lines}{more} (first, line {first.line}:"
+            f" {first.message})"
         )
     return messages
 

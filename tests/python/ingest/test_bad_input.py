@@ -196,8 +196,9 @@ def test_ragged_rows_are_rejected_with_line_and_text(seeded_db: Path, files_dir:
     # One message per kind of problem, each with its first line.
     problems = [m for m in outcome.record.messages if "rejected to raw._rejects" in m]
     assert len(problems) == 2
-    assert "missing columns: line 3 " in problems[0]
-    assert "too many columns: line 6 " in problems[1]
+    first = "1 row rejected to raw._rejects, missing columns: line 3: 24 columns where"
+    assert first in problems[0]
+    assert "too many columns: line 6: 28 columns where the header has 27" in problems[1]
 
 
 def test_a_byte_of_neither_utf8_nor_windows_1252_costs_its_line(

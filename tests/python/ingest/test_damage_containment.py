@@ -171,3 +171,18 @@ def test_a_quote_that_never_closes_does_not_swallow_later_quoted_values(
     outcome = land_one(path, db)
     assert [r[0] for r in rejects(db)] == [3]
     assert outcome.record.rows_landed == 29
+
+
+def test_many_rejects_make_one_message_with_the_first_lines(db: Path, files_dir: Path) -> None:
+    path = fixtures.write_npd(files_dir, 2018, fixtures.npd_rows(2018, 40, seed=4))
+    lines = path.read_text().split("\n")
+    for index in (5, 9, 12, 20, 30):
+        lines[index] += ",surplus"
+    path.write_text("\n".join(lines))
+    outcome = land_one(path, db)
+    problems = [m for m in outcome.record.messages if "rejected" in m]
+    n = len(lines[5].split(","))
+    assert problems == [
+        "5 rows rejected to raw._rejects, too many columns: lines 6, 10, 13 and 2 more"
+        f" (first, line 6: {n} columns where the header has {n - 1})"
+    ]
