@@ -109,11 +109,16 @@ def read_build(target: Path) -> BuildResults:
 
 
 def _tested_model(node: dict, nodes: dict) -> str | None:
-    """Relation of the model (or seed) the test checks: the one it is attached to, else the
-    first it depends on."""
-    candidates = [node.get("attached_node")] + node.get("depends_on", {}).get("nodes", [])
+    """Relation of what the test checks: the node it is attached to, else the first model
+    it depends on, else the first seed (a rule test also reads reference seeds)."""
+    depends = node.get("depends_on", {}).get("nodes", [])
+    candidates = [
+        node.get("attached_node"),
+        *(d for d in depends if d.startswith("model.")),
+        *(d for d in depends if d.startswith("seed.")),
+    ]
     for unique_id in candidates:
-        if unique_id and unique_id.split(".")[0] in ("model", "seed"):
+        if unique_id:
             return nodes.get(unique_id, {}).get("relation_name")
     return None
 

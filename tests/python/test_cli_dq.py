@@ -125,3 +125,14 @@ def test_no_build_results(tmp_path: Path, capsys) -> None:
     db.touch()
     assert cli.main(["dq", "--db", str(db), "--target", str(tmp_path)]) == 2
     assert "run `dbt build` first" in capsys.readouterr().err
+
+
+def test_the_tested_model_is_preferred_to_a_reference_seed() -> None:
+    nodes = {
+        "seed.p.ref_census_years": {"relation_name": "reference.ref_census_years"},
+        "model.p.stg_xml__cin_details": {"relation_name": "staging.stg_xml__cin_details"},
+    }
+    rule = {"depends_on": {"nodes": list(nodes)}}
+    assert dq._tested_model(rule, nodes) == "staging.stg_xml__cin_details"
+    generic = {"attached_node": "seed.p.ref_census_years", "depends_on": {"nodes": list(nodes)}}
+    assert dq._tested_model(generic, nodes) == "reference.ref_census_years"
