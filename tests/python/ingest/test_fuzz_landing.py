@@ -356,7 +356,7 @@ def xml_file(draw: st.DrawFn) -> tuple[bytes, int]:
         elif kind == "entity":
             text = text.replace("<Ethnicity>", "<Ethnicity>&amp;&lt;&#233;&undefined;", 1)
         elif kind == "dtd_entity" and text.startswith("<?xml"):
-            head, rest = text.split("\n", 1)
+            head, _, rest = text.partition("\n")
             text = f'{head}\n<!DOCTYPE Message [<!ENTITY e "expanded">]>\n{rest}'
             text = text.replace("<Ethnicity>", "<Ethnicity>&e;", 1)
     return text.encode("utf-8"), unknown
