@@ -1,8 +1,9 @@
 """The NPD variables of each census year, read from the dbt seeds (one place for the rule).
 
 `seeds/ref_npd_variables.csv` names each variable once (NPD column, warehouse name, type);
-`seeds/ref_npd_variable_years.csv` says in which census years it is populated (docs/cin_census.md §3b,
-DfE's "years populated" list). The generator, the loader and the dbt models all read these.
+`seeds/ref_npd_variable_years.csv` says in which census years it is populated
+(docs/cin_census.md §3b, DfE's "years populated" list). The generator, the loader and the
+dbt models all read these.
 """
 
 from __future__ import annotations
