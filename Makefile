@@ -53,6 +53,7 @@ check-clone:
 
 lint: $(STAMP)
 	$(BIN)/ruff check cin_warehouse tests
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint models tests macros analyses
 
 clean:
