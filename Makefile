@@ -39,10 +39,12 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 # A few minutes of tests that need no warehouse build: reference data, the generator's
-# files against DfE's schemas, landing. Tests marked shared_crosscheck say why they skip.
+# files against DfE's schemas, landing, the generated files and a census year added by the
+# README's steps. Tests marked shared_crosscheck say why they skip.
 test-quick: $(STAMP)
 	$(BIN)/pytest -q tests/python/seeds tests/python/synth/test_xml_writer.py \
-		tests/python/synth/test_cli_generate.py tests/python/ingest/test_bad_input.py
+		tests/python/synth/test_cli_generate.py tests/python/ingest/test_bad_input.py \
+		tests/python/codegen
 
 # The repository stands alone: clone the committed HEAD into an empty temporary folder
 # (nothing beside it) and run `make demo` and the quick tests there.
