@@ -44,14 +44,38 @@ class _Notes:
     documented_elsewhere: frozenset[str]
 
 
-def _load_notes() -> _Notes:
-    with open(NOTES_FILE, "rb") as handle:
+def _load_notes(path: Path = NOTES_FILE) -> _Notes:
+    with open(path, "rb") as handle:
         data = tomllib.load(handle)
     variables = data.get("variables", {})
+    # A note for a year or variable the seeds do not have would be silently dropped: refuse.
+    names = {v.staging_name for kind in npd_spec.FILE_KINDS for v in _all_variables(kind)}
+    problems = [f"[variables.{n}]: no such staging name" for n in variables if n not in names]
+    problems += [
+        f"documented_elsewhere: no such staging name {n!r}"
+        for n in data.get("documented_elsewhere", [])
+        if n not in names
+    ]
+    for kind, notes in data.get("year_notes", {}).items():
+        if kind not in npd_spec.FILE_KINDS:
+            problems.append(f"[year_notes.{kind}]: file kind must be one of {npd_spec.FILE_KINDS}")
+        problems += [
+            f"[year_notes.{kind}] {year}: not a census year of ref_census_years"
+            for year in notes
+            if not year.isdigit() or int(year) not in npd_spec.CENSUS_YEARS
+        ]
+    for name, entry in variables.items():
+        problems += [
+            f"[variables.{name}] {key}: unknown key (xml_element, notes)"
+            for key in entry
+            if key not in ("xml_element", "notes")
+        ]
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
     return _Notes(
         year_notes={
-            kind: {int(year): text.strip() for year, text in data["year_notes"][kind].items()}
-            for kind in data["year_notes"]
+            kind: {int(year): text.strip() for year, text in notes.items()}
+            for kind, notes in data.get("year_notes", {}).items()
         },
         xml_element={n: v["xml_element"] for n, v in variables.items() if "xml_element" in v},
         notes={n: v["notes"] for n, v in variables.items() if "notes" in v},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,51 @@ def test_census_year_2027_needs_only_the_seed_rows_and_the_generator(repo_copy: 
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     sql = next((repo_copy / "target" / "compiled").rglob(f"stg_npd__cin_{new_year}.sql"))
     assert f"npd_cin_{new_year}" in sql.read_text()
+
+
+def test_year_spans_join_consecutive_years_only() -> None:
+    assert npd_staging._year_span([2009, 2013, 2014, 2015]) == "2009, 2013-2015"
+    assert npd_staging._year_span([2014, 2015]) == "2014-2015"
+    assert npd_staging._year_span([2009]) == "2009"
+
+
+def test_each_year_model_stages_exactly_the_seeds_variables() -> None:
+    """Read back from the committed SQL, independently of the generator: a variable is staged
+    (`stage_*` on its lower-cased NPD column) in the years of ref_npd_variable_years and a
+    typed NULL (`absent_*`) in every other year."""
+    with open(npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv", encoding="utf-8") as handle:
+        populated = {
+            (r["file_kind"], r["variable"], int(r["census_year"])) for r in csv.DictReader(handle)
+        }
+    with open(npd_spec.SEEDS_DIR / "ref_npd_variables.csv", encoding="utf-8") as handle:
+        variables = list(csv.DictReader(handle))
+    for kind, prefix in npd_staging.MODEL_PREFIX.items():
+        for year in npd_spec.CENSUS_YEARS:
+            sql = (npd_staging.NPD_MODELS_DIR / f"{prefix}{year}.sql").read_text()
+            for v in (v for v in variables if v["file_kind"] == kind and v["variable"] != "LA"):
+                staged = f"('{v['npd_column'].lower()}', '{v['staging_name']}'" in sql
+                absent = re.search(rf"\{{\{{ absent_\w+\('{v['staging_name']}'", sql) is not None
+                if (kind, v["variable"], year) in populated:
+                    assert staged and not absent, (prefix, year, v["variable"])
+                else:
+                    assert absent and not staged, (prefix, year, v["variable"])
+
+
+def test_notes_for_unknown_years_or_variables_are_refused(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.toml"
+    notes.write_text(
+        '[year_notes.main]\n1999 = "before the census"\n\n'
+        '[variables.referal_date]\nnotes = "a typo"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as error:
+        npd_staging._load_notes(notes)
+    message = str(error.value)
+    assert str(notes) in message
+    assert "[year_notes.main] 1999: not a census year" in message
+    assert "[variables.referal_date]: no such staging name" in message
+
+
+def test_a_year_without_any_la_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="census year 2030 .main.: neither CIN_LA nor CIN_LA_09"):
+        npd_staging._la_code({"ACADYR"}, 2030, "main")
