@@ -79,14 +79,14 @@ def _key_tests(manifest: dict) -> dict[str, set[str]]:
 
 
 def gaps(manifest: dict, catalog: dict) -> list[Gap]:
-    """Every model, source, seed, column and project macro without a description, and every
-    model without a primary-key test (unique + not_null on one column, or
+    """Every model, source, seed, analysis, exposure, column and project macro without a
+    description, and every model without a primary-key test (unique + not_null on one column, or
     unique_combination_of_columns)."""
     found: list[Gap] = []
     keys = _key_tests(manifest)
     for unique_id, node in manifest["nodes"].items():
         kind = node["resource_type"]
-        if node["package_name"] != PROJECT or kind not in ("model", "seed", "snapshot"):
+        if node["package_name"] != PROJECT or kind not in ("model", "seed", "snapshot", "analysis"):
             continue
         path = (node.get("patch_path") or node["original_file_path"]).split("://", 1)[-1]
         label = f"{kind} {node['name']}"
@@ -104,6 +104,10 @@ def gaps(manifest: dict, catalog: dict) -> list[Gap]:
         if _blank(source.get("source_description")):
             found.append(Gap(source["original_file_path"], label, "its source has no description"))
         found.extend(_column_gaps(source, catalog["sources"].get(unique_id), label))
+    for exposure in manifest.get("exposures", {}).values():
+        if exposure["package_name"] == PROJECT and _blank(exposure["description"]):
+            label = f"exposure {exposure['name']}"
+            found.append(Gap(exposure["original_file_path"], label, "no description"))
     for macro in manifest["macros"].values():
         if macro["package_name"] != PROJECT:
             continue

@@ -49,6 +49,7 @@ def test_checker_reports_each_kind_of_gap() -> None:
             "model.cin_warehouse.bare": _node("model", "bare", " ", {"a": "", "b": "B."}),
             "model.cin_warehouse.pair": _node("model", "pair", "Two-column key.", {"x": "X."}),
             "seed.cin_warehouse.codes": _node("seed", "codes", "", {}),
+            "analysis.cin_warehouse.example": _node("analysis", "example", "", {"n": "Count."}),
             "test.1": _test("unique", "model.cin_warehouse.good", "id"),
             "test.2": _test("not_null", "model.cin_warehouse.good", "id"),
             # unique without not_null is not a primary key
@@ -66,6 +67,14 @@ def test_checker_reports_each_kind_of_gap() -> None:
                 "source_name": "raw",
                 "source_description": "",
                 "original_file_path": "models/_sources.yml",
+            }
+        },
+        "exposures": {
+            "exposure.cin_warehouse.report": {
+                "package_name": "cin_warehouse",
+                "name": "report",
+                "description": "",
+                "original_file_path": "models/exposures.yml",
             }
         },
         "macros": {
@@ -97,6 +106,8 @@ def test_checker_reports_each_kind_of_gap() -> None:
         ("model bare", "no primary-key test"),
         ("model pair column y", "built but not documented"),
         ("seed codes", "no description"),
+        ("analysis example", "no description"),
+        ("exposure report", "no description"),
         ("source raw.t", "its source has no description"),
         ("source raw.t column LOADED", "built but not documented"),
         ("macro helper", "no description"),
@@ -108,7 +119,7 @@ def site_gaps(docs_target: Path) -> list[Gap]:
     return gaps(*load(docs_target))
 
 
-def test_every_model_source_seed_column_and_macro_is_described(site_gaps: list[Gap]) -> None:
+def test_everything_is_described(site_gaps: list[Gap]) -> None:
     undescribed = [str(gap) for gap in site_gaps if gap.problem != "no primary-key test"]
     assert undescribed == []
 
