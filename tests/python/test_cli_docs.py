@@ -54,6 +54,9 @@ def test_serve_serves_the_site_on_localhost_until_interrupted(site: Path) -> Non
         + ["--site", str(site)],
         stdout=subprocess.PIPE,
         text=True,
+        # As from a terminal: a run started in the background (CI, `make test &`) inherits
+        # SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert server.stdout is not None

@@ -7,6 +7,7 @@ tested on a small hand-made manifest first, so that a pass means something.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,16 @@ def test_everything_is_described(site_gaps: list[Gap]) -> None:
 def test_every_model_has_a_primary_key_test(site_gaps: list[Gap]) -> None:
     unkeyed = [str(gap) for gap in site_gaps if gap.problem == "no primary-key test"]
     assert unkeyed == []
+
+
+def test_the_overview_links_to_nodes_that_exist(docs_target: Path) -> None:
+    manifest, _ = load(docs_target)
+    overview = manifest["docs"]["doc.cin_warehouse.__overview__"]["block_contents"]
+    links = re.findall(r"\(#!/(\w+)/([\w.]+)\)", overview)
+    assert len(links) >= 5, "the overview links to the models and seeds it names"
+    dead = [
+        unique_id
+        for kind, unique_id in links
+        if unique_id not in manifest["nodes"] or not unique_id.startswith(f"{kind}.")
+    ]
+    assert dead == []

@@ -106,7 +106,14 @@ def test_site_finds_fct_episode_with_column_descriptions_and_lineage(
     node = _model(manifest, MODEL)
     search = page.get_by_placeholder("Search for models...")
     expect(search).to_be_visible()
+    # The site opens on the project's overview page (models/docs/overview.md).
+    overview = page.locator(".app-scroll").filter(has_text="Where to find")
+    expect(overview).to_contain_text("The pathway of a case")
     screenshot(page, "site_opened")
+    where_to_find = overview.locator("h2", has_text="Where to find")
+    where_to_find.evaluate("heading => heading.scrollIntoView({block: 'start'})")
+    expect(overview).to_contain_text("How is a CIN episode defined?")
+    screenshot(page, "overview_where_to_find")
 
     search.fill(MODEL)
     # The result titled "fct_episode model" (analyses that use it are listed too).
