@@ -44,6 +44,16 @@ class _Notes:
     documented_elsewhere: frozenset[str]
 
 
+# A staged NPD row is its raw row: the load and the physical line name it (each year model
+# and each union; a year's test points a failure at its file).
+PRIMARY_KEY_TEST = (
+    "    data_tests:",
+    "      - unique_combination_of_columns:",
+    "          arguments:",
+    "            combination_of_columns: [load_id, source_line_number]",
+)
+
+
 def _load_notes(path: Path = NOTES_FILE) -> _Notes:
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
@@ -321,6 +331,7 @@ def models_yaml(legacy: frozenset[str]) -> str:
                 "      meta:",
                 f'        grain: "{grain.format(year=year)}"',
                 f"        census_year: {year}",
+                *PRIMARY_KEY_TEST,
             ]
             if i == 0:
                 lines += [f"    columns: &{anchor}", *columns]
@@ -334,10 +345,7 @@ def models_yaml(legacy: frozenset[str]) -> str:
             "    config:",
             "      meta:",
             f'        grain: "{grain}"',
-            "    data_tests:",
-            "      - unique_combination_of_columns:",
-            "          arguments:",
-            "            combination_of_columns: [load_id, source_line_number]",
+            *PRIMARY_KEY_TEST,
             "    columns:",
             *_year_columns(kind, legacy),
         ]
