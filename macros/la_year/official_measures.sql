@@ -90,15 +90,77 @@
     ) as calendar
 {%- endmacro %}
 
-{#- One measure of fct_la_year: NULL where the LA sent no return, or where the source
-    cannot carry it (the NPD: unless `npd_condition`, a column of the model's `measures`
-    CTE naming the NPD variables the measure needs, holds; the XML: unless
-    `xml_condition`). -#}
-{% macro la_year_measure(column, npd_condition, name=none, xml_condition='true') -%}
+{#- One measure of fct_la_year from `column` of its `measures` CTE: NULL where the LA sent
+    no return, or where the source cannot carry it (unless `npd_condition` for the NPD,
+    `xml_condition` for the XML: 'true', 'false' or a boolean column of `measures`). -#}
+{% macro la_year_measure(column, npd_condition, name, xml_condition) -%}
+    {%- set conditions = {} -%}
+    {%- for source, condition in [('npd', npd_condition), ('xml', xml_condition)] -%}
+        {%- do conditions.update({source: condition if condition in ('true', 'false')
+            else 'measures.' ~ condition}) -%}
+    {%- endfor %}
     cast(case
         when not measures.has_return then null
-        when measures.source_kind = 'xml' and {{ xml_condition }} then measures.{{ column }}
-        when measures.source_kind = 'npd' and {{ npd_condition if npd_condition in ('true', 'false') else 'measures.' ~ npd_condition }}
-            then measures.{{ column }}
-    end as bigint) as {{ name or column }}
+        when measures.source_kind = 'xml' and {{ conditions['xml'] }} then measures.{{ column }}
+        when measures.source_kind = 'npd' and {{ conditions['npd'] }} then measures.{{ column }}
+    end as bigint) as {{ name }}
+{%- endmacro %}
+
+{#- The measure CTEs and their columns, joined onto every LA-year in `measures`. -#}
+{% macro la_year_measure_columns() -%}
+{%- do return({
+    'referral_measures': ['referrals', 'referrals_nfa', 'referrals_assessed_not_in_need',
+        'children_referred', 'episodes_starting', 'children_starting_episode',
+        'episodes_any_point', 'children_in_need_any_point', 'episodes_ending',
+        'children_in_need_31mar', 'children_flagged_cin_31mar'],
+    'rereferral_measures': ['rereferrals_12m'],
+    'assessment_measures': ['assessments_completed', 'assessments_within_45wd'],
+    'enquiry_measures': ['s47_enquiries', 'children_s47'],
+    'conference_measures': ['icpcs', 'children_icpc'],
+    'plan_measures': ['cpp_starting', 'children_starting_cpp', 'cpp_second_or_later',
+        'cpp_any_point', 'children_cpp_any_point', 'cpp_ended', 'cpp_31mar']
+}) -%}
+{%- endmacro %}
+
+{#- Each measure: its name, where the NPD carries it (a flag of `measures`), where the XML
+    does, and the `measures` column it comes from. -#}
+{% macro la_year_measure_specs() -%}
+{%- do return([
+    ('referrals', 'true', 'true', none),
+    ('rereferrals_12m', 'has_previous_return', 'has_previous_return', none),
+    ('referrals_nfa', 'npd_has_referral_nfa', 'true', none),
+    ('referrals_assessed_not_in_need', 'npd_has_cin_episode', 'true', none),
+    ('children_referred', 'true', 'true', none),
+    ('episodes_starting', 'npd_has_cin_episode', 'true', none),
+    ('children_starting_episode', 'npd_has_cin_episode', 'true', none),
+    ('episodes_any_point', 'npd_has_cin_span', 'true', none),
+    ('children_in_need_any_point', 'npd_has_cin_span', 'true', none),
+    ('episodes_ending', 'npd_has_cin_span', 'true', none),
+    ('children_in_need_31mar', 'npd_has_cin_31mar', 'true',
+        'children_in_need_31mar_as_carried'),
+    ('assessments_completed', 'false', 'true', none),
+    ('single_assessments_completed', 'false', 'is_single_assessment_year',
+        'assessments_completed'),
+    ('single_assessments_within_45wd', 'false', 'is_single_assessment_year',
+        'assessments_within_45wd'),
+    ('s47_enquiries', 'false', 'true', none),
+    ('children_s47', 'false', 'true', none),
+    ('icpcs', 'false', 'true', none),
+    ('children_icpc', 'false', 'true', none),
+    ('cpp_starting', 'npd_has_cpp_start', 'true', none),
+    ('children_starting_cpp', 'npd_has_cpp_start', 'true', none),
+    ('cpp_second_or_later', 'npd_has_previous_cpp', 'true', none),
+    ('cpp_any_point', 'npd_has_cpp_span', 'true', none),
+    ('children_cpp_any_point', 'npd_has_cpp_span', 'true', none),
+    ('cpp_ended', 'npd_has_cpp_span', 'true', none),
+    ('cpp_31mar', 'npd_has_cpp_span', 'true', none)
+]) -%}
+{%- endmacro %}
+
+{#- In an aggregate over seed ref_npd_variable_years rows of one census year: true when the
+    NPD extract populates every one of `variables` that year. -#}
+{% macro npd_carries(variables) -%}
+    count(distinct variable) filter (
+        where variable in ('{{ variables | join("', '") }}')
+    ) = {{ variables | length }}
 {%- endmacro %}

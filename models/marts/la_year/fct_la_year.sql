@@ -1,65 +1,48 @@
--- Every official DfE measure per source, LA and census year, computed to the letter of
--- DfE's methodology ("Characteristics of children in need" 2016-17, section 4;
--- docs/cin_census.md §7) from THAT YEAR'S RETURN AS DELIVERED (the conformed records of
--- the year), and last year's return for re-referrals. Nothing is taken from later
--- returns: a case open at 31 March is open in this year's figures even if a later return
--- closes it "after assessment". Quirks in the returns reach the figures, as they reach
--- DfE's; the rules live in macros/la_year/official_measures.sql.
---
--- Choices where the methodology is ambiguous (docs: fct_la_year_choices):
--- * RC9 (closed after assessment, referred to early help, 2022/23 on) counts like RC8.
--- * "Episodes ending" = CIN episodes whose closure date falls in the year. The B1 table
---   adds "where the referral is within the year", copied from the "starting" row: read
---   literally, no episode referred in an earlier year could ever end.
+-- Every official DfE measure per source, LA and census year, to the letter of DfE's
+-- methodology (Characteristics of children in need 2016-17, section 4; docs/cin_census.md
+-- §7) from THAT YEAR'S RETURN AS DELIVERED (and last year's, for re-referrals): a case
+-- open at 31 March is open here even if a later return closes it "after assessment".
+-- Quirks reach the figures, as they reach DfE's. Rules: macros/la_year/official_measures.sql.
+-- Ambiguities, our choice and why (also in the docs block fct_la_year):
+-- * RC9 (closed after assessment, early help, 2022/23 on) counts like RC8.
+-- * "Episodes ending" = CIN episodes closed in the year; B1's "where the referral is
+--   within the year", copied from "starting", would let no older episode ever end.
 -- * Assessment duration: working days from the start day (counted) to the authorisation
---   day (not counted), bank holidays from the seed ref_bank_holidays.
--- * Section 47 and conference duplicates are per child and date ("duplicates (based on
---   section 47 actual start date)": two children's enquiries opened the same day are two).
--- * A referral is one LA + LAchildID + referral date (the episode key, BMJ Open 2019);
---   an NPD referral repeated over plan rows counts once.
--- * Re-referrals: last year's referrals are those of last year's return dated in its
---   1 April - 31 March year; a child is matched on LAchildID within the LA, an LA that
---   was reorganised being matched through the successor codes of ref_local_authorities.
--- * Re-referrals are NULL where last year's return is not in the source (the XML's first
---   year, 2016/17; an LA whose previous return is missing): the methodology needs both.
--- * Single assessments: the return has no assessment type; from 2014/15 (Working
---   Together 2013) every assessment is a single assessment, so from census year 2015 the
---   single-assessment counts are the assessment counts, before it NULL.
--- A measure the source cannot carry is NULL, never 0: the NPD extract has no assessment
--- or section 47 module, and its variables are populated only in some years (seed
--- ref_npd_variable_years); see the column descriptions.
+--   day (not counted); bank holidays from the seed ref_bank_holidays.
+-- * s47 and conference duplicates are per child and date (two children's enquiries
+--   opened one day are two).
+-- * A referral is LA + LAchildID + referral date (BMJ Open 2019); NPD plan rows of one
+--   referral count once.
+-- * Re-referrals: last year's return's referrals of its 1 April-31 March year; children
+--   matched on LAchildID within the LA, through successor codes across a reorganisation;
+--   NULL without last year's return (XML 2016/17): the method needs both years.
+-- * Single assessments: no type in the return; all single from 2014/15 (Working Together
+--   2013), so from census year 2015 they are the assessments; NULL before.
+-- NULL, never 0, where the source cannot carry a measure: the NPD has no assessment or
+-- s47 module, and populates some variables only in some years (ref_npd_variable_years).
+{%- set measure_columns = la_year_measure_columns() %}
+{%- set la_year_measures = la_year_measure_specs() %}
 with census_years as (
-    select
-        census_year,
-        period_start,
-        period_end
-    from {{ ref('ref_census_years') }}
+    select * from {{ ref('ref_census_years') }}
 ),
 
 local_authorities as (
-    select
-        la_code,
-        la_code_9,
-        la_name,
-        region_code,
-        region_name,
-        first_census_year,
-        last_census_year,
-        successor_la_codes
-    from {{ ref('ref_local_authorities') }}
+    select * from {{ ref('ref_local_authorities') }}
 ),
 
--- NPD variables populated in each census year (DfE's "years populated" list).
+-- NPD variables of each census year (DfE's "years populated").
 npd_variables as (
     select
         census_year,
-        bool_or(variable = 'ReferralNFA') as has_referral_nfa,
-        bool_or(variable = 'ReasonForClosure') as has_closure_reason,
-        bool_or(variable = 'CINClosureDate') as has_closure_date,
-        bool_or(variable = 'CINAt31March') as has_cin_at_31_march,
-        bool_or(variable = 'CPPstartDate') as has_cpp_start,
-        bool_or(variable = 'CPPendDate') as has_cpp_end,
-        bool_or(variable = 'NumberOfPreviousCPP') as has_previous_cpp
+        {{ npd_carries(['ReferralNFA']) }} as npd_has_referral_nfa,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure']) }} as npd_has_cin_episode,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure', 'CINClosureDate']) }}
+            as npd_has_cin_span,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure', 'CINClosureDate']) }}
+        or {{ npd_carries(['CINAt31March']) }} as npd_has_cin_31mar,
+        {{ npd_carries(['CPPstartDate']) }} as npd_has_cpp_start,
+        {{ npd_carries(['CPPstartDate', 'NumberOfPreviousCPP']) }} as npd_has_previous_cpp,
+        {{ npd_carries(['CPPstartDate', 'CPPendDate']) }} as npd_has_cpp_span
     from {{ ref('ref_npd_variable_years') }}
     where file_kind = 'main'
     group by census_year
@@ -84,37 +67,30 @@ referral_records as (
 ),
 
 plan_records as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        cpp_start_date,
-        cpp_end_date,
-        previous_cpp_count
-    from {{ ref('int_records_conformed__cpp_year') }}
+    select * from {{ ref('int_records_conformed__cpp_year') }}
 ),
 
 enquiry_records as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        s47_start_date,
-        initial_cpc_date
-    from {{ ref('int_records_conformed__s47') }}
+    select * from {{ ref('int_records_conformed__s47') }}
 ),
 
 -- Referrals with an s47 enquiry or a plan recorded in the return: more than an
 -- assessment happened (B1 "there was no s47 enquiry or child protection plan").
 protected_referrals as (
-    select distinct source_kind, census_year, la_code, la_child_id, referral_date
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
     from plan_records
     union
-    select distinct source_kind, census_year, la_code, la_child_id, referral_date
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
     from enquiry_records
 ),
 
@@ -199,9 +175,9 @@ la_successors as (
 previous_year_referrals as (
     select
         records.source_kind,
+        records.la_child_id,
         records.census_year + 1 as census_year,
         coalesce(successors.la_code, records.la_code) as la_code,
-        records.la_child_id,
         max(records.referral_date) as referral_date
     from referral_records as records
     left join la_successors as successors
@@ -315,10 +291,20 @@ enquiry_measures as (
 -- Conferences from the s47 module and from CINdetails (transfer-ins); the XML only: the
 -- NPD's single DateOfInitialCPC per referral is not the s47 module.
 conference_dates as (
-    select source_kind, census_year, la_code, la_child_id, initial_cpc_date
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        initial_cpc_date
     from enquiry_records
     union all
-    select source_kind, census_year, la_code, la_child_id, initial_cpc_date
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        initial_cpc_date
     from {{ ref('int_records_conformed__episode_year') }}
     where source_kind = 'xml'
 ),
@@ -410,11 +396,17 @@ submissions as (
 -- existed (seed ref_local_authorities): the LA-years without a return are rows too. (A
 -- world of a few LAs shows only those: other LAs are not "missing".)
 source_years as (
-    select distinct source_kind, census_year from submissions
+    select distinct
+        source_kind,
+        census_year
+    from submissions
 ),
 
 source_las as (
-    select distinct source_kind, la_code from submissions
+    select distinct
+        source_kind,
+        la_code
+    from submissions
 ),
 
 la_years as (
@@ -430,7 +422,11 @@ la_years as (
             and source_years.census_year
             between local_authorities.first_census_year and local_authorities.last_census_year
     union
-    select source_kind, census_year, la_code from submissions
+    select
+        source_kind,
+        census_year,
+        la_code
+    from submissions
 ),
 
 -- Re-referrals need last year's return: one from the LA or from the LAs it succeeded.
@@ -461,49 +457,25 @@ measures as (
             previous_returns.la_code is not null
             or la_years.census_year = first_census.census_year
         ) as has_previous_return,
-        coalesce(npd_variables.has_referral_nfa, false) as npd_has_referral_nfa,
-        coalesce(
-            npd_variables.has_referral_nfa and npd_variables.has_closure_reason, false
-        ) as npd_has_cin_episode,
-        coalesce(
-            npd_variables.has_referral_nfa
-            and npd_variables.has_closure_reason
-            and npd_variables.has_closure_date,
-            false
-        ) as npd_has_cin_span,
-        coalesce(npd_variables.has_cin_at_31_march, false) as npd_has_cin_flag,
-        coalesce(npd_variables.has_cpp_start, false) as npd_has_cpp_start,
-        coalesce(
-            npd_variables.has_cpp_start and npd_variables.has_previous_cpp, false
-        ) as npd_has_previous_cpp,
-        coalesce(npd_variables.has_cpp_start and npd_variables.has_cpp_end, false)
-            as npd_has_cpp_span,
-        coalesce(referral_measures.referrals, 0) as referrals,
-        coalesce(rereferral_measures.rereferrals_12m, 0) as rereferrals_12m,
-        coalesce(referral_measures.referrals_nfa, 0) as referrals_nfa,
-        coalesce(referral_measures.referrals_assessed_not_in_need, 0)
-            as referrals_assessed_not_in_need,
-        coalesce(referral_measures.children_referred, 0) as children_referred,
-        coalesce(referral_measures.episodes_starting, 0) as episodes_starting,
-        coalesce(referral_measures.children_starting_episode, 0) as children_starting_episode,
-        coalesce(referral_measures.episodes_any_point, 0) as episodes_any_point,
-        coalesce(referral_measures.children_in_need_any_point, 0) as children_in_need_any_point,
-        coalesce(referral_measures.episodes_ending, 0) as episodes_ending,
-        coalesce(referral_measures.children_in_need_31mar, 0) as children_in_need_31mar,
-        coalesce(referral_measures.children_flagged_cin_31mar, 0) as children_flagged_cin_31mar,
-        coalesce(assessment_measures.assessments_completed, 0) as assessments_completed,
-        coalesce(assessment_measures.assessments_within_45wd, 0) as assessments_within_45wd,
-        coalesce(enquiry_measures.s47_enquiries, 0) as s47_enquiries,
-        coalesce(enquiry_measures.children_s47, 0) as children_s47,
-        coalesce(conference_measures.icpcs, 0) as icpcs,
-        coalesce(conference_measures.children_icpc, 0) as children_icpc,
-        coalesce(plan_measures.cpp_starting, 0) as cpp_starting,
-        coalesce(plan_measures.children_starting_cpp, 0) as children_starting_cpp,
-        coalesce(plan_measures.cpp_second_or_later, 0) as cpp_second_or_later,
-        coalesce(plan_measures.cpp_any_point, 0) as cpp_any_point,
-        coalesce(plan_measures.children_cpp_any_point, 0) as children_cpp_any_point,
-        coalesce(plan_measures.cpp_ended, 0) as cpp_ended,
-        coalesce(plan_measures.cpp_31mar, 0) as cpp_31mar
+        -- noqa: disable=LT02
+        {%- for flag in ['referral_nfa', 'cin_episode', 'cin_span', 'cin_31mar', 'cpp_start',
+            'previous_cpp', 'cpp_span'] %}
+        coalesce(npd_variables.npd_has_{{ flag }}, false) as npd_has_{{ flag }},
+        {%- endfor %}
+        la_years.census_year >= 2015 as is_single_assessment_year,
+        -- the 2008/09 NPD: children in need at 31 March from DfE's CINAt31March flag
+        coalesce(case
+            when la_years.source_kind = 'npd' and not npd_variables.npd_has_cin_span
+                then referral_measures.children_flagged_cin_31mar
+            else referral_measures.children_in_need_31mar
+        end, 0) as children_in_need_31mar_as_carried,
+        {%- for cte, columns in measure_columns.items() %}
+            {%- set last_cte = loop.last %}
+            {%- for column in columns %}
+        coalesce({{ cte }}.{{ column }}, 0)
+            as {{ column }}{{ '' if last_cte and loop.last else ',' }}
+            {%- endfor %}
+        {%- endfor %}
     from la_years
     left join submissions
         on
@@ -518,36 +490,14 @@ measures as (
     cross join first_census
     left join npd_variables
         on la_years.source_kind = 'npd' and la_years.census_year = npd_variables.census_year
-    left join referral_measures
+    {%- for cte in measure_columns %}
+    left join {{ cte }}
         on
-            la_years.source_kind = referral_measures.source_kind
-            and la_years.census_year = referral_measures.census_year
-            and la_years.la_code = referral_measures.la_code
-    left join rereferral_measures
-        on
-            la_years.source_kind = rereferral_measures.source_kind
-            and la_years.census_year = rereferral_measures.census_year
-            and la_years.la_code = rereferral_measures.la_code
-    left join assessment_measures
-        on
-            la_years.source_kind = assessment_measures.source_kind
-            and la_years.census_year = assessment_measures.census_year
-            and la_years.la_code = assessment_measures.la_code
-    left join enquiry_measures
-        on
-            la_years.source_kind = enquiry_measures.source_kind
-            and la_years.census_year = enquiry_measures.census_year
-            and la_years.la_code = enquiry_measures.la_code
-    left join conference_measures
-        on
-            la_years.source_kind = conference_measures.source_kind
-            and la_years.census_year = conference_measures.census_year
-            and la_years.la_code = conference_measures.la_code
-    left join plan_measures
-        on
-            la_years.source_kind = plan_measures.source_kind
-            and la_years.census_year = plan_measures.census_year
-            and la_years.la_code = plan_measures.la_code
+            la_years.source_kind = {{ cte }}.source_kind
+            and la_years.census_year = {{ cte }}.census_year
+            and la_years.la_code = {{ cte }}.la_code
+    {%- endfor %}
+    -- noqa: enable=LT02
 )
 
 -- DfE's open-data layout first (explore-education-statistics), then the keys, then each
@@ -567,44 +517,11 @@ select
     measures.la_code,
     cast(measures.census_year as integer) as census_year,
     measures.has_return,
-    {{ la_year_measure('referrals', 'true') }},
-    {{ la_year_measure(
-        'rereferrals_12m', 'has_previous_return', xml_condition='measures.has_previous_return'
-    ) }},
-    {{ la_year_measure('referrals_nfa', 'npd_has_referral_nfa') }},
-    {{ la_year_measure('referrals_assessed_not_in_need', 'npd_has_cin_episode') }},
-    {{ la_year_measure('children_referred', 'true') }},
-    {{ la_year_measure('episodes_starting', 'npd_has_cin_episode') }},
-    {{ la_year_measure('children_starting_episode', 'npd_has_cin_episode') }},
-    {{ la_year_measure('episodes_any_point', 'npd_has_cin_span') }},
-    {{ la_year_measure('children_in_need_any_point', 'npd_has_cin_span') }},
-    {{ la_year_measure('episodes_ending', 'npd_has_cin_span') }},
-    cast(case
-        when not measures.has_return then null
-        when measures.source_kind = 'xml' or measures.npd_has_cin_span
-            then measures.children_in_need_31mar
-        when measures.npd_has_cin_flag then measures.children_flagged_cin_31mar
-    end as bigint) as children_in_need_31mar,
-    {{ la_year_measure('assessments_completed', 'false') }},
-    {{ la_year_measure(
-        'assessments_completed', 'false', 'single_assessments_completed',
-        xml_condition='measures.census_year >= 2015'
-    ) }},
-    {{ la_year_measure(
-        'assessments_within_45wd', 'false', 'single_assessments_within_45wd',
-        xml_condition='measures.census_year >= 2015'
-    ) }},
-    {{ la_year_measure('s47_enquiries', 'false') }},
-    {{ la_year_measure('children_s47', 'false') }},
-    {{ la_year_measure('icpcs', 'false') }},
-    {{ la_year_measure('children_icpc', 'false') }},
-    {{ la_year_measure('cpp_starting', 'npd_has_cpp_start') }},
-    {{ la_year_measure('children_starting_cpp', 'npd_has_cpp_start') }},
-    {{ la_year_measure('cpp_second_or_later', 'npd_has_previous_cpp') }},
-    {{ la_year_measure('cpp_any_point', 'npd_has_cpp_span') }},
-    {{ la_year_measure('children_cpp_any_point', 'npd_has_cpp_span') }},
-    {{ la_year_measure('cpp_ended', 'npd_has_cpp_span') }},
-    {{ la_year_measure('cpp_31mar', 'npd_has_cpp_span') }}
+    -- noqa: disable=LT02
+    {%- for column, npd, xml, source_column in la_year_measures %}
+    {{ la_year_measure(source_column or column, npd, column, xml) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+-- noqa: enable=LT02
 from measures
 left join local_authorities
     on
