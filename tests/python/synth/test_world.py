@@ -128,6 +128,7 @@ def test_truth_has_every_event_kind(world: World) -> None:
         "services",
         "record_keys",
         "expected_la_year",
+        "expected_la_year_hindsight",
     ):
         assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
 
