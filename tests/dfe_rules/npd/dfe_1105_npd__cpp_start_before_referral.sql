@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '1105', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 1105: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1105 (error; rulesets cin2022_23 to current): The child protection plan start date
--- cannot be before the referral date. Child protection plan start date must be on or after the
--- CIN referral date of the same episode.
-
+{% call dq_dfe_rule('1105', 'npd') %}
 with records as (
     select
         census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     cpp_start_date < referral_date
+{% endcall %}

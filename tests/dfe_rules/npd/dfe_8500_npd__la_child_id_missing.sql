@@ -1,15 +1,7 @@
-{{
-    config(
-        severity='error',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8500', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8500: message, summary and severity in seeds/ref_dfe_rules.csv. Severity error: LA +
+-- LAchildID is the child key; without it no child or episode can be built.
 
--- DfE rule 8500 (error; rulesets cin2022_23 to current): LA Child ID missing. LAchildID must be
--- present.
--- Severity error: LA + LAchildID is the child key; without it no child or episode can be built.
-
+{% call dq_dfe_rule('8500', 'npd') %}
 with records as (
     select
         census_year,
@@ -33,3 +25,4 @@ select
 from checked
 where
     la_child_id is null or trim(la_child_id) = ''
+{% endcall %}

@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8568', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8568: message, summary and severity in seeds/ref_dfe_rules.csv. ReferralNFA is in the
+-- NPD from 2009/10 (docs/cin_census.md §3b).
 
--- DfE rule 8568 (error; rulesets cin2022_23 to current): RNFA flag is missing or invalid.
--- ReferralNFA must be present and one of 1/0/true/false.
--- ReferralNFA is in the NPD from 2009/10 (docs/cin_census.md §3b).
-
+{% call dq_dfe_rule('8568', 'npd') %}
 with records as (
     select
         census_year,
@@ -37,3 +27,4 @@ select
 from checked
 where
     is_referral_nfa is null
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8600', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8600: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8600 (error; rulesets cin2022_23 to current): Child referral date missing or after
--- data collection period. CINreferralDate must be present and on or before the ReferenceDate.
-
+{% call dq_dfe_rule('8600', 'npd') %}
 with records as (
     select
         census_year,
@@ -41,3 +31,4 @@ select
 from checked
 where
     referral_date is null or referral_date > period_end
+{% endcall %}

@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8620', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8620: message, summary and severity in seeds/ref_dfe_rules.csv. 2008/09 (half year)
+-- counts from 1 October 2008, the start of ref_census_years.
 
--- DfE rule 8620 (error; rulesets cin2022_23 to current): CIN Closure Date present and does not
--- fall within the Census year. CINclosureDate, where present, must fall within the census period.
--- 2008/09 (half year) counts from 1 October 2008, the start of ref_census_years.
-
+{% call dq_dfe_rule('8620', 'npd') %}
 with records as (
     select
         census_year,
@@ -46,3 +36,4 @@ select
 from checked
 where
     closure_date not between period_start and period_end
+{% endcall %}

@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8730', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8730: message, summary and severity in seeds/ref_dfe_rules.csv. NumberOfPreviousCPP is
+-- in the NPD for 2008/09 and from 2012/13; checked from 2012/13.
 
--- DfE rule 8730 (error; rulesets cin2022_23 to current): Total Number of previous Child
--- Protection Plans missing. Where a CPP exists, NumberOfPreviousCPP must be present and >= 0.
--- NumberOfPreviousCPP is in the NPD for 2008/09 and from 2012/13; checked from 2012/13.
-
+{% call dq_dfe_rule('8730', 'npd') %}
 with records as (
     select
         census_year,
@@ -41,3 +31,4 @@ select
 from checked
 where
     previous_cpp_count is null or previous_cpp_count < 0
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8810', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8810: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8810 (error; rulesets cin2022_23 to current): A CIN case cannot have a Reason for
--- Closure without a CIN Closure Date. If ReasonForClosure is present, CINclosureDate must be
--- present.
-
+{% call dq_dfe_rule('8810', 'npd') %}
 with records as (
     select
         census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     closure_date is null
+{% endcall %}

@@ -1,20 +1,8 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8815', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8815: message, summary and severity in seeds/ref_dfe_rules.csv. Episodes: distinct
+-- referrals of a child in the year (a referral with two CPPs is two NPD rows). From 2009/10: the
+-- NPD has no closure date before (every 2008/09 episode would look open).
 
--- DfE rule 8815 (error; rulesets cin2022_23 to current): More than one open CIN Details episode
--- (a module with no CIN Closure Date) has been provided for this child and case is not a referral
--- with no further action. A child may have only one open (no closure date) non-NFA CINdetails
--- episode.
--- Episodes: distinct referrals of a child in the year (a referral with two CPPs is two NPD rows).
--- From 2009/10: the NPD has no closure date before (every 2008/09 episode would look open).
-
+{% call dq_dfe_rule('8815', 'npd') %}
 with episodes as (
     select distinct
         census_year,
@@ -48,3 +36,4 @@ select
 from checked
 where
     open_episodes > 1
+{% endcall %}

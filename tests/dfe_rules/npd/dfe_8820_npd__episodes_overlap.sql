@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8820', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8820: message, summary and severity in seeds/ref_dfe_rules.csv. From 2009/10: the NPD
+-- has no closure date before (every 2008/09 episode would look open).
 
--- DfE rule 8820 (error; rulesets cin2022_23 to current): The dates on the CIN episodes for this
--- child overlap. A child's CIN episodes must not overlap (a referral date may not fall within
--- another episode's referral-closure span, or referral-ReferenceDate if open and non-NFA).
--- From 2009/10: the NPD has no closure date before (every 2008/09 episode would look open).
-
+{% call dq_dfe_rule('8820', 'npd') %}
 with episodes as (
     select distinct
         census_year,
@@ -68,3 +57,4 @@ select
 from checked
 where
     overlapped_referral_date is not null
+{% endcall %}

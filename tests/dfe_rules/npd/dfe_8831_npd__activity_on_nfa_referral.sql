@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8831', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8831: message, summary and severity in seeds/ref_dfe_rules.csv. NPD has no assessments
+-- or section 47s: only the CINdetails initial CPC date can be checked.
 
--- DfE rule 8831 (error; rulesets cin2022_23 to current): Activity is recorded against a case
--- marked as a referral with no further action. An NFA referral (ReferralNFA true) must have no
--- assessment, S47 or initial CPC dates.
--- NPD has no assessments or section 47s: only the CINdetails initial CPC date can be checked.
-
+{% call dq_dfe_rule('8831', 'npd') %}
 with records as (
     select
         census_year,
@@ -41,3 +30,4 @@ select
 from checked
 where
     initial_cpc_date is not null
+{% endcall %}

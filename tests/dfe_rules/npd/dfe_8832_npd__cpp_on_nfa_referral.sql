@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8832', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8832: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8832 (error; rulesets cin2022_23 to current): Child Protection details provided for a
--- referral with no further action. An NFA referral (ReferralNFA true) must have no child
--- protection plan.
-
+{% call dq_dfe_rule('8832', 'npd') %}
 with records as (
     select
         census_year,
@@ -41,3 +30,4 @@ select
 from checked
 where
     cpp_start_date is not null
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8840', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8840: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8840 (error; rulesets cin2022_23 to current): Child Protection Plan cannot start and
--- end on the same day. A CPP must not start and end on the same day.
-
+{% call dq_dfe_rule('8840', 'npd') %}
 with records as (
     select
         census_year,
@@ -36,3 +26,4 @@ select
 from checked
 where
     cpp_end_date = cpp_start_date
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8925', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8925: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8925 (error; rulesets cin2022_23 to current): Child Protection Plan End Date earlier
--- than Start Date. CPP end date, where present, must be on or after the CPP start date.
-
+{% call dq_dfe_rule('8925', 'npd') %}
 with records as (
     select
         census_year,
@@ -39,3 +29,4 @@ select
 from checked
 where
     cpp_end_date < cpp_start_date
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8930', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8930: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8930 (error; rulesets cin2022_23 to current): Child Protection Plan End Date must fall
--- within the census year. CPP end date, where present, must fall within the census period.
-
+{% call dq_dfe_rule('8930', 'npd') %}
 with records as (
     select
         census_year,
@@ -43,3 +33,4 @@ select
 from checked
 where
     cpp_end_date not between period_start and period_end
+{% endcall %}

@@ -1,19 +1,8 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8935', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8935: message, summary and severity in seeds/ref_dfe_rules.csv. Plans: distinct CPP
+-- start dates of a child in the year. From 2012/13: the NPD has no CPP end date before (every
+-- earlier plan would look open).
 
--- DfE rule 8935 (error; rulesets cin2022_23 to current): This child is showing more than one open
--- Child Protection plan, i.e. with no End Date. A child may have at most one CPP with no end
--- date.
--- Plans: distinct CPP start dates of a child in the year.
--- From 2012/13: the NPD has no CPP end date before (every earlier plan would look open).
-
+{% call dq_dfe_rule('8935', 'npd') %}
 with plans as (
     select distinct
         census_year,
@@ -42,3 +31,4 @@ select
 from checked
 where
     open_cpps > 1
+{% endcall %}

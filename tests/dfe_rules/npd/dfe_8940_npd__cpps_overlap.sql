@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8940', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8940: message, summary and severity in seeds/ref_dfe_rules.csv. From 2012/13: the NPD
+-- has no CPP end date before (every earlier plan would look open).
 
--- DfE rule 8940 (error; rulesets cin2022_23 to current): Child Protection Plan data contains
--- overlapping dates. A child's CPPs must not overlap (a CPP start may not fall within another
--- CPP's start-end or start-ReferenceDate span).
--- From 2012/13: the NPD has no CPP end date before (every earlier plan would look open).
-
+{% call dq_dfe_rule('8940', 'npd') %}
 with plans as (
     select distinct
         census_year,
@@ -64,3 +53,4 @@ select
 from checked
 where
     overlapped_start_date is not null
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '100', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 100: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 100 (error; rulesets cin2022_23 to current): Reference Date is incorrect. Header
--- ReferenceDate must be present and equal 31 March of the Header collection Year.
-
+{% call dq_dfe_rule('100', 'xml') %}
 with checked as (
     select
         return_header.census_year,
@@ -33,3 +23,4 @@ select
 from checked
 where
     reference_date is null or reference_date <> period_end
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1103', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1103: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1103 (error; rulesets cin2022_23 to current): The assessment start date cannot be
--- before the referral date. Assessment start date must be on or after the CIN referral date of
--- the same CINdetails episode.
-
+{% call dq_dfe_rule('1103', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -35,3 +24,4 @@ select
 from checked
 where
     assessment_start_date < referral_date
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1104', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1104: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1104 (error; rulesets cin2022_23 to current): The date of the initial child protection
--- conference cannot be before the referral date. Section 47 initial child protection conference
--- date must be on or after the CIN referral date.
-
+{% call dq_dfe_rule('1104', 'xml') %}
 with checked as (
     select
         s47.census_year,
@@ -35,3 +24,4 @@ select
 from checked
 where
     initial_cpc_date < referral_date
+{% endcall %}

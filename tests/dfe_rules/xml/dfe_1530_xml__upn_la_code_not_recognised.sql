@@ -1,19 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1530', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1530: message, summary and severity in seeds/ref_dfe_rules.csv. Recognised = any DfE LA
+-- code in ref_local_authorities (DfE's pseudo-LA codes are not listed there).
 
--- DfE rule 1530 (error; rulesets cin2022_23 to current): UPN invalid (characters 2-4 not a
--- recognised LA code). Characters 2-4 of a 13-character UPN must be a recognised LA code; 2023/24
--- adds LA codes 942 and 943 to the allowed list.
--- Recognised = any DfE LA code in ref_local_authorities (DfE's pseudo-LA codes are not
--- listed there).
-
+{% call dq_dfe_rule('1530', 'xml') %}
 with la_codes as (
     select distinct la_code
     from {{ ref('ref_local_authorities') }}
@@ -44,3 +32,4 @@ where
     upn_la_code not in (select la_codes.la_code from la_codes)
     -- 2023/24 ruleset: 942 and 943 (Cumbria's successors) allowed from census year 2024
     or (upn_la_code in ('942', '943') and census_year < 2024)
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1540', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1540: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1540 (error; rulesets cin2022_23 to current): UPN invalid (characters 5-12 not all
--- numeric). Where UPN is present, characters 5-12 must be digits.
-
+{% call dq_dfe_rule('1540', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +19,4 @@ select
 from checked
 where
     not regexp_full_match(substring(upn, 5, 8), '[0-9]{8}')
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1550', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1550: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1550 (error; rulesets cin2022_23 to current): UPN invalid (character 13 not a
--- recognised value). Where a 13-character UPN is present, character 13 must be a digit or a
--- letter A-Z excluding I, O and S.
-
+{% call dq_dfe_rule('1550', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +21,4 @@ select
 from checked
 where
     not regexp_full_match(substring(upn, 13, 1), '[0-9A-HJ-NPQR-Z]')
+{% endcall %}

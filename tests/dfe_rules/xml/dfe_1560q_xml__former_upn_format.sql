@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1560Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1560Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1560Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Former UPN wrongly formatted. Where present, FormerUPN should be 13
--- characters: a leading letter followed by 12 digits.
-
+{% call dq_dfe_rule('1560Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -28,3 +19,4 @@ select
 from checked
 where
     not regexp_full_match(former_upn, '[A-Z][0-9]{12}')
+{% endcall %}

@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1570', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1570: message, summary and severity in seeds/ref_dfe_rules.csv. New in the 2024/25
+-- ruleset: checked from census year 2025.
 
--- DfE rule 1570 (error; rulesets cin2024_25 to current): LA Child ID must not be longer than 20
--- characters. LAchildID must not be longer than 20 characters (new in 2024/25).
--- New in the 2024/25 ruleset: checked from census year 2025.
-
+{% call dq_dfe_rule('1570', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +19,4 @@ select
 from checked
 where
     length(la_child_id) > 20
+{% endcall %}

@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1580', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1580: message, summary and severity in seeds/ref_dfe_rules.csv. New in the 2024/25
+-- ruleset: checked from census year 2025.
 
--- DfE rule 1580 (error; rulesets cin2024_25 to current): LA Child ID must not contain any non-
--- alphanumeric characters. LAchildID must contain only alphanumeric characters (new in 2024/25).
--- New in the 2024/25 ruleset: checked from census year 2025.
-
+{% call dq_dfe_rule('1580', 'xml') %}
 with checked as (
     select
         census_year,
@@ -31,3 +21,4 @@ select
 from checked
 where
     not regexp_full_match(la_child_id, '[A-Za-z0-9]+')
+{% endcall %}

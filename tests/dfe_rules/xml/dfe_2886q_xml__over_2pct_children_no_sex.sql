@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2886Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2886Q: message, summary and severity in seeds/ref_dfe_rules.csv. Return level. sex is
+-- the conformed column (GenderCurrent 0/missing and Sex U/missing alike).
 
--- DfE rule 2886Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Percentage of children with no sex recorded is more than 2% (excluding
--- unborns). Return-level query: more than 2% of children (excluding unborns) have Sex missing or
--- 'U'.
--- Return level. sex is the conformed column (GenderCurrent 0/missing and Sex U/missing alike).
-
+{% call dq_dfe_rule('2886Q', 'xml') %}
 with children as (
     select
         census_year,
@@ -43,3 +33,4 @@ select
 from checked
 where
     children_no_sex > 0.02 * children
+{% endcall %}

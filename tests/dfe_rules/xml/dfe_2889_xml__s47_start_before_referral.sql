@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2889', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2889: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2889 (error; rulesets cin2022_23 to current): The S47 start date cannot be before the
--- referral date. Section 47 start date must be on or after the CIN referral date of the same
--- episode.
-
+{% call dq_dfe_rule('2889', 'xml') %}
 with checked as (
     select
         s47.census_year,
@@ -35,3 +24,4 @@ select
 from checked
 where
     s47_start_date < referral_date
+{% endcall %}

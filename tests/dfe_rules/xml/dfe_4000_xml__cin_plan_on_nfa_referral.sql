@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4000', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4000: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4000 (error; rulesets cin2022_23 to current): CIN Plan details provided for a referral
--- with no further action. A referral with ReferralNFA = true must not have CIN plan dates.
-
+{% call dq_dfe_rule('4000', 'xml') %}
 with checked as (
     select
         plan.census_year,
@@ -34,3 +24,4 @@ select
 from checked
 where
     is_referral_nfa
+{% endcall %}

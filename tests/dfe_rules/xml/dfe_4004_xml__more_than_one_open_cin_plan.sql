@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4004', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4004: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4004 (error; rulesets cin2022_23 to current): This child is showing more than one open
--- CIN Plan, i.e. with no End Date. Within an episode there must be at most one CIN plan with no
--- end date.
-
+{% call dq_dfe_rule('4004', 'xml') %}
 with checked as (
     select
         census_year,
@@ -30,3 +19,4 @@ select
 from checked
 where
     open_cin_plans > 1
+{% endcall %}

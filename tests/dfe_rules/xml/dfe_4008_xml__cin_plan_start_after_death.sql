@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4008', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4008: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4008 (error; rulesets cin2022_23 to current): CIN Plan shown as starting after the
--- child’s Date of Death. If the child has died, CIN plan start date must be on or before the
--- death date.
-
+{% call dq_dfe_rule('4008', 'xml') %}
 with checked as (
     select
         plan.census_year,
@@ -36,3 +25,4 @@ select
 from checked
 where
     cin_plan_start_date > death_date
+{% endcall %}

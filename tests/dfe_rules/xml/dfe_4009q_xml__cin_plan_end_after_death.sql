@@ -1,14 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4009Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4009Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4009Q (query; rulesets cin2022_23 to current): CIN Plan cannot end after the child’s
--- Date of Death. If the child has died, CIN plan end date should be on or before the death date.
-
+{% call dq_dfe_rule('4009Q', 'xml') %}
 with checked as (
     select
         plan.census_year,
@@ -33,3 +25,4 @@ select
 from checked
 where
     cin_plan_end_date > death_date
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4010', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4010: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4010 (error; rulesets cin2022_23 to current): CIN Plan start date is missing or out of
--- data collection period. Where a CIN plan exists, its start date must be present and on or
--- before the ReferenceDate.
-
+{% call dq_dfe_rule('4010', 'xml') %}
 with checked as (
     select
         plan.census_year,
@@ -39,3 +28,4 @@ select
 from checked
 where
     cin_plan_start_date > period_end or cin_plan_start_date is null
+{% endcall %}

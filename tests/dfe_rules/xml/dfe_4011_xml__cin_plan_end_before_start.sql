@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4011', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4011: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4011 (error; rulesets cin2022_23 to current): CIN Plan End Date earlier than Start
--- Date. CIN plan end date, where present, must be on or after the CIN plan start date.
-
+{% call dq_dfe_rule('4011', 'xml') %}
 with checked as (
     select
         census_year,
@@ -33,3 +23,4 @@ select
 from checked
 where
     cin_plan_end_date < cin_plan_start_date
+{% endcall %}

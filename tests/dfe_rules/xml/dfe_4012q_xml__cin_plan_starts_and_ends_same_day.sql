@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4012Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4012Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4012Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: CIN Plan shown as starting and ending on the same day. CIN plan start date
--- should not equal the CIN plan end date.
-
+{% call dq_dfe_rule('4012Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +23,4 @@ select
 from checked
 where
     cin_plan_end_date = cin_plan_start_date
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4014', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4014: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4014 (error; rulesets cin2022_23 to current): CIN Plan data contains overlapping
--- dates. CIN plans within an episode must not overlap (a plan start may not fall within another
--- plan's start-end or start-ReferenceDate span).
-
+{% call dq_dfe_rule('4014', 'xml') %}
 with spans as (
     select
         module.*,
@@ -54,3 +43,4 @@ select
 from checked
 where
     overlapped_start is not null
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4015', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4015: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4015 (error; rulesets cin2022_23 to current): The CIN Plan start date cannot be before
--- the referral date. CIN plan start date must be on or after the CIN referral date.
-
+{% call dq_dfe_rule('4015', 'xml') %}
 with checked as (
     select
         plan.census_year,
@@ -34,3 +24,4 @@ select
 from checked
 where
     cin_plan_start_date < referral_date
+{% endcall %}

@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4016', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4016: message, summary and severity in seeds/ref_dfe_rules.csv. A CIN plan may start on
+-- the day a CPP ends (hence the strict upper bound).
 
--- DfE rule 4016 (error; rulesets cin2022_23 to current): A CIN Plan has been reported as open at
--- the same time as a Child Protection Plan. A CIN plan start date must not fall inside a CPP
--- period (start to end, or start to ReferenceDate if open) unless it equals the CPP end date.
--- A CIN plan may start on the day a CPP ends (hence the strict upper bound).
-
+{% call dq_dfe_rule('4016', 'xml') %}
 with census as (
     select
         census_year,
@@ -52,3 +41,4 @@ select
 from checked
 where
     cpp_start_date is not null
+{% endcall %}

@@ -1,19 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4017', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4017: message, summary and severity in seeds/ref_dfe_rules.csv. A CPP may start on the
+-- day a CIN plan ends (hence the strict upper bound).
 
--- DfE rule 4017 (error; rulesets cin2022_23 to current): A CIN Plan has been reported as open at
--- the same time as a Child Protection Plan. A CPP start date must not fall inside a CIN plan
--- period (start to end, or start to ReferenceDate if open) unless it equals the CIN plan end
--- date.
--- A CPP may start on the day a CIN plan ends (hence the strict upper bound).
-
+{% call dq_dfe_rule('4017', 'xml') %}
 with census as (
     select
         census_year,
@@ -53,3 +41,4 @@ select
 from checked
 where
     cin_plan_start_date is not null
+{% endcall %}

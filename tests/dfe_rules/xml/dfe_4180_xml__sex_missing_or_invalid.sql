@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4180', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4180: message, summary and severity in seeds/ref_dfe_rules.csv. sex is staging's
+-- conformed column: GenderCurrent (to 2024) and Sex (from 2025) mapped to M/F/U.
 
--- DfE rule 4180 (error; rulesets cin2022_23 to current): Sex must be provided and equal M, F, or
--- U. Sex must be present and one of M, F, U (replaces GenderCurrent from 2024/25).
--- sex is staging's conformed column: GenderCurrent (to 2024) and Sex (from 2025) mapped to M/F/U.
-
+{% call dq_dfe_rule('4180', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +19,4 @@ select
 from checked
 where
     sex is null or sex not in ('M', 'F', 'U')
+{% endcall %}

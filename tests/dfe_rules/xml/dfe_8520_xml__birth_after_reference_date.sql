@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8520', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8520: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8520 (error; rulesets cin2022_23 to current): Date of Birth is after data collection
--- period (must be on or before the end of the census period). PersonBirthDate, where present,
--- must be on or before the ReferenceDate.
-
+{% call dq_dfe_rule('8520', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -36,3 +25,4 @@ select
 from checked
 where
     birth_date > period_end
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8525Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8525Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8525Q (query; rulesets cin2022_23 to current): Either Date of Birth or Expected Date
--- of Birth must be provided (but not both). Exactly one of PersonBirthDate and
--- ExpectedPersonBirthDate should be provided (flags rows with neither or both).
-
+{% call dq_dfe_rule('8525Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +23,4 @@ select
 from checked
 where
     (birth_date is null) = (expected_birth_date is null)
+{% endcall %}

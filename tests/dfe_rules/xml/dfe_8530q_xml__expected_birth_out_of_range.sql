@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8530Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8530Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8530Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Expected Date of Birth is outside the expected range for this census (March
--- to December of the Census Year end). ExpectedPersonBirthDate should be between ReferenceDate
--- minus 30 days and ReferenceDate plus 9 months.
-
+{% call dq_dfe_rule('8530Q', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -36,3 +26,4 @@ from checked
 where
     expected_birth_date < period_end - interval 30 day
     or expected_birth_date > period_end + interval 9 month
+{% endcall %}

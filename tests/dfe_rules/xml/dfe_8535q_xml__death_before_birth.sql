@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8535Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8535Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8535Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Child’s date of death should not be prior to the date of birth.
--- PersonDeathDate should be on or after PersonBirthDate.
-
+{% call dq_dfe_rule('8535Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -31,3 +22,4 @@ select
 from checked
 where
     death_date < birth_date
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8545Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8545Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8545Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Child’s date of death should be within the census year. PersonDeathDate,
--- where present, should fall within the census period.
-
+{% call dq_dfe_rule('8545Q', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -34,3 +25,4 @@ select
 from checked
 where
     death_date not between period_start and period_end
+{% endcall %}

@@ -1,14 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8555Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8555Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8555Q (query; rulesets cin2022_23 to current): Child cannot be referred after its
--- recorded date of death. CIN referral date should be on or before the child's death date.
-
+{% call dq_dfe_rule('8555Q', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -33,3 +25,4 @@ select
 from checked
 where
     referral_date > death_date
+{% endcall %}

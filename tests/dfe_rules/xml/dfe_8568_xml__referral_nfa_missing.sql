@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8568', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8568: message, summary and severity in seeds/ref_dfe_rules.csv. Staging casts
+-- ReferralNFA to boolean; an invalid value becomes NULL (raw text kept in staging).
 
--- DfE rule 8568 (error; rulesets cin2022_23 to current): RNFA flag is missing or invalid.
--- ReferralNFA must be present and one of 1/0/true/false.
--- Staging casts ReferralNFA to boolean; an invalid value becomes NULL (raw text kept in staging).
-
+{% call dq_dfe_rule('8568', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +19,4 @@ select
 from checked
 where
     is_referral_nfa is null
+{% endcall %}

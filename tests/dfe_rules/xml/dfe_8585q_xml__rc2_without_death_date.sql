@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8585Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8585Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8585Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: CIN episode shows Died as the Closure Reason, however child has no recorded
--- Date of Death. If ReasonForClosure is RC2 (died), PersonDeathDate should be present.
-
+{% call dq_dfe_rule('8585Q', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -32,3 +23,4 @@ select
 from checked
 where
     death_date is null
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8600', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8600: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8600 (error; rulesets cin2022_23 to current): Child referral date missing or after
--- data collection period. CINreferralDate must be present and on or before the ReferenceDate.
-
+{% call dq_dfe_rule('8600', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -37,3 +27,4 @@ select
 from checked
 where
     referral_date > period_end or referral_date is null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8608', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8608: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8608 (error; rulesets cin2022_23 to current): Assessment Start Date cannot be later
--- than its End Date. Assessment authorisation date, where present, must be on or after the
--- assessment start date.
-
+{% call dq_dfe_rule('8608', 'xml') %}
 with checked as (
     select
         census_year,
@@ -34,3 +23,4 @@ select
 from checked
 where
     assessment_authorisation_date < assessment_start_date
+{% endcall %}

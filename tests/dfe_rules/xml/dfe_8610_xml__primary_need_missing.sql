@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8610', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8610: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8610 (error; rulesets cin2022_23 to current): Primary Need code is missing for a
--- referral which led to further action. If ReferralNFA is false/0, PrimaryNeedCode must be
--- present.
-
+{% call dq_dfe_rule('8610', 'xml') %}
 with checked as (
     select
         census_year,
@@ -31,3 +20,4 @@ select
 from checked
 where
     primary_need_code is null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8615', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8615: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8615 (error; rulesets cin2022_23 to current): Section 47 Enquiry Start Date must be
--- present and cannot be later than the date of the initial Child Protection Conference. If a
--- Section47 has an initial CPC date, the S47 start date must be present and on or before it.
-
+{% call dq_dfe_rule('8615', 'xml') %}
 with checked as (
     select
         census_year,
@@ -35,3 +24,4 @@ select
 from checked
 where
     s47_start_date is null or s47_start_date > initial_cpc_date
+{% endcall %}

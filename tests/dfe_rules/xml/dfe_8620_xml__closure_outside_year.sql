@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8620', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8620: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8620 (error; rulesets cin2022_23 to current): CIN Closure Date present and does not
--- fall within the Census year. CINclosureDate, where present, must fall within the census period.
-
+{% call dq_dfe_rule('8620', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -38,3 +28,4 @@ select
 from checked
 where
     closure_date not between period_start and period_end
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8630', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8630: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8630 (error; rulesets cin2022_23 to current): CIN Closure Date is before CIN Referral
--- Date for the same CIN episode. CINclosureDate must be on or after the CINreferralDate of the
--- same episode.
-
+{% call dq_dfe_rule('8630', 'xml') %}
 with checked as (
     select
         census_year,
@@ -33,3 +22,4 @@ select
 from checked
 where
     closure_date < referral_date
+{% endcall %}

@@ -1,18 +1,10 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8650', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8650: message, summary and severity in seeds/ref_dfe_rules.csv. Failing rows:
+-- failure_reason says which code, in which census year.
 
--- DfE rule 8650 (error; rulesets cin2022_23 to current): Primary Need Code invalid (see Primary
--- Need table in CIN census code set). PrimaryNeedCode, where present, must be a valid code N0-N9.
--- Failing rows: failure_reason says which code, in which census year.
+{% call dq_dfe_rule('8650', 'xml') %}
 {{
     dq_values_valid_for_census_year(
         ref('stg_xml__cin_details'), 'primary_need_code', 'primary_need'
     )
 }}
+{% endcall %}

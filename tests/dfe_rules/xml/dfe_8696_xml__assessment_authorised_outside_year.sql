@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8696', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8696: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8696 (error; rulesets cin2022_23 to current): Assessment end date must fall within the
--- census year. Assessment authorisation date, where present, must be within the census year
--- (start of year to ReferenceDate).
-
+{% call dq_dfe_rule('8696', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     assessment_authorisation_date not between period_start and period_end
+{% endcall %}

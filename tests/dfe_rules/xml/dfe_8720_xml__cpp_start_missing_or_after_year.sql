@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8720', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8720: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8720 (error; rulesets cin2022_23 to current): Child Protection Plan Start Date missing
--- or out of data collection period. Where a CPP exists, CPPstartDate must be present and on or
--- before the ReferenceDate.
-
+{% call dq_dfe_rule('8720', 'xml') %}
 with checked as (
     select
         cpp.census_year,
@@ -39,3 +28,4 @@ select
 from checked
 where
     cpp_start_date > period_end or cpp_start_date is null
+{% endcall %}

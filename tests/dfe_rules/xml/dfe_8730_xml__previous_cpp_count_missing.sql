@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8730', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8730: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8730 (error; rulesets cin2022_23 to current): Total Number of previous Child
--- Protection Plans missing. Where a CPP exists, NumberOfPreviousCPP must be present and >= 0.
-
+{% call dq_dfe_rule('8730', 'xml') %}
 with checked as (
     select
         census_year,
@@ -31,3 +21,4 @@ select
 from checked
 where
     previous_cpp_count is null or previous_cpp_count < 0
+{% endcall %}

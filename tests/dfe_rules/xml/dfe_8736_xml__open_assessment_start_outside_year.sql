@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8736', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8736: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8736 (error; rulesets cin2022_23 to current): For an Assessment that has not been
--- completed, the start date must fall within the census year. An unauthorised assessment's start
--- date must be within the census year (start of year to ReferenceDate).
-
+{% call dq_dfe_rule('8736', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     assessment_start_date not between period_start and period_end
+{% endcall %}

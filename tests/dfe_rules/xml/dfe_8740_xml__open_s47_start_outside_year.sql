@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8740', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8740: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8740 (error; rulesets cin2022_23 to current): For a Section 47 Enquiry that has not
--- held the Initial Child Protection Conference by the end of the census year, the start date must
--- fall within the census year. An open S47 (no ICPC date, ICPCnotRequired false) must have a
--- start date within the census year.
-
+{% call dq_dfe_rule('8740', 'xml') %}
 with checked as (
     select
         s47.census_year,
@@ -41,3 +29,4 @@ select
 from checked
 where
     s47_start_date not between period_start and period_end
+{% endcall %}

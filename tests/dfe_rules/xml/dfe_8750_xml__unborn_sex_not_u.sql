@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8750', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8750: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8750 (error; rulesets cin2022_23 to current): Sex must equal U for an unborn child. An
--- unborn child (expected DOB present, DOB blank) must have Sex = U.
-
+{% call dq_dfe_rule('8750', 'xml') %}
 with checked as (
     select
         census_year,
@@ -34,3 +24,4 @@ select
 from checked
 where
     sex is distinct from 'U'
+{% endcall %}

@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8815', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8815: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8815 (error; rulesets cin2022_23 to current): More than one open CIN Details episode
--- (a module with no CIN Closure Date) has been provided for this child and case is not a referral
--- with no further action. A child may have only one open (no closure date) non-NFA CINdetails
--- episode.
-
+{% call dq_dfe_rule('8815', 'xml') %}
 with checked as (
     select
         census_year,
@@ -34,3 +22,4 @@ select
 from checked
 where
     open_episodes > 1
+{% endcall %}

@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8820', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8820: message, summary and severity in seeds/ref_dfe_rules.csv. Re-referral on the day
+-- the previous episode closed is not an overlap (strict upper bound).
 
--- DfE rule 8820 (error; rulesets cin2022_23 to current): The dates on the CIN episodes for this
--- child overlap. A child's CIN episodes must not overlap (a referral date may not fall within
--- another episode's referral-closure span, or referral-ReferenceDate if open and non-NFA).
--- Re-referral on the day the previous episode closed is not an overlap (strict upper bound).
-
+{% call dq_dfe_rule('8820', 'xml') %}
 with census as (
     select
         census_year,
@@ -62,3 +51,4 @@ select
 from checked
 where
     overlapped_referral_date is not null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8839', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8839: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8839 (error; rulesets cin2022_23 to current): Within one CINDetails group there are 2
--- or more open S47 Assessments. Within an episode, at most one Section47 may be open (no ICPC
--- date and ICPCnotRequired not true).
-
+{% call dq_dfe_rule('8839', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +21,4 @@ select
 from checked
 where
     open_s47s > 1
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8841', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8841: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8841 (error; rulesets cin2022_23 to current): The review date cannot be on the same
--- day or before the Child protection Plan start date. A CPP review date must be after the CPP
--- start date.
-
+{% call dq_dfe_rule('8841', 'xml') %}
 with checked as (
     select
         review.census_year,
@@ -37,3 +26,4 @@ select
 from checked
 where
     cpp_review_date <= cpp_start_date
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8842Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8842Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8842Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Review Record has a missing date. A Reviews group should contain a
--- CPPreviewDate.
-
+{% call dq_dfe_rule('8842Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +20,4 @@ select
 from checked
 where
     cpp_review_date is null
+{% endcall %}

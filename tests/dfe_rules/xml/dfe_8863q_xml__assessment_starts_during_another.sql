@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8863Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8863Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8863Q (query; rulesets cin2022_23 to current): An Assessment is shown as starting when
--- there is another Assessment ongoing. Within an episode, an assessment start date should not
--- fall within another assessment's start-authorisation span (or start-ReferenceDate if
--- unauthorised).
-
+{% call dq_dfe_rule('8863Q', 'xml') %}
 with census as (
     select
         census_year,
@@ -58,3 +48,4 @@ select
 from checked
 where
     overlapped_start_date is not null
+{% endcall %}

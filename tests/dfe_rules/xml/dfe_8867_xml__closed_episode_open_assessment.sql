@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8867', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8867: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8867 (error; rulesets cin2022_23 to current): CIN episode is shown as closed, however
--- Assessment is not shown as completed. If the episode is closed, every assessment must have an
--- authorisation date.
-
+{% call dq_dfe_rule('8867', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -39,3 +28,4 @@ select
 from checked
 where
     assessment_authorisation_date is null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8868', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8868: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8868 (error; rulesets cin2022_23 to current): CIN episode is shown as closed, however
--- Section 47 enquiry is not shown as completed by ICPC date or ICPC not required flag. If the
--- episode is closed, every Section47 must have an initial CPC date or ICPCnotRequired = true.
-
+{% call dq_dfe_rule('8868', 'xml') %}
 with checked as (
     select
         s47.census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     initial_cpc_date is null and not coalesce(is_icpc_not_required, false)
+{% endcall %}

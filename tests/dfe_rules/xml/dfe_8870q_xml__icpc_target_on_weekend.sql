@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8870Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8870Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8870Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: The Target Date for Initial Child Protection Conference should not be a
--- weekend. The initial CPC target date should not be a Saturday or Sunday.
-
+{% call dq_dfe_rule('8870Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +23,4 @@ select
 from checked
 where
     extract(dow from initial_cpc_target_date) in (0, 6)
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8875', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8875: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8875 (error; rulesets cin2022_23 to current): The Date of Initial Child Protection
--- Conference cannot be a weekend. The initial CPC date should not be a Saturday or Sunday.
-
+{% call dq_dfe_rule('8875', 'xml') %}
 with checked as (
     select
         census_year,
@@ -33,3 +23,4 @@ select
 from checked
 where
     extract(dow from initial_cpc_date) in (0, 6)
+{% endcall %}

@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8890', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8890: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8890 (error; rulesets cin2022_23 to current): A Section 47 enquiry is shown as
--- starting when there is another Section 47 Enquiry ongoing. Within an episode, a Section47 start
--- date must not fall within another Section47's start-ICPC span (or start-ReferenceDate if still
--- open).
-
+{% call dq_dfe_rule('8890', 'xml') %}
 with census as (
     select
         census_year,
@@ -60,3 +48,4 @@ select
 from checked
 where
     overlapped_start_date is not null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8896', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8896: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8896 (error; rulesets cin2022_23 to current): Within one CINDetails group there are 2
--- or more open Assessments groups. Within an episode, at most one assessment may lack an
--- authorisation date.
-
+{% call dq_dfe_rule('8896', 'xml') %}
 with checked as (
     select
         census_year,
@@ -30,3 +19,4 @@ select
 from checked
 where
     open_assessments > 1
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8905', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8905: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8905 (error; rulesets cin2022_23 to current): Initial Category of Abuse code missing
--- or invalid (see Category of Abuse table in CIN Census code set). InitialCategoryOfAbuse must be
--- present and one of NEG, PHY, SAB, EMO, MUL.
-
+{% call dq_dfe_rule('8905', 'xml') %}
 with checked as (
     select
         census_year,
@@ -33,3 +22,4 @@ from checked
 where
     initial_abuse_category_code is null
     or initial_abuse_category_code not in ('NEG', 'PHY', 'SAB', 'EMO', 'MUL')
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8915', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8915: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8915 (error; rulesets cin2022_23 to current): Child Protection Plan shown as starting
--- after the child’s Date of Death. CPP start date must be on or before the child's death date.
-
+{% call dq_dfe_rule('8915', 'xml') %}
 with checked as (
     select
         cpp.census_year,
@@ -35,3 +25,4 @@ select
 from checked
 where
     cpp_start_date > death_date
+{% endcall %}

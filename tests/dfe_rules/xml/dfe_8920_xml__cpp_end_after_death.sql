@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8920', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8920: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8920 (error; rulesets cin2022_23 to current): Child Protection Plan cannot end after
--- the child’s Date of Death. If the child has died, CPP end date must be on or before the death
--- date.
-
+{% call dq_dfe_rule('8920', 'xml') %}
 with checked as (
     select
         cpp.census_year,
@@ -36,3 +25,4 @@ select
 from checked
 where
     cpp_end_date > death_date
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8935', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8935: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8935 (error; rulesets cin2022_23 to current): This child is showing more than one open
--- Child Protection plan, i.e. with no End Date. A child may have at most one CPP with no end
--- date.
-
+{% call dq_dfe_rule('8935', 'xml') %}
 with checked as (
     select
         census_year,
@@ -29,3 +18,4 @@ select
 from checked
 where
     open_cpps > 1
+{% endcall %}

@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8940', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8940: message, summary and severity in seeds/ref_dfe_rules.csv. A new plan may start on
+-- the day the previous one ends (strict upper bound).
 
--- DfE rule 8940 (error; rulesets cin2022_23 to current): Child Protection Plan data contains
--- overlapping dates. A child's CPPs must not overlap (a CPP start may not fall within another
--- CPP's start-end or start-ReferenceDate span).
--- A new plan may start on the day the previous one ends (strict upper bound).
-
+{% call dq_dfe_rule('8940', 'xml') %}
 with census as (
     select
         census_year,
@@ -61,3 +50,4 @@ select
 from checked
 where
     overlapped_start_date is not null
+{% endcall %}

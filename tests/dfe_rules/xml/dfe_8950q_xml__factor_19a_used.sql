@@ -1,16 +1,7 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8950Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8950Q: message, summary and severity in seeds/ref_dfe_rules.csv. New in the 2024/25
+-- ruleset: checked from census year 2025.
 
--- DfE rule 8950Q (query; rulesets cin2024_25 to current): Please check and either amend data or
--- provide a reason: the assessment factors code ’19A’ should not be used (’19B’ or ’19C’ should
--- be used instead). Assessment factor 19A should not be used (use 19B or 19C) (new in 2024/25).
--- New in the 2024/25 ruleset: checked from census year 2025.
-
+{% call dq_dfe_rule('8950Q', 'xml') %}
 with checked as (
     select
         census_year,
@@ -30,3 +21,4 @@ select
 from checked
 where
     assessment_factor_code = '19A'
+{% endcall %}

@@ -443,6 +443,8 @@ def run_rule_tests(root: Path) -> dict[str, int]:
         shutil.copy(PROJECT_DIR / "seeds" / f"{name}.csv", seeds / f"{name}.csv")
         header = (seeds / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
         yaml += _seed_yaml(name, header, REFERENCE_TYPES[name])
+    # The rule seed's properties (and the rule tests hung on it) are in tests/dfe_rules.
+    shutil.copy(PROJECT_DIR / "seeds" / "ref_dfe_rules.csv", seeds / "ref_dfe_rules.csv")
     for name, (types, text) in FIXTURES.items():
         csv_text = textwrap.dedent(text)
         (seeds / f"{name}.csv").write_text(csv_text, encoding="utf-8")
