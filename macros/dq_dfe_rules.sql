@@ -36,3 +36,72 @@
         {{ caller() }}
     ) as rule_failures
 {% endmacro %}
+
+{#
+    The query of a DfE rule that is checked row by row (the dfe_* generic tests): the rows
+    of `relation` (`applies_when`, if given, says which rows the rule applies to, and they are the
+    `rows_checked`), each with its `keys` and `columns`, and those for which `failing_when`
+    holds, with `reason` (a SQL expression) as failure_reason. `joined` (optional) is a
+    related XML module whose `joined_columns` the rule also reads (e.g. the episode's
+    referral date), matched on the position keys of `joined_level` (dq_xml_keys_match);
+    `census_period` adds the census year's period_start and period_end (ref_census_years).
+    `applies_when`, `failing_when` and `reason` name the columns as they come out (keys, columns,
+    joined_columns, period_start, period_end); a column that is also a key comes out once. On the NPD (`source` 'npd'), the key
+    `la_code` is the LA code of any year (la_code, or la_code_post_2009 in 2008/09).
+#}
+{% macro dq_dfe_row_check(
+    source,
+    relation,
+    keys,
+    columns,
+    failing_when,
+    reason,
+    applies_when=none,
+    joined=none,
+    joined_level=none,
+    joined_columns=[],
+    census_period=false
+) %}
+    {%- set selected = [] %}
+    {%- for key in keys %}
+        {%- if source == 'npd' and key == 'la_code' %}
+            {%- do selected.append('coalesce(rule_row.la_code, rule_row.la_code_post_2009) as la_code') %}
+        {%- else %}
+            {%- do selected.append('rule_row.' ~ key) %}
+        {%- endif %}
+    {%- endfor %}
+    {%- for column in columns if column not in keys %}
+        {%- do selected.append('rule_row.' ~ column) %}
+    {%- endfor %}
+    {%- for column in joined_columns %}{% do selected.append('joined_row.' ~ column) %}{% endfor %}
+    {%- if census_period %}{% do selected.extend(['census.period_start', 'census.period_end']) %}{% endif %}
+    with projected as (
+        select
+            {{ selected | join(',\n            ') }}
+        from {{ relation }} as rule_row
+        {%- if joined is not none %}
+        inner join {{ joined }} as joined_row
+            on {{ dq_xml_keys_match('rule_row', 'joined_row', joined_level) }}
+        {%- endif %}
+        {%- if census_period %}
+        inner join {{ ref('ref_census_years') }} as census
+            on rule_row.census_year = census.census_year
+        {%- endif %}
+    ),
+
+    checked as (
+        select
+            projected.*,
+            count(*) over () as rows_checked
+        from projected
+        {%- if applies_when is not none %}
+        where {{ applies_when }}
+        {%- endif %}
+    )
+
+    select
+        checked.*,
+        {{ reason }} as failure_reason
+    from checked
+    where {{ failing_when }}
+{% endmacro %}
