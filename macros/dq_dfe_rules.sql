@@ -62,17 +62,9 @@
     joined_columns=[],
     census_period=false
 ) %}
-    {%- set selected = [] %}
-    {%- for key in keys %}
-        {%- if source == 'npd' and key == 'la_code' %}
-            {%- do selected.append('coalesce(rule_row.la_code, rule_row.la_code_post_2009) as la_code') %}
-        {%- else %}
-            {%- do selected.append('rule_row.' ~ key) %}
-        {%- endif %}
-    {%- endfor %}
-    {%- for column in columns if column not in keys %}
-        {%- do selected.append('rule_row.' ~ column) %}
-    {%- endfor %}
+    {%- set selected = [dq_dfe_columns(source, keys, 'rule_row')] %}
+    {%- set own_columns = columns | reject('in', keys) | list %}
+    {%- if own_columns %}{% do selected.append(dq_dfe_columns(source, own_columns, 'rule_row')) %}{% endif %}
     {%- for column in joined_columns %}{% do selected.append('joined_row.' ~ column) %}{% endfor %}
     {%- if census_period %}{% do selected.extend(['census.period_start', 'census.period_end']) %}{% endif %}
     with projected as (
@@ -105,3 +97,25 @@
     from checked
     where {{ failing_when }}
 {% endmacro %}
+
+{#
+    The select list of `columns` of the relation aliased `alias` (the caller's own alias,
+    passed in), comma-separated. On the NPD (`source` 'npd') the column `la_code` is the LA
+    code of any year: la_code, or la_code_post_2009 in 2008/09 (docs/cin_census.md §3b).
+#}
+{% macro dq_dfe_columns(source, columns, alias) -%}
+    {%- for column in columns -%}
+        {%- if source == 'npd' and column == 'la_code' -%}
+            coalesce({{ alias }}.la_code, {{ alias }}.la_code_post_2009) as la_code
+        {%- else -%}
+            {{ alias }}.{{ column }}
+        {%- endif -%}
+        {%- if not loop.last %},
+            {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{# The rows of `relation` a rule applies to: those where `applies_when` (SQL) holds, or all. #}
+{% macro dq_dfe_rows_applying(relation, applies_when) -%}
+    select * from {{ relation }}{% if applies_when %} where {{ applies_when }}{% endif %}
+{%- endmacro %}
