@@ -1,5 +1,10 @@
--- DfE rule 8873Q: message, summary and severity in seeds/ref_dfe_rules.csv. Checked on closed
--- episodes (an open episode has no reason for closure yet).
+-- DfE rule 8873Q: message, summary and severity in seeds/ref_dfe_rules.csv.
+-- Reading: checked on closed episodes only. DfE's wording does not say "closed", but what it
+-- asks for is a reason for closure ("RC8 or RC9 should be used"), which an episode open at the
+-- ReferenceDate does not have yet: a missing reason is not a wrong one, and an episode whose only
+-- assessment found no factors is closed (with RC8 or RC9) in the next return when the LA decides,
+-- so flagging it open would query a closure not yet made. Decided in issue 14; the fixture of
+-- tests/python/data_quality/test_dfe_rule_fixes.py holds both cases.
 
 {% call dq_dfe_rule('8873Q', 'xml') %}
 with assessments as (
