@@ -36,7 +36,9 @@ CHILD_COLUMNS = (
 UPN_BODY = "123456789"
 
 
-def child_rows(census_year: int, la_code: str, first_pos: int, count: int, **values: str) -> list[str]:
+def child_rows(
+    census_year: int, la_code: str, first_pos: int, count: int, **values: str
+) -> list[str]:
     """`count` born children of one return, GenderCurrent 1 (or Sex M from 2025) unless given."""
     gender = values.get("gender_current_raw", "1" if census_year <= 2024 else "")
     sex_raw = values.get("sex_raw", "" if census_year <= 2024 else "M")

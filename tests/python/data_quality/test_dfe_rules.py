@@ -435,6 +435,13 @@ def run_rule_tests(
 ) -> dict[str, int]:
     """Build the throwaway project in `root` on `fixtures`, run its tests, return failures by
     test name."""
+    return {name: failures for name, (failures, _) in rule_test_results(root, fixtures).items()}
+
+
+def rule_test_results(
+    root: Path, fixtures: dict[str, tuple[dict[str, str], str]] = FIXTURES
+) -> dict[str, tuple[int, str]]:
+    """As run_rule_tests, with each test's status (pass, warn or fail) beside its failures."""
     shutil.copytree(RULES_DIR, root / "tests" / "dfe_rules")
     shutil.copytree(PROJECT_DIR / "tests" / "data_quality", root / "tests" / "data_quality")
     shutil.copytree(PROJECT_DIR / "tests" / "generic", root / "tests" / "generic")
@@ -471,7 +478,7 @@ def run_rule_tests(
     assert tested.result is not None, tested.exception
     errored = [r.node.name for r in tested.result.results if r.failures is None]
     assert not errored, f"tests that did not run: {errored}"
-    return {r.node.name: int(r.failures) for r in tested.result.results}
+    return {r.node.name: (int(r.failures), str(r.status)) for r in tested.result.results}
 
 
 @pytest.fixture(scope="module")
