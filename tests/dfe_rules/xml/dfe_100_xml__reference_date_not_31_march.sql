@@ -1,4 +1,7 @@
--- DfE rule 100: message, summary and severity in seeds/ref_dfe_rules.csv.
+-- DfE rule 100: message, summary and severity in seeds/ref_dfe_rules.csv. The return's census
+-- year is its <Year> (the loader takes it from Year and logs a disagreeing ReferenceDate), so a
+-- failing row is a return kept in the year of its <Year> whose ReferenceDate is not 31 March of
+-- that year: DfE's message blames the ReferenceDate, not the Year (DATA_QUALITY.md, Conventions).
 
 {% call dq_dfe_rule('100', 'xml') %}
 with checked as (

@@ -19,14 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.data_quality.test_dfe_rules import (
-    BOOL,
-    DATE,
-    FIXTURES,
-    INT,
-    X,
-    run_rule_tests,
-)
+from tests.python.data_quality.test_dfe_rules import FIXTURES, run_rule_tests
 
 CHILD_COLUMNS = (
     "census_year,la_code,child_pos,la_child_id,upn,former_upn,upn_unknown_code,birth_date,"
@@ -94,42 +87,17 @@ census_year,la_code,child_pos,cin_details_pos,assessment_pos,factor_pos,assessme
 2023,202,3,1,1,1,21
 """
 
+# The fixtures of test_dfe_rules.py, with the four modules these rules read replaced (same
+# column types).
 FIX_FIXTURES = {
     **FIXTURES,
     "stg_xml__child": (
-        {
-            "census_year": INT,
-            "child_pos": INT,
-            "birth_date": DATE,
-            "expected_birth_date": DATE,
-            "death_date": DATE,
-        },
+        FIXTURES["stg_xml__child"][0],
         "\n".join([CHILD_COLUMNS, *CHILDREN]) + "\n",
     ),
-    "stg_xml__cin_details": (
-        {
-            **X,
-            "referral_date": DATE,
-            "closure_date": DATE,
-            "initial_cpc_date": DATE,
-            "is_referral_nfa": BOOL,
-        },
-        EPISODES,
-    ),
-    "stg_xml__assessment": (
-        {
-            **X,
-            "assessment_pos": INT,
-            "assessment_start_date": DATE,
-            "assessment_internal_review_date": DATE,
-            "assessment_authorisation_date": DATE,
-        },
-        ASSESSMENTS,
-    ),
-    "stg_xml__assessment_factor": (
-        {**X, "assessment_pos": INT, "factor_pos": INT},
-        FACTORS,
-    ),
+    "stg_xml__cin_details": (FIXTURES["stg_xml__cin_details"][0], EPISODES),
+    "stg_xml__assessment": (FIXTURES["stg_xml__assessment"][0], ASSESSMENTS),
+    "stg_xml__assessment_factor": (FIXTURES["stg_xml__assessment_factor"][0], FACTORS),
 }
 
 EXPECTED = {
