@@ -39,15 +39,16 @@
 
 {#
     The query of a DfE rule that is checked row by row (the dfe_* generic tests): the rows
-    of `relation` (`applies_when`, if given, says which rows the rule applies to, and they are the
-    `rows_checked`), each with its `keys` and `columns`, and those for which `failing_when`
-    holds, with `reason` (a SQL expression) as failure_reason. `joined` (optional) is a
-    related XML module whose `joined_columns` the rule also reads (e.g. the episode's
-    referral date), matched on the position keys of `joined_level` (dq_xml_keys_match);
-    `census_period` adds the census year's period_start and period_end (ref_census_years).
-    `applies_when`, `failing_when` and `reason` name the columns as they come out (keys, columns,
-    joined_columns, period_start, period_end); a column that is also a key comes out once. On the NPD (`source` 'npd'), the key
-    `la_code` is the LA code of any year (la_code, or la_code_post_2009 in 2008/09).
+    of `relation`, each with its `keys` and `columns` (a column that is also a key comes
+    out once); of them the rows for which `applies_when` holds (all rows without it) are
+    the `rows_checked`, and those for which `failing_when` holds fail, with `reason` (a SQL
+    expression) as failure_reason. `joined` (optional) is a related XML module whose
+    `joined_columns` the rule also reads (e.g. the episode's referral date), matched on the
+    position keys of `joined_level` (dq_xml_keys_match); `census_period` adds the census
+    year's period_start and period_end (ref_census_years). `applies_when`, `failing_when`
+    and `reason` name the columns as they come out (keys, columns, joined_columns,
+    period_start, period_end). On the NPD (`source` 'npd') the key `la_code` is the LA code
+    of any year (dq_dfe_columns).
 #}
 {% macro dq_dfe_row_check(
     source,
