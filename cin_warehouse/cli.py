@@ -128,7 +128,7 @@ def _load(args: argparse.Namespace) -> int:
 
 def _demo_summary(args: argparse.Namespace) -> int:
     with duckdb.connect(args.db, read_only=True) as con:
-        episodes = con.execute("select count(*) from marts.fct_episode").fetchone()[0]
+        (episodes,) = con.execute("select count(*) from marts.fct_episode").fetchall()[0]
     print(f"\nWarehouse: {Path(args.db).resolve()} ({episodes} episodes in marts.fct_episode)")
     print(f"Docs site: {Path('target/static_index.html').resolve()} (open it in a browser)")
     print(

@@ -1,12 +1,13 @@
 """The shape of the world beside the partial distributions DfE and BMJ Open 2019 publish.
 
-The calibration README asks that distributions published only in part (durations, referral
-source, primary need, category of abuse, sex, ethnicity) follow the partial figures; the
+The calibration targets (cin_warehouse/data/README.md) ask that distributions published only
+in part (durations, referral source, primary need, category of abuse, sex, ethnicity) follow
+the partial figures; the
 config sets its inputs from them. This part of the calibration report shows what the
 truth makes of them, in percentages with the difference in percentage points. It is not
-scored: the README gives tolerances for counts and rates only.
+scored: the targets give tolerances for counts and rates only.
 
-Published side: `../shared/calibration/distributions.csv`, matched on measure, year and
+Published side: `cin_warehouse/data/calibration/distributions.csv`, matched on measure, year and
 category label; a distribution published as counts (conferences, assessments) is turned
 into shares of its published bands. The BMJ Open 2019 cohort facts are docs/cin_census.md §6.
 Not shown: the assessment factors (the config's factor weights are the 2018 counts

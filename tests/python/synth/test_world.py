@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth.config import by_year, load_raw_config
+from cin_warehouse.synth.geography import CALIBRATION_DIR
 from cin_warehouse.synth.xml_writer import validate_xml_return
 from tests.python.conftest import World, make_world
 
@@ -284,7 +285,7 @@ def test_every_xml_file_validates_against_its_xsd(
 
 
 def _domain_npd_years() -> dict[str, set[int]]:
-    """docs/cin_census.md §3b's table, parsed independently of the seeds: variable -> census years."""
+    """docs/cin_census.md §3b's table, parsed independently of the seeds: variable -> years."""
     text = CENSUS_DOC.read_text(encoding="utf-8")
     table = text[text.index("| variable | years |") : text.index("Legacy values met")]
     names_for = {  # entries of the table that are not plain NPD variable names
@@ -519,9 +520,7 @@ def test_no_upn_names_an_la_before_it_existed(world: World) -> None:
     """Characters 2-4 of a UPN are the LA that allocated it, so no return can show a UPN
     whose LA started after that return's 31 March (local_authorities.csv; rule 1530)."""
     started: dict[str, str] = {}
-    with open(
-        DOMAIN_MD.parents[1] / "calibration" / "local_authorities.csv", encoding="utf-8"
-    ) as handle:
+    with open(CALIBRATION_DIR / "local_authorities.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code, opened = row["old_la_code"], row["date_of_operation"]
             started[code] = min(started.get(code, opened), opened)
