@@ -136,3 +136,17 @@ def test_the_tested_model_is_preferred_to_a_reference_seed() -> None:
     assert dq._tested_model(rule, nodes) == "staging.stg_xml__cin_details"
     generic = {"attached_node": "seed.p.ref_census_years", "depends_on": {"nodes": list(nodes)}}
     assert dq._tested_model(generic, nodes) == "reference.ref_census_years"
+
+
+def test_a_kept_build_is_read_after_docs_generate(
+    warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    (tmp_path / "run_results.json").write_text(
+        json.dumps({"args": {"which": "generate"}, "metadata": {}, "results": []})
+    )
+    (tmp_path / "manifest.json").write_text("{}")
+    kept = tmp_path / "last_build"
+    kept.mkdir()
+    for name in ("run_results.json", "manifest.json"):
+        shutil.copy(warehouse.target_dir / name, kept / name)
+    assert dq.read_build(tmp_path).checks == dq.read_build(warehouse.target_dir).checks
