@@ -226,7 +226,7 @@ def _dq(args: argparse.Namespace) -> int:
         )
     for check in checks:
         located = [r for r in check.by_la_year if r[0] is not None or r[1] is not None]
-        worst = max((r for r in located if r[3]), key=lambda r: r[2] / r[3], default=None)
+        worst = max((r for r in located if r[3]), key=lambda r: r[2] / (r[3] or 1), default=None)
         table.add_row(
             check.label,
             check.name.removeprefix(f"dfe_{check.rule.lower()}_{check.source}__").replace("_", " "),
@@ -302,12 +302,12 @@ def _status(args: argparse.Namespace) -> int:
     for la, gaps in status.xml_gaps.items():
         console.print(f"  LA {la}: no XML return for {_years(gaps)}", highlight=False)
     console.print(f"superseded loads (re-delivered): {len(status.superseded):,}", highlight=False)
-    for name, year, la, by in status.superseded:
-        where = f"census year {year}" + (f", LA {la}" if la else "")
-        console.print(f"  {name} ({where}): superseded by load {by}", highlight=False)
+    for file_name, year, la_code, by in status.superseded:
+        where = f"census year {year}" + (f", LA {la_code}" if la_code else "")
+        console.print(f"  {file_name} ({where}): superseded by load {by}", highlight=False)
     console.print(f"failed loads: {len(status.failed):,}", highlight=False)
-    for source_file, error in status.failed:
-        console.print(f"  {source_file}: {error}", highlight=False)
+    for source_file, problem in status.failed:
+        console.print(f"  {source_file}: {problem}", highlight=False)
     return 0
 
 

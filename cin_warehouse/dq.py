@@ -137,16 +137,19 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
         return set()
 
 
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int | None:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
 def count_failures(con: duckdb.DuckDBPyConnection, check: Check) -> None:
     """Fill `checked` and `by_la_year` from the stored failing rows and the tested model."""
     failing = _columns(con, check.failures_table) if check.failures_table else set()
     model = _columns(con, check.model) if check.model else set()
     if "rows_checked" in failing:
-        check.checked = con.execute(
-            f"select max(rows_checked) from {check.failures_table}"
-        ).fetchone()[0]
+        check.checked = _scalar(con, f"select max(rows_checked) from {check.failures_table}")
     elif model:
-        check.checked = con.execute(f"select count(*) from {check.model}").fetchone()[0]
+        check.checked = _scalar(con, f"select count(*) from {check.model}")
     keys = [k for k in ("census_year", "la_code") if k in failing]
     if not failing or not keys:
         check.by_la_year = [(None, None, check.failures, check.checked)]
