@@ -138,6 +138,22 @@ def _demo_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fidelity(args: argparse.Namespace) -> int:
+    from cin_warehouse import fidelity
+
+    sources = fidelity.SOURCES if args.source == "both" else (args.source,)
+    try:
+        with fidelity.open_warehouse(Path(args.db)) as con:
+            reports = fidelity.measure(con, Path(args.truth), sources, db_label=args.db)
+    except fidelity.FidelityError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    fidelity.render(reports)
+    if args.json:
+        fidelity.write_json(reports, Path(args.json))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("demo-summary", help="say where the demo warehouse and docs are")
     summary.add_argument("--db", default="warehouse/cin.duckdb")
     summary.set_defaults(handler=_demo_summary)
+
+    fid = commands.add_parser("fidelity", help="measure the warehouse against a world's truth")
+    fid.add_argument("--db", required=True, help="warehouse DuckDB file (built by dbt build)")
+    fid.add_argument("--truth", required=True, help="the world's truth/ folder")
+    fid.add_argument("--source", choices=("npd", "xml", "both"), default="both")
+    fid.add_argument("--json", help="also write every figure, by quirk, with failures, here")
+    fid.set_defaults(handler=_fidelity)
     return parser
 
 
