@@ -144,7 +144,7 @@ def _fidelity(args: argparse.Namespace) -> int:
     sources = fidelity.SOURCES if args.source == "both" else (args.source,)
     try:
         with fidelity.open_warehouse(Path(args.db)) as con:
-            reports = fidelity.measure(con, Path(args.truth), sources, db_label=args.db)
+            reports = fidelity.measure(con, Path(args.truth), sources, args.db, args.examples)
     except fidelity.FidelityError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     fid.add_argument("--truth", required=True, help="the world's truth/ folder")
     fid.add_argument("--source", choices=("npd", "xml", "both"), default="both")
     fid.add_argument("--json", help="also write every figure, by quirk, with failures, here")
+    fid.add_argument(
+        "--examples", type=int, default=0, help="explain N failed episodes per reason, row by row"
+    )
     fid.set_defaults(handler=_fidelity)
     return parser
 

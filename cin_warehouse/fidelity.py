@@ -262,8 +262,10 @@ def measure(
     truth_dir: Path,
     sources: tuple[str, ...] = SOURCES,
     db_label: str = "warehouse",
+    describe: int = 0,
 ) -> dict[str, SourceReport]:
-    """Judge the warehouse behind `con` against `truth_dir`, per source."""
+    """Judge the warehouse behind `con` against `truth_dir`, per source; `describe` failed
+    examples per reason of the episode measures are explained row by row."""
     settings = check_truth(truth_dir)
     check_warehouse(con, db_label)
     cur = con.cursor()  # its own temp tables, dropped when it closes
@@ -272,7 +274,13 @@ def measure(
         reports = {}
         for source in sources:
             _judge(cur, source)
-            reports[source] = _report(cur, source)
+            reports[source] = report = _report(cur, source)
+            for metric in DESCRIBED_METRICS if describe else ():
+                for failure in report.failures.get(metric, {}).values():
+                    failure["details"] = [
+                        _describe(cur, source, metric, unit)
+                        for unit in failure["examples"][:describe]
+                    ]
         return reports
     finally:
         cur.close()
@@ -821,43 +829,99 @@ def f1(report: SourceReport) -> float | None:
     return 2 * precision * recall / (precision + recall)
 
 
-def episode_examples(
-    con: duckdb.DuckDBPyConnection, truth_dir: Path, source: str, truth_episode: int
-) -> dict[str, Any]:
-    """Everything behind one truth episode: its records as returned, and the warehouse
-    episodes holding them. For the report a modeller reads to fix a rule."""
-    cur = con.cursor()
-    try:
-        path = str(truth_dir).replace("'", "''")
-        truth = cur.execute(
-            f"""select episode_id, referral_date::varchar, closure_date::varchar, closure_reason
-                from read_parquet('{path}/episodes.parquet') where episode_id = ?""",
-            [truth_episode],
+# Failures explained row by row (the episode's returns and the warehouse rows holding them).
+DESCRIBED_METRICS = (
+    "episode_precision",
+    "episode_recall",
+    "referral_date",
+    "closure_exact_written",
+    "closure_inferred_year",
+    "closure_open_kept",
+    "phantom_precision",
+    "phantom_recall",
+)
+
+
+def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: str) -> list[str]:
+    """The truth behind one failed unit and what the warehouse made of it: for a modeller
+    fixing a rule. Needs the temp tables of `_judge`."""
+    if metric == "phantom_recall":
+        episodes = [
+            r[0]
+            for r in cur.execute(
+                "select episode_id from t_records where record_id = ?", [int(unit)]
+            ).fetchall()
+        ]
+    elif metric in ("episode_precision", "phantom_precision"):
+        episodes = [
+            r[0]
+            for r in cur.execute(
+                "select distinct t_episode from w_rows"
+                " where w_episode = ? and t_episode is not null order by 1",
+                [unit],
+            ).fetchall()
+        ]
+    else:
+        episodes = [int(unit)]
+    id_key = "la_child_id_anon" if source == "npd" else "la_child_id"
+    lines = []
+    for episode in episodes:
+        referral, closure = cur.execute(
+            "select referral_date::varchar, coalesce(closure_date::varchar, 'open')"
+            " from t_episodes where episode_id = ?",
+            [episode],
         ).fetchone()
-        id_key = "la_child_id_anon" if source == "npd" else "la_child_id"
-        returned = cur.execute(
+        lines.append(f"truth episode {episode}: referral {referral}, closure {closure}")
+        for row in cur.execute(
             f"""select k.census_year, k.la_code, k.{id_key}, k.referral_date_written,
-                       k.closure_date_written, k.record_id, k.is_phantom, l.episode_id
-                from read_parquet('{path}/record_keys.parquet') as k
-                left join intermediate.int_episode_records_linked as l
-                  on l.source_kind = ? and l.census_year = k.census_year
-                 and l.la_code = k.la_code and l.la_child_id = k.{id_key}
-                 and try_cast(l.referral_date as date) = try_cast(k.referral_date_written as date)
-                where k.episode_id = ? order by k.record_id, k.census_year""",
-            [source, truth_episode],
+                       coalesce(k.closure_date_written::varchar, '-'), k.record_id,
+                       k.is_phantom,
+                       coalesce(string_agg(distinct w.w_episode, ', '), 'NO WAREHOUSE ROW')
+                from keys as k
+                left join w_rows as w
+                  on w.record_id = k.record_id and w.census_year = k.census_year
+                where k.episode_id = ? group by all order by k.record_id, k.census_year""",
+            [episode],
+        ).fetchall():
+            year, la, child, ref, clo, record, phantom, held = row
+            kind = "PHANTOM record" if phantom else "record"
+            lines.append(
+                f"  {year} LA {la} LAchildID {child} referral {ref} closure {clo}"
+                f" ({kind} {record}) -> {held}"
+            )
+    held_by = [
+        r[0]
+        for r in cur.execute(
+            "select distinct w_episode from w_rows where t_episode in (select unnest(?::bigint[]))"
+            " or w_episode = ? order by 1",
+            [episodes, unit],
         ).fetchall()
-        held_by = sorted({str(r[-1]) for r in returned if r[-1] is not None})
-        warehouse = cur.execute(
-            """select episode_id::varchar, referral_date::varchar, closure_date::varchar,
-                      closure_date_is_inferred, overlap_kind, first_census_year,
-                      last_census_year
-               from marts.fct_episode where source_kind = ? and episode_id::varchar in
-                   (select unnest(?::varchar[]))""",
-            [source, held_by],
-        ).fetchall()
-    finally:
-        cur.close()
-    return {"truth": truth, "returned": returned, "warehouse": warehouse}
+    ]
+    for w_episode in held_by:
+        ref, clo, inferred, overlap, first, last = (
+            cur.execute(
+                "select referral_date::varchar, coalesce(closure_date::varchar, 'open'),"
+                " closure_date_is_inferred, overlap_kind, first_census_year, last_census_year"
+                " from w_ep where w_episode = ?",
+                [w_episode],
+            ).fetchone()
+            or (None,) * 6
+        )
+        lines.append(
+            f"warehouse episode {w_episode}: referral {ref}, closure {clo}"
+            f"{' (inferred)' if inferred else ''}, overlap_kind {overlap},"
+            f" census years {first}-{last}"
+        )
+        for year, la, child, ref_written in cur.execute(
+            "select census_year, la_code, la_child_id, referral_date::varchar from w_rows"
+            " where w_episode = ? and record_id is null order by census_year",
+            [w_episode],
+        ).fetchall():
+            lines.append(
+                f"  {year} LA {la} LAchildID {child} referral {ref_written}:"
+                " no truth record under these keys"
+            )
+    return lines
 
 
 # --- printing ----------------------------------------------------------------------------
@@ -905,6 +969,13 @@ def render(reports: dict[str, SourceReport]) -> None:
         console.print(by_quirk)
         for note in report.notes:
             console.print(f"note: {note}", highlight=False)
+        for metric, reasons in report.failures.items():
+            for reason, failure in reasons.items():
+                for unit, lines in zip(
+                    failure["examples"], failure.get("details", []), strict=False
+                ):
+                    console.print(f"\n{source} {metric}: {reason} [{unit}]", highlight=False)
+                    console.print("\n".join(lines), highlight=False, markup=False)
 
 
 def write_json(reports: dict[str, SourceReport], path: Path) -> None:

@@ -527,3 +527,18 @@ def test_clear_errors(hand_made: tuple[Path, Path], tmp_path: Path, capsys) -> N
     err = capsys.readouterr().err
     assert "intermediate.int_episode_records_linked is missing" in err
     assert "dbt build" in err
+
+
+def test_failures_explained_row_by_row(hand_made: tuple[Path, Path]) -> None:
+    db, truth = hand_made
+    with fidelity.open_warehouse(db) as con:
+        xml = fidelity.measure(con, truth, ("xml",), describe=1)["xml"]
+    merged = xml.failures["episode_precision"]["holds several true episodes (merge)"]
+    (lines,) = merged["details"]
+    assert lines[0] == "truth episode 3: referral 2015-04-10, closure 2015-08-01"
+    assert "truth episode 4: referral 2015-10-01, closure 2016-01-15" in lines
+    assert lines[-1].startswith("warehouse episode W4: referral 2015-04-10, closure 2016-01-15")
+    unmapped = xml.failures["episode_precision"]["no truth record under its keys"]["details"]
+    assert unmapped[0][-1] == (
+        "  2016 LA 202 LAchildID Z referral 2016-01-01: no truth record under these keys"
+    )
