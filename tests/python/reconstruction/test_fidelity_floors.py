@@ -1,0 +1,135 @@
+"""The floors of issue 12: the rebuilt episodes, plans, phantom flags and person links of
+the test warehouse (`warehouse`, every quirk on) and of the clean one (`clean_warehouse`),
+measured by `cin_warehouse.fidelity` against the truth of the world they were built from.
+The definitions of each figure are in that module's docstring.
+
+A floor the current models miss is not lowered: its single case is marked
+`xfail(strict=True)` in SHORTFALLS with the measured figure and the cause, so it shows in
+every run and turns into a failure the day the models meet it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cin_warehouse import fidelity
+
+FLOORS = {
+    "episode_precision": 0.995,
+    "episode_recall": 0.995,
+    "cpp_precision": 0.995,
+    "cpp_recall": 0.995,
+    "phantom_precision": 0.99,
+    "phantom_recall": 0.99,
+    "referral_date": 0.999,
+    "closure_exact_written": 0.995,
+}
+PERSON_F1_FLOOR = 0.98
+# An unwritten closure leaves the case "open" in the returns for a geometric number of
+# extra years before the LA drops it (BMJ Open 2019, "Data quality": closures go missing);
+# no rule can see those years, so the inferred closure can be in the right census year
+# only for the cases that dropped out in the year they closed. The floor: within two
+# points of that share, counted from the truth below.
+INFERRED_YEAR_MARGIN = 0.02
+
+# (source, measure) -> why the models miss the floor today (measured figure and cause).
+SHORTFALLS: dict[tuple[str, str], str] = {}
+
+
+def _case(source: str, metric: str) -> pytest.param:
+    reason = SHORTFALLS.get((source, metric))
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(source, metric, marks=marks, id=f"{source}-{metric}")
+
+
+@pytest.fixture(scope="module")
+def measured(warehouse) -> dict[str, fidelity.SourceReport]:
+    return fidelity.measure(warehouse.con, warehouse.truth_dir)
+
+
+@pytest.fixture(scope="module")
+def measured_clean(clean_warehouse) -> dict[str, fidelity.SourceReport]:
+    return fidelity.measure(clean_warehouse.con, clean_warehouse.truth_dir)
+
+
+def _message(report: fidelity.SourceReport, metric: str) -> str:
+    figure = report.figures[metric]
+    reasons = report.failures.get(metric, {})
+    return f"{report.source} {metric}: {figure.ok} of {figure.total}; wrong: " + "; ".join(
+        f"{v['count']} {k} (e.g. {v['examples']})" for k, v in reasons.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "metric"), [_case(s, m) for s in fidelity.SOURCES for m in FLOORS]
+)
+def test_floor(measured, source: str, metric: str) -> None:
+    report = measured[source]
+    figure = report.figures[metric]
+    assert figure.total > 0, f"{source} {metric}: nothing to judge in the test world"
+    assert figure.share >= FLOORS[metric], _message(report, metric)
+
+
+@pytest.mark.parametrize(("source", "metric"), [_case(s, "person_f1") for s in fidelity.SOURCES])
+def test_person_linkage_f1(measured, source: str, metric: str) -> None:
+    report = measured[source]
+    score = fidelity.f1(report)
+    assert score is not None, f"{source}: no pair of children to judge"
+    assert score >= PERSON_F1_FLOOR, (
+        _message(report, "person_pair_precision") + " | " + _message(report, "person_pair_recall")
+    )
+
+
+def _inferable_share(warehouse) -> float:
+    """Of the true episodes closed by the last census day but never written closed in any
+    return, the share that left the returns in their closure's census year (no extra
+    'open' years): computed from the truth alone."""
+    truth = warehouse.truth_dir
+    with duckdb.connect() as con:
+        last = max(
+            con.sql(f"select census_year from '{truth}/record_keys.parquet'").fetchnumpy()[
+                "census_year"
+            ]
+        )
+        return con.sql(
+            f"""
+            with unwritten as (
+                select episode_id from '{truth}/record_keys.parquet' where not is_phantom
+                group by all having count(closure_date_written) = 0
+            )
+            select avg((r.extra_open_years = 0)::int)
+            from '{truth}/records.parquet' as r join unwritten using (episode_id)
+            where not r.is_phantom and r.closure_date <= make_date({int(last)}, 3, 31)
+            """
+        ).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "metric"), [_case(s, "closure_inferred_year") for s in fidelity.SOURCES]
+)
+def test_inferred_closure_year(measured, warehouse, source: str, metric: str) -> None:
+    report = measured[source]
+    floor = _inferable_share(warehouse) - INFERRED_YEAR_MARGIN
+    assert report.figures[metric].total > 0
+    assert report.share(metric) >= floor, _message(report, metric) + f" (floor {floor:.3f})"
+
+
+@pytest.mark.parametrize(
+    ("source", "metric"),
+    [
+        _case(s, f"clean:{m}")
+        for s in fidelity.SOURCES
+        for m in fidelity.METRICS
+        if not (s == "npd" and m.split("_")[0] in ("assessment", "s47"))
+    ],
+)
+def test_clean_world_exact(measured_clean, source: str, metric: str) -> None:
+    """Without quirks every measure is exact (the NPD has no assessments or s47)."""
+    name = metric.removeprefix("clean:")
+    report = measured_clean[source]
+    figure = report.figures[name]
+    if figure.total == 0 and name.startswith(("phantom", "closure_inferred")):
+        pytest.skip(f"clean world: no unit for {name} (no phantoms, every closure written)")
+    assert figure.total > 0, f"clean {source} {name}: nothing to judge"
+    assert figure.ok == figure.total, _message(report, name)
