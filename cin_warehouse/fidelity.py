@@ -19,7 +19,9 @@ phantom re-referral of an open case (`is_phantom`). A warehouse episode *holds* 
 records its rows map to; rows mapped to no truth record are counted as unmapped.
 
 Seen. A truth episode is seen in a source when one of its true (non-phantom) records was
-returned in at least one census year (`record_keys`); a phantom when it was returned once.
+returned in at least one census year the source covers (`record_keys`; NPD: every year of
+the world, XML: the years of the world's `xml/<year>` folders, 2016/17 on); a phantom
+when it was returned once. "Written" (closure) likewise counts that source's years only.
 A plan, assessment or s47 enquiry is seen in a year when its episode's true record is in
 that year's return and the event is relevant to the year, as the census defines it
 (started by 31 March, and open at 31 March or ended in the year: DfE rules 8696, 8715,
@@ -82,6 +84,7 @@ from typing import Any
 import duckdb
 
 from cin_warehouse import npd_spec
+from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR
 
 SOURCES = ("npd", "xml")
 TRUTH_FILES = (
@@ -295,12 +298,17 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
         cur.execute(f"create temp view t_{name} as select * from read_parquet('{path}')")
     last_year = max(settings["census_years"])
     cpp_years = [y for y in settings["census_years"] if _npd_has_plans(y)]
+    xml_years = _xml_years(truth_dir, settings["census_years"])
     cur.execute(
         f"""
         create temp table horizon as select date '{last_year}-03-31' as horizon_date;
         -- census years whose NPD extract carries plan columns
         create temp table npd_plan_years as
             select unnest({cpp_years or [0]}::integer[]) as census_year;
+        create temp table source_years as
+            select 'npd' as source_kind, unnest({list(settings["census_years"])}) as census_year
+            union all
+            select 'xml', unnest({xml_years or [0]}::integer[]);
         create temp table keys as
             select census_year::integer as census_year, la_code, la_child_id,
                    la_child_id_anon, upn, pupil_matching_ref,
@@ -339,6 +347,15 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
     )
 
 
+def _xml_years(truth_dir: Path, census_years: list[int]) -> list[int]:
+    """Census years with LA XML returns: the world's `xml/<year>` folders beside `truth/`,
+    or, where the raw files are not beside it, the years the generator writes XML for."""
+    xml_dir = truth_dir.parent / "xml"
+    if xml_dir.is_dir():
+        return sorted(int(p.name) for p in xml_dir.iterdir() if p.is_dir() and p.name.isdigit())
+    return [y for y in census_years if y >= FIRST_XML_YEAR]
+
+
 def _npd_has_plans(census_year: int) -> bool:
     return any(v.variable == "CPPstartDate" for v in npd_spec.variables(census_year))
 
@@ -350,13 +367,18 @@ def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
     id_key = "la_child_id_anon" if source == "npd" else "la_child_id"
     cur.execute(
         f"""
+        -- the truth keys of the census years this source covers
+        create or replace temp view src_keys as
+        select * from keys
+        where census_year in (select census_year from source_years where source_kind = {s});
+
         create or replace temp table w_rows as
         select l.episode_id::varchar as w_episode, l.child_id::varchar as child_id,
                l.census_year, l.la_code, l.la_child_id, l.referral_date,
                k.record_id, k.episode_id as t_episode, k.is_phantom, k.person_id,
                k.upn, k.pupil_matching_ref
         from intermediate.int_episode_records_linked as l
-        left join keys as k
+        left join src_keys as k
           on k.census_year = l.census_year::integer and k.la_code = l.la_code
          and k.{id_key} = l.la_child_id
          and k.referral_date_written = try_cast(l.referral_date as date)
@@ -391,7 +413,7 @@ def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
         where r.record_id is not null;
 
         create or replace temp table seen_episodes as
-        select distinct episode_id as t_episode from keys where not is_phantom;
+        select distinct episode_id as t_episode from src_keys where not is_phantom;
 
         create or replace temp table ep_records as
         select episode_id as t_episode, list(record_id) as records
@@ -466,15 +488,15 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         with written as (
             select episode_id as t_episode,
                    bool_or(closure_date_written is not null) as is_closure_written
-            from keys where not is_phantom group by all
+            from src_keys where not is_phantom group by all
         )
         select t.t_episode, t.records, w.referral_date as w_referral, w.closure_date as w_closure,
                w.closure_date_is_inferred, e.referral_date as t_referral,
                case when e.closure_date <= (select horizon_date from horizon)
                     then e.closure_date end as t_closure,
-               (select bool_or(k.closure_date_written is not null) from keys as k
-                where k.episode_id = t.t_episode and not k.is_phantom) as is_closure_written
+               x.is_closure_written
         from t_ep as t join w_ep as w using (w_episode)
+        join written as x using (t_episode)
         join t_episodes as e on e.episode_id = t.t_episode;
 
         insert into judged
@@ -543,7 +565,7 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
         where h.is_flagged;
 
         insert into judged
-        with seen as (select distinct record_id from keys where is_phantom),
+        with seen as (select distinct record_id from src_keys where is_phantom),
         holders as (
             select record_id,
                    bool_or(w_episode in (select w_episode from w_phantom_tp)) as caught,
@@ -627,7 +649,7 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
                 select * from ({warehouse_sql} {source_filter});
             create or replace temp table t_ev_seen as
                 select distinct e.t_unit from t_ev as e
-                join keys as k on k.episode_id = e.episode_id and not k.is_phantom
+                join src_keys as k on k.episode_id = e.episode_id and not k.is_phantom
                 where {relevant} {extra_filter};
             -- warehouse rows on an episode holding exactly one true episode
             create or replace temp table w_ev_matched as
@@ -689,7 +711,7 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
             create or replace temp table t_ev as select * from t_cpps;
             create or replace temp table npd_cpp_unseen as
             select count(distinct e.cpp_id) as n from t_cpps as e
-            join keys as k on k.episode_id = e.episode_id and not k.is_phantom
+            join src_keys as k on k.episode_id = e.episode_id and not k.is_phantom
             where {relevant}
               and e.cpp_id::varchar not in (select t_unit from t_ev_seen);
             """
@@ -877,7 +899,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                        coalesce(k.closure_date_written::varchar, '-'), k.record_id,
                        k.is_phantom,
                        coalesce(string_agg(distinct w.w_episode, ', '), 'NO WAREHOUSE ROW')
-                from keys as k
+                from src_keys as k
                 left join w_rows as w
                   on w.record_id = k.record_id and w.census_year = k.census_year
                 where k.episode_id = ? group by all order by k.record_id, k.census_year""",

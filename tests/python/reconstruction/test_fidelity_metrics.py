@@ -27,6 +27,7 @@ C and D not linked.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -390,6 +391,8 @@ def write_warehouse(db: Path) -> None:
 def hand_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("fidelity_hand_made")
     write_truth(root / "truth")
+    for year in (2015, 2016, 2017):  # the world's XML folders: XML covers every year here
+        (root / "xml" / str(year)).mkdir(parents=True)
     write_warehouse(root / "cin.duckdb")
     return root / "cin.duckdb", root / "truth"
 
@@ -542,3 +545,15 @@ def test_failures_explained_row_by_row(hand_made: tuple[Path, Path]) -> None:
     assert unmapped[0][-1] == (
         "  2016 LA 202 LAchildID Z referral 2016-01-01: no truth record under these keys"
     )
+
+
+def test_seen_only_in_the_years_a_source_covers(hand_made: tuple[Path, Path], tmp_path) -> None:
+    """With XML returns for 2016/17 only, the XML report judges the episodes returned in
+    2017: E2 (its 2016 record under the wrong date no longer counts: W3 alone holds it)
+    and E6."""
+    db, truth = hand_made
+    shutil.copytree(truth, tmp_path / "truth")
+    (tmp_path / "xml" / "2017").mkdir(parents=True)
+    with fidelity.open_warehouse(db) as con:
+        xml = fidelity.measure(con, tmp_path / "truth", ("xml",))["xml"]
+    assert figure(xml, "episode_recall") == (2, 2)
