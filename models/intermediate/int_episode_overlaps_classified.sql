@@ -1,0 +1,93 @@
+-- One row per episode with its overlap class and need spell. A child should have one open
+-- episode at a time; two episodes overlap when the later referral falls before the
+-- earlier episode's closure (DfE rule 8820: a closure equal to the next referral is not
+-- an overlap; an episode with no closure, written or inferred, is open for ever).
+-- BMJ Open 2019 ("Data quality"): overlaps come from missing closures and from
+-- re-referrals of open cases recorded as new referrals. The class sits on the later
+-- episode of an overlapping pair; its host is the earlier-starting episode of the child
+-- that stays open longest (the one the later referral falls into):
+--   * rereferral_of_open_case: the LA itself recorded the host as still open at the later
+--     referral (the host's written closure is after it), or the host carries no written
+--     closure, is still in the LA's latest return and the later episode was not closed on
+--     an outcome of its own; a re-referral recorded inside an open case is closed with
+--     the case, "for any other reason" (RC7), or never;
+--   * missing_closure: the host carries no written closure and either dropped out of the
+--     returns (closure inferred) or the later episode was closed on an outcome of its own
+--     (a reason other than RC7): the later referral was real, the host's closure was
+--     never recorded;
+--   * unexplained: the LA recorded the host as open at the later referral, yet the later
+--     episode was closed on an outcome of its own on another date.
+-- need_spell_id merges a child's overlapping episodes into one spell of need (gaps and
+-- islands: a new spell starts at a referral on or after the latest closure so far).
+with episodes as (
+    select
+        *,
+        coalesce(closure_date, date '9999-12-31') as span_end
+    from {{ ref('int_episodes_folded') }}
+),
+
+hosted as (
+    select
+        *,
+        max(span_end) over earlier_episodes as host_span_end,
+        max_by(episode_id, span_end) over earlier_episodes as host_episode_id
+    from episodes
+    window earlier_episodes as (
+        partition by child_id
+        order by referral_date, episode_id
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+with_host as (
+    select
+        hosted.*,
+        hosted.host_span_end is not null
+        and hosted.referral_date < hosted.host_span_end as is_overlapping,
+        hosts.written_closure_date as host_written_closure_date,
+        hosts.closure_date_is_inferred as host_closure_date_is_inferred,
+        hosts.closure_date is null as is_host_open,
+        -- closed on an outcome of its own: a written closure with a known reason other
+        -- than RC7, on another date than the host's
+        coalesce(
+            hosted.written_closure_date is not null
+            and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
+            and hosted.written_closure_date is distinct from hosts.written_closure_date,
+            false
+        ) as has_own_outcome
+    from hosted
+    left join episodes as hosts on hosted.host_episode_id = hosts.episode_id
+),
+
+classified as (
+    select
+        * exclude (host_episode_id),
+        case when is_overlapping then host_episode_id end as overlap_host_episode_id,
+        case
+            when not is_overlapping then null
+            when host_written_closure_date > referral_date and has_own_outcome
+                then 'unexplained'
+            when host_written_closure_date > referral_date then 'rereferral_of_open_case'
+            when has_own_outcome then 'missing_closure'
+            when is_host_open then 'rereferral_of_open_case'
+            else 'missing_closure'
+        end as overlap_kind,
+        -- a new spell starts where no earlier episode of the child is still open
+        coalesce(referral_date >= host_span_end, true) as is_spell_start
+    from with_host
+),
+
+spells as (
+    select
+        *,
+        sum(is_spell_start::integer) over (
+            partition by child_id order by referral_date, episode_id
+            rows between unbounded preceding and current row
+        ) as spell_number
+    from classified
+)
+
+select
+    * exclude (spell_number, is_spell_start, span_end, host_span_end, has_own_outcome),
+    md5(concat_ws('|', 'need_spell', child_id, spell_number)) as need_spell_id
+from spells
