@@ -15,7 +15,7 @@ The truth (census years 2015-2017, last census day 31 March 2017):
     E7       D (330)         2014-01-01  2014-03-01  never returned
     E8       E (330)         2016-02-01  2016-03-01  2016, closure written
 
-Persons: A and E are person 1, B person 2, C and D person 3 (a move without a UPN).
+Persons: A and E are person 1 (one UPN), B person 2, C and D person 3 (a move, no UPN).
 
 The XML warehouse: W1 = E1 (closure lost), E2 split into W2 + W3, E3 and E4 merged in
 W4, W5 = E5 (closure inferred 2016-12-31), W6 = P100 unflagged (overlap_kind
@@ -60,7 +60,7 @@ KEY_ROWS = [
     (2016, "202", "C", "c1", "UC", "2015-01-15", None, 5, 100, True, 3, 3),
     (2017, "330", "D", "d1", None, "2016-05-01", None, 6, 6, False, 4, 3),
     (2017, "330", "D", "d1", None, "2016-08-01", None, 6, 101, True, 4, 3),
-    (2016, "330", "E", "e1", "UE", "2016-02-01", "2016-03-01", 8, 8, False, 5, 1),
+    (2016, "330", "E", "e1", "UA", "2016-02-01", "2016-03-01", 8, 8, False, 5, 1),
 ]
 EPISODES = {  # episode: (person, referral, closure)
     1: (1, "2014-05-01", "2015-02-01"),
@@ -432,7 +432,7 @@ def test_dates(reports) -> None:
     xml = reports["xml"]
     assert figure(xml, "referral_date") == (3, 4)  # W10 one day late
     assert figure(xml, "closure_exact_written") == (1, 2)  # E1 lost, E8 right
-    assert "closure null, true 2015-02-01" in xml.failures["closure_exact_written"]
+    assert "left open although a return wrote the closure" in xml.failures["closure_exact_written"]
     # E5 closed 2017-01-10, never written; inferred 2016-12-31: same census year 2016/17.
     assert figure(xml, "closure_inferred_year") == (1, 1)
     assert figure(xml, "closure_inferred_any") == (1, 1)
@@ -467,6 +467,8 @@ def test_person_pairs(reports) -> None:
     # Linked: A~B, A~E, B~E; true pairs: A~E, C~D. One pair right.
     assert figure(xml, "person_pair_precision") == (1, 3)
     assert figure(xml, "person_pair_recall") == (1, 2)
+    # Only A and E ever shared a UPN (the same UPN in their returns): linked.
+    assert figure(xml, "person_pair_recall_linkable") == (1, 1)
     assert fidelity.f1(xml) == pytest.approx(0.4)
     assert list(xml.failures["person_pair_recall"]) == [
         "no UPN/PMR shared in any return (no link in the data)"
