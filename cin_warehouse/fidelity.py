@@ -44,8 +44,11 @@ Closure date, over recalled episodes, split by what the returns show: *written* 
 return of the source carried the episode's closure date; floor 99.5%): `closure_date`
 equals the true closure. *Not written* but closed by the end of the last census year:
 the share whose (inferred) `closure_date` falls in the true closure's census year
-(1 April - 31 March); also reported: the share given any closure. *Open* at the end of
-the last census year (truth has no closure by then): the share left open.
+(1 April - 31 March); also reported: the share given any closure, and the limit the
+returns set (`closure_inferred_limit`: the share last returned in the census year they
+closed; a case that lingers on as open, or leaves the returns early, hides that year).
+*Open* at the end of the last census year (truth has no closure by then): the share left
+open.
 
 Phantom re-referrals (floor 99%). A flagged warehouse episode is a true positive when all
 the truth records it holds are one phantom record. Recall, over the phantoms seen: a
@@ -199,6 +202,7 @@ METRICS = {
     "referral_date": "recalled episodes with the true referral date",
     "closure_exact_written": "recalled episodes whose closure was written: exact closure",
     "closure_inferred_year": "recalled episodes closed but never written: closure in true year",
+    "closure_inferred_limit": "the same episodes, last returned in their closure's census year",
     "closure_inferred_any": "recalled episodes closed but never written: given a closure",
     "closure_open_kept": "recalled episodes open at the end of the data: left open",
     "phantom_precision": "episodes flagged re-referral of an open case that are a phantom",
@@ -489,14 +493,15 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table t_ep_judged as
         with written as (
             select episode_id as t_episode,
-                   bool_or(closure_date_written is not null) as is_closure_written
+                   bool_or(closure_date_written is not null) as is_closure_written,
+                   max(census_year) as last_returned_year
             from src_keys where not is_phantom group by all
         )
         select t.t_episode, t.records, w.referral_date as w_referral, w.closure_date as w_closure,
                w.closure_date_is_inferred, e.referral_date as t_referral,
                case when e.closure_date <= (select horizon_date from horizon)
                     then e.closure_date end as t_closure,
-               x.is_closure_written
+               x.is_closure_written, x.last_returned_year
         from t_ep as t join w_ep as w using (w_episode)
         join written as x using (t_episode)
         join t_episodes as e on e.episode_id = t.t_episode;
@@ -534,6 +539,20 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
                        then 'in a later census year than the true closure'
                    when year(w_closure + interval 9 month) < year(t_closure + interval 9 month)
                        then 'in an earlier census year than the true closure'
+               end,
+               records
+        from t_ep_judged where not is_closure_written and t_closure is not null;
+
+        -- what the returns allow: a case that drops out of the returns in its closure's
+        -- census year; one that lingers on, or drops out early, hides that year
+        insert into judged
+        select 'closure_inferred_limit', t_episode::varchar,
+               last_returned_year = year(t_closure + interval 9 month),
+               case
+                   when last_returned_year > year(t_closure + interval 9 month)
+                       then 'returned as open after the year it closed'
+                   when last_returned_year < year(t_closure + interval 9 month)
+                       then 'left the returns before the year it closed'
                end,
                records
         from t_ep_judged where not is_closure_written and t_closure is not null;

@@ -436,6 +436,11 @@ def test_dates(reports) -> None:
     # E5 closed 2017-01-10, never written; inferred 2016-12-31: same census year 2016/17.
     assert figure(xml, "closure_inferred_year") == (1, 1)
     assert figure(xml, "closure_inferred_any") == (1, 1)
+    # ... though the returns hid that year: E5 was last returned in 2015/16.
+    assert figure(xml, "closure_inferred_limit") == (0, 1)
+    assert list(xml.failures["closure_inferred_limit"]) == [
+        "left the returns before the year it closed"
+    ]
     assert figure(xml, "closure_open_kept") == (1, 1)  # E6 open at 31 March 2017
 
 
