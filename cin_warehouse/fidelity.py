@@ -494,14 +494,16 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         with written as (
             select episode_id as t_episode,
                    bool_or(closure_date_written is not null) as is_closure_written,
-                   max(census_year) as last_returned_year
-            from src_keys where not is_phantom group by all
+                   max(census_year) as last_returned_year,
+                   bool_or(referral_date_written = e.referral_date) as is_true_date_returned
+            from src_keys join t_episodes as e using (episode_id)
+            where not is_phantom group by all
         )
         select t.t_episode, t.records, w.referral_date as w_referral, w.closure_date as w_closure,
                w.closure_date_is_inferred, e.referral_date as t_referral,
                case when e.closure_date <= (select horizon_date from horizon)
                     then e.closure_date end as t_closure,
-               x.is_closure_written, x.last_returned_year
+               x.is_closure_written, x.last_returned_year, x.is_true_date_returned
         from t_ep as t join w_ep as w using (w_episode)
         join written as x using (t_episode)
         join t_episodes as e on e.episode_id = t.t_episode;
@@ -509,9 +511,12 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         insert into judged
         select 'referral_date', t_episode::varchar, w_referral = t_referral,
                case
+                   when w_referral = t_referral then null
                    when w_referral is null then 'no referral date'
+                   when not is_true_date_returned
+                       then 'the true date is in no return (amended date never corrected)'
                    when w_referral < t_referral then 'earlier than the true referral date'
-                   when w_referral > t_referral then 'later than the true referral date'
+                   else 'later than the true referral date'
                end,
                records
         from t_ep_judged;
@@ -595,7 +600,17 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
         where h.is_flagged;
 
         insert into judged
-        with seen as (select distinct record_id from src_keys where is_phantom),
+        with seen as (
+            -- and whether its case's true record was in a return that carried it: if
+            -- not, the return shows no open case for the phantom to overlap
+            select p.record_id,
+                   bool_or(t.record_id is not null) as is_case_alongside
+            from src_keys as p
+            left join src_keys as t
+              on t.episode_id = p.episode_id and t.census_year = p.census_year
+             and not t.is_phantom
+            where p.is_phantom group by all
+        ),
         holders as (
             select record_id,
                    bool_or(w_episode in (select w_episode from w_phantom_tp)) as caught,
@@ -609,6 +624,8 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
                case
                    when h.record_id is null then 'no warehouse record under its keys'
                    when h.caught and not h.in_unflagged then null
+                   when h.only_unflagged and not s.is_case_alongside
+                       then 'not flagged, and its case is in no return that carries it'
                    when h.only_unflagged then 'not flagged: overlap_kind '
                         || coalesce((select w.overlap_kind from w_ep as w
                                      where w.w_episode = h.w_episode), 'null')

@@ -431,6 +431,7 @@ def test_episodes_split_merge_phantom_unmapped(reports) -> None:
 def test_dates(reports) -> None:
     xml = reports["xml"]
     assert figure(xml, "referral_date") == (3, 4)  # W10 one day late
+    assert list(xml.failures["referral_date"]) == ["later than the true referral date"]
     assert figure(xml, "closure_exact_written") == (1, 2)  # E1 lost, E8 right
     assert "left open although a return wrote the closure" in xml.failures["closure_exact_written"]
     # E5 closed 2017-01-10, never written; inferred 2016-12-31: same census year 2016/17.
