@@ -19,16 +19,7 @@ with records as (
 
 episode_keys as (
     -- the episode each (return, child, referral) was folded into
-    select distinct
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        child_id,
-        episode_id
-    from {{ ref('int_episode_records_linked') }}
-    where episode_id is not null
+    {{ episode_keys_of_records() }}
 ),
 
 linked as (
