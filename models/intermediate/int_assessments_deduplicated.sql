@@ -86,7 +86,8 @@ calendar as (
 select
     assessments.*,
     latest_factors.factor_codes,
-    authorised.working_days_to_date - started.working_days_to_date as duration_working_days
+    cast(authorised.working_days_to_date - started.working_days_to_date as integer)
+        as duration_working_days
 from assessments
 left join latest_factors on assessments.assessment_id = latest_factors.assessment_id
 left join calendar as started on assessments.start_date = started.calendar_date
