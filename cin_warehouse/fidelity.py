@@ -46,7 +46,8 @@ equals the true closure. *Not written* but closed by the end of the last census 
 the share whose (inferred) `closure_date` falls in the true closure's census year
 (1 April - 31 March); also reported: the share given any closure, and the limit the
 returns set (`closure_inferred_limit`: the share last returned in the census year they
-closed; a case that lingers on as open, or leaves the returns early, hides that year).
+closed, before the last census year; a case that lingers on as open, leaves the returns
+early, or is still open in the last return, hides that year).
 *Open* at the end of the last census year (truth has no closure by then): the share left
 open.
 
@@ -552,12 +553,15 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         -- census year; one that lingers on, or drops out early, hides that year
         insert into judged
         select 'closure_inferred_limit', t_episode::varchar,
-               last_returned_year = year(t_closure + interval 9 month),
+               last_returned_year = year(t_closure + interval 9 month)
+               and last_returned_year < (select year(horizon_date) from horizon),
                case
                    when last_returned_year > year(t_closure + interval 9 month)
                        then 'returned as open after the year it closed'
                    when last_returned_year < year(t_closure + interval 9 month)
                        then 'left the returns before the year it closed'
+                   when last_returned_year = (select year(horizon_date) from horizon)
+                       then 'open in the last return (no later return to leave)'
                end,
                records
         from t_ep_judged where not is_closure_written and t_closure is not null;
@@ -743,10 +747,15 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
                 select 'cpp_end_date', w_unit,
                        end_date is not distinct from
                            case when t_end <= (select horizon_date from horizon) then t_end end,
-                       case when end_date is distinct from
-                           case when t_end <= (select horizon_date from horizon) then t_end end
-                           then 'end ' || coalesce(end_date::varchar, 'null') || ', true '
-                                || coalesce(t_end::varchar, 'open') end,
+                       case
+                           when end_date is not distinct from
+                               case when t_end <= (select horizon_date from horizon) then t_end end
+                               then null
+                           when end_date is null then 'left open although it ended'
+                           when t_end > (select horizon_date from horizon) or t_end is null
+                               then 'ended, but open at the last census day'
+                           else 'another end date'
+                       end,
                        records
                 from w_ev_matched where t_unit is not null and copy = 1;
                 """
@@ -877,6 +886,11 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str) -> SourceReport:
             "count": n,
             "examples": examples,
         }
+    (no_start,) = cur.execute(
+        f"select count(*) from marts.fct_cpp where source_kind = '{source}' and start_date is null"
+    ).fetchone()
+    if no_start:
+        report.notes.append(f"{no_start} warehouse plan(s) without a start date: not judged.")
     if source == "npd":
         (unseen,) = cur.execute("select n from npd_cpp_unseen").fetchone()
         report.notes.append(
