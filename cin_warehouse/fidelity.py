@@ -42,7 +42,8 @@ Referral date (floor 99.9%): over recalled episodes, `referral_date` equals the 
 
 Closure date, over recalled episodes, split by what the returns show: *written* (some
 return of the source carried the episode's closure date; floor 99.5%): `closure_date`
-equals the true closure. *Not written* but closed by the end of the last census year:
+equals the true closure; the 2008/09 NPD extract has no closure field, so its records
+write none. *Not written* but closed by the end of the last census year:
 the share whose (inferred) `closure_date` falls in the true closure's census year
 (1 April - 31 March); also reported: the share given any closure, and the limit the
 returns set (`closure_inferred_limit`: the share last returned in the census year they
@@ -304,7 +305,8 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
         path = str(truth_dir / f"{name}.parquet").replace("'", "''")
         cur.execute(f"create temp view t_{name} as select * from read_parquet('{path}')")
     last_year = max(settings["census_years"])
-    cpp_years = [y for y in settings["census_years"] if _npd_has_plans(y)]
+    cpp_years = [y for y in settings["census_years"] if _npd_has(y, "CPPstartDate")]
+    closure_years = [y for y in settings["census_years"] if _npd_has(y, "CINClosureDate")]
     xml_years = _xml_years(truth_dir, settings["census_years"])
     cur.execute(
         f"""
@@ -312,6 +314,8 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
         -- census years whose NPD extract carries plan columns
         create temp table npd_plan_years as
             select unnest({cpp_years or [0]}::integer[]) as census_year;
+        create temp table npd_closure_years as
+            select unnest({closure_years or [0]}::integer[]) as census_year;
         create temp table source_years as
             select 'npd' as source_kind, unnest({list(settings["census_years"])}) as census_year
             union all
@@ -363,8 +367,9 @@ def _xml_years(truth_dir: Path, census_years: list[int]) -> list[int]:
     return [y for y in census_years if y >= FIRST_XML_YEAR]
 
 
-def _npd_has_plans(census_year: int) -> bool:
-    return any(v.variable == "CPPstartDate" for v in npd_spec.variables(census_year))
+def _npd_has(census_year: int, variable: str) -> bool:
+    """Whether that year's NPD extract carries the variable (docs/cin_census.md §3b)."""
+    return any(v.variable == variable for v in npd_spec.variables(census_year))
 
 
 def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -375,8 +380,14 @@ def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
     cur.execute(
         f"""
         -- the truth keys of the census years this source covers
+        -- (a closure counts as written only where the source's return has the field: the
+        -- 2008/09 NPD extract carries no closure date)
         create or replace temp view src_keys as
-        select * from keys
+        select * replace (
+            case when {s} = 'xml' or census_year in (select census_year from npd_closure_years)
+                 then closure_date_written end as closure_date_written
+        )
+        from keys
         where census_year in (select census_year from source_years where source_kind = {s});
 
         create or replace temp table w_rows as
