@@ -117,6 +117,7 @@ WAREHOUSE_COLUMNS = {
     ),
     "marts.fct_episode": (
         "episode_id",
+        "child_id",
         "source_kind",
         "la_code",
         "la_child_id",
@@ -407,7 +408,8 @@ def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
                coalesce(e.overlap_kind = '{REREFERRAL}', false) as is_flagged,
                e.overlap_kind, e.referral_date::date as referral_date,
                e.closure_date::date as closure_date, e.closure_date_is_inferred,
-               e.la_code, e.la_child_id, e.first_census_year, e.last_census_year
+               e.la_code, e.la_child_id, e.first_census_year, e.last_census_year,
+               e.child_id::varchar as child_id
         from marts.fct_episode as e where e.source_kind = {s};
 
         -- what each warehouse episode holds
@@ -980,6 +982,17 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                 f"  {year} LA {la} LAchildID {child} referral {ref} closure {clo}"
                 f" ({kind} {record}) -> {held}"
             )
+    others = cur.execute(
+        """select string_agg(distinct e.episode_id || ' (' || e.referral_date || ' to '
+                  || coalesce(e.closure_date::varchar, 'open') || ')', ', ')
+           from src_keys as k join t_episodes as e using (episode_id)
+           where k.identity_id in (select identity_id from src_keys
+                                   where episode_id in (select unnest(?::bigint[])))
+             and k.episode_id not in (select unnest(?::bigint[])) and not k.is_phantom""",
+        [episodes, episodes],
+    ).fetchone()[0]
+    if others:
+        lines.append(f"other true episodes of the child, returned: {others}")
     held_by = [
         r[0]
         for r in cur.execute(
@@ -1012,6 +1025,18 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                 f"  {year} LA {la} LAchildID {child} referral {ref_written}:"
                 " no truth record under these keys"
             )
+    siblings = cur.execute(
+        """select string_agg(w.w_episode || ' (' || w.referral_date || ' to '
+                  || coalesce(w.closure_date::varchar, 'open')
+                  || coalesce(', ' || w.overlap_kind, '') || ')', ', ')
+           from w_ep as w
+           where w.child_id in (select child_id from w_ep
+                                where w_episode in (select unnest(?::varchar[])))
+             and w.w_episode not in (select unnest(?::varchar[]))""",
+        [held_by, held_by],
+    ).fetchone()[0]
+    if siblings:
+        lines.append(f"other warehouse episodes of the child: {siblings}")
     return lines
 
 

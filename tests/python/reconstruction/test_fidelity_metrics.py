@@ -335,7 +335,8 @@ def write_warehouse(db: Path) -> None:
             source_kind varchar, census_year smallint, la_code varchar, la_child_id varchar,
             referral_date date, child_id varchar, episode_id varchar);
         create table marts.fct_episode (
-            episode_id varchar, source_kind varchar, la_code varchar, la_child_id varchar,
+            episode_id varchar, child_id varchar, source_kind varchar, la_code varchar,
+            la_child_id varchar,
             referral_date date, closure_date date, closure_date_is_inferred boolean,
             overlap_kind varchar, first_census_year smallint, last_census_year smallint);
         create table marts.fct_cpp (cpp_id varchar, episode_id varchar, source_kind varchar,
@@ -355,9 +356,10 @@ def write_warehouse(db: Path) -> None:
                 )
             years = [r[0] for r in rows]
             con.execute(
-                "insert into marts.fct_episode values (?,?,?,?,?,?,?,?,?,?)",
+                "insert into marts.fct_episode values (?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     w,
+                    f"{source}:{rows[0][1]}:{rows[0][2]}",
                     source,
                     rows[0][1],
                     rows[0][2],
@@ -548,7 +550,16 @@ def test_failures_explained_row_by_row(hand_made: tuple[Path, Path]) -> None:
     (lines,) = merged["details"]
     assert lines[0] == "truth episode 3: referral 2015-04-10, closure 2015-08-01"
     assert "truth episode 4: referral 2015-10-01, closure 2016-01-15" in lines
-    assert lines[-1].startswith("warehouse episode W4: referral 2015-04-10, closure 2016-01-15")
+    assert (
+        "warehouse episode W4: referral 2015-04-10, closure 2016-01-15, overlap_kind None,"
+        " census years 2016-2016"
+    ) in lines
+    # the child's other episodes, true (E3 and E4 are B's only ones) and in the warehouse
+    assert not any(line.startswith("other true episodes") for line in lines)
+    split = xml.failures["episode_recall"]["split across 2 warehouse episodes"]
+    (lines,) = split["details"]  # E2, held by W2 and W3; child A also has E1 / W1
+    assert "other true episodes of the child, returned: 1 (2014-05-01 to 2015-02-01)" in lines
+    assert lines[-1] == "other warehouse episodes of the child: W1 (2014-05-01 to open)"
     unmapped = xml.failures["episode_precision"]["no truth record under its keys"]["details"]
     assert unmapped[0][-1] == (
         "  2016 LA 202 LAchildID Z referral 2016-01-01: no truth record under these keys"
