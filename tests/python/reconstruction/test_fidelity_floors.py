@@ -32,8 +32,45 @@ PERSON_F1_FLOOR = 0.98
 # points of that limit.
 INFERRED_YEAR_MARGIN = 0.02
 
-# (source, measure) -> why the models miss the floor today (measured figure and cause).
-SHORTFALLS: dict[tuple[str, str], str] = {}
+# (source, measure) -> why the models miss the floor today (measured figure and cause),
+# measured on the test worlds with the models of branch issue12 at 6b41f39.
+_NO_LINKABLE_PAIR = (
+    "no pair of a person's children is linkable: the synthetic world gives a child who"
+    " moves LA or is adopted a new UPN, so no two child keys of one person ever share a"
+    " UPN/PMR (0 of 595 NPD and 340 XML true pairs); F1 undefined, recall 0"
+)
+SHORTFALLS: dict[tuple[str, str], str] = {
+    ("npd", "phantom_precision"): (
+        "95.7% (355 of 371): 16 true referrals made while an earlier case of the child,"
+        " its closure never written and still open in the last return, looks open, are"
+        " flagged rereferral_of_open_case"
+    ),
+    ("npd", "phantom_recall"): (
+        "78.2% (355 of 454): 71 phantoms classified missing_closure (many in 2008/09,"
+        " whose extract has no closure field), 27 returned in a year their case was left"
+        " out of (open_case_not_returned: nothing to overlap), 1 not overlapping"
+    ),
+    ("xml", "phantom_precision"): (
+        "92.9% (196 of 211): 15 true referrals overlapping a case whose closure was never"
+        " written are flagged rereferral_of_open_case"
+    ),
+    ("xml", "phantom_recall"): (
+        "92.9% (196 of 211): 11 phantoms classified missing_closure, 3 returned in a year"
+        " their case was left out of the return, 1 not overlapping"
+    ),
+    ("npd", "referral_date"): (
+        "99.898% (23,480 of 23,504): all 24 misses are referrals whose date was amended in"
+        " the only NPD return that carried them (referral_date_amended): the true date is"
+        " in no return"
+    ),
+    ("npd", "person_f1"): _NO_LINKABLE_PAIR,
+    ("xml", "person_f1"): _NO_LINKABLE_PAIR,
+    **{
+        (source, f"clean:{metric}"): _NO_LINKABLE_PAIR
+        for source in ("npd", "xml")
+        for metric in ("person_pair_precision", "person_pair_recall", "person_pair_recall_linkable")
+    },
+}
 
 
 def _case(source: str, metric: str) -> pytest.param:
