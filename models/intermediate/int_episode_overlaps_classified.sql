@@ -42,21 +42,21 @@ hosted as (
 with_host as (
     select
         hosted.*,
+        host_episodes.written_closure_date as host_written_closure_date,
+        host_episodes.closure_date_is_inferred as host_closure_date_is_inferred,
         hosted.host_span_end is not null
         and hosted.referral_date < hosted.host_span_end as is_overlapping,
-        hosts.written_closure_date as host_written_closure_date,
-        hosts.closure_date_is_inferred as host_closure_date_is_inferred,
-        hosts.closure_date is null as is_host_open,
+        host_episodes.closure_date is null as is_host_open,
         -- closed on an outcome of its own: a written closure with a known reason other
         -- than RC7, on another date than the host's
         coalesce(
             hosted.written_closure_date is not null
             and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
-            and hosted.written_closure_date is distinct from hosts.written_closure_date,
+            and hosted.written_closure_date is distinct from host_episodes.written_closure_date,
             false
         ) as has_own_outcome
     from hosted
-    left join episodes as hosts on hosted.host_episode_id = hosts.episode_id
+    left join episodes as host_episodes on hosted.host_episode_id = host_episodes.episode_id
 ),
 
 classified as (
@@ -88,6 +88,35 @@ spells as (
 )
 
 select
-    * exclude (spell_number, is_spell_start, span_end, host_span_end, has_own_outcome),
+    episode_id,
+    child_id,
+    source_kind,
+    la_code,
+    la_code_current,
+    la_child_id,
+    referral_date,
+    referral_date_as_first_reported,
+    is_referral_date_amended,
+    closure_date,
+    closure_date_is_inferred,
+    written_closure_date,
+    closure_reason_code,
+    has_conflicting_closure_dates,
+    has_closure_before_referral,
+    primary_need_code,
+    referral_source_code,
+    is_referral_nfa,
+    initial_cpc_date,
+    first_census_year,
+    last_census_year,
+    census_year_count,
+    record_count,
+    la_last_census_year,
+    is_overlapping,
+    host_written_closure_date,
+    host_closure_date_is_inferred,
+    is_host_open,
+    overlap_host_episode_id,
+    overlap_kind,
     md5(concat_ws('|', 'need_spell', child_id, spell_number)) as need_spell_id
 from spells
