@@ -10,9 +10,9 @@ with episode_keys as (
 
 records as (
     select
+        assessments.*,
         episode_keys.episode_id,
-        episode_keys.child_id,
-        assessments.*
+        episode_keys.child_id
     from {{ ref('int_records_conformed__assessment') }} as assessments
     inner join episode_keys
         on
@@ -25,11 +25,11 @@ records as (
 
 keyed as (
     select
+        *,
         md5(concat_ws(
             '|', 'assessment', episode_id,
             coalesce(strftime(assessment_start_date, '%Y-%m-%d'), 'start_unrecorded')
-        )) as assessment_id,
-        *
+        )) as assessment_id
     from records
 ),
 
@@ -37,7 +37,9 @@ factors as (
     select
         keyed.assessment_id,
         keyed.census_year,
-        string_agg(distinct factors.assessment_factor_code, ',' order by factors.assessment_factor_code)
+        string_agg(
+            distinct factors.assessment_factor_code, ',' order by factors.assessment_factor_code
+        )
             as factor_codes
     from keyed
     inner join {{ ref('int_records_conformed__assessment_factor') }} as factors
@@ -60,9 +62,9 @@ assessments as (
         arg_max(la_code, census_year) as la_code,
         min(assessment_start_date) as start_date,
         arg_max(assessment_authorisation_date, census_year)
-            filter (where assessment_authorisation_date is not null) as authorisation_date,
+        filter (where assessment_authorisation_date is not null) as authorisation_date,
         arg_max(assessment_internal_review_date, census_year)
-            filter (where assessment_internal_review_date is not null) as internal_review_date,
+        filter (where assessment_internal_review_date is not null) as internal_review_date,
         count(distinct assessment_authorisation_date) > 1 as has_conflicting_authorisation_dates,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,

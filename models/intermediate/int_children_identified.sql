@@ -31,9 +31,9 @@
 {% set link_rounds = 6 %}
 with child_records as (
     select
+        records.*,
         child_keys.child_id,
         child_keys.child_la_code,
-        records.*,
         case records.source_kind
             when 'npd' then records.pupil_matching_ref
             else records.upn
@@ -151,12 +151,12 @@ resolved as (
     select
         children.*,
         child_identifiers.identifier,
-        coalesce(child_identifiers.identifier_count, 0) as identifier_count,
         child_identifiers.all_identifiers,
         births.birth_year,
         births.birth_month,
-        coalesce(births.has_birth_conflict, false) as has_birth_conflict,
-        disability.has_disability
+        disability.has_disability,
+        coalesce(child_identifiers.identifier_count, 0) as identifier_count,
+        coalesce(births.has_birth_conflict, false) as has_birth_conflict
     from children
     left join child_identifiers on children.child_id = child_identifiers.child_id
     left join births on children.child_id = births.child_id
@@ -202,30 +202,34 @@ graph_edges as (
 labels_0 as (
     select
         child_id,
-        child_id as label
+        child_id as component_label
     from resolved
 ),
 
 {% for round in range(1, link_rounds + 1) %}
-identifier_labels_{{ round }} as (
-    select
-        graph_edges.identifier_node,
-        min(labels_{{ round - 1 }}.label) as label
-    from graph_edges
-    inner join labels_{{ round - 1 }} on graph_edges.child_id = labels_{{ round - 1 }}.child_id
-    group by graph_edges.identifier_node
-),
+    identifier_labels_{{ round }} as (
+        select
+            graph_edges.identifier_node,
+            min(labels_{{ round - 1 }}.component_label) as component_label
+        from graph_edges
+        inner join labels_{{ round - 1 }} on graph_edges.child_id = labels_{{ round - 1 }}.child_id
+        group by graph_edges.identifier_node
+    ),
 
-labels_{{ round }} as (
-    select
-        labels_{{ round - 1 }}.child_id,
-        least(labels_{{ round - 1 }}.label, min(identifier_labels_{{ round }}.label)) as label
-    from labels_{{ round - 1 }}
-    left join graph_edges on labels_{{ round - 1 }}.child_id = graph_edges.child_id
-    left join identifier_labels_{{ round }}
-        on graph_edges.identifier_node = identifier_labels_{{ round }}.identifier_node
-    group by labels_{{ round - 1 }}.child_id, labels_{{ round - 1 }}.label
-),
+    labels_{{ round }} as (
+        select
+            labels_{{ round - 1 }}.child_id,
+            least(
+                labels_{{ round - 1 }}.component_label,
+                min(identifier_labels_{{ round }}.component_label)
+            )
+                as component_label
+        from labels_{{ round - 1 }}
+        left join graph_edges on labels_{{ round - 1 }}.child_id = graph_edges.child_id
+        left join identifier_labels_{{ round }}
+            on graph_edges.identifier_node = identifier_labels_{{ round }}.identifier_node
+        group by labels_{{ round - 1 }}.child_id, labels_{{ round - 1 }}.component_label
+    ),
 {% endfor %}
 
 conflicts as (
@@ -243,19 +247,12 @@ conflicts as (
 
 select
     resolved.child_id,
-    md5(concat_ws('|', 'person', resolved.source_kind, final_labels.label)) as person_id,
     resolved.source_kind,
     resolved.la_code,
     resolved.la_code_current,
     resolved.la_child_id,
-    case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
-    case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
     resolved.identifier_count,
-    resolved.identifier_count > 1 as has_multiple_identifiers,
     resolved.all_identifiers,
-    coalesce(conflicts.has_shared_identifier, false) as has_shared_identifier,
-    coalesce(conflicts.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
-    final_labels.label = previous_labels.label as is_person_link_converged,
     resolved.birth_year,
     resolved.birth_month,
     resolved.has_birth_conflict,
@@ -266,7 +263,14 @@ select
     resolved.has_disability,
     resolved.first_census_year,
     resolved.last_census_year,
-    resolved.record_count
+    resolved.record_count,
+    md5(concat_ws('|', 'person', resolved.source_kind, final_labels.component_label)) as person_id,
+    case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
+    case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
+    resolved.identifier_count > 1 as has_multiple_identifiers,
+    coalesce(conflicts.has_shared_identifier, false) as has_shared_identifier,
+    coalesce(conflicts.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
+    final_labels.component_label = previous_labels.component_label as is_person_link_converged
 from resolved
 inner join labels_{{ link_rounds }} as final_labels on resolved.child_id = final_labels.child_id
 inner join labels_{{ link_rounds - 1 }} as previous_labels

@@ -9,11 +9,11 @@
 -- (`is_start_date_unrecorded`); int_cpp_spells recovers the start where the data allows.
 with records as (
     select
+        *,
         md5(concat_ws(
             '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos,
             cpp_pos
-        )) as cpp_record_id,
-        *
+        )) as cpp_record_id
     from {{ ref('int_records_conformed__cpp_year') }}
 ),
 

@@ -30,10 +30,10 @@ plans as (
         arg_max(cpp_end_date, census_year) filter (where cpp_end_date is not null)
             as written_end_date,
         arg_min(initial_abuse_category_code, census_year)
-            filter (where initial_abuse_category_code is not null)
+        filter (where initial_abuse_category_code is not null)
             as initial_abuse_category_code,
         arg_max(latest_abuse_category_code, census_year)
-            filter (where latest_abuse_category_code is not null)
+        filter (where latest_abuse_category_code is not null)
             as latest_abuse_category_code,
         arg_min(previous_cpp_count, census_year) filter (where previous_cpp_count is not null)
             as previous_cpp_count,

@@ -19,11 +19,46 @@
 --     episode was closed on an outcome of its own on another date.
 -- need_spell_id merges a child's overlapping episodes into one spell of need (gaps and
 -- islands: a new spell starts at a referral on or after the latest closure so far).
-with episodes as (
+with plans as (
     select
-        *,
-        coalesce(closure_date, date '9999-12-31') as span_end
-    from {{ ref('int_episodes_folded') }}
+        episode_id,
+        count(*) as cpp_count
+    from {{ ref('int_cpp_spells') }}
+    group by episode_id
+),
+
+enquiries as (
+    select
+        episode_id,
+        count(*) as s47_count
+    from {{ ref('int_s47_deduplicated') }}
+    group by episode_id
+),
+
+assessments as (
+    select
+        episode_id,
+        count(*) as assessment_count
+    from {{ ref('int_assessments_deduplicated') }}
+    group by episode_id
+),
+
+episodes as (
+    select
+        folded.*,
+        coalesce(plans.cpp_count, 0) as cpp_count,
+        -- the NPD has no s47 or assessment module: unknown, not zero
+        case
+            when folded.source_kind = 'xml' then coalesce(enquiries.s47_count, 0)
+        end as s47_count,
+        case
+            when folded.source_kind = 'xml' then coalesce(assessments.assessment_count, 0)
+        end as assessment_count,
+        coalesce(folded.closure_date, date '9999-12-31') as span_end
+    from {{ ref('int_episodes_folded') }} as folded
+    left join plans on folded.episode_id = plans.episode_id
+    left join enquiries on folded.episode_id = enquiries.episode_id
+    left join assessments on folded.episode_id = assessments.episode_id
 ),
 
 hosted as (
@@ -42,21 +77,28 @@ hosted as (
 with_host as (
     select
         hosted.*,
+        host_episodes.written_closure_date as host_written_closure_date,
+        host_episodes.closure_date_is_inferred as host_closure_date_is_inferred,
         hosted.host_span_end is not null
         and hosted.referral_date < hosted.host_span_end as is_overlapping,
-        hosts.written_closure_date as host_written_closure_date,
-        hosts.closure_date_is_inferred as host_closure_date_is_inferred,
-        hosts.closure_date is null as is_host_open,
+        host_episodes.closure_date is null as is_host_open,
         -- closed on an outcome of its own: a written closure with a known reason other
         -- than RC7, on another date than the host's
         coalesce(
             hosted.written_closure_date is not null
             and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
-            and hosted.written_closure_date is distinct from hosts.written_closure_date,
+            and hosted.written_closure_date is distinct from host_episodes.written_closure_date,
             false
-        ) as has_own_outcome
+        ) as has_own_outcome,
+        -- work recorded on the referral itself: a re-referral recorded inside an open case
+        -- carries none (the case's assessment, enquiry and plan sit on the case)
+        coalesce(hosted.assessment_count, 0) > 0
+        or coalesce(hosted.s47_count, 0) > 0
+        or hosted.cpp_count > 0
+        or hosted.initial_cpc_date is not null
+        or coalesce(hosted.is_referral_nfa, false) as has_own_activity
     from hosted
-    left join episodes as hosts on hosted.host_episode_id = hosts.episode_id
+    left join episodes as host_episodes on hosted.host_episode_id = host_episodes.episode_id
 ),
 
 classified as (
@@ -68,8 +110,11 @@ classified as (
             when host_written_closure_date > referral_date and has_own_outcome
                 then 'unexplained'
             when host_written_closure_date > referral_date then 'rereferral_of_open_case'
-            when has_own_outcome then 'missing_closure'
+            when has_own_outcome or has_own_activity then 'missing_closure'
             when is_host_open then 'rereferral_of_open_case'
+            -- the XML records every assessment: a referral with none is no referral of
+            -- its own; the NPD records none, so there an absent host stays the answer
+            when source_kind = 'xml' then 'rereferral_of_open_case'
             else 'missing_closure'
         end as overlap_kind,
         -- a new spell starts where no earlier episode of the child is still open
@@ -88,6 +133,38 @@ spells as (
 )
 
 select
-    * exclude (spell_number, is_spell_start, span_end, host_span_end, has_own_outcome),
+    episode_id,
+    child_id,
+    source_kind,
+    la_code,
+    la_code_current,
+    la_child_id,
+    referral_date,
+    referral_date_as_first_reported,
+    is_referral_date_amended,
+    closure_date,
+    closure_date_is_inferred,
+    written_closure_date,
+    closure_reason_code,
+    has_conflicting_closure_dates,
+    has_closure_before_referral,
+    primary_need_code,
+    referral_source_code,
+    is_referral_nfa,
+    initial_cpc_date,
+    first_census_year,
+    last_census_year,
+    census_year_count,
+    record_count,
+    la_last_census_year,
+    is_overlapping,
+    host_written_closure_date,
+    host_closure_date_is_inferred,
+    is_host_open,
+    overlap_host_episode_id,
+    overlap_kind,
+    cpp_count,
+    s47_count,
+    assessment_count,
     md5(concat_ws('|', 'need_spell', child_id, spell_number)) as need_spell_id
 from spells

@@ -19,10 +19,10 @@
 -- date (`is_referral_date_amended`).
 with records as (
     select
+        *,
         md5(concat_ws(
             '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos
-        )) as episode_record_id,
-        *
+        )) as episode_record_id
     from {{ ref('int_records_conformed__episode_year') }}
 ),
 
@@ -72,7 +72,7 @@ amendment_candidates as (
         on
             first_reported.child_id = amended.child_id
             and first_reported.referral_date <> amended.referral_date
-            and amended.first_census_year > first_reported.last_census_year
+            and first_reported.last_census_year < amended.first_census_year
             and abs(datediff('day', first_reported.referral_date, amended.referral_date)) <= 28
     where
         first_reported.first_census_year = first_reported.last_census_year
@@ -95,41 +95,49 @@ amendments as (
         and row_number() over (
             partition by child_id, amended_date order by days_apart, first_reported_date
         ) = 1
+),
+
+dated as (
+    select
+        keyed.*,
+        coalesce(amendments.amended_date, keyed.referral_date) as episode_referral_date,
+        amendments.amended_date is not null as is_referral_date_amended
+    from keyed
+    left join amendments
+        on
+            keyed.child_id = amendments.child_id
+            and keyed.referral_date = amendments.first_reported_date
 )
 
 select
-    keyed.episode_record_id,
-    keyed.source_kind,
-    keyed.census_year,
-    keyed.la_code,
-    keyed.la_code_current,
-    keyed.child_la_code,
-    keyed.la_child_id,
-    keyed.referral_date,
-    keyed.child_id,
+    dated.episode_record_id,
+    dated.source_kind,
+    dated.census_year,
+    dated.la_code,
+    dated.la_code_current,
+    dated.child_la_code,
+    dated.la_child_id,
+    dated.referral_date,
+    dated.child_id,
     case
-        when keyed.exclusion_reason is null
-            then {{ episode_key('keyed.child_id', 'coalesce(amendments.amended_date, keyed.referral_date)') }}
+        when dated.exclusion_reason is null
+            then {{ episode_key('dated.child_id', 'dated.episode_referral_date') }}
     end as episode_id,
-    coalesce(amendments.amended_date, keyed.referral_date) as episode_referral_date,
-    amendments.amended_date is not null as is_referral_date_amended,
-    keyed.exclusion_reason,
-    keyed.referral_source_code,
-    keyed.primary_need_code,
-    keyed.closure_date,
-    keyed.is_closure_before_referral,
-    keyed.closure_reason_code,
-    keyed.is_referral_nfa,
-    keyed.initial_cpc_date,
-    keyed.is_cin_at_31_march,
-    keyed.source_file,
-    keyed.load_id,
-    keyed.child_pos,
-    keyed.cin_details_pos,
-    keyed.first_source_line_number,
-    keyed.record_count
-from keyed
-left join amendments
-    on
-        keyed.child_id = amendments.child_id
-        and keyed.referral_date = amendments.first_reported_date
+    dated.episode_referral_date,
+    dated.is_referral_date_amended,
+    dated.exclusion_reason,
+    dated.referral_source_code,
+    dated.primary_need_code,
+    dated.closure_date,
+    dated.is_closure_before_referral,
+    dated.closure_reason_code,
+    dated.is_referral_nfa,
+    dated.initial_cpc_date,
+    dated.is_cin_at_31_march,
+    dated.source_file,
+    dated.load_id,
+    dated.child_pos,
+    dated.cin_details_pos,
+    dated.first_source_line_number,
+    dated.record_count
+from dated

@@ -51,13 +51,17 @@ episode_spans as (
         bool_or(is_closure_before_referral) as has_closure_before_referral,
         arg_min(referral_date, cast(census_year as bigint) * 100000000 + first_source_line_number)
             as referral_date_as_first_reported,
-        arg_max(initial_cpc_date, cast(census_year as bigint) * 100000000 + first_source_line_number)
-            filter (where initial_cpc_date is not null) as initial_cpc_date,
+        arg_max(
+            initial_cpc_date, cast(census_year as bigint) * 100000000 + first_source_line_number
+        )
+        filter (where initial_cpc_date is not null) as initial_cpc_date,
         arg_max(closure_date, cast(census_year as bigint) * 100000000 + first_source_line_number)
-            filter (where closure_date is not null and not is_closure_before_referral)
+        filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_date,
-        arg_max(closure_reason_code, cast(census_year as bigint) * 100000000 + first_source_line_number)
-            filter (where closure_date is not null and not is_closure_before_referral)
+        arg_max(
+            closure_reason_code, cast(census_year as bigint) * 100000000 + first_source_line_number
+        )
+        filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_reason_code,
         count(distinct closure_date) filter (where not is_closure_before_referral)
             as distinct_closure_dates

@@ -1,6 +1,6 @@
 -- One row per episode, the final shape behind marts.fct_episode: the folded episode
--- (int_episodes_folded), its overlap class and need spell (int_episode_overlaps_classified),
--- the activity recorded on it, and DfE's episode flags (DfE methodology 2016-17;
+-- (int_episodes_folded) with its overlap class, need spell and the activity recorded on it
+-- (int_episode_overlaps_classified), and DfE's episode flags (DfE methodology 2016-17;
 -- docs/cin_census.md §7), one rule each:
 --   * is_referral_nfa: ReferralNFA true in the latest return; excluded from every other
 --     population;
@@ -13,52 +13,46 @@
 -- fields in the NPD, so a plan that ended before 2012/13 is invisible:
 -- `is_in_npd_cpp_gap` flags those episodes.
 with episodes as (
-    select * from {{ ref('int_episode_overlaps_classified') }}
-),
-
-plans as (
     select
-        episode_id,
-        count(*) as cpp_count
-    from {{ ref('int_cpp_spells') }}
-    group by episode_id
-),
-
-enquiries as (
-    select
-        episode_id,
-        count(*) as s47_count
-    from {{ ref('int_s47_deduplicated') }}
-    group by episode_id
-),
-
-assessments as (
-    select
-        episode_id,
-        count(*) as assessment_count
-    from {{ ref('int_assessments_deduplicated') }}
-    group by episode_id
-),
-
-with_activity as (
-    select
-        episodes.*,
-        coalesce(plans.cpp_count, 0) as cpp_count,
-        case
-            when episodes.source_kind = 'xml' then coalesce(enquiries.s47_count, 0)
-        end as s47_count,
-        case
-            when episodes.source_kind = 'xml' then coalesce(assessments.assessment_count, 0)
-        end as assessment_count,
-        coalesce(episodes.is_referral_nfa, false) as is_nfa
-    from episodes
-    left join plans on episodes.episode_id = plans.episode_id
-    left join enquiries on episodes.episode_id = enquiries.episode_id
-    left join assessments on episodes.episode_id = assessments.episode_id
+        *,
+        coalesce(is_referral_nfa, false) as is_nfa
+    from {{ ref('int_episode_overlaps_classified') }}
 )
 
 select
-    * exclude (is_nfa, is_referral_nfa),
+    episode_id,
+    child_id,
+    source_kind,
+    la_code,
+    la_code_current,
+    la_child_id,
+    referral_date,
+    referral_date_as_first_reported,
+    is_referral_date_amended,
+    closure_date,
+    closure_date_is_inferred,
+    written_closure_date,
+    closure_reason_code,
+    has_conflicting_closure_dates,
+    has_closure_before_referral,
+    primary_need_code,
+    referral_source_code,
+    initial_cpc_date,
+    first_census_year,
+    last_census_year,
+    census_year_count,
+    record_count,
+    la_last_census_year,
+    is_overlapping,
+    host_written_closure_date,
+    host_closure_date_is_inferred,
+    is_host_open,
+    overlap_host_episode_id,
+    overlap_kind,
+    need_spell_id,
+    cpp_count,
+    s47_count,
+    assessment_count,
     is_nfa as is_referral_nfa,
     not is_nfa
     and coalesce(closure_reason_code in ('RC8', 'RC9'), false)
@@ -74,4 +68,4 @@ select
     ) as is_cin_episode,
     source_kind = 'npd'
     and referral_date between date '2009-04-01' and date '2012-03-31' as is_in_npd_cpp_gap
-from with_activity
+from episodes

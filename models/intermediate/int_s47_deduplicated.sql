@@ -8,9 +8,9 @@ with episode_keys as (
 
 records as (
     select
+        enquiries.*,
         episode_keys.episode_id,
-        episode_keys.child_id,
-        enquiries.*
+        episode_keys.child_id
     from {{ ref('int_records_conformed__s47') }} as enquiries
     inner join episode_keys
         on
@@ -32,7 +32,7 @@ select
     arg_max(la_code, census_year) as la_code,
     min(s47_start_date) as start_date,
     arg_max(initial_cpc_target_date, census_year)
-        filter (where initial_cpc_target_date is not null) as initial_cpc_target_date,
+    filter (where initial_cpc_target_date is not null) as initial_cpc_target_date,
     arg_max(initial_cpc_date, census_year) filter (where initial_cpc_date is not null)
         as initial_cpc_date,
     arg_max(is_icpc_not_required, census_year) filter (where is_icpc_not_required is not null)

@@ -11,37 +11,41 @@ with checks as (
         - (select count(*) from {{ ref('int_episode_records_linked') }}) as rows_affected
     union all
     select
-        'episode records: neither an episode nor an exclusion reason',
-        count(*)
+        'episode records: neither an episode nor an exclusion reason' as problem,
+        count(*) as rows_affected
     from {{ ref('int_episode_records_linked') }}
     where (episode_id is null) = (exclusion_reason is null)
     union all
     select
-        'episode records: folded into an episode missing from fct_episode',
-        count(*)
+        'episode records: folded into an episode missing from fct_episode' as problem,
+        count(*) as rows_affected
     from {{ ref('int_episode_records_linked') }} as records
     where
         records.episode_id is not null
-        and records.episode_id not in (select episodes.episode_id from {{ ref('fct_episode') }} as episodes)
+        and records.episode_id not in (
+            select episodes.episode_id from {{ ref('fct_episode') }} as episodes
+        )
     union all
     select
-        'plan records: linked rows differ from conformed rows',
+        'plan records: linked rows differ from conformed rows' as problem,
         (select count(*) from {{ ref('int_records_conformed__cpp_year') }})
         - (select count(*) from {{ ref('int_cpp_records_linked') }})
     union all
     select
-        'plan records: neither a plan nor an exclusion reason',
-        count(*)
+        'plan records: neither a plan nor an exclusion reason' as problem,
+        count(*) as rows_affected
     from {{ ref('int_cpp_records_linked') }}
     where (cpp_id is null) = (exclusion_reason is null)
     union all
     select
-        'plan records: gathered into a plan missing from fct_cpp',
-        count(*)
+        'plan records: gathered into a plan missing from fct_cpp' as problem,
+        count(*) as rows_affected
     from {{ ref('int_cpp_records_linked') }} as records
     where
         records.cpp_id is not null
-        and records.cpp_id not in (select plans.cpp_id from {{ ref('fct_cpp') }} as plans)
+        and records.cpp_id not in (
+            select gathered_plans.cpp_id from {{ ref('fct_cpp') }} as gathered_plans
+        )
 )
 
 select

@@ -17,7 +17,6 @@ select
     episodes.closure_reason_code,
     episodes.has_conflicting_closure_dates,
     episodes.has_closure_before_referral,
-    episodes.closure_date is null as is_open,
     episodes.primary_need_code,
     episodes.referral_source_code,
     episodes.is_referral_nfa,
@@ -33,7 +32,8 @@ select
     episodes.is_in_npd_cpp_gap,
     episodes.first_census_year,
     episodes.last_census_year,
-    episodes.census_year_count
+    episodes.census_year_count,
+    episodes.closure_date is null as is_open
 from {{ ref('int_episodes_rebuilt') }} as episodes
 left join {{ ref('int_children_identified') }} as children
     on episodes.child_id = children.child_id
