@@ -129,8 +129,8 @@ WAREHOUSE_COLUMNS = {
         "last_census_year",
     ),
     "marts.fct_cpp": ("cpp_id", "episode_id", "source_kind", "start_date", "end_date"),
-    "marts.fct_assessment": ("episode_id", "source_kind", "start_date"),
-    "marts.fct_s47": ("episode_id", "source_kind", "start_date"),
+    "marts.fct_assessment": ("assessment_id", "episode_id", "source_kind", "start_date"),
+    "marts.fct_s47": ("s47_id", "episode_id", "source_kind", "start_date"),
     "marts.dim_child": ("child_id", "person_id", "source_kind"),
 }
 REREFERRAL = "rereferral_of_open_case"
@@ -687,8 +687,7 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
         "assessment": (
             "select episode_id || '/' || assessment_seq as t_unit, episode_id, start_date,"
             " authorisation_date as end_date from t_assessments",
-            "select episode_id::varchar || '/' || start_date::varchar || '/'"
-            " || row_number() over () as w_unit, episode_id::varchar as w_episode,"
+            "select assessment_id::varchar as w_unit, episode_id::varchar as w_episode,"
             " start_date::date as start_date, null::date as end_date from marts.fct_assessment",
             "",
         ),
@@ -696,8 +695,7 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
             "select episode_id || '/' || s47_seq as t_unit, episode_id, start_date,"
             " case when is_icpc_not_required then start_date else icpc_date end as end_date"
             " from t_s47",
-            "select episode_id::varchar || '/' || start_date::varchar || '/'"
-            " || row_number() over () as w_unit, episode_id::varchar as w_episode,"
+            "select s47_id::varchar as w_unit, episode_id::varchar as w_episode,"
             " start_date::date as start_date, null::date as end_date from marts.fct_s47",
             "",
         ),

@@ -341,9 +341,10 @@ def write_warehouse(db: Path) -> None:
             overlap_kind varchar, first_census_year smallint, last_census_year smallint);
         create table marts.fct_cpp (cpp_id varchar, episode_id varchar, source_kind varchar,
             start_date date, end_date date);
-        create table marts.fct_assessment (episode_id varchar, source_kind varchar,
+        create table marts.fct_assessment (assessment_id varchar, episode_id varchar,
+            source_kind varchar, start_date date);
+        create table marts.fct_s47 (s47_id varchar, episode_id varchar, source_kind varchar,
             start_date date);
-        create table marts.fct_s47 (episode_id varchar, source_kind varchar, start_date date);
         create table marts.dim_child (child_id varchar, person_id varchar,
             source_kind varchar);
     """)
@@ -383,8 +384,8 @@ def write_warehouse(db: Path) -> None:
             ('c2', 'W5', 'xml', '2015-02-01', null),
             ('c3', 'W5', 'xml', '2015-02-01', null),
             ('c4', 'W4', 'xml', '2015-05-01', '2015-07-01');
-        insert into marts.fct_assessment values ('W1', 'xml', '2014-05-05');
-        insert into marts.fct_s47 values ('W1', 'xml', '2014-05-11');
+        insert into marts.fct_assessment values ('a1', 'W1', 'xml', '2014-05-05');
+        insert into marts.fct_s47 values ('s1', 'W1', 'xml', '2014-05-11');
     """)
     con.close()
 
