@@ -1088,7 +1088,9 @@ def render(reports: dict[str, SourceReport]) -> None:
                 for unit, lines in zip(
                     failure["examples"], failure.get("details", []), strict=False
                 ):
-                    console.print(f"\n{source} {metric}: {reason} [{unit}]", highlight=False)
+                    console.print(
+                        f"\n{source} {metric}: {reason} [{unit}]", highlight=False, markup=False
+                    )
                     console.print("\n".join(lines), highlight=False, markup=False)
 
 
