@@ -7,14 +7,17 @@
 -- episode of an overlapping pair; its host is the earlier-starting episode of the child
 -- that stays open longest (the one the later referral falls into):
 --   * rereferral_of_open_case: the LA itself recorded the host as still open at the later
---     referral (the host's written closure is after it), or the host carries no written
---     closure, is still in the LA's latest return and the later episode was not closed on
---     an outcome of its own; a re-referral recorded inside an open case is closed with
---     the case, "for any other reason" (RC7), or never;
---   * missing_closure: the host carries no written closure and either dropped out of the
---     returns (closure inferred) or the later episode was closed on an outcome of its own
---     (a reason other than RC7): the later referral was real, the host's closure was
---     never recorded;
+--     referral (the host's written closure is after it); or the host carries no written
+--     closure and the later episode has neither an outcome nor any activity of its own
+--     and either (XML) no assessment of its own, or (NPD, which records no assessments)
+--     the host's primary need and referral source, or the host is still in the LA's
+--     latest return with those same details. A re-referral recorded inside an open case
+--     is a near-copy of the case: its need and source, no work of its own, closed with the
+--     case "for any other reason" (RC7) or never;
+--   * missing_closure: the host carries no written closure and the later episode shows a
+--     referral of its own (an outcome other than RC7 on another date, an assessment, an
+--     enquiry, a plan, a conference, NFA), or nothing says otherwise: the host's closure
+--     was never recorded;
 --   * unexplained: the LA recorded the host as open at the later referral, yet the later
 --     episode was closed on an outcome of its own on another date.
 -- need_spell_id merges a child's overlapping episodes into one spell of need (gaps and
@@ -82,6 +85,13 @@ with_host as (
         hosted.host_span_end is not null
         and hosted.referral_date < hosted.host_span_end as is_overlapping,
         host_episodes.closure_date is null as is_host_open,
+        -- a re-referral recorded inside an open case is near-identical to it: the case's
+        -- primary need and referral source
+        coalesce(
+            hosted.primary_need_code = host_episodes.primary_need_code
+            and hosted.referral_source_code = host_episodes.referral_source_code,
+            false
+        ) as has_host_details,
         -- closed on an outcome of its own: a written closure with a known reason other
         -- than RC7, on another date than the host's
         coalesce(
@@ -111,10 +121,12 @@ classified as (
                 then 'unexplained'
             when host_written_closure_date > referral_date then 'rereferral_of_open_case'
             when has_own_outcome or has_own_activity then 'missing_closure'
-            when is_host_open then 'rereferral_of_open_case'
+            when is_host_open and has_host_details
+                then 'rereferral_of_open_case'
             -- the XML records every assessment: a referral with none is no referral of
             -- its own; the NPD records none, so there an absent host stays the answer
             when source_kind = 'xml' then 'rereferral_of_open_case'
+            when has_host_details then 'rereferral_of_open_case'
             else 'missing_closure'
         end as overlap_kind,
         -- a new spell starts where no earlier episode of the child is still open

@@ -149,8 +149,8 @@ def test_phantom_rereferrals_are_flagged(traced: BuiltWarehouse, source: str) ->
         f"""select count(*) filter (where overlap_kind = 'rereferral_of_open_case'), count(*)
             from episodes where source_kind = '{source}' and is_phantom""",
     )
-    assert precision >= 0.9
-    assert recall >= {"npd": 0.75, "xml": 0.9}[source]
+    assert precision >= {"npd": 0.97, "xml": 0.97}[source]
+    assert recall >= {"npd": 0.8, "xml": 0.97}[source]
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -200,12 +200,15 @@ def test_assessments_and_enquiries_are_true_ones(
 
 def test_clean_world_episodes_are_exact(clean_warehouse: BuiltWarehouse) -> None:
     """Without quirks every rebuilt episode is a true episode with its true referral date,
-    nothing overlaps, and every closure written in some return is the true one."""
+    every closure written in some return is the true one, and nothing overlaps except
+    where the NPD's 2008/09 extract, which has no closure field, leaves an episode closed
+    in that year with an inferred closure of 31 March 2009 that a later 2008/09 referral
+    of the child then overlaps."""
     con = clean_warehouse.con
     _traced(con, str(clean_warehouse.truth_dir))
     wrong = con.execute(
         """select count(*) filter (where referral_date <> true_referral_date),
-                  count(*) filter (where overlap_kind is not null),
+                  count(*) filter (where closure_date_is_inferred and source_kind = 'xml'),
                   count(*) filter (where not closure_date_is_inferred and closure_date is not null
                                    and closure_date is distinct from true_closure_date),
                   count(*) - count(distinct (source_kind, record_id)),
@@ -214,6 +217,13 @@ def test_clean_world_episodes_are_exact(clean_warehouse: BuiltWarehouse) -> None
     ).fetchone()
     assert wrong[:4] == (0, 0, 0, 0)
     assert wrong[4] > 1000
+    overlaps = con.execute(
+        """select count(*) from marts.fct_episode as later
+           join marts.fct_episode as host on later.overlap_host_episode_id = host.episode_id
+           where not (later.source_kind = 'npd' and host.last_census_year = 2009
+                      and host.closure_date_is_inferred)"""
+    ).fetchone()[0]
+    assert overlaps == 0
 
 
 REBUILD_MODELS = (
