@@ -143,6 +143,7 @@ NPD_ONLY_QUIRKS = (
     "legacy_code",
     "placeholder_date",
 )
+# Failed units listed per reason (ids only; `describe` raises it and explains each).
 EXAMPLES_PER_REASON = 3
 # The measures broken down by quirk in the printed table (all are in --json).
 BY_QUIRK_COLUMNS = {
@@ -286,7 +287,7 @@ def measure(
         reports = {}
         for source in sources:
             _judge(cur, source)
-            reports[source] = report = _report(cur, source)
+            reports[source] = report = _report(cur, source, max(describe, EXAMPLES_PER_REASON))
             for metric in DESCRIBED_METRICS if describe else ():
                 for failure in report.failures.get(metric, {}).values():
                     failure["details"] = [
@@ -844,7 +845,7 @@ def _judge_persons(cur: duckdb.DuckDBPyConnection, source: str) -> None:
 # --- report ------------------------------------------------------------------------------
 
 
-def _report(cur: duckdb.DuckDBPyConnection, source: str) -> SourceReport:
+def _report(cur: duckdb.DuckDBPyConnection, source: str, listed: int) -> SourceReport:
     report = SourceReport(source)
     for metric, ok, total in cur.execute(
         "select metric, count(*) filter (ok), count(*) from judged group by metric"
@@ -884,7 +885,7 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str) -> SourceReport:
 
     for metric, reason, n, examples in cur.execute(
         f"""
-        select metric, reason, count(*), list(unit order by unit)[1:{EXAMPLES_PER_REASON}]
+        select metric, reason, count(*), list(unit order by unit)[1:{listed}]
         from judged where not ok group by all order by metric, count(*) desc
         """
     ).fetchall():
