@@ -369,6 +369,22 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fidelity(args: argparse.Namespace) -> int:
+    from cin_warehouse import fidelity
+
+    sources = fidelity.SOURCES if args.source == "both" else (args.source,)
+    try:
+        with fidelity.open_warehouse(Path(args.db)) as con:
+            reports = fidelity.measure(con, Path(args.truth), sources, args.db, args.examples)
+    except fidelity.FidelityError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    fidelity.render(reports)
+    if args.json:
+        fidelity.write_json(reports, Path(args.json))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -454,6 +470,16 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true", help="serve it on localhost until Ctrl-C")
     docs.add_argument("--port", type=int, default=8000, help="port for --serve (0: any free one)")
     docs.set_defaults(handler=_docs)
+
+    fid = commands.add_parser("fidelity", help="measure the warehouse against a world's truth")
+    fid.add_argument("--db", required=True, help="warehouse DuckDB file (built by dbt build)")
+    fid.add_argument("--truth", required=True, help="the world's truth/ folder")
+    fid.add_argument("--source", choices=("npd", "xml", "both"), default="both")
+    fid.add_argument("--json", help="also write every figure, by quirk, with failures, here")
+    fid.add_argument(
+        "--examples", type=int, default=0, help="explain N failed episodes per reason, row by row"
+    )
+    fid.set_defaults(handler=_fidelity)
     return parser
 
 

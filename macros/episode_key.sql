@@ -1,7 +1,31 @@
 {#
-    The episode key: LA + LAchildID + referral date (BMJ Open 2019). LAchildID is unique
-    only within an LA, so the LA is part of the key. One definition, used everywhere.
+    The keys of the rebuilt entities, one definition each (deterministic md5 text, so a key
+    is the same in every build and never depends on row order).
+    Child key = source + harmonised LA + LAchildID (BMJ Open 2019: LAchildID is unique only
+    within an LA, so the LA is part of the key; docs/cin_census.md §5 for the harmonised LA).
+    Episode key = child + referral date (BMJ Open 2019, "Data structure"), the referral
+    date being the one the latest return carries.
+    Plan key = child + CPP start date (a child has one plan at a time, rule 8935).
 #}
-{% macro episode_key(la_code, la_child_id, referral_date) -%}
-    concat_ws('|', {{ la_code }}, {{ la_child_id }}, strftime({{ referral_date }}, '%Y-%m-%d'))
+{% macro child_key(source_kind, la_code_current, la_child_id) -%}
+    md5(concat_ws('|', 'child', {{ source_kind }}, {{ la_code_current }}, {{ la_child_id }}))
+{%- endmacro %}
+
+{% macro episode_key(child_id, referral_date) -%}
+    md5(concat_ws('|', 'episode', {{ child_id }}, strftime({{ referral_date }}, '%Y-%m-%d')))
+{%- endmacro %}
+
+{% macro cpp_key(child_id, cpp_start_date) -%}
+    md5(concat_ws('|', 'cpp', {{ child_id }}, strftime({{ cpp_start_date }}, '%Y-%m-%d')))
+{%- endmacro %}
+
+{#- The census year (ending 31 March) a date falls in: 2016-04-01 .. 2017-03-31 -> 2017. -#}
+{% macro census_year_of(date_expression) -%}
+    cast(extract(year from {{ date_expression }}) as integer)
+    + cast(extract(month from {{ date_expression }}) >= 4 as integer)
+{%- endmacro %}
+
+{#- 31 March, the end of a census year (DfE's ReferenceDate). -#}
+{% macro census_year_end(census_year) -%}
+    make_date(cast({{ census_year }} as integer), 3, 31)
 {%- endmacro %}

@@ -1,11 +1,39 @@
--- The episode fact analysts query: one row per episode of need.
+-- The episode fact analysts query: one row per episode of need (a referral), rebuilt
+-- across census years (int_episodes_rebuilt holds every rule). A re-referral of an open
+-- case stays here with its overlap_kind: nothing is silently dropped.
 select
-    episode_id,
-    la_code,
-    la_child_id,
-    referral_date,
-    closure_date,
-    primary_need_code,
-    last_census_year,
-    closure_date is null as is_open
-from {{ ref('int_episodes_assembled') }}
+    episodes.episode_id,
+    episodes.child_id,
+    children.person_id,
+    episodes.source_kind,
+    episodes.la_code,
+    episodes.la_code_current,
+    episodes.la_child_id,
+    episodes.referral_date,
+    episodes.referral_date_as_first_reported,
+    episodes.is_referral_date_amended,
+    episodes.closure_date,
+    episodes.closure_date_is_inferred,
+    episodes.closure_reason_code,
+    episodes.has_conflicting_closure_dates,
+    episodes.has_closure_before_referral,
+    episodes.primary_need_code,
+    episodes.referral_source_code,
+    episodes.is_referral_nfa,
+    episodes.is_assessed_not_in_need,
+    episodes.is_cin_episode,
+    episodes.overlap_kind,
+    episodes.overlap_host_episode_id,
+    episodes.need_spell_id,
+    episodes.initial_cpc_date,
+    episodes.assessment_count,
+    episodes.s47_count,
+    episodes.cpp_count,
+    episodes.is_in_npd_cpp_gap,
+    episodes.first_census_year,
+    episodes.last_census_year,
+    episodes.census_year_count,
+    episodes.closure_date is null as is_open
+from {{ ref('int_episodes_rebuilt') }} as episodes
+left join {{ ref('int_children_identified') }} as children
+    on episodes.child_id = children.child_id

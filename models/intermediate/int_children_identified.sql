@@ -1,0 +1,278 @@
+-- One row per child (child key = source + harmonised LA + LAchildID, BMJ Open 2019; the
+-- key's LA resolution is int_child_keys_resolved) with its cleaned identifier, resolved
+-- demographics and the person it belongs to.
+--
+-- Identifier (PMR in the NPD, UPN in the XML). BMJ Open 2019: the PMR is missing in some
+-- of a child's records, a child occasionally has two, and two children occasionally share
+-- one. Rule: the child's identifier is the one carried by most of its records (ties: the
+-- latest return), so a record that lacks it is filled from the child's other records;
+-- a child with two or more identifiers is flagged (`has_multiple_identifiers`), and an
+-- identifier shared by children whose birth year/month or sex (M/F) disagree is flagged
+-- (`has_shared_identifier_conflict`): neither is overwritten.
+--
+-- Demographics, one rule each (every record of the child, all census years):
+--   * birth year and month: the most frequent pair (ties: latest); a second pair ->
+--     `has_birth_conflict`;
+--   * sex: the latest M/F (a pre-birth record's U is replaced once the child is born); M
+--     and F both seen -> `has_sex_conflict`;
+--   * ethnicity: the latest known code; two known codes -> `has_ethnicity_conflict`;
+--   * disability: the latest census year's answer (a disability code other than NONE, or
+--     the NPD's Disability flag).
+--
+-- Person linkage: a child moving LA gets a new LAchildID but keeps the UPN (adoption
+-- brings a new UPN, so no link survives it: BMJ Open 2019). Children of one source that
+-- share an identifier are linked, and `person_id` is the connected component of the
+-- child-identifier graph (iterative minimum-label propagation, a fixed number of rounds;
+-- `is_person_link_converged` is false if the last round still changed a label). A shared
+-- identifier in conflict (above) links nothing. Confidence: a link rests on one exact
+-- identifier match; failure modes: two children given one UPN in error with the same
+-- birth month and sex are merged; a child whose only UPN record is missing stays apart;
+-- an adopted child is always a new person.
+{% set link_rounds = 6 %}
+with child_records as (
+    select
+        records.*,
+        child_keys.child_id,
+        child_keys.child_la_code,
+        case records.source_kind
+            when 'npd' then records.pupil_matching_ref
+            else records.upn
+        end as identifier
+    from {{ ref('int_records_conformed__child_year') }} as records
+    inner join {{ ref('int_child_keys_resolved') }} as child_keys
+        on
+            records.source_kind = child_keys.source_kind
+            and records.la_code = child_keys.la_code
+            and records.la_child_id = child_keys.la_child_id
+),
+
+identifier_votes as (
+    select
+        child_id,
+        identifier,
+        sum(record_count) as records_carrying,
+        max(census_year) as last_census_year
+    from child_records
+    where identifier is not null
+    group by child_id, identifier
+),
+
+child_identifiers as (
+    select
+        child_id,
+        arg_max(identifier, records_carrying * 10000 + last_census_year) as identifier,
+        count(*) as identifier_count,
+        string_agg(identifier, ',' order by identifier) as all_identifiers
+    from identifier_votes
+    group by child_id
+),
+
+birth_votes as (
+    select
+        child_id,
+        birth_year,
+        birth_month,
+        sum(record_count) as records_carrying,
+        max(census_year) as last_census_year
+    from child_records
+    where birth_year is not null
+    group by child_id, birth_year, birth_month
+),
+
+births as (
+    select
+        child_id,
+        arg_max(birth_year, records_carrying * 10000 + last_census_year) as birth_year,
+        arg_max(birth_month, records_carrying * 10000 + last_census_year) as birth_month,
+        count(*) > 1 as has_birth_conflict
+    from birth_votes
+    group by child_id
+),
+
+disability_years as (
+    select
+        child_id,
+        census_year,
+        bool_or(has_disability) as has_disability
+    from (
+        select
+            child_id,
+            census_year,
+            has_disability
+        from child_records
+        where has_disability is not null
+        union all
+        select
+            child_keys.child_id,
+            disabilities.census_year,
+            disabilities.disability_code <> 'NONE' as has_disability
+        from {{ ref('int_records_conformed__disability') }} as disabilities
+        inner join {{ ref('int_child_keys_resolved') }} as child_keys
+            on
+                disabilities.source_kind = child_keys.source_kind
+                and disabilities.la_code = child_keys.la_code
+                and disabilities.la_child_id = child_keys.la_child_id
+        where disabilities.disability_code is not null
+    ) as answers
+    group by child_id, census_year
+),
+
+disability as (
+    select
+        child_id,
+        arg_max(has_disability, census_year) as has_disability
+    from disability_years
+    group by child_id
+),
+
+children as (
+    select
+        child_id,
+        any_value(source_kind) as source_kind,
+        any_value(child_la_code) as la_code_current,
+        any_value(la_child_id) as la_child_id,
+        arg_max(la_code, census_year) as la_code,
+        min(census_year) as first_census_year,
+        max(census_year) as last_census_year,
+        coalesce(
+            arg_max(sex, census_year) filter (where sex in ('M', 'F')),
+            arg_max(sex, census_year) filter (where sex is not null)
+        ) as sex,
+        count(distinct sex) filter (where sex in ('M', 'F')) > 1 as has_sex_conflict,
+        arg_max(ethnicity_code, census_year) filter (where ethnicity_code is not null)
+            as ethnicity_code,
+        count(distinct ethnicity_code) > 1 as has_ethnicity_conflict,
+        sum(record_count) as record_count
+    from child_records
+    group by child_id
+),
+
+resolved as (
+    select
+        children.*,
+        child_identifiers.identifier,
+        child_identifiers.all_identifiers,
+        births.birth_year,
+        births.birth_month,
+        disability.has_disability,
+        coalesce(child_identifiers.identifier_count, 0) as identifier_count,
+        coalesce(births.has_birth_conflict, false) as has_birth_conflict
+    from children
+    left join child_identifiers on children.child_id = child_identifiers.child_id
+    left join births on children.child_id = births.child_id
+    left join disability on children.child_id = disability.child_id
+),
+
+identifier_links as (
+    -- every identifier a child carried, with the child's resolved demographics
+    select
+        identifier_votes.child_id,
+        resolved.source_kind,
+        identifier_votes.identifier,
+        resolved.birth_year,
+        resolved.birth_month,
+        resolved.sex
+    from identifier_votes
+    inner join resolved on identifier_votes.child_id = resolved.child_id
+),
+
+shared_identifiers as (
+    select
+        source_kind,
+        identifier,
+        count(distinct child_id) as children_sharing,
+        count(distinct birth_year * 100 + birth_month) > 1
+        or count(distinct sex) filter (where sex in ('M', 'F')) > 1 as is_in_conflict
+    from identifier_links
+    group by source_kind, identifier
+),
+
+graph_edges as (
+    select
+        identifier_links.child_id,
+        identifier_links.source_kind || '|' || identifier_links.identifier as identifier_node
+    from identifier_links
+    inner join shared_identifiers
+        on
+            identifier_links.source_kind = shared_identifiers.source_kind
+            and identifier_links.identifier = shared_identifiers.identifier
+    where not shared_identifiers.is_in_conflict
+),
+
+labels_0 as (
+    select
+        child_id,
+        child_id as component_label
+    from resolved
+),
+
+{% for round in range(1, link_rounds + 1) %}
+    identifier_labels_{{ round }} as (
+        select
+            graph_edges.identifier_node,
+            min(labels_{{ round - 1 }}.component_label) as component_label
+        from graph_edges
+        inner join labels_{{ round - 1 }} on graph_edges.child_id = labels_{{ round - 1 }}.child_id
+        group by graph_edges.identifier_node
+    ),
+
+    labels_{{ round }} as (
+        select
+            labels_{{ round - 1 }}.child_id,
+            least(
+                labels_{{ round - 1 }}.component_label,
+                min(identifier_labels_{{ round }}.component_label)
+            )
+                as component_label
+        from labels_{{ round - 1 }}
+        left join graph_edges on labels_{{ round - 1 }}.child_id = graph_edges.child_id
+        left join identifier_labels_{{ round }}
+            on graph_edges.identifier_node = identifier_labels_{{ round }}.identifier_node
+        group by labels_{{ round - 1 }}.child_id, labels_{{ round - 1 }}.component_label
+    ),
+{% endfor %}
+
+conflicts as (
+    select
+        identifier_links.child_id,
+        bool_or(shared_identifiers.is_in_conflict) as has_shared_identifier_conflict,
+        max(shared_identifiers.children_sharing) > 1 as has_shared_identifier
+    from identifier_links
+    inner join shared_identifiers
+        on
+            identifier_links.source_kind = shared_identifiers.source_kind
+            and identifier_links.identifier = shared_identifiers.identifier
+    group by identifier_links.child_id
+)
+
+select
+    resolved.child_id,
+    resolved.source_kind,
+    resolved.la_code,
+    resolved.la_code_current,
+    resolved.la_child_id,
+    resolved.identifier_count,
+    resolved.all_identifiers,
+    resolved.birth_year,
+    resolved.birth_month,
+    resolved.has_birth_conflict,
+    resolved.sex,
+    resolved.has_sex_conflict,
+    resolved.ethnicity_code,
+    resolved.has_ethnicity_conflict,
+    resolved.has_disability,
+    resolved.first_census_year,
+    resolved.last_census_year,
+    resolved.record_count,
+    md5(concat_ws('|', 'person', resolved.source_kind, final_labels.component_label)) as person_id,
+    case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
+    case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
+    resolved.identifier_count > 1 as has_multiple_identifiers,
+    coalesce(conflicts.has_shared_identifier, false) as has_shared_identifier,
+    coalesce(conflicts.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
+    final_labels.component_label = previous_labels.component_label as is_person_link_converged
+from resolved
+inner join labels_{{ link_rounds }} as final_labels on resolved.child_id = final_labels.child_id
+inner join labels_{{ link_rounds - 1 }} as previous_labels
+    on resolved.child_id = previous_labels.child_id
+left join conflicts on resolved.child_id = conflicts.child_id

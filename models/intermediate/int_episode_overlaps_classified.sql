@@ -1,0 +1,182 @@
+-- One row per episode with its overlap class and need spell. A child should have one open
+-- episode at a time; two episodes overlap when the later referral falls before the
+-- earlier episode's closure (DfE rule 8820: a closure equal to the next referral is not
+-- an overlap; an episode with no closure, written or inferred, is open for ever).
+-- BMJ Open 2019 ("Data quality"): overlaps come from missing closures and from
+-- re-referrals of open cases recorded as new referrals. The class sits on the later
+-- episode of an overlapping pair; its host is the earlier-starting episode of the child
+-- that stays open longest (the one the later referral falls into):
+--   * rereferral_of_open_case: the LA itself recorded the host as still open at the later
+--     referral (the host's written closure is after it); or the host carries no written
+--     closure and the later episode has neither an outcome nor any activity of its own
+--     and either (XML) no assessment of its own, or (NPD, which records no assessments)
+--     the host's primary need and referral source, or the host is still in the LA's
+--     latest return with those same details. A re-referral recorded inside an open case
+--     is a near-copy of the case: its need and source, no work of its own, closed with the
+--     case "for any other reason" (RC7) or never;
+--   * missing_closure: the host carries no written closure and the later episode shows a
+--     referral of its own (an outcome other than RC7 on another date, an assessment, an
+--     enquiry, a plan, a conference, NFA), or nothing says otherwise: the host's closure
+--     was never recorded;
+--   * unexplained: the LA recorded the host as open at the later referral, yet the later
+--     episode was closed on an outcome of its own on another date.
+-- need_spell_id merges a child's overlapping episodes into one spell of need (gaps and
+-- islands: a new spell starts at a referral on or after the latest closure so far).
+with plans as (
+    select
+        episode_id,
+        count(*) as cpp_count
+    from {{ ref('int_cpp_spells') }}
+    group by episode_id
+),
+
+enquiries as (
+    select
+        episode_id,
+        count(*) as s47_count
+    from {{ ref('int_s47_deduplicated') }}
+    group by episode_id
+),
+
+assessments as (
+    select
+        episode_id,
+        count(*) as assessment_count
+    from {{ ref('int_assessments_deduplicated') }}
+    group by episode_id
+),
+
+episodes as (
+    select
+        folded.*,
+        coalesce(plans.cpp_count, 0) as cpp_count,
+        -- the NPD has no s47 or assessment module: unknown, not zero
+        case
+            when folded.source_kind = 'xml' then coalesce(enquiries.s47_count, 0)
+        end as s47_count,
+        case
+            when folded.source_kind = 'xml' then coalesce(assessments.assessment_count, 0)
+        end as assessment_count,
+        coalesce(folded.closure_date, date '9999-12-31') as span_end
+    from {{ ref('int_episodes_folded') }} as folded
+    left join plans on folded.episode_id = plans.episode_id
+    left join enquiries on folded.episode_id = enquiries.episode_id
+    left join assessments on folded.episode_id = assessments.episode_id
+),
+
+hosted as (
+    select
+        *,
+        max(span_end) over earlier_episodes as host_span_end,
+        max_by(episode_id, span_end) over earlier_episodes as host_episode_id
+    from episodes
+    window earlier_episodes as (
+        partition by child_id
+        order by referral_date, episode_id
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+with_host as (
+    select
+        hosted.*,
+        host_episodes.written_closure_date as host_written_closure_date,
+        host_episodes.closure_date_is_inferred as host_closure_date_is_inferred,
+        hosted.host_span_end is not null
+        and hosted.referral_date < hosted.host_span_end as is_overlapping,
+        host_episodes.closure_date is null as is_host_open,
+        -- a re-referral recorded inside an open case is near-identical to it: the case's
+        -- primary need and referral source
+        coalesce(
+            hosted.primary_need_code = host_episodes.primary_need_code
+            and hosted.referral_source_code = host_episodes.referral_source_code,
+            false
+        ) as has_host_details,
+        -- closed on an outcome of its own: a written closure with a known reason other
+        -- than RC7, on another date than the host's
+        coalesce(
+            hosted.written_closure_date is not null
+            and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
+            and hosted.written_closure_date is distinct from host_episodes.written_closure_date,
+            false
+        ) as has_own_outcome,
+        -- work recorded on the referral itself: a re-referral recorded inside an open case
+        -- carries none (the case's assessment, enquiry and plan sit on the case)
+        coalesce(hosted.assessment_count, 0) > 0
+        or coalesce(hosted.s47_count, 0) > 0
+        or hosted.cpp_count > 0
+        or hosted.initial_cpc_date is not null
+        or coalesce(hosted.is_referral_nfa, false) as has_own_activity
+    from hosted
+    left join episodes as host_episodes on hosted.host_episode_id = host_episodes.episode_id
+),
+
+classified as (
+    select
+        * exclude (host_episode_id),
+        case when is_overlapping then host_episode_id end as overlap_host_episode_id,
+        case
+            when not is_overlapping then null
+            when host_written_closure_date > referral_date and has_own_outcome
+                then 'unexplained'
+            when host_written_closure_date > referral_date then 'rereferral_of_open_case'
+            when has_own_outcome or has_own_activity then 'missing_closure'
+            when is_host_open and has_host_details
+                then 'rereferral_of_open_case'
+            -- the XML records every assessment: a referral with none is no referral of
+            -- its own; the NPD records none, so there an absent host stays the answer
+            when source_kind = 'xml' then 'rereferral_of_open_case'
+            when has_host_details then 'rereferral_of_open_case'
+            else 'missing_closure'
+        end as overlap_kind,
+        -- a new spell starts where no earlier episode of the child is still open
+        coalesce(referral_date >= host_span_end, true) as is_spell_start
+    from with_host
+),
+
+spells as (
+    select
+        *,
+        sum(is_spell_start::integer) over (
+            partition by child_id order by referral_date, episode_id
+            rows between unbounded preceding and current row
+        ) as spell_number
+    from classified
+)
+
+select
+    episode_id,
+    child_id,
+    source_kind,
+    la_code,
+    la_code_current,
+    la_child_id,
+    referral_date,
+    referral_date_as_first_reported,
+    is_referral_date_amended,
+    closure_date,
+    closure_date_is_inferred,
+    written_closure_date,
+    closure_reason_code,
+    has_conflicting_closure_dates,
+    has_closure_before_referral,
+    primary_need_code,
+    referral_source_code,
+    is_referral_nfa,
+    initial_cpc_date,
+    first_census_year,
+    last_census_year,
+    census_year_count,
+    record_count,
+    la_last_census_year,
+    is_overlapping,
+    host_written_closure_date,
+    host_closure_date_is_inferred,
+    is_host_open,
+    overlap_host_episode_id,
+    overlap_kind,
+    cpp_count,
+    s47_count,
+    assessment_count,
+    md5(concat_ws('|', 'need_spell', child_id, spell_number)) as need_spell_id
+from spells

@@ -1,0 +1,143 @@
+-- One row per conformed episode-year record (int_records_conformed__episode_year), with the
+-- child and the episode it was folded into, or the named reason it was not (row
+-- conservation: nothing is dropped silently). The episode key is child + referral date
+-- (BMJ Open 2019, "Data structure"): the same referral recurs in every census year it is
+-- open (docs/cin_census.md §1), so its yearly records share the key.
+--
+-- Amended referral dates (BMJ Open 2019: "an LA that amends a referral date makes one
+-- episode look like two"). Rule, one place: a referral key A (child + date) is the same
+-- episode as a referral key B of the same child when
+--   * A appears in exactly one return (census year Y) and carries no closure date there,
+--   * A's and B's dates both fall in census year Y (an amendment keeps the year),
+--   * B first appears in a later return although its date is on or before that year's
+--     31 March, i.e. B "should" have been in return Y and A vanished when B appeared,
+--   * the dates are at most 28 days apart (window: every amendment in the synthetic world
+--     lies within 28 days; a wider window only adds false matches),
+--   * A and B are each other's nearest candidate (one to one; ties to the earlier date).
+-- The episode takes B's date (the latest return wins); A's date survives as
+-- referral_date_as_first_reported, and each record says whether it carries the amended
+-- date (`is_referral_date_amended`).
+with records as (
+    select
+        *,
+        md5(concat_ws(
+            '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos
+        )) as episode_record_id
+    from {{ ref('int_records_conformed__episode_year') }}
+),
+
+keyed as (
+    select
+        records.*,
+        child_keys.child_id,
+        child_keys.child_la_code,
+        case
+            when records.la_code is null then 'la_code_missing'
+            when records.la_child_id is null then 'la_child_id_missing'
+            when records.referral_date is null then 'referral_date_missing'
+        end as exclusion_reason,
+        -- a closure typed before its referral (docs/cin_census.md §3b) is no closure date:
+        -- flagged here, ignored for the episode's closure
+        coalesce(records.closure_date < records.referral_date, false)
+            as is_closure_before_referral
+    from records
+    left join {{ ref('int_child_keys_resolved') }} as child_keys
+        on
+            records.source_kind = child_keys.source_kind
+            and records.la_code = child_keys.la_code
+            and records.la_child_id = child_keys.la_child_id
+),
+
+referral_keys as (
+    select
+        child_id,
+        referral_date,
+        min(census_year) as first_census_year,
+        max(census_year) as last_census_year,
+        count(closure_date) filter (where not is_closure_before_referral) as closure_records
+    from keyed
+    where exclusion_reason is null
+    group by child_id, referral_date
+),
+
+amendment_candidates as (
+    select
+        first_reported.child_id,
+        first_reported.referral_date as first_reported_date,
+        amended.referral_date as amended_date,
+        abs(datediff('day', first_reported.referral_date, amended.referral_date))
+            as days_apart
+    from referral_keys as first_reported
+    inner join referral_keys as amended
+        on
+            first_reported.child_id = amended.child_id
+            and first_reported.referral_date <> amended.referral_date
+            and first_reported.last_census_year < amended.first_census_year
+            and abs(datediff('day', first_reported.referral_date, amended.referral_date)) <= 28
+    where
+        first_reported.first_census_year = first_reported.last_census_year
+        and first_reported.closure_records = 0
+        and {{ census_year_of('first_reported.referral_date') }}
+        = first_reported.last_census_year
+        and {{ census_year_of('amended.referral_date') }} = first_reported.last_census_year
+),
+
+amendments as (
+    select
+        child_id,
+        first_reported_date,
+        amended_date
+    from amendment_candidates
+    qualify
+        row_number() over (
+            partition by child_id, first_reported_date order by days_apart, amended_date
+        ) = 1
+        and row_number() over (
+            partition by child_id, amended_date order by days_apart, first_reported_date
+        ) = 1
+),
+
+dated as (
+    select
+        keyed.*,
+        coalesce(amendments.amended_date, keyed.referral_date) as episode_referral_date,
+        amendments.amended_date is not null as is_referral_date_amended
+    from keyed
+    left join amendments
+        on
+            keyed.child_id = amendments.child_id
+            and keyed.referral_date = amendments.first_reported_date
+)
+
+select
+    dated.episode_record_id,
+    dated.source_kind,
+    dated.census_year,
+    dated.la_code,
+    dated.la_code_current,
+    dated.child_la_code,
+    dated.la_child_id,
+    dated.referral_date,
+    dated.child_id,
+    case
+        when dated.exclusion_reason is null
+            then {{ episode_key('dated.child_id', 'dated.episode_referral_date') }}
+    end as episode_id,
+    dated.episode_referral_date,
+    dated.is_referral_date_amended,
+    dated.exclusion_reason,
+    dated.referral_source_code,
+    dated.primary_need_code,
+    dated.closure_date,
+    dated.is_closure_before_referral,
+    dated.closure_reason_code,
+    dated.is_referral_nfa,
+    dated.initial_cpc_date,
+    dated.is_cin_at_31_march,
+    dated.source_file,
+    dated.load_id,
+    dated.child_pos,
+    dated.cin_details_pos,
+    dated.first_source_line_number,
+    dated.record_count
+from dated

@@ -1,0 +1,44 @@
+-- One row per section 47 enquiry, de-duplicated across the returns that repeat it (XML
+-- only: the NPD extract has no section 47 module, docs/cin_census.md §3b). Key: episode +
+-- actual start date. Which record wins: the latest non-null initial conference (ICPC)
+-- date, target date and "ICPC not required" answer.
+with episode_keys as (
+    {{ episode_keys_of_records() }}
+),
+
+records as (
+    select
+        enquiries.*,
+        episode_keys.episode_id,
+        episode_keys.child_id
+    from {{ ref('int_records_conformed__s47') }} as enquiries
+    inner join episode_keys
+        on
+            enquiries.source_kind = episode_keys.source_kind
+            and enquiries.census_year = episode_keys.census_year
+            and enquiries.la_code = episode_keys.la_code
+            and enquiries.la_child_id = episode_keys.la_child_id
+            and enquiries.referral_date = episode_keys.referral_date
+)
+
+select
+    md5(concat_ws(
+        '|', 's47', episode_id,
+        coalesce(strftime(s47_start_date, '%Y-%m-%d'), 'start_unrecorded')
+    )) as s47_id,
+    any_value(episode_id) as episode_id,
+    any_value(child_id) as child_id,
+    any_value(source_kind) as source_kind,
+    arg_max(la_code, census_year) as la_code,
+    min(s47_start_date) as start_date,
+    arg_max(initial_cpc_target_date, census_year)
+    filter (where initial_cpc_target_date is not null) as initial_cpc_target_date,
+    arg_max(initial_cpc_date, census_year) filter (where initial_cpc_date is not null)
+        as initial_cpc_date,
+    arg_max(is_icpc_not_required, census_year) filter (where is_icpc_not_required is not null)
+        as is_icpc_not_required,
+    min(census_year) as first_census_year,
+    max(census_year) as last_census_year,
+    count(*) as record_count
+from records
+group by 1

@@ -1,0 +1,28 @@
+-- The child dimension: one row per child (source + harmonised LA + LAchildID), with its
+-- cleaned identifier, person, resolved demographics and identity flags
+-- (int_children_identified holds every rule).
+select
+    child_id,
+    person_id,
+    source_kind,
+    la_code,
+    la_code_current,
+    la_child_id,
+    pupil_matching_ref,
+    upn,
+    identifier_count,
+    has_multiple_identifiers,
+    has_shared_identifier,
+    has_shared_identifier_conflict,
+    is_person_link_converged,
+    birth_year,
+    birth_month,
+    has_birth_conflict,
+    sex,
+    has_sex_conflict,
+    ethnicity_code,
+    has_ethnicity_conflict,
+    has_disability,
+    first_census_year,
+    last_census_year
+from {{ ref('int_children_identified') }}
