@@ -128,13 +128,59 @@ def _load(args: argparse.Namespace) -> int:
 
 def _demo_summary(args: argparse.Namespace) -> int:
     with duckdb.connect(args.db, read_only=True) as con:
-        episodes = con.execute("select count(*) from marts.fct_episode").fetchone()[0]
+        (episodes,) = con.execute("select count(*) from marts.fct_episode").fetchall()[0]
     print(f"\nWarehouse: {Path(args.db).resolve()} ({episodes} episodes in marts.fct_episode)")
     print(f"Docs site: {Path('target/static_index.html').resolve()} (open it in a browser)")
     print(
         f"Try a query:\n  .venv/bin/python -c \"import duckdb; duckdb.connect('{args.db}',"
         f" read_only=True).sql('''{' '.join(EXAMPLE_QUERY.split())}''').show()\""
     )
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    """Say where the static docs site is; with --serve, serve it on localhost until Ctrl-C."""
+    from http import HTTPStatus
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    site = Path(args.site).resolve()
+    if not site.is_file():
+        print(
+            f"error: no docs site at {site}: build it with `make demo`"
+            " or `dbt docs generate --static`",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Docs site: {site} (one self-contained file: open it in a browser, offline too)")
+    if not args.serve:
+        return 0
+
+    class SiteHandler(BaseHTTPRequestHandler):
+        # Serves the one file, read afresh per request (a rebuilt site shows on reload),
+        # and nothing else of the target folder.
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if self.path.split("?")[0] not in ("/", "/index.html", "/static_index.html"):
+                self.send_error(HTTPStatus.NOT_FOUND, "only the docs site is served: open /")
+                return
+            page = site.read_bytes()
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *values: object) -> None:
+            pass  # one line per request would bury the address printed above
+
+    # Localhost only: the site is for the person at this machine.
+    with ThreadingHTTPServer(("127.0.0.1", args.port), SiteHandler) as server:
+        print(
+            f"Serving at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("stopped")
     return 0
 
 
@@ -180,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("demo-summary", help="say where the demo warehouse and docs are")
     summary.add_argument("--db", default="warehouse/cin.duckdb")
     summary.set_defaults(handler=_demo_summary)
+
+    docs = commands.add_parser("docs", help="print where the docs site is; --serve serves it")
+    docs.add_argument("--site", default="target/static_index.html", help="the static site file")
+    docs.add_argument("--serve", action="store_true", help="serve it on localhost until Ctrl-C")
+    docs.add_argument("--port", type=int, default=8000, help="port for --serve (0: any free one)")
+    docs.set_defaults(handler=_docs)
     return parser
 
 

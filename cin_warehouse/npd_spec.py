@@ -1,8 +1,11 @@
 """The NPD variables of each census year, read from the dbt seeds (one place for the rule).
 
 `seeds/ref_npd_variables.csv` names each variable once (NPD column, warehouse name, type);
-`seeds/ref_npd_variable_years.csv` says in which census years it is populated (docs/cin_census.md §3b,
-DfE's "years populated" list). The generator, the loader and the dbt models all read these.
+`seeds/ref_npd_variable_years.csv` says in which census years it is populated
+(docs/cin_census.md §3b, DfE's "years populated" list). The census years themselves are the
+rows of `seeds/ref_census_years.csv`: the only place the first and last census year are
+stated. The generator, the loader, the code generator (`python -m cin_warehouse.codegen`)
+and the dbt models all read these.
 """
 
 from __future__ import annotations
@@ -14,8 +17,19 @@ from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 FILE_KINDS = ("main", "disabilities")
-FIRST_CENSUS_YEAR = 2009
-LAST_CENSUS_YEAR = 2026
+
+
+def _census_years() -> tuple[int, ...]:
+    with open(SEEDS_DIR / "ref_census_years.csv", encoding="utf-8", newline="") as handle:
+        years = sorted(int(row["census_year"]) for row in csv.DictReader(handle))
+    if not years or years != list(range(years[0], years[-1] + 1)):
+        raise ValueError(f"{SEEDS_DIR / 'ref_census_years.csv'}: census years must be consecutive")
+    return tuple(years)
+
+
+CENSUS_YEARS = _census_years()
+FIRST_CENSUS_YEAR = CENSUS_YEARS[0]
+LAST_CENSUS_YEAR = CENSUS_YEARS[-1]
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,15 @@ class NpdVariable:
 def _variables() -> tuple[NpdVariable, ...]:
     with open(SEEDS_DIR / "ref_npd_variables.csv", encoding="utf-8", newline="") as handle:
         return tuple(
-            NpdVariable(**{**row, "column_order": int(row["column_order"])})
+            NpdVariable(
+                file_kind=row["file_kind"],
+                variable=row["variable"],
+                npd_column=row["npd_column"],
+                column_order=int(row["column_order"]),
+                staging_name=row["staging_name"],
+                data_type=row["data_type"],
+                description=row["description"],
+            )
             for row in csv.DictReader(handle)
         )
 

@@ -1,7 +1,7 @@
 """The `raw` schema: manifest, rejects, column map, every NPD year table and the XML tables.
 
 Set-up is idempotent and creates only what is missing, so running it on a warehouse that
-already has everything changes nothing. Every NPD table of 2009-2026 exists (empty if no
+already has everything changes nothing. Every NPD table of every census year exists (empty if no
 file has been landed) so that dbt staging views always compile; landing inserts by name.
 """
 

@@ -1,11 +1,12 @@
 """Calibration report: truth-derived national measures beside DfE's published figures.
 
 Compares, per census year, the England totals of `expected_la_year` (scaled up by 1 /
-scale) with `../shared/calibration/national_cin_statistics.csv`, and the counts of
+scale) with DfE's published national figures
+(the seed `ref_published_national_statistics`, each figure with its source), and the counts of
 children and CIN details records in each year's returns with BMJ Open 2019 Table 1.
-Tolerances are those of the calibration README: +-5% for counts, +-2 percentage points
-for rates, +-10% for Table 1. Then, not scored: overlaps, other published counts, and the
-partial distributions (`distributions.py`).
+Tolerances are the project's calibration targets (cin_warehouse/data/README.md): +-5% for
+counts, +-2 percentage points for rates, +-10% for Table 1. Then, not scored: overlaps, other
+published counts, and the partial distributions (`distributions.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cin_warehouse.synth import distributions
-from cin_warehouse.synth.geography import calibration_dir
+from cin_warehouse.synth.calendar import SEEDS_DIR
 
 # BMJ Open 2019 Table 1 (census years 2009-2016): LA child IDs and episodes per year.
 # The 2011/12 LA child ID count is not compared (None): it repeats the 2010/11 episode
@@ -78,11 +79,13 @@ class Comparison:
 
 
 def published_national() -> dict[int, dict[str, float]]:
-    with open(calibration_dir() / "national_cin_statistics.csv", encoding="utf-8") as handle:
-        return {
-            int(row["year"]): {k: float(v) for k, v in row.items() if k != "year" and v}
-            for row in csv.DictReader(handle)
-        }
+    """census year -> measure -> DfE's published England figure (the dbt seed, one row a
+    figure with its source)."""
+    figures: dict[int, dict[str, float]] = {}
+    with open(SEEDS_DIR / "ref_published_national_statistics.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            figures.setdefault(int(row["census_year"]), {})[row["measure"]] = float(row["value"])
+    return figures
 
 
 def compare(expected: pa.Table, return_counts: pa.Table, scale: float) -> list[Comparison]:

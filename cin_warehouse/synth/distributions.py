@@ -1,12 +1,13 @@
 """The shape of the world beside the partial distributions DfE and BMJ Open 2019 publish.
 
-The calibration README asks that distributions published only in part (durations, referral
-source, primary need, category of abuse, sex, ethnicity) follow the partial figures; the
+The calibration targets (cin_warehouse/data/README.md) ask that distributions published only
+in part (durations, referral source, primary need, category of abuse, sex, ethnicity) follow
+the partial figures; the
 config sets its inputs from them. This part of the calibration report shows what the
 truth makes of them, in percentages with the difference in percentage points. It is not
-scored: the README gives tolerances for counts and rates only.
+scored: the targets give tolerances for counts and rates only.
 
-Published side: `../shared/calibration/distributions.csv`, matched on measure, year and
+Published side: `cin_warehouse/data/calibration/distributions.csv`, matched on measure, year and
 category label; a distribution published as counts (conferences, assessments) is turned
 into shares of its published bands. The BMJ Open 2019 cohort facts are docs/cin_census.md §6.
 Not shown: the assessment factors (the config's factor weights are the 2018 counts
@@ -27,7 +28,7 @@ import pyarrow as pa
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth.geography import calibration_dir
-from cin_warehouse.synth.measures import IS_CIN_EPISODE_SQL
+from cin_warehouse.synth.measures import EPISODES_WITH_PROTECTION_SQL, is_cin_episode_sql
 
 # The distributions of distributions.csv that the report shows, with their source.
 SHOWN = {
@@ -72,14 +73,13 @@ with years as (
            make_date(census_year, 3, 31) as period_end
     from (select unnest(?::integer[]) as census_year)
 ),
-cin as (
-    select e.*, {IS_CIN_EPISODE_SQL} as is_cin_episode from episodes e
-),
+-- CIN episodes as each year's return shows them (information as at its 31 March).
+cin as ({EPISODES_WITH_PROTECTION_SQL}),
 cin_31mar as (
-    select y.census_year, y.period_end, cin.*
-    from cin join years y
-      on cin.is_cin_episode and cin.referral_date <= y.period_end
-     and (cin.closure_date is null or cin.closure_date > y.period_end)
+    select y.census_year, y.period_end, e.*
+    from cin e join years y
+      on {is_cin_episode_sql("y.period_end")} and e.referral_date <= y.period_end
+     and (e.closure_date is null or e.closure_date > y.period_end)
 ),
 -- Working days from start (counted) to end (not), DfE's way: `calendar` numbers them.
 icpc_days as (
@@ -110,9 +110,10 @@ select 'cin_31mar_by_episode_duration', census_year,
 from cin_31mar group by all
 union all
 select 'cin_episodes_ended_by_duration', y.census_year,
-       cin_duration(cin.referral_date, cin.closure_date), count(*)
-from cin join years y
-  on cin.is_cin_episode and cin.closure_date between y.period_start and y.period_end
+       cin_duration(e.referral_date, e.closure_date), count(*)
+from cin e join years y
+  on {is_cin_episode_sql("y.period_end")}
+ and e.closure_date between y.period_start and y.period_end
 group by all
 union all
 select 'icpcs_by_working_days_from_s47_start', census_year,

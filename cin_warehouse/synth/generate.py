@@ -71,7 +71,7 @@ def generate(
             summary.files.extend(write_xml_returns(returns, out_dir, year))
             summary.xml_children += returns["child"].num_rows
     progress("computing the official measures from the truth")
-    expected = measures.expected_la_year(w, list(settings.census_years))
+    expected = measures.expected_la_year(w, list(settings.census_years), settings)
     progress("writing the truth")
     summary.files.append(keys.close())
     summary.files.extend(
@@ -81,7 +81,8 @@ def generate(
             recorder,
             return_counts=pa.concat_tables(counts),
             npd_quirks=npd_logs,
-            expected=expected,
+            expected=expected["official"],
+            expected_hindsight=expected["hindsight"],
             settings=settings,
         )
     )

@@ -4,7 +4,8 @@ area reports under at a date (the reorganisations of docs/cin_census.md §5).
 The world simulates children in *areas*, today's LAs. Before a reorganisation an area's
 children were served, and reported, by its predecessor: Bedford and Central Bedfordshire
 by Bedfordshire (820) until 31 March 2009, BCP by Bournemouth, Poole or Dorset until
-31 March 2019, and so on. `../shared/calibration/local_authorities.csv` gives the codes,
+31 March 2019, and so on. `cin_warehouse/data/calibration/local_authorities.csv` (DfE's LA
+list, see cin_warehouse/data/README.md) gives the codes,
 dates and successions; the mid-2024 child population gives each area's share of volume.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-CALIBRATION_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "calibration"
+CALIBRATION_DIR = Path(__file__).resolve().parents[1] / "data" / "calibration"
 # Before 1 April 2009 the LA codes of LAs created that day did not exist yet; the file
 # gives 2009-01-01 (when GSS codes came in) as their start, which is not a founding date.
 GSS_INTRODUCED = date(2009, 1, 1)
@@ -54,7 +55,7 @@ def calibration_dir() -> Path:
     if not CALIBRATION_DIR.is_dir():
         raise FileNotFoundError(
             f"{CALIBRATION_DIR}: calibration data not found; the generator reads the LA list"
-            " and populations from ../shared/calibration beside the repository"
+            " and populations from the package data; reinstall the package"
         )
     return CALIBRATION_DIR
 

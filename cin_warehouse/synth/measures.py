@@ -1,11 +1,33 @@
-"""Official DfE measures per LA and census year, computed directly from the truth.
+"""Official DfE measures per LA and census year, computed from the truth, on two bases.
 
 Definitions: DfE "Characteristics of children in need" methodology (2016-17), summarised
 in docs/cin_census.md §7. A child is an LA record (LA + LAchildID), as DfE counts children within
-each LA's return; England figures are the sum over LAs. Two documented choices:
+each LA's return; England figures are the sum over LAs.
+
+`expected_la_year` (the official basis) is what DfE would compute from PERFECT returns:
+each census year reads only what that year's return can show, information as at its
+31 March (and last year's return, for re-referrals):
+- an episode is "assessed not in need" only if that return shows its closure: a case
+  referred in March, open at 31 March and closed RC8 in May is a CIN episode in that year
+  (counted in children in need at 31 March), and not one in the next;
+- census year 2009 is the 2008/09 census period, 1 October 2008 to 31 March 2009 (DfE
+  methodology 2016-17, "Background"): referrals, assessments, conferences, plans and
+  episodes "in the year" are those of that half-year;
+- re-referrals compare the year's referrals with the referrals of last year's return
+  (de-duplicated to the latest per child); 2009 has no earlier return, and 2010's
+  previous return (2008/09) holds the April-September 2008 referrals only if still open
+  on 1 October 2008.
+`expected_la_year_hindsight` (same columns) decides "assessed not in need" from the
+episode's final closure and counts re-referrals against every earlier referral of the
+child: the truth a reconstruction across years should approach. Both use the 2008/09
+period for census year 2009 (no raw file holds the earlier referrals).
+
+Two documented choices, on both bases:
 - "assessed not in need" and the matching CIN-episode exclusion take closures RC8 and
   RC9 (both "closed after assessment"; RC9 exists from 2022/23, after the methodology was
-  written, and validation rule 2990 treats the two alike);
+  written, and validation rule 2990 treats the two alike), with no s47 enquiry and no
+  child protection plan recorded (the methodology's "only activity ... was an assessment
+  (there was no s47 enquiry or child protection plan)");
 - "episodes ending" counts CIN episodes whose closure falls in the year.
 """
 
@@ -20,46 +42,105 @@ import pyarrow as pa
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import geography
+from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.world import World
 
-# DfE's CIN episode: a referral that led to a case, or to an assessment that did not close
-# it as "not in need" (RC8/RC9). Shared with the distributions of the calibration report.
-IS_CIN_EPISODE_SQL = """(e.outcome = 2
-           or (e.outcome = 1 and coalesce(e.closure_reason, '') not in ('RC8', 'RC9')))"""
+BASES = ("official", "hindsight")
+# The last day any information can be known under the hindsight basis.
+END_OF_TIME = "date '9999-12-31'"
 
-MEASURES_SQL = f"""
-with years as (
-    select unnest(?::integer[]) as census_year
-),
-periods as (
-    select census_year,
-           make_date(census_year - 1, 4, 1) as period_start,
-           make_date(census_year, 3, 31) as period_end
-    from years
-),
-la_of as (select * from la_year_codes),
-ep as (
-    select e.* exclude (area_index), i.area_index, i.branch_index,
-           {IS_CIN_EPISODE_SQL} as is_cin_episode,
-           e.outcome = 1 and e.closure_reason in ('RC8', 'RC9') as is_assessed_not_in_need
-    from episodes e join identities i using (identity_id)
-),
-ep_year as (
-    select p.census_year, p.period_start, p.period_end, l.la_code, ep.*
-    from ep
-    join periods p
-      on ep.referral_date <= p.period_end
-     and (ep.closure_date is null or ep.closure_date >= p.period_start - interval 365 day)
-    join la_of l
-      on l.area_index = ep.area_index and l.branch_index = ep.branch_index
-     and l.census_year = p.census_year
+
+def assessed_not_in_need_sql(as_at: str) -> str:
+    """Closed after an assessment alone (RC8/RC9, no s47 enquiry or plan), as a return
+    with information as at `as_at` shows it: a closure (or a protection event) after
+    that date is not in it. Needs `first_protection_date` (the episode's first s47 or
+    plan start) beside the episode's columns."""
+    return f"""(not e.is_referral_nfa
+           and coalesce(e.closure_reason in ('RC8', 'RC9') and e.closure_date <= {as_at}, false)
+           and (e.first_protection_date is null or e.first_protection_date > {as_at}))"""
+
+
+def is_cin_episode_sql(as_at: str) -> str:
+    """DfE's CIN episode: a referral neither NFA nor assessed not in need (as at `as_at`)."""
+    return f"(not e.is_referral_nfa and not {assessed_not_in_need_sql(as_at)})"
+
+
+# Each episode with the date of its first s47 enquiry or plan (for the rule above).
+EPISODES_WITH_PROTECTION_SQL = """
+    select e.*, p.first_protection_date
+    from episodes e left join (
+        select episode_id, min(start_date) as first_protection_date
+        from (select episode_id, start_date from s47
+              union all select episode_id, start_date from cpps)
+        group by episode_id
+    ) p using (episode_id)
+"""
+
+# Re-referrals: the child's previous referral. Hindsight: any earlier referral. Official
+# (DfE methodology, "Calculating referrals within 12 months"): the year's referrals merged
+# with those of last year's return, last year de-duplicated to the latest per child (a
+# lag over the merged, date-ordered referrals gives exactly that pair).
+PREVIOUS_REFERRAL_SQL = {
+    "hindsight": """
+previous_referral as (
+    select p.census_year, x.episode_id, x.previous_referral_date
+    from (
+        select episode_id, referral_date,
+               lag(referral_date) over (partition by identity_id
+                                        order by referral_date, episode_id)
+                   as previous_referral_date
+        from episodes
+    ) x join periods p on x.referral_date between p.period_start and p.period_end
+)""",
+    "official": """
+compared_referrals as (
+    select p.census_year, e.episode_id, e.identity_id, e.referral_date
+    from episodes e join periods p
+      on e.referral_date between p.period_start and p.period_end
+    union all
+    -- Last year's return: its year's referrals, those referred before its collection
+    -- period (2008/09) only if still open when the period began.
+    select p.census_year, e.episode_id, e.identity_id, e.referral_date
+    from episodes e join periods p
+      on p.has_previous_return
+     and e.referral_date between p.previous_year_start and p.previous_year_end
+     and (e.closure_date is null or e.closure_date >= p.previous_period_start)
 ),
 previous_referral as (
-    select episode_id,
-           lag(referral_date) over (partition by identity_id order by referral_date, episode_id)
+    select census_year, episode_id,
+           lag(referral_date) over (partition by census_year, identity_id
+                                    order by referral_date, episode_id)
                as previous_referral_date
-    from episodes
+    from compared_referrals
+)""",
+}
+
+
+def measures_sql(basis: str) -> str:
+    """The measures query on one basis (`official` or `hindsight`)."""
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+    as_at = "p.period_end" if basis == "official" else END_OF_TIME
+    return f"""
+with periods as (select * from census_periods),
+la_of as (select * from la_year_codes),
+ep_year as (
+    -- Each episode in each census year's (perfect) return: referred by the end of the
+    -- period and not closed before its start.
+    select p.census_year, p.period_start, p.period_end, l.la_code,
+           i.area_index, i.branch_index, e.* exclude (area_index),
+           {is_cin_episode_sql(as_at)} as is_cin_episode,
+           {assessed_not_in_need_sql(as_at)} as is_assessed_not_in_need
+    from ({EPISODES_WITH_PROTECTION_SQL}) e
+    join identities i using (identity_id)
+    join periods p
+      on e.referral_date <= p.period_end
+     and (e.closure_date is null or e.closure_date >= p.period_start)
+    join la_of l
+      on l.area_index = i.area_index and l.branch_index = i.branch_index
+     and l.census_year = p.census_year
 ),
+{PREVIOUS_REFERRAL_SQL[basis]},
 referral_measures as (
     select census_year, la_code,
            count(*) filter (where referral_date >= period_start) as referrals,
@@ -88,8 +169,7 @@ referral_measures as (
            count(distinct identity_id) filter (where is_cin_episode
                             and (closure_date is null or closure_date > period_end))
                as children_in_need_31mar
-    from ep_year left join previous_referral pr using (episode_id)
-    where referral_date <= period_end
+    from ep_year left join previous_referral pr using (census_year, episode_id)
     group by all
 ),
 assessment_measures as (
@@ -172,8 +252,38 @@ def la_year_codes(census_years: list[int]) -> pa.Table:
     return pa.table(rows)
 
 
-def expected_la_year(world: World, census_years: list[int]) -> pa.Table:
-    """Every official measure per LA and census year, from the true dates."""
+def census_periods(census_years: list[int], settings: GeneratorSettings) -> pa.Table:
+    """Each census year's collection period, and last year's (for re-referrals). The
+    first census (2008/09) began on 1 October 2008 (config `first_census_period_start`)
+    and had no earlier return."""
+    first_year = settings.cfg("world")["first_census_year"]
+    first_start = date.fromisoformat(settings.cfg("recording")["first_census_period_start"])
+
+    def start(year: int) -> date:
+        return first_start if year == first_year else cal.census_year_start(year)
+
+    return pa.table(
+        {
+            "census_year": pa.array(census_years, pa.int32()),
+            "period_start": pa.array([start(y) for y in census_years], pa.date32()),
+            "period_end": pa.array([cal.census_year_end(y) for y in census_years], pa.date32()),
+            "has_previous_return": [y > first_year for y in census_years],
+            "previous_year_start": pa.array(
+                [cal.census_year_start(y - 1) for y in census_years], pa.date32()
+            ),
+            "previous_year_end": pa.array(
+                [cal.census_year_end(y - 1) for y in census_years], pa.date32()
+            ),
+            "previous_period_start": pa.array([start(y - 1) for y in census_years], pa.date32()),
+        }
+    )
+
+
+def expected_la_year(
+    world: World, census_years: list[int], settings: GeneratorSettings
+) -> dict[str, pa.Table]:
+    """Every official measure per LA and census year from the true dates, on each basis
+    (`official`, `hindsight`)."""
     # Bounded memory: at national scale the joins spill to disk rather than take the RAM.
     con = duckdb.connect(config={"memory_limit": "3GB", "temp_directory": tempfile.gettempdir()})
     assessments = world.assessments
@@ -183,13 +293,13 @@ def expected_la_year(world: World, census_years: list[int]) -> pa.Table:
     days = np.full(len(start), -1, dtype=np.int64)
     days[done] = cal.working_days_between(start[done], auth[done])
     con.register("assessments", assessments.append_column("working_days", pa.array(days)))
-    identities = world.identities
     for name, table in (
         ("episodes", world.episodes),
-        ("identities", identities),
+        ("identities", world.identities),
         ("s47", world.s47),
         ("cpps", world.cpps),
         ("la_year_codes", la_year_codes(census_years)),
+        ("census_periods", census_periods(census_years, settings)),
     ):
         con.register(name, table)
-    return con.execute(MEASURES_SQL, [census_years]).to_arrow_table()
+    return {basis: con.execute(measures_sql(basis)).to_arrow_table() for basis in BASES}

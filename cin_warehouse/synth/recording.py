@@ -127,6 +127,7 @@ class Recorder:
         self.id_branch = _col(ident, "branch_index")
         self.id_area_code = _col(ident, "area_code")
         self.id_start = _col(ident, "start_date")
+        self.id_reason = _col(ident, "reason")
         persons = world.persons
         self.p_birth = _col(persons, "birth_date")
         self.p_death = _col(persons, "death_date")
@@ -226,6 +227,30 @@ class Recorder:
         self.upn[~has] = None
         self.second_upn = np.full(n, None, dtype=object)
         self.second_upn[second] = upn(code[second], year[second], serials[n:])
+        self._share_upn_across_moves()
+
+    def _share_upn_across_moves(self) -> None:
+        """A UPN stays with a child for life, whichever LA allocated it; only adoption
+        brings a new one (DfE's UPN guidance; BMJ Open 2019: "adopted: new UPN too"). So the
+        identities of one child from its first referral or adoption up to the next adoption
+        (a lineage: the first identity, then its moves) share one UPN, allocated on the
+        lineage's school entry (or its first identity's start, if later) by the LA the
+        child lived in that day: the lineage's identity with the latest start on or before
+        it. That identity's own UPN above was allocated on the same day by the same LA, so
+        it is taken as is; the other identities' own UPNs are never used."""
+        order = np.lexsort((self.id_start, self.id_person))
+        person = self.id_person[order]
+        first = np.r_[True, person[1:] != person[:-1]] | (self.id_reason[order] != "moved LA")
+        root = np.flatnonzero(first)
+        lineage = np.cumsum(first) - 1
+        allocated_on = self.upn_date[order][root][lineage]  # NaT: never at a state school
+        position = np.arange(len(order))
+        candidate = np.where(self.id_start[order] <= allocated_on, position, -1)
+        allocator = order[np.maximum.reduceat(candidate, root)[lineage]]
+        schooled = ~np.isnat(allocated_on)
+        self.upn[order[schooled]] = self.upn[allocator[schooled]]
+        self.second_upn[order[schooled]] = self.second_upn[allocator[schooled]]
+        self.upn_date[order] = allocated_on
 
     # --- records: true episodes plus phantoms --------------------------------------------
     def _records(self) -> _Records:

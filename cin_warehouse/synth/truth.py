@@ -15,7 +15,11 @@ return_counts    per census year and LA: children, CIN details records, and reco
                  overlap another record of the child in the same return
 quirks           every injected quirk: year, kind, keys, field, true and written value
                  (NPD value-level quirks also carry the file line)
-expected_la_year every official DfE measure per LA and census year from the truth
+expected_la_year every official DfE measure per LA and census year, as DfE would compute
+                 it from perfect returns (information as at each 31 March; measures.py)
+expected_la_year_hindsight
+                 the same measures knowing every episode's final closure (the basis a
+                 reconstruction across years approaches)
 settings         the run's scale, years, LAs, seed and mode
 """
 
@@ -106,6 +110,7 @@ def write(
     return_counts: pa.Table,
     npd_quirks: list[pa.Table],
     expected: pa.Table,
+    expected_hindsight: pa.Table,
     settings: GeneratorSettings,
 ) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +153,7 @@ def write(
         "return_counts": return_counts,
         "quirks": quirks,
         "expected_la_year": expected,
+        "expected_la_year_hindsight": expected_hindsight,
     }
     written = []
     for name, table in tables.items():

@@ -165,6 +165,8 @@ class _Simulation:
         self.cin_plans = _Collector()
         self.n_persons = 0
         self.n_identities = 0
+        # person -> the areas a moving child has left (see _never_back)
+        self.areas_left: dict[int, set[int]] = {}
         self.n_episodes = 0
         self.n_cpps = 0
         # Per person, the number of plans so far (NumberOfPreviousCPP).
@@ -706,13 +708,30 @@ class _Simulation:
             same = new_area == area[moved]
             new_area[same] = (new_area[same] + 1) % len(self.areas)
             area = area.copy()
-            area[moved] = new_area
+            area[moved] = self._never_back(person[moved], area[moved], new_area)
         identity = identity.copy()
         identity[moved] = self._new_identities(person[moved], area[moved], nxt[moved], "moved LA")
         identity[adopted & ~moved] = self._new_identities(
             person[adopted & ~moved], area[adopted & ~moved], nxt[adopted & ~moved], "adopted"
         )
         return person, identity, area, nxt, transfer_icpc
+
+    def _never_back(
+        self, person: np.ndarray, old_area: np.ndarray, new_area: np.ndarray
+    ) -> np.ndarray:
+        """A moving child goes to an LA it has not lived in before (while one is left). An
+        LA that knew the child would reopen its own record under the old LAchildID, which
+        this world does not model; a new LAchildID there would put two children with one
+        UPN in that LA's return (rule 1520), since a UPN stays with the child across moves.
+        Moves are few (a loop over them is cheap); the draws are unchanged."""
+        out = new_area.copy()
+        for i, (child, old) in enumerate(zip(person.tolist(), old_area.tolist(), strict=True)):
+            left = self.areas_left.setdefault(child, set())
+            left.add(old)
+            if len(left) < len(self.areas):
+                while int(out[i]) in left:
+                    out[i] = (out[i] + 1) % len(self.areas)
+        return out
 
     @staticmethod
     def _fill_nat(dates: np.ndarray) -> np.ndarray:

@@ -50,7 +50,7 @@ CIN_PLAN_DATES_FROM = 2022  # CINPlanDates enters the schema in 2021/22
 SEX_FROM = 2025  # Sex (M/F/U) replaces GenderCurrent (1/2/0/9) in 2024/25
 
 XSD_DIR_ENV = "CIN_XSD_DIR"
-_REPO_DIR = Path(__file__).resolve().parents[2]
+PACKAGE_XSD_DIR = Path(__file__).resolve().parents[1] / "data" / "xsd"
 _INDENT = "  "
 # Characters XML 1.0 cannot carry at all: writing them would make a file no parser reads.
 _XML_INVALID = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
@@ -67,12 +67,12 @@ def xml_return_path(out_dir: Path, census_year: int, la_code: str) -> Path:
 
 
 def default_xsd_dir() -> Path:
-    """The folder of ``CIN_schema_<year>.xsd``: $CIN_XSD_DIR, else ``../shared/reference/xsd``
-    beside the repository."""
+    """The folder of ``CIN_schema_<year>.xsd``: $CIN_XSD_DIR, else the package's copy of
+    DfE's schemas (``cin_warehouse/data/xsd``, sources in ``cin_warehouse/data/README.md``)."""
     configured = os.environ.get(XSD_DIR_ENV)
     if configured:
         return Path(configured)
-    return _REPO_DIR.parent / "shared" / "reference" / "xsd"
+    return PACKAGE_XSD_DIR
 
 
 def xsd_path(census_year: int, xsd_dir: Path | None = None) -> Path:

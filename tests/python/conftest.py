@@ -22,6 +22,10 @@ from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The development team's reference folder beside the repository. Nothing reads it at run
+# time; tests marked `shared_crosscheck` compare the repository's copies with it, and are
+# skipped, with the reason, in a clone that has nothing beside it.
+SHARED_REFERENCE_DIR = PROJECT_DIR.parent / "shared"
 TEST_SEED = 7
 # A handful of LAs, among them LAs formed by the 2009, 2019 and 2021 reorganisations
 # (Bedford 822, BCP 839, North Northamptonshire 940) and two that never changed.
@@ -57,6 +61,18 @@ class BuiltWarehouse:
     def target_dir(self) -> Path:
         """dbt's target folder of the build: manifest.json names each test's failures table."""
         return self.db_path.parent / "target"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if SHARED_REFERENCE_DIR.is_dir():
+        return
+    skip = pytest.mark.skip(
+        reason=f"cross-check with the development reference folder: {SHARED_REFERENCE_DIR}"
+        " is absent (expected in a user's clone)"
+    )
+    for item in items:
+        if item.get_closest_marker("shared_crosscheck"):
+            item.add_marker(skip)
 
 
 def make_world(path: Path, clean: bool = False, **overrides: object) -> World:

@@ -1,4 +1,5 @@
-"""Linters are part of the suite: sqlfluff (dbt templater) on the SQL, ruff on the Python."""
+"""Linters are part of the suite: sqlfluff (dbt templater) on the SQL, ruff and the mypy type
+checker on the Python."""
 
 from __future__ import annotations
 
@@ -45,4 +46,10 @@ def test_ruff_is_clean() -> None:
 
 def test_ruff_format_is_clean() -> None:
     result = run([str(BIN / "ruff"), "format", "--check", *PYTHON_PATHS])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    # Files and per-module settings: [tool.mypy] in pyproject.toml.
+    result = run([str(BIN / "mypy")])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,5 +1,6 @@
 -- Children/Child: identifiers and characteristics, one row per Child element of a return.
--- GenderCurrent (to 2023/24) and Sex (from 2024/25) become one `sex` column (docs/cin_census.md §3a).
+-- GenderCurrent (to 2023/24) and Sex (from 2024/25) become one `sex` column
+-- (docs/cin_census.md §3a).
 {%- set census_year = '_census_year' %}  {#- legacy codes hold for spans of years #}
 with source as (
     select * from {{ source('xml', 'xml_child') }}

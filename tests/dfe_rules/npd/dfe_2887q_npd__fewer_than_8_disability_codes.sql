@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '2887Q', 'dfe_rule_type': 'query', 'source': 'npd'},
-    )
-}}
+-- DfE rule 2887Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2887Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Less than 8 disability codes have been used in your return. Return-level
--- query: the LA has used 7 or fewer distinct disability codes (excluding NONE).
-
+{% call dq_dfe_rule('2887Q', 'npd') %}
 with disabilities as (
     select
         census_year,
@@ -40,3 +31,4 @@ select
 from checked
 where
     disability_codes_used <= 7
+{% endcall %}

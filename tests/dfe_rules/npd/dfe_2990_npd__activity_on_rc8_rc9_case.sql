@@ -1,19 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '2990', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 2990: message, summary and severity in seeds/ref_dfe_rules.csv. NPD carries only the CPP
+-- and the CINdetails initial CPC date of the episode (no CIN plans).
 
--- DfE rule 2990 (error; rulesets cin2022_23 to current): Activity is recorded against a case
--- marked as ‘Case closed after assessment, no further action’ or ’case closed after assessment,
--- referred to early help’. An episode closed with RC8/RC9 (closed after assessment) must have no
--- CPP, CINdetails initial CPC date or CIN plan.
--- NPD carries only the CPP and the CINdetails initial CPC date of the episode (no CIN plans).
-
+{% call dq_dfe_rule('2990', 'npd') %}
 with records as (
     select
         census_year,
@@ -50,3 +38,4 @@ select
 from checked
 where
     cpp_start_date is not null or initial_cpc_date is not null
+{% endcall %}

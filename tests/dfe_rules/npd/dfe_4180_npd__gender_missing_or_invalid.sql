@@ -1,17 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '4180', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 4180: message, summary and severity in seeds/ref_dfe_rules.csv. NPD Gender:
+-- GenderCurrent codes 1/2/0/9 to 2023/24, Sex M/F/U from 2024/25.
 
--- DfE rule 4180 (error; rulesets cin2022_23 to current): Sex must be provided and equal M, F, or
--- U. Sex must be present and one of M, F, U (replaces GenderCurrent from 2024/25).
--- NPD Gender: GenderCurrent codes 1/2/0/9 to 2023/24, Sex M/F/U from 2024/25.
-
+{% call dq_dfe_rule('4180', 'npd') %}
 with records as (
     select
         census_year,
@@ -55,3 +45,4 @@ select
 from checked
 where
     not is_valid_code
+{% endcall %}

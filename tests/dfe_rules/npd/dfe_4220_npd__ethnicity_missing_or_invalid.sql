@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '4220', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 4220: message, summary and severity in seeds/ref_dfe_rules.csv. 2008/09 carries the old
+-- national codes A1-E4: staging recodes them (ref_codes, is_legacy).
 
--- DfE rule 4220 (error; rulesets cin2022_23 to current): Ethnicity is missing or invalid (see
--- Ethnicity table). Ethnicity must be present and a valid DfE ethnicity code (ABAN ... WROM,
--- REFU, NOBT).
--- 2008/09 carries the old national codes A1-E4: staging recodes them (ref_codes, is_legacy).
-
+{% call dq_dfe_rule('4220', 'npd') %}
 with records as (
     select
         census_year,
@@ -64,3 +53,4 @@ select
 from checked
 where
     not is_valid_code
+{% endcall %}

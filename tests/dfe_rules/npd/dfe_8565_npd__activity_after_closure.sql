@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8565', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8565: message, summary and severity in seeds/ref_dfe_rules.csv. NPD carries only the
+-- initial CPC date and the CPP end of an episode's activity.
 
--- DfE rule 8565 (error; rulesets cin2022_23 to current): Activity shown after a case has been
--- closed. CINclosureDate, where present, must be on or after every assessment, S47, ICPC, CPP end
--- and CIN plan date in the episode.
--- NPD carries only the initial CPC date and the CPP end of an episode's activity.
-
+{% call dq_dfe_rule('8565', 'npd') %}
 with records as (
     select
         census_year,
@@ -53,3 +42,4 @@ select
 from checked
 where
     initial_cpc_date > closure_date or cpp_end_date > closure_date
+{% endcall %}

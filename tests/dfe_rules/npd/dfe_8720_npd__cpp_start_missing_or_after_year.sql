@@ -1,20 +1,8 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8720', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8720: message, summary and severity in seeds/ref_dfe_rules.csv. CPP rows = rows with any
+-- CPP field, from 2012/13. The NPD has no CPP start date for referrals of 1 April 2009 to 31 March
+-- 2012, in every year's extract (docs/cin_census.md §3b): those rows are not checked.
 
--- DfE rule 8720 (error; rulesets cin2022_23 to current): Child Protection Plan Start Date missing
--- or out of data collection period. Where a CPP exists, CPPstartDate must be present and on or
--- before the ReferenceDate.
--- CPP rows = rows with any CPP field, from 2012/13. The NPD has no CPP start date for
--- referrals of 1 April 2009 to 31 March 2012, in every year's extract (docs/cin_census.md §3b): those
--- rows are not checked.
-
+{% call dq_dfe_rule('8720', 'npd') %}
 with records as (
     select
         census_year,
@@ -55,3 +43,4 @@ select
 from checked
 where
     cpp_start_date is null or cpp_start_date > period_end
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8790', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8790: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8790 (error; rulesets cin2022_23 to current): Disability information includes both
--- None and other values. If a child has Disability NONE there must be no other disability code
--- for that child.
-
+{% call dq_dfe_rule('8790', 'npd') %}
 with disabilities as (
     select
         census_year,
@@ -40,3 +29,4 @@ select
 from checked
 where
     has_none and disability_records > 1
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8794', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8794: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8794 (error; rulesets cin2022_23 to current): Child has two or more disabilities with
--- the same code. A child must not have the same disability code recorded more than once.
-
+{% call dq_dfe_rule('8794', 'npd') %}
 with disabilities as (
     select
         census_year,
@@ -42,3 +32,4 @@ select
 from checked
 where
     times_recorded > 1
+{% endcall %}

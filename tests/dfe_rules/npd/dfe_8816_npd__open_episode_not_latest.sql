@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8816', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8816: message, summary and severity in seeds/ref_dfe_rules.csv. From 2009/10: the NPD
+-- has no closure date before (every 2008/09 episode would look open).
 
--- DfE rule 8816 (error; rulesets cin2022_23 to current): An open CIN episode is shown and case is
--- not a referral with no further action, but it is not the latest episode. An open non-NFA
--- episode must have the child's latest CIN referral date.
--- From 2009/10: the NPD has no closure date before (every 2008/09 episode would look open).
-
+{% call dq_dfe_rule('8816', 'npd') %}
 with episodes as (
     select distinct
         census_year,
@@ -52,3 +41,4 @@ select
 from checked
 where
     referral_date < latest_referral_date
+{% endcall %}

@@ -1,18 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'npd'],
-        meta={'dfe_rule_code': '8866', 'dfe_rule_type': 'error', 'source': 'npd'},
-    )
-}}
+-- DfE rule 8866: message, summary and severity in seeds/ref_dfe_rules.csv. ReferralSource is in the
+-- NPD from 2013/14.
 
--- DfE rule 8866 (error; rulesets cin2022_23 to current): Source of Referral is missing or an
--- invalid code. For referrals on/after 1 April 2013, ReferralSource must be present and a valid
--- code (1A-10).
--- ReferralSource is in the NPD from 2013/14.
-
+{% call dq_dfe_rule('8866', 'npd') %}
 with records as (
     select
         census_year,
@@ -58,3 +47,4 @@ select
 from checked
 where
     not is_valid_code
+{% endcall %}

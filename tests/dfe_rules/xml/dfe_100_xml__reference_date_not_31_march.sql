@@ -1,16 +1,9 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '100', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 100: message, summary and severity in seeds/ref_dfe_rules.csv. The return's census
+-- year is its <Year> (the loader takes it from Year and logs a disagreeing ReferenceDate), so a
+-- failing row is a return kept in the year of its <Year> whose ReferenceDate is not 31 March of
+-- that year: DfE's message blames the ReferenceDate, not the Year (DATA_QUALITY.md, Conventions).
 
--- DfE rule 100 (error; rulesets cin2022_23 to current): Reference Date is incorrect. Header
--- ReferenceDate must be present and equal 31 March of the Header collection Year.
-
+{% call dq_dfe_rule('100', 'xml') %}
 with checked as (
     select
         return_header.census_year,
@@ -33,3 +26,4 @@ select
 from checked
 where
     reference_date is null or reference_date <> period_end
+{% endcall %}

@@ -1,19 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1510', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1510: message, summary and severity in seeds/ref_dfe_rules.csv. Checked on 13-character
+-- UPNs whose characters 2-12 are digits and character 13 valid (1540 and 1550 cover the rest).
 
--- DfE rule 1510 (error; rulesets cin2022_23 to current): UPN invalid (wrong check letter at
--- character 1). A 13-character numeric-bodied UPN must carry the correct modulus-23 check letter
--- in character 1.
--- Checked on 13-character UPNs whose characters 2-12 are digits and character 13 valid (1540
--- and 1550 cover the rest).
-
+{% call dq_dfe_rule('1510', 'xml') %}
 with upns as (
     select
         census_year,
@@ -46,3 +34,4 @@ select
 from checked
 where
     substring(upn, 1, 1) <> expected_check_letter
+{% endcall %}

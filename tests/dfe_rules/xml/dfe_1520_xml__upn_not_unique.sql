@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1520', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1520: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 1520 (error; rulesets cin2022_23 to current): More than one record with the same UPN.
--- UPN must be unique across all children in the return.
-
+{% call dq_dfe_rule('1520', 'xml') %}
 with checked as (
     select
         census_year,
@@ -35,3 +25,4 @@ select
 from checked
 where
     children_with_upn > 1
+{% endcall %}

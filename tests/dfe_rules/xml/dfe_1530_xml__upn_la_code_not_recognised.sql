@@ -1,25 +1,10 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '1530', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 1530: message, summary and severity in seeds/ref_dfe_rules.csv. Recognised = a code of
+-- DfE's list for the rule (seeds/ref_dfe_upn_la_codes.csv): every post-1998 LA code and DfE's
+-- pseudo-LA codes (001-005, 660-681, 701-708), which are no LA of ref_local_authorities; 942 and
+-- 943 (Cumbria's successors) from census year 2024, as the 2023/24 ruleset adds them.
 
--- DfE rule 1530 (error; rulesets cin2022_23 to current): UPN invalid (characters 2-4 not a
--- recognised LA code). Characters 2-4 of a 13-character UPN must be a recognised LA code; 2023/24
--- adds LA codes 942 and 943 to the allowed list.
--- Recognised = any DfE LA code in ref_local_authorities (DfE's pseudo-LA codes are not
--- listed there).
-
-with la_codes as (
-    select distinct la_code
-    from {{ ref('ref_local_authorities') }}
-),
-
-checked as (
+{% call dq_dfe_rule('1530', 'xml') %}
+with checked as (
     select
         child.census_year,
         child.la_code,
@@ -38,9 +23,14 @@ select
     || upn
     || ' ('
     || upn_la_code
-    || ') are not a recognised LA code' as failure_reason
+    || ') are not a recognised LA or pseudo-LA code' as failure_reason
 from checked
 where
-    upn_la_code not in (select la_codes.la_code from la_codes)
-    -- 2023/24 ruleset: 942 and 943 (Cumbria's successors) allowed from census year 2024
-    or (upn_la_code in ('942', '943') and census_year < 2024)
+    not exists (
+        select 1
+        from {{ ref('ref_dfe_upn_la_codes') }} as allowed
+        where
+            allowed.upn_la_code = checked.upn_la_code
+            and coalesce(allowed.allowed_from_census_year, 0) <= checked.census_year
+    )
+{% endcall %}

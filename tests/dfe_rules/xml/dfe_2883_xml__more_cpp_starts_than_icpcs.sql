@@ -1,19 +1,7 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2883', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2883: message, summary and severity in seeds/ref_dfe_rules.csv. Return level: one row
+-- per LA return (census year and LA).
 
--- DfE rule 2883 (error; rulesets cin2022_23 to current): There are more child protection plans
--- starting than initial conferences taking place. Return-level: CPP start dates within the census
--- period must not outnumber initial CPC dates within the period (CINdetails + Section47
--- combined).
--- Return level: one row per LA return (census year and LA).
-
+{% call dq_dfe_rule('2883', 'xml') %}
 with census as (
     select
         census_year,
@@ -90,3 +78,4 @@ select
 from checked
 where
     cpps_starting > icpcs_in_period
+{% endcall %}

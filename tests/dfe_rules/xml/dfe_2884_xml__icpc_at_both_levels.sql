@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2884', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2884: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2884 (error; rulesets cin2022_23 to current): An initial child protection conference
--- is recorded at both the S47 and CIN Details level and it should only be recorded in one. An
--- initial CPC date must not be recorded identically at both the Section47 and CINdetails level
--- for a child.
-
+{% call dq_dfe_rule('2884', 'xml') %}
 with checked as (
     select
         s47.census_year,
@@ -37,3 +25,4 @@ select
 from checked
 where
     s47_initial_cpc_date = cin_details_initial_cpc_date
+{% endcall %}

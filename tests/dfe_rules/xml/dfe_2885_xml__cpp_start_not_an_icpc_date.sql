@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2885', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2885: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2885 (error; rulesets cin2022_23 to current): Child protection plan shown as starting
--- a different day to the initial child protection conference. A CPP start date within the census
--- period should equal a Section47 initial CPC date, or the CINdetails initial CPC date where the
--- episode has no Section47.
-
+{% call dq_dfe_rule('2885', 'xml') %}
 with census as (
     select
         census_year,
@@ -80,3 +68,4 @@ where
         when has_section47 then not matches_s47_icpc
         else cpp_start_date is distinct from cin_details_initial_cpc_date
     end
+{% endcall %}

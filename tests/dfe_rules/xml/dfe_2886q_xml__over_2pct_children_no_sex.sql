@@ -1,24 +1,20 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2886Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2886Q: message, summary and severity in seeds/ref_dfe_rules.csv. Return level. Each
+-- ruleset version reads the element of its years (the two rows of the seed): to census year 2024
+-- "no sex" is GenderCurrent missing or 0 (not recorded), so 9 (indeterminate) is a sex recorded;
+-- from 2025 it is Sex missing or U. Unborn children (expected date of birth, no date of birth)
+-- are excluded.
 
--- DfE rule 2886Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Percentage of children with no sex recorded is more than 2% (excluding
--- unborns). Return-level query: more than 2% of children (excluding unborns) have Sex missing or
--- 'U'.
--- Return level. sex is the conformed column (GenderCurrent 0/missing and Sex U/missing alike).
-
+{% call dq_dfe_rule('2886Q', 'xml') %}
 with children as (
     select
         census_year,
         la_code,
-        sex
+        case
+            when census_year <= 2024
+                then coalesce(nullif(trim(gender_current_raw), ''), '0') = '0'
+            else coalesce(upper(nullif(trim(sex_raw), '')), 'U') = 'U'
+        end as has_no_sex
     from {{ ref('stg_xml__child') }}
-    -- unborn children (expected date of birth, no date of birth) are excluded
     where not (birth_date is null and expected_birth_date is not null)
 ),
 
@@ -27,7 +23,7 @@ checked as (
         census_year,
         la_code,
         count(*) as children,
-        count(*) filter (where sex is null or sex = 'U') as children_no_sex,
+        count(*) filter (where has_no_sex) as children_no_sex,
         count(*) over () as rows_checked
     from children
     group by census_year, la_code
@@ -43,3 +39,4 @@ select
 from checked
 where
     children_no_sex > 0.02 * children
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2888Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2888Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2888Q (query; rulesets cin2022_23 to current): Please check and either amend or
--- provide a reason: Only one disability code is recorded per child and multiple disabilities
--- should be recorded where possible. Return-level query: no child with a disability has more
--- than one disability code recorded.
-
+{% call dq_dfe_rule('2888Q', 'xml') %}
 with per_child as (
     select
         census_year,
@@ -41,3 +31,4 @@ select
 from checked
 where
     most_codes_for_one_child = 1
+{% endcall %}

@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2990', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2990: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2990 (error; rulesets cin2022_23 to current): Activity is recorded against a case
--- marked as ‘Case closed after assessment, no further action’ or ’case closed after assessment,
--- referred to early help’. An episode closed with RC8/RC9 (closed after assessment) must have no
--- CPP, CINdetails initial CPC date or CIN plan.
-
+{% call dq_dfe_rule('2990', 'xml') %}
 with activity as (
     select
         census_year,
@@ -58,3 +46,4 @@ select
 from checked
 where
     activities is not null or initial_cpc_date is not null
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '2991Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 2991Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 2991Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: A Section 47 module is recorded and there is no assessment on the episode. If
--- an episode has a Section47 record it should also have an Assessment record.
-
+{% call dq_dfe_rule('2991Q', 'xml') %}
 with checked as (
     select distinct
         s47.census_year,
@@ -31,3 +22,4 @@ select
 from checked
 where
     not has_assessment
+{% endcall %}

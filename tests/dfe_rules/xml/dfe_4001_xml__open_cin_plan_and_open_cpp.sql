@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4001', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4001: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4001 (error; rulesets cin2022_23 to current): A CIN Plan cannot run concurrently with
--- a Child Protection Plan. An episode must not have both an open CPP (no CPPendDate) and an open
--- CIN plan (no CINPlanEndDate).
-
+{% call dq_dfe_rule('4001', 'xml') %}
 with open_plans as (
     select distinct
         census_year,
@@ -46,3 +35,4 @@ select
 from checked
 where
     has_open_cin_plan
+{% endcall %}

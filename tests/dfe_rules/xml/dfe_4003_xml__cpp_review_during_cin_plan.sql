@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4003', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4003: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4003 (error; rulesets cin2022_23 to current): A CPP review date is shown as being held
--- at the same time as an open CIN Plan. A CPP review date must not fall inside a CIN plan period
--- unless it equals the CPP end date.
-
+{% call dq_dfe_rule('4003', 'xml') %}
 with census as (
     select
         census_year,
@@ -54,3 +43,4 @@ select
 from checked
 where
     cin_plan_start_date is not null and cpp_review_date is distinct from cpp_end_date
+{% endcall %}

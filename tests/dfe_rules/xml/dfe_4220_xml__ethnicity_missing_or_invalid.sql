@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '4220', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 4220: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 4220 (error; rulesets cin2022_23 to current): Ethnicity is missing or invalid (see
--- Ethnicity table). Ethnicity must be present and a valid DfE ethnicity code (ABAN ... WROM,
--- REFU, NOBT).
-
+{% call dq_dfe_rule('4220', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -41,3 +30,4 @@ select
 from checked
 where
     not is_valid_code
+{% endcall %}

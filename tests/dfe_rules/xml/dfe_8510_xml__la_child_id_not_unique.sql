@@ -1,15 +1,7 @@
-{{
-    config(
-        severity='error',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8510', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8510: message, summary and severity in seeds/ref_dfe_rules.csv. Severity error: two
+-- children sharing LA + LAchildID would be merged into one child.
 
--- DfE rule 8510 (error; rulesets cin2022_23 to current): More than one child record with the same
--- LA Child ID. LAchildID must be unique within the return.
--- Severity error: two children sharing LA + LAchildID would be merged into one child.
-
+{% call dq_dfe_rule('8510', 'xml') %}
 with checked as (
     select
         census_year,
@@ -32,3 +24,4 @@ select
 from checked
 where
     child_records > 1
+{% endcall %}

@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8540', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8540: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8540 (error; rulesets cin2022_23 to current): Child’s disability is missing or invalid
--- (see Disability table). A born child with at least one non-NFA referral must have disability
--- records and all codes must be valid (NONE, MOB, HAND, PC, INC, COMM, LD, HEAR, VIS, BEH, CON,
--- AUT, DDA).
-
+{% call dq_dfe_rule('8540', 'xml') %}
 with non_nfa_children as (
     select distinct
         census_year,
@@ -60,3 +48,4 @@ select
 from checked
 where
     disability_records = 0 or invalid_codes is not null
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8565', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8565: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8565 (error; rulesets cin2022_23 to current): Activity shown after a case has been
--- closed. CINclosureDate, where present, must be on or after every assessment, S47, ICPC, CPP end
--- and CIN plan date in the episode.
-
+{% call dq_dfe_rule('8565', 'xml') %}
 with activity as (
     select
         census_year,
@@ -117,3 +106,4 @@ select
 from checked
 where
     later_activity is not null
+{% endcall %}

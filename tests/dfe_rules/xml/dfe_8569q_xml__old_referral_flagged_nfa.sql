@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8569Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8569Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8569Q (query; rulesets cin2022_23 to current): A case with referral date before one
--- working day prior to the collection start date must not be flagged as a no further action case.
--- A referral dated before the census year start (minus 1 working day) should not be NFA
--- (ReferralNFA should be false).
-
+{% call dq_dfe_rule('8569Q', 'xml') %}
 with working_days as (
     {{ dq_working_days() }}
 ),
@@ -51,3 +41,4 @@ select
 from checked
 where
     is_referral_nfa and referral_date < last_working_day_before_year
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8590', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8590: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8590 (error; rulesets cin2022_23 to current): Child does not have a recorded CIN
--- episode. Each child must have at least one CINdetails episode.
-
+{% call dq_dfe_rule('8590', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -34,3 +24,4 @@ select
 from checked
 where
     not has_episode
+{% endcall %}

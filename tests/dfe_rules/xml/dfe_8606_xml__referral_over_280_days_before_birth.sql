@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8606', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8606: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8606 (error; rulesets cin2022_23 to current): Child referral date is more than 40
--- weeks before DOB or expected DOB. CIN referral date cannot be more than 280 days before the
--- (expected) date of birth.
-
+{% call dq_dfe_rule('8606', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -36,3 +25,4 @@ select
 from checked
 where
     referral_date < birth_or_expected_date - interval 280 day
+{% endcall %}

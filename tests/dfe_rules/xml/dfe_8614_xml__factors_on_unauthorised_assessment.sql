@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8614', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8614: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8614 (error; rulesets cin2022_23 to current): Parental or child factors at assessment
--- should only be present for a completed assessment. If an assessment has no authorisation date,
--- it must have no assessment factors.
-
+{% call dq_dfe_rule('8614', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -39,3 +28,4 @@ select
 from checked
 where
     factors is not null
+{% endcall %}

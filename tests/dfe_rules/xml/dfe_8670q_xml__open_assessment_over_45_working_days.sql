@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8670Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8670Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8670Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Assessment started more than 45 working days before the end of the census
--- year. However, there is no Assessment end date. An unauthorised (open) assessment should not
--- have started more than 45 working days before the ReferenceDate.
-
+{% call dq_dfe_rule('8670Q', 'xml') %}
 with cutoffs as (
     {{ dq_working_day_cutoffs(45) }}
 ),
@@ -39,3 +29,4 @@ select
 from checked
 where
     assessment_start_date < cutoff_date
+{% endcall %}

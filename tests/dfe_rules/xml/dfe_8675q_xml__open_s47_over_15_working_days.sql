@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8675Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8675Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8675Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: S47 Enquiry started more than 15 working days before the end of the census
--- year. However, there is no date of Initial Child Protection Conference. An open S47 (no ICPC
--- date, ICPC required) should not have started more than 15 working days before the
--- ReferenceDate.
-
+{% call dq_dfe_rule('8675Q', 'xml') %}
 with cutoffs as (
     {{ dq_working_day_cutoffs(15) }}
 ),
@@ -40,3 +29,4 @@ select
 from checked
 where
     s47_start_date < cutoff_date
+{% endcall %}

@@ -1,16 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8770Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8770Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8770Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: UPN is missing or reason UPN is missing or is UN1 for a child who is of
--- school age. A school-age child (born on/before 31 Aug of ReferenceDate year minus 6) with a
--- non-NFA referral should have a UPN or a valid UPNunknown code (UN2-UN7).
-
+{% call dq_dfe_rule('8770Q', 'xml') %}
 with non_nfa_children as (
     select distinct
         census_year,
@@ -57,3 +47,4 @@ where
         upn_unknown_code is null
         or upn_unknown_code not in ('UN2', 'UN3', 'UN4', 'UN5', 'UN6', 'UN7')
     )
+{% endcall %}

@@ -1,18 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8772', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8772: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8772 (error; rulesets cin2022_23 to current): UPN unknown reason is UN7 (Referral with
--- no further action) but at least one CIN details is a referral going on to further action. If
--- UPNunknown is UN7 (referral with no further action), every CINdetails episode for the child
--- must have ReferralNFA = true/1.
-
+{% call dq_dfe_rule('8772', 'xml') %}
 with checked as (
     select
         child.census_year,
@@ -39,3 +27,4 @@ select
 from checked
 where
     episodes_not_nfa > 0
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8775Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8775Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8775Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Child is over 25 years old. Query a child aged over 25 at ReferenceDate whose
--- episode is open or closed after their 25th birthday.
-
+{% call dq_dfe_rule('8775Q', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -36,3 +27,4 @@ select
 from checked
 where
     closure_date is null or closure_date > birth_date + interval 25 year
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8790', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8790: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8790 (error; rulesets cin2022_23 to current): Disability information includes both
--- None and other values. If a child has Disability NONE there must be no other disability code
--- for that child.
-
+{% call dq_dfe_rule('8790', 'xml') %}
 with checked as (
     select
         census_year,
@@ -31,3 +20,4 @@ select
 from checked
 where
     has_none and disability_records > 1
+{% endcall %}

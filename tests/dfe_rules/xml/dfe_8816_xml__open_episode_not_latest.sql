@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.5 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8816', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8816: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8816 (error; rulesets cin2022_23 to current): An open CIN episode is shown and case is
--- not a referral with no further action, but it is not the latest episode. An open non-NFA
--- episode must have the child's latest CIN referral date.
-
+{% call dq_dfe_rule('8816', 'xml') %}
 with checked as (
     select
         census_year,
@@ -38,3 +27,4 @@ select
 from checked
 where
     referral_date < latest_referral_date
+{% endcall %}

@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8825Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8825Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8825Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: Reason for Closure code RC8 (case closed after assessment) or RC9 (case
--- closed after assessment, referred to early help) has been returned but there is no assessment
--- present for the episode. An episode closed with RC8/RC9 (after assessment) should have at
--- least one assessment.
-
+{% call dq_dfe_rule('8825Q', 'xml') %}
 with checked as (
     select
         episode.census_year,
@@ -37,3 +26,4 @@ select
 from checked
 where
     not has_assessment
+{% endcall %}

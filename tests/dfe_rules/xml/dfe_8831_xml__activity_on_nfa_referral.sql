@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8831', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8831: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8831 (error; rulesets cin2022_23 to current): Activity is recorded against a case
--- marked as a referral with no further action. An NFA referral (ReferralNFA true) must have no
--- assessment, S47 or initial CPC dates.
-
+{% call dq_dfe_rule('8831', 'xml') %}
 with activity as (
     select
         census_year,
@@ -54,3 +43,4 @@ select
 from checked
 where
     activities is not null or initial_cpc_date is not null
+{% endcall %}

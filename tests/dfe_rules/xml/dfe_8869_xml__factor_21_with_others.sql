@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8869', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8869: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8869 (error; rulesets cin2022_23 to current): The assessment factors code “21” cannot
--- be used in conjunction with any other assessment factors. If assessment factor 21 (no factors
--- identified) is recorded, it must be the only factor for that assessment.
-
+{% call dq_dfe_rule('8869', 'xml') %}
 with checked as (
     select
         census_year,
@@ -34,3 +23,4 @@ select
 from checked
 where
     has_21 and factor_records > 1
+{% endcall %}

@@ -1,18 +1,12 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8873Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8873Q: message, summary and severity in seeds/ref_dfe_rules.csv.
+-- Reading: checked on closed episodes only. DfE's wording does not say "closed", but what it
+-- asks for is a reason for closure ("RC8 or RC9 should be used"), which an episode open at the
+-- ReferenceDate does not have yet: a missing reason is not a wrong one, and an episode whose only
+-- assessment found no factors is closed (with RC8 or RC9) in the next return when the LA decides,
+-- so flagging it open would query a closure not yet made. Decided in issue 14; the fixture of
+-- tests/python/data_quality/test_dfe_rule_fixes.py holds both cases.
 
--- DfE rule 8873Q (query; rulesets cin2022_23 to current): Please check and either amend data or
--- provide a reason: When there is only one assessment on the episode and the factors code “21 No
--- factors identified” has been used for the completed assessment, the reason for closure ‘RC8’ or
--- ’RC9’ should be used. If an episode's only assessment has factor 21, ReasonForClosure should
--- be RC8 or RC9.
--- Checked on closed episodes (an open episode has no reason for closure yet).
-
+{% call dq_dfe_rule('8873Q', 'xml') %}
 with assessments as (
     select
         census_year,
@@ -57,3 +51,4 @@ select
 from checked
 where
     closure_reason_code is null or closure_reason_code not in ('RC8', 'RC9')
+{% endcall %}

@@ -1,15 +1,6 @@
-{{
-    config(
-        severity='warn',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8897Q', 'dfe_rule_type': 'query', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8897Q: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8897Q (query; rulesets cin2022_23 to current): Parental or child factors at assessment
--- information is missing from a completed assessment. An assessment authorised on/after the
--- census year start should have at least one valid assessment factor code.
-
+{% call dq_dfe_rule('8897Q', 'xml') %}
 with checked as (
     select
         assessment.census_year,
@@ -40,3 +31,4 @@ select
 from checked
 where
     not has_factor
+{% endcall %}

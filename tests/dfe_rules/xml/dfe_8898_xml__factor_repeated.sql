@@ -1,17 +1,6 @@
-{{
-    config(
-        severity='error',
-        warn_if='>0',
-        error_if='>0.25 * max(rows_checked)',
-        tags=['dfe_rule', 'xml'],
-        meta={'dfe_rule_code': '8898', 'dfe_rule_type': 'error', 'source': 'xml'},
-    )
-}}
+-- DfE rule 8898: message, summary and severity in seeds/ref_dfe_rules.csv.
 
--- DfE rule 8898 (error; rulesets cin2022_23 to current): The assessment has more than one
--- parental or child factors with the same code. The same assessment factor must not be recorded
--- more than once for one assessment.
-
+{% call dq_dfe_rule('8898', 'xml') %}
 with checked as (
     select
         census_year,
@@ -37,3 +26,4 @@ select
 from checked
 where
     times_recorded > 1
+{% endcall %}

@@ -27,6 +27,7 @@ REFERENCE_SEEDS = [
     "ref_bank_holidays",
     "ref_la_harmonisation",
     "ref_local_authorities",
+    "ref_dfe_upn_la_codes",
 ]
 
 # Column types of the fixtures.
@@ -53,16 +54,16 @@ FIXTURES: dict[str, tuple[dict[str, str], str]] = {
             "death_date": DATE,
         },
         """\
-        census_year,la_code,child_pos,la_child_id,upn,former_upn,upn_unknown_code,birth_date,expected_birth_date,sex,death_date,ethnicity_code
-        2023,202,1,C1,U202123456789,,,2015-05-01,,M,,WBRI
-        2023,202,2,C2,A202123456789,BAD,,2010-01-01,,F,,XXXX
-        2023,202,3,C2,U202123456789,,,,,,,WBRI
-        2023,202,4,C4,,,UN7,,2023-06-01,M,,WBRI
-        2023,202,5,C5,,,,1995-01-01,,F,2022-06-01,WBRI
-        2023,202,6,C6,U999123456789,,UN9,2012-03-01,2024-06-01,U,,WBRI
-        2023,202,7,,U2021234X6789,,,2023-05-01,,M,,WBRI
-        2023,202,8,C8,U20212345678I,,,2011-01-01,,F,2010-12-01,WBRI
-        2025,202,1,THIS_ID_IS_FAR_TOO_LONG,,,,2010-01-01,,M,,WBRI
+        census_year,la_code,child_pos,la_child_id,upn,former_upn,upn_unknown_code,birth_date,expected_birth_date,sex,gender_current_raw,sex_raw,death_date,ethnicity_code
+        2023,202,1,C1,U202123456789,,,2015-05-01,,M,1,,,WBRI
+        2023,202,2,C2,A202123456789,BAD,,2010-01-01,,F,2,,,XXXX
+        2023,202,3,C2,U202123456789,,,,,,,,,WBRI
+        2023,202,4,C4,,,UN7,,2023-06-01,M,1,,,WBRI
+        2023,202,5,C5,,,,1995-01-01,,F,2,,2022-06-01,WBRI
+        2023,202,6,C6,U999123456789,,UN9,2012-03-01,2024-06-01,U,0,,,WBRI
+        2023,202,7,,U2021234X6789,,,2023-05-01,,M,1,,,WBRI
+        2023,202,8,C8,U20212345678I,,,2011-01-01,,F,2,,2010-12-01,WBRI
+        2025,202,1,THIS_ID_IS_FAR_TOO_LONG,,,,2010-01-01,,M,,M,,WBRI
         """,
     ),
     "stg_xml__disability": (
@@ -419,6 +420,7 @@ REFERENCE_TYPES = {
     "ref_bank_holidays": {"holiday_date": DATE, "calendar_year": INT, "census_year": INT},
     "ref_la_harmonisation": {"first_census_year": INT, "last_census_year": INT},
     "ref_local_authorities": {"first_census_year": INT, "last_census_year": INT},
+    "ref_dfe_upn_la_codes": {"allowed_from_census_year": INT, "is_pseudo_la": BOOL},
 }
 
 
@@ -428,8 +430,18 @@ def _seed_yaml(name: str, header: str, types: dict[str, str]) -> str:
     return f"  - name: {name}\n    config:\n      column_types: {{{listed}}}\n"
 
 
-def run_rule_tests(root: Path) -> dict[str, int]:
-    """Build the throwaway project in `root`, run its tests, return failures by test name."""
+def run_rule_tests(
+    root: Path, fixtures: dict[str, tuple[dict[str, str], str]] = FIXTURES
+) -> dict[str, int]:
+    """Build the throwaway project in `root` on `fixtures`, run its tests, return failures by
+    test name."""
+    return {name: failures for name, (failures, _) in rule_test_results(root, fixtures).items()}
+
+
+def rule_test_results(
+    root: Path, fixtures: dict[str, tuple[dict[str, str], str]] = FIXTURES
+) -> dict[str, tuple[int, str]]:
+    """As run_rule_tests, with each test's status (pass, warn or fail) beside its failures."""
     shutil.copytree(RULES_DIR, root / "tests" / "dfe_rules")
     shutil.copytree(PROJECT_DIR / "tests" / "data_quality", root / "tests" / "data_quality")
     shutil.copytree(PROJECT_DIR / "tests" / "generic", root / "tests" / "generic")
@@ -443,7 +455,9 @@ def run_rule_tests(root: Path) -> dict[str, int]:
         shutil.copy(PROJECT_DIR / "seeds" / f"{name}.csv", seeds / f"{name}.csv")
         header = (seeds / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
         yaml += _seed_yaml(name, header, REFERENCE_TYPES[name])
-    for name, (types, text) in FIXTURES.items():
+    # The rule seed's properties (and the rule tests hung on it) are in tests/dfe_rules.
+    shutil.copy(PROJECT_DIR / "seeds" / "ref_dfe_rules.csv", seeds / "ref_dfe_rules.csv")
+    for name, (types, text) in fixtures.items():
         csv_text = textwrap.dedent(text)
         (seeds / f"{name}.csv").write_text(csv_text, encoding="utf-8")
         yaml += _seed_yaml(name, csv_text.splitlines()[0], types)
@@ -464,7 +478,7 @@ def run_rule_tests(root: Path) -> dict[str, int]:
     assert tested.result is not None, tested.exception
     errored = [r.node.name for r in tested.result.results if r.failures is None]
     assert not errored, f"tests that did not run: {errored}"
-    return {r.node.name: int(r.failures) for r in tested.result.results}
+    return {r.node.name: (int(r.failures), str(r.status)) for r in tested.result.results}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ loader bug cannot hide behind its own output.
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +14,7 @@ from xml.sax.saxutils import escape
 import duckdb
 
 from cin_warehouse import npd_spec
-
-REPO_DIR = Path(__file__).resolve().parents[3]
+from cin_warehouse.synth.xml_writer import default_xsd_dir
 
 
 # --- database dumps --------------------------------------------------------------------
@@ -327,6 +325,5 @@ def return_xml(
 
 
 def xsd_dir() -> Path:
-    """The DfE schemas (outside the repository: $CIN_XSD_DIR or ../shared/reference/xsd)."""
-    configured = os.environ.get("CIN_XSD_DIR")
-    return Path(configured) if configured else REPO_DIR.parent / "shared" / "reference" / "xsd"
+    """DfE's schemas: $CIN_XSD_DIR, else the package's copy."""
+    return default_xsd_dir()

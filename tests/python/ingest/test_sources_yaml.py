@@ -12,7 +12,7 @@ from cin_warehouse.ingest import schema, sources_yaml
 
 def test_committed_files_are_up_to_date() -> None:
     assert sources_yaml.NPD_SOURCES.read_text() == sources_yaml.npd_sources(), (
-        "run: python -m cin_warehouse.ingest.sources_yaml"
+        "run: python -m cin_warehouse.codegen"
     )
     assert sources_yaml.XML_SOURCES.read_text() == sources_yaml.xml_sources()
 

@@ -18,7 +18,7 @@ substitute days, and move or add days for one-off events):
 - One-off changes by royal proclamation (``ONE_OFF_CHANGES``).
 
 Used by the pytest that checks the rule against the published 2011-2026 list
-(``../shared/calibration/bank_holidays_england.csv``) and checks the 2008-2010 rows
+(gov.uk copies, see ``seeds/_seeds.yml``) and checks the 2008-2010 rows
 of ``seeds/ref_bank_holidays.csv``, which were computed with it.
 """
 

@@ -1,7 +1,9 @@
 """The reference seeds against their sources, computed independently of how they were made.
 
-Sources live outside the repository (``../shared``: calibration files and DfE's XSDs);
-tests that need them are skipped where that folder is absent.
+The sources the product needs are package data (``cin_warehouse/data``: DfE's LA list, the
+ONS child populations, DfE's XSDs); those tests always run. Tests marked ``shared_crosscheck``
+compare the repository's copies with the development team's reference folder beside the
+repository, and are skipped, with the reason, where that folder is absent (a user's clone).
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.python.conftest import SHARED_REFERENCE_DIR as SHARED
 from tests.python.seeds.england_bank_holidays import bank_holidays, easter_sunday
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 SEEDS = PROJECT_DIR / "seeds"
-SHARED = PROJECT_DIR.parent / "shared"
-CALIBRATION = SHARED / "calibration"
-XSD_DIR = SHARED / "reference" / "xsd"
+PACKAGE_DATA = PROJECT_DIR / "cin_warehouse" / "data"
+CALIBRATION = PACKAGE_DATA / "calibration"
+XSD_DIR = PACKAGE_DATA / "xsd"
 XS = "{http://www.w3.org/2001/XMLSchema}"
-
-needs_shared = pytest.mark.skipif(not CALIBRATION.is_dir(), reason="../shared not available")
+shared_crosscheck = pytest.mark.shared_crosscheck
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -40,9 +42,11 @@ def test_easter_computus_matches_known_dates() -> None:
     assert [easter_sunday(int(day[:4])).isoformat() for day in known] == known
 
 
-@needs_shared
+@shared_crosscheck
 def test_rule_reproduces_published_2011_to_2026() -> None:
-    published = {row["date"] for row in read_csv(CALIBRATION / "bank_holidays_england.csv")}
+    published = {
+        row["date"] for row in read_csv(SHARED / "calibration" / "bank_holidays_england.csv")
+    }
     computed = {h.holiday_date.isoformat() for y in range(2011, 2027) for h in bank_holidays(y)}
     assert computed == published
 
@@ -60,10 +64,12 @@ def test_seed_2008_to_2010_rows_follow_the_rule() -> None:
     assert "2009-12-26" not in dates
 
 
-@needs_shared
+@shared_crosscheck
 def test_seed_2011_to_2026_is_the_published_list() -> None:
     seed = {r["holiday_date"] for r in read_csv(SEEDS / "ref_bank_holidays.csv")}
-    published = {row["date"] for row in read_csv(CALIBRATION / "bank_holidays_england.csv")}
+    published = {
+        row["date"] for row in read_csv(SHARED / "calibration" / "bank_holidays_england.csv")
+    }
     assert {day for day in seed if day >= "2011"} == published
 
 
@@ -102,7 +108,6 @@ def valid_codes(codes: list[dict[str, str]], code_list: str, year: int) -> set[s
     }
 
 
-@pytest.mark.skipif(not XSD_DIR.is_dir(), reason="../shared/reference/xsd not available")
 @pytest.mark.parametrize("year", range(2017, 2027))
 def test_codes_valid_each_year_are_the_xsd_enumerations(year: int) -> None:
     codes = read_csv(SEEDS / "ref_codes.csv")
@@ -147,7 +152,6 @@ def test_code_spans_of_one_code_do_not_overlap() -> None:
 # --- local authorities ---------------------------------------------------------------
 
 
-@needs_shared
 def test_local_authorities_are_the_calibration_list() -> None:
     seed = {r["la_code_9"]: r for r in read_csv(SEEDS / "ref_local_authorities.csv")}
     source = {r["new_la_code"]: r for r in read_csv(CALIBRATION / "local_authorities.csv")}
@@ -159,7 +163,6 @@ def test_local_authorities_are_the_calibration_list() -> None:
         assert seed[code]["successor_la_codes"] == row["successor_old_codes"]
 
 
-@needs_shared
 def test_split_las_go_to_the_successor_with_more_children() -> None:
     population: dict[tuple[int, str], int] = {}
     for row in read_csv(CALIBRATION / "population_0_17_by_la.csv"):
@@ -193,13 +196,13 @@ def test_harmonisation_covers_every_la_code_and_maps_to_live_las() -> None:
 # --- published statistics ------------------------------------------------------------
 
 
-@needs_shared
+@shared_crosscheck
 def test_published_statistics_are_the_calibration_values() -> None:
     seed = {
         (r["census_year"], r["measure"]): float(r["value"])
         for r in read_csv(SEEDS / "ref_published_national_statistics.csv")
     }
-    wide = read_csv(CALIBRATION / "national_cin_statistics.csv")
+    wide = read_csv(SHARED / "calibration" / "national_cin_statistics.csv")
     expected = {
         (row["year"], measure): float(value)
         for row in wide
@@ -227,3 +230,37 @@ def test_legacy_values_are_met_only_while_their_code_is_valid() -> None:
                 assert years == {2009}, row
             else:
                 assert years <= target, row
+
+
+# --- the repository's copies of the development reference data ----------------------
+
+
+@shared_crosscheck
+@pytest.mark.parametrize(
+    ("copy", "original"),
+    [
+        *[
+            (CALIBRATION / name, SHARED / "calibration" / name)
+            for name in ("local_authorities.csv", "population_0_17_by_la.csv", "distributions.csv")
+        ],
+        *[
+            (
+                XSD_DIR / f"CIN_schema_{year}.xsd",
+                SHARED / "reference" / "xsd" / f"CIN_schema_{year}.xsd",
+            )
+            for year in range(2017, 2027)
+        ],
+    ],
+    ids=lambda path: path.name,
+)
+def test_package_data_is_the_reference_copy(copy: Path, original: Path) -> None:
+    assert copy.read_bytes() == original.read_bytes()
+
+
+def test_package_data_is_every_file_its_readme_names() -> None:
+    """Each data file is named, with its source, in cin_warehouse/data/README.md."""
+    readme = (PACKAGE_DATA / "README.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in PACKAGE_DATA.rglob("*") if p.is_file() and p.name != "README.md")
+    assert len(files) == 13
+    assert [name for name in files if f"`{name}`" not in readme and "CIN_schema_" not in name] == []
+    assert "`CIN_schema_<year>.xsd`" in readme

@@ -34,6 +34,7 @@ def _episode(episode_id: int, referral: str, closure: str | None, **extra: objec
         "closure_date": D(closure) if closure else None,
         "closure_reason": extra.get("closure_reason", "RC7" if closure else None),
         "outcome": extra.get("outcome", 2),
+        "is_referral_nfa": extra.get("outcome", 2) == 0,
         "primary_need": extra.get("primary_need", "N1"),
         "referral_source": extra.get("referral_source", "6"),
     }
@@ -95,10 +96,10 @@ def truth(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "s47",
         [
             # 20 Dec 2018 to 11 Jan 2019: 13 working days (25, 26 Dec and 1 Jan are bank
-            # holidays; the end day is not counted).
-            {"start_date": D("2018-12-20"), "icpc_date": D("2019-01-11")},
-            {"start_date": D("2019-02-01"), "icpc_date": D("2019-02-15")},  # 10 days
-            {"start_date": D("2019-02-01"), "icpc_date": None},
+            # holidays; the end day is not counted); 1 Feb to 15 Feb: 10 days.
+            {"episode_id": 1, "start_date": D("2018-12-20"), "icpc_date": D("2019-01-11")},
+            {"episode_id": 2, "start_date": D("2019-02-01"), "icpc_date": D("2019-02-15")},
+            {"episode_id": 3, "start_date": D("2019-02-01"), "icpc_date": None},
         ],
     )
     _write(

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth.config import by_year, load_raw_config
+from cin_warehouse.synth.geography import CALIBRATION_DIR
 from cin_warehouse.synth.xml_writer import validate_xml_return
 from tests.python.conftest import World, make_world
 
@@ -127,6 +128,7 @@ def test_truth_has_every_event_kind(world: World) -> None:
         "services",
         "record_keys",
         "expected_la_year",
+        "expected_la_year_hindsight",
     ):
         assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
 
@@ -284,7 +286,7 @@ def test_every_xml_file_validates_against_its_xsd(
 
 
 def _domain_npd_years() -> dict[str, set[int]]:
-    """docs/cin_census.md §3b's table, parsed independently of the seeds: variable -> census years."""
+    """docs/cin_census.md §3b's table, parsed independently of the seeds: variable -> years."""
     text = CENSUS_DOC.read_text(encoding="utf-8")
     table = text[text.index("| variable | years |") : text.index("Legacy values met")]
     names_for = {  # entries of the table that are not plain NPD variable names
@@ -519,9 +521,7 @@ def test_no_upn_names_an_la_before_it_existed(world: World) -> None:
     """Characters 2-4 of a UPN are the LA that allocated it, so no return can show a UPN
     whose LA started after that return's 31 March (local_authorities.csv; rule 1530)."""
     started: dict[str, str] = {}
-    with open(
-        DOMAIN_MD.parents[1] / "calibration" / "local_authorities.csv", encoding="utf-8"
-    ) as handle:
+    with open(CALIBRATION_DIR / "local_authorities.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code, opened = row["old_la_code"], row["date_of_operation"]
             started[code] = min(started.get(code, opened), opened)
@@ -534,7 +534,39 @@ def test_no_upn_names_an_la_before_it_existed(world: World) -> None:
     assert not early
 
 
-def test_upns_are_unique_and_carry_their_check_letter(world: World) -> None:
+def test_a_upn_stays_with_the_child_across_moves_and_changes_on_adoption(world: World) -> None:
+    """UPNs are for life (DfE's UPN guidance): a child who moves LA keeps its UPN under the
+    new LAchildID, an adopted child gets a new one, and no UPN is held by two children."""
+    rows = (
+        truth(world)
+        .execute(
+            "select person_id, reason, upn, second_upn from identities"
+            " order by person_id, start_date"
+        )
+        .fetchall()
+    )
+    holders: dict[str, set[int]] = {}
+    kept = changed = 0
+    for (person, _, before, _), (same_person, reason, after, _) in zip(
+        rows, rows[1:], strict=False
+    ):
+        if person != same_person or before is None or after is None:
+            continue
+        if reason == "moved LA":
+            assert after == before, (person, before, after)
+            kept += 1
+        else:
+            assert reason == "adopted" and after != before, (person, reason, before, after)
+            changed += 1
+    for person, _, upn, second in rows:
+        for held in (upn, second):
+            if held is not None:
+                holders.setdefault(held, set()).add(person)
+    assert {upn: p for upn, p in holders.items() if len(p) > 1} == {}
+    assert kept > 50 and changed > 5, (kept, changed)
+
+
+def test_upns_carry_their_check_letter(world: World) -> None:
     """Check letter recomputed here from DfE's rule (chars 2-13 weighted 2..13, mod 23,
     alphabet without I, O, S), independently of the generator's vectorised version."""
     letters = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -547,7 +579,6 @@ def test_upns_are_unique_and_carry_their_check_letter(world: World) -> None:
         ).fetchall()
     ]
     assert len(upns) > 100
-    assert len(set(upns)) == len(upns)
     for u in upns:
         assert len(u) == 13 and u[1:].isdigit(), u
         assert (

@@ -8,7 +8,6 @@ with gaps, so the writer has to sort. Files are read back with plain lxml and ch
 
 from __future__ import annotations
 
-import os
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -23,8 +22,7 @@ from cin_warehouse.synth import returns as rs
 from cin_warehouse.synth import xml_writer
 
 YEARS = range(2017, 2027)
-REPO_DIR = Path(__file__).resolve().parents[3]
-XSD_DIR = Path(os.environ.get("CIN_XSD_DIR") or REPO_DIR.parent / "shared" / "reference" / "xsd")
+XSD_DIR = xml_writer.default_xsd_dir()
 TRUTH_IDS = {"person_id", "episode_id", "cpp_id"}
 # Truth ids chosen so that any leak is visible as text in the file.
 PERSON_IDS = [7_770_001_001, 7_770_001_002, 7_770_001_003, 7_770_001_004]

@@ -1,0 +1,445 @@
+"""The NPD staging layer written from the spec seeds: per-year models, their YAML, doc blocks.
+
+Inputs (each fact in one place):
+  seeds/ref_census_years.csv          the census years (first and last)
+  seeds/ref_npd_variables.csv         each variable: NPD column, staging name, type, description
+  seeds/ref_npd_variable_years.csv    the years each variable is populated
+  seeds/ref_codes.csv                 which code lists have legacy values to recode
+  cin_warehouse/codegen/npd_notes.toml  prose: what changed in a year, XML element, caveats
+
+Outputs: models/staging/npd/stg_npd__{cin,disabilities}_<year>.sql, the models YAML
+models/staging/npd/_npd__models.yml, the doc blocks models/docs/_docs_cin_variables.md and
+the census-year list macros/staging/census_years.sql that the union models iterate.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cin_warehouse import npd_spec
+from cin_warehouse.ingest import schema
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+NPD_MODELS_DIR = REPO_DIR / "models" / "staging" / "npd"
+NPD_MODELS_YAML = NPD_MODELS_DIR / "_npd__models.yml"
+VARIABLE_DOCS = REPO_DIR / "models" / "docs" / "_docs_cin_variables.md"
+CENSUS_YEARS_MACRO = REPO_DIR / "macros" / "staging" / "census_years.sql"
+NOTES_FILE = Path(__file__).with_name("npd_notes.toml")
+
+COMMAND = "python -m cin_warehouse.codegen"
+MODEL_PREFIX = {"main": "stg_npd__cin_", "disabilities": "stg_npd__disabilities_"}
+SQL_TYPES = {"integer": "integer", "decimal": "double"}
+INDENT = "        "
+
+
+@dataclass(frozen=True)
+class _Notes:
+    year_notes: dict[str, dict[int, str]]
+    xml_element: dict[str, str]
+    notes: dict[str, str]
+    documented_elsewhere: frozenset[str]
+
+
+# A staged NPD row is its raw row: the load and the physical line name it (each year model
+# and each union; a year's test points a failure at its file).
+PRIMARY_KEY_TEST = (
+    "    data_tests:",
+    "      - unique_combination_of_columns:",
+    "          arguments:",
+    "            combination_of_columns: [load_id, source_line_number]",
+)
+
+
+def _load_notes(path: Path = NOTES_FILE) -> _Notes:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    variables = data.get("variables", {})
+    # A note for a year or variable the seeds do not have would be silently dropped: refuse.
+    names = {v.staging_name for kind in npd_spec.FILE_KINDS for v in _all_variables(kind)}
+    problems = [f"[variables.{n}]: no such staging name" for n in variables if n not in names]
+    problems += [
+        f"documented_elsewhere: no such staging name {n!r}"
+        for n in data.get("documented_elsewhere", [])
+        if n not in names
+    ]
+    for kind, notes in data.get("year_notes", {}).items():
+        if kind not in npd_spec.FILE_KINDS:
+            problems.append(f"[year_notes.{kind}]: file kind must be one of {npd_spec.FILE_KINDS}")
+        problems += [
+            f"[year_notes.{kind}] {year}: not a census year of ref_census_years"
+            for year in notes
+            if not year.isdigit() or int(year) not in npd_spec.CENSUS_YEARS
+        ]
+    for name, entry in variables.items():
+        problems += [
+            f"[variables.{name}] {key}: unknown key (xml_element, notes)"
+            for key in entry
+            if key not in ("xml_element", "notes")
+        ]
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return _Notes(
+        year_notes={
+            kind: {int(year): text.strip() for year, text in notes.items()}
+            for kind, notes in data.get("year_notes", {}).items()
+        },
+        xml_element={n: v["xml_element"] for n, v in variables.items() if "xml_element" in v},
+        notes={n: v["notes"] for n, v in variables.items() if "notes" in v},
+        documented_elsewhere=frozenset(data.get("documented_elsewhere", [])),
+    )
+
+
+def _legacy_code_lists() -> frozenset[str]:
+    """Code lists with legacy values: their variables are staged with `stage_coded`."""
+    with open(npd_spec.SEEDS_DIR / "ref_codes.csv", encoding="utf-8", newline="") as handle:
+        return frozenset(r["code_list"] for r in csv.DictReader(handle) if r["is_legacy"] == "true")
+
+
+def _all_variables(kind: str) -> list[npd_spec.NpdVariable]:
+    """Every variable of a file kind in any census year, in file column order."""
+    seen: dict[str, npd_spec.NpdVariable] = {}
+    for year in npd_spec.CENSUS_YEARS:
+        for v in npd_spec.variables(year, kind):
+            seen.setdefault(v.variable, v)
+    return sorted(seen.values(), key=lambda v: v.column_order)
+
+
+def _years_of(kind: str) -> dict[str, list[int]]:
+    years: dict[str, list[int]] = {}
+    for year in npd_spec.CENSUS_YEARS:
+        for v in npd_spec.variables(year, kind):
+            years.setdefault(v.variable, []).append(year)
+    return years
+
+
+def _year_span(years: Iterable[int]) -> str:
+    """2009, 2013-2026: runs of consecutive years."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _code_list(v: npd_spec.NpdVariable, legacy: frozenset[str]) -> str | None:
+    """The ref_codes list of a code variable with legacy values (`ethnicity_code`: ethnicity)."""
+    name = v.staging_name.removesuffix("_code")
+    return name if v.data_type == "code" and name in legacy else None
+
+
+def _stem(name: str) -> str:
+    """The companion stem, as macros/staging/stage_values.sql `value_stem` makes it."""
+    for prefix in ("is_", "has_"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-year SQL
+
+
+def _staged(v: npd_spec.NpdVariable, year: int, legacy: frozenset[str]) -> str:
+    raw, name = v.npd_column.lower(), v.staging_name
+    code_list = _code_list(v, legacy)
+    if code_list:
+        return f"stage_coded('{raw}', '{name}', '{code_list}', {year})"
+    if v.data_type in SQL_TYPES:
+        return f"stage_cast('{raw}', '{name}', '{SQL_TYPES[v.data_type]}')"
+    macro = {"text": "stage_text", "code": "stage_code", "flag": "stage_flag", "date": "stage_date"}
+    return f"{macro[v.data_type]}('{raw}', '{name}')"
+
+
+def _absent(v: npd_spec.NpdVariable, legacy: frozenset[str]) -> str:
+    name = v.staging_name
+    if _code_list(v, legacy):
+        return f"absent_coded('{name}')"
+    if v.data_type in SQL_TYPES:
+        return f"absent_cast('{name}', '{SQL_TYPES[v.data_type]}')"
+    macro = {"text": "absent_value", "code": "absent_value", "flag": "absent_flag"}
+    return f"{macro.get(v.data_type, 'absent_date')}('{name}')"
+
+
+def _la_code(present: set[str], year: int, kind: str) -> str:
+    """`la_code` from CIN_LA (and its duplicate CIN_CIN_LA), or CIN_LA_09 before CIN_LA existed."""
+    if "LA" in present:
+        return f"npd_la_code('cin_la', '{schema.LA_ALIAS.lower()}')"
+    if "LA_09" in present:
+        return "npd_la_code('cin_la_09')"
+    raise ValueError(f"census year {year} ({kind}): neither CIN_LA nor CIN_LA_09 is populated")
+
+
+def _sql_comment(text: str) -> list[str]:
+    return [f"-- {line}".rstrip() for line in text.splitlines()]
+
+
+def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) -> str:
+    present = {v.variable for v in npd_spec.variables(year, kind)}
+    note = notes.year_notes.get(kind, {}).get(year, "")
+    header = [f"-- Generated by `{COMMAND}` from the NPD spec seeds: do not edit."]
+    if kind == "main":
+        header += _sql_comment(f"Census year {year}. {note}".strip())
+        header.append(
+            "-- Typing, placeholder and legacy-code rules: macros/staging (one place per rule)."
+        )
+    else:
+        header.append(
+            f"-- Census year {year}: the disabilities table, one row per child x disability."
+        )
+        header += _sql_comment(note)
+        header.append("-- Typing rules: macros/staging (one place per rule).")
+    items = ["npd_provenance()", _la_code(present, year, kind)]
+    comments = ["", ""]
+    for v in _all_variables(kind):
+        if v.variable == "LA":
+            continue
+        if v.variable in present:
+            items.append(_staged(v, year, legacy))
+            comments.append("")
+        else:
+            items.append(_absent(v, legacy))
+            comments.append("  -- not in this year")
+    columns = [
+        f"{INDENT}{{{{ {item} }}}}{'' if i == len(items) - 1 else ','}{comment}"
+        for i, (item, comment) in enumerate(zip(items, comments, strict=True))
+    ]
+    table = schema.npd_table(year, kind).split(".")[1]
+    lines = [
+        *header,
+        "with source as (",
+        f"    select * from {{{{ source('npd', '{table}') }}}}",
+        "),",
+        "",
+        "staged as (",
+        "    select",
+        *columns,
+        "    from source",
+        ")",
+        "",
+        "select * from staged",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Models YAML
+
+
+def _column(name: str, description: str) -> list[str]:
+    return ["      -", f"        name: {name}", f'        description: "{description}"']
+
+
+def _doc(name: str) -> str:
+    return f"{{{{ doc('{name}') }}}}"
+
+
+def _companions(v: npd_spec.NpdVariable, legacy: frozenset[str]) -> list[tuple[str, str]]:
+    """The columns a staging macro adds beside the value (macros/staging/stage_values.sql)."""
+    if v.data_type in ("text",) or (v.data_type == "code" and not _code_list(v, legacy)):
+        return []
+    stem = _stem(v.staging_name)
+    flags = {"date": ["placeholder", "unparseable"], "code": ["recoded"]}.get(
+        v.data_type, ["unparseable"]
+    )
+    out = [(f"{stem}_raw", f"Raw text behind `{stem}`: {_doc('staging_raw_companion')}")]
+    out += [
+        (f"is_{stem}_{f}", f"`{stem}` (or its flag): {_doc(f'staging_flag_{f}')}") for f in flags
+    ]
+    return out
+
+
+def _year_columns(kind: str, legacy: frozenset[str]) -> list[str]:
+    names = ["census_year", "source_file", "source_line_number", "load_id"]
+    names += ["la_code", "la_code_duplicate"]
+    lines = [line for n in names for line in _column(n, _doc(n))]
+    for v in _all_variables(kind):
+        if v.variable == "LA":
+            continue
+        lines += _column(v.staging_name, _doc(v.staging_name))
+        for name, text in _companions(v, legacy):
+            lines += _column(name, text)
+    return lines
+
+
+def _introduced_order(kind: str) -> list[npd_spec.NpdVariable]:
+    """Variables by the first year they are populated, then by column order."""
+    years = _years_of(kind)
+    return sorted(_all_variables(kind), key=lambda v: (years[v.variable][0], v.column_order))
+
+
+YEAR_MODELS = {
+    "main": (
+        "stg_npd_year",
+        "npd_cin_columns",
+        "one row per raw row of CIN_{year} (child x referral x child protection plan);"
+        " nothing dropped",
+    ),
+    "disabilities": (
+        "stg_npd_disabilities_year",
+        "npd_disability_columns",
+        "one row per raw row of the {year} disabilities file (child x disability); nothing dropped",
+    ),
+}
+UNION_MODELS = {
+    "main": (
+        "stg_npd__cin",
+        "one row per raw NPD row of every census year (child x referral x plan); nothing dropped",
+        ["la_code_current", "is_la_split_allocation", "is_closure_before_referral"],
+    ),
+    "disabilities": (
+        "stg_npd__disabilities",
+        "one row per raw row of every year's disabilities file (child x disability)",
+        ["la_code_current", "is_la_split_allocation"],
+    ),
+}
+
+
+def models_yaml(legacy: frozenset[str]) -> str:
+    lines = [
+        f"# Generated by `{COMMAND}` from the NPD spec seeds: edit those and",
+        "# regenerate, do not edit by hand (tests/python/codegen fails when this file is out of",
+        "# date). Column text lives in models/docs (one doc block per variable); every year model",
+        "# shares one column list (YAML anchors).",
+        "version: 2",
+        "",
+        "models:",
+    ]
+    for kind, (doc, anchor, grain) in YEAR_MODELS.items():
+        order = _introduced_order(kind)
+        columns = _year_columns(kind, legacy)
+        for i, year in enumerate(npd_spec.CENSUS_YEARS):
+            present = {v.variable for v in npd_spec.variables(year, kind)}
+            absent = ", ".join(f"`{v.staging_name}`" for v in order if v.variable not in present)
+            have = (
+                f"Variables not in this year's extract (typed NULLs): {absent}."
+                if absent
+                else "Every variable of the spec is in this year's extract."
+            )
+            lines += [
+                f"  - name: {MODEL_PREFIX[kind]}{year}",
+                "    description: >",
+                f"      {_doc(doc)}",
+                "",
+                f"      Census year {year}. {have}",
+                "    config:",
+                "      meta:",
+                f'        grain: "{grain.format(year=year)}"',
+                f"        census_year: {year}",
+                *PRIMARY_KEY_TEST,
+            ]
+            if i == 0:
+                lines += [f"    columns: &{anchor}", *columns]
+            else:
+                lines.append(f"    columns: *{anchor}")
+    for kind, (name, grain, extra) in UNION_MODELS.items():
+        lines += [
+            f"  - name: {name}",
+            "    description: >",
+            f"      {_doc(name)}",
+            "    config:",
+            "      meta:",
+            f'        grain: "{grain}"',
+            *PRIMARY_KEY_TEST,
+            "    columns:",
+            *_year_columns(kind, legacy),
+        ]
+        for column in extra:
+            lines += _column(column, _doc(column))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Variable doc blocks
+
+
+def variable_docs(notes: _Notes) -> str:
+    lines = [
+        "{#",
+        f"    Generated by `{COMMAND}` from the NPD spec seeds and",
+        "    cin_warehouse/codegen/npd_notes.toml: edit those and regenerate, not this file.",
+        "    One block per NPD variable in the warehouse vocabulary (the staging name), used by",
+        "    every model that carries the variable. Its census years are the rows of",
+        '    seeds/ref_npd_variable_years.csv (DfE\'s "years populated" list, docs/cin_census.md',
+        "    §3b). Variables of the LA return only: _docs_xml_variables.md.",
+        "#}",
+    ]
+    written: set[str] = set(notes.documented_elsewhere)
+    years = {kind: _years_of(kind) for kind in npd_spec.FILE_KINDS}
+    # By the first year a variable is populated, main file first, then column order.
+    ordered = sorted(
+        (
+            (years[kind][v.variable][0], k, v.column_order, v, years[kind][v.variable])
+            for k, kind in enumerate(npd_spec.FILE_KINDS)
+            for v in _all_variables(kind)
+        ),
+        key=lambda item: item[:3],
+    )
+    for _first, _kind, _order, v, populated in ordered:
+        if v.staging_name in written:
+            continue
+        written.add(v.staging_name)
+        if True:
+            element = notes.xml_element.get(v.staging_name)
+            xml = (
+                f"LA return (XML): `{element}`."
+                if element
+                else "Not in the LA census return (XML)."
+            )
+            lines += [
+                "",
+                f"{{% docs {v.staging_name} %}}",
+                v.description,
+                "",
+                f"NPD: `{v.npd_column}`, census years {_year_span(populated)}. {xml}",
+            ]
+            if v.staging_name in notes.notes:
+                lines += ["", notes.notes[v.staging_name]]
+            lines.append("{% enddocs %}")
+    return "\n".join(lines) + "\n"
+
+
+def census_years_macro() -> str:
+    years = ", ".join(str(y) for y in npd_spec.CENSUS_YEARS)
+    return (
+        "{#\n"
+        f"    Generated by `{COMMAND}` from seeds/ref_census_years.csv: do not edit.\n"
+        "    The census years, for the models that union one model per year.\n"
+        "#}\n"
+        "{% macro census_years() -%}\n"
+        f"    {{{{ return([{years}]) }}}}\n"
+        "{%- endmacro %}\n"
+    )
+
+
+def generated_files() -> dict[Path, str]:
+    """Every file this module owns, with the text it must have."""
+    notes = _load_notes()
+    legacy = _legacy_code_lists()
+    files = {
+        NPD_MODELS_DIR / f"{MODEL_PREFIX[kind]}{year}.sql": year_model_sql(
+            year, kind, notes, legacy
+        )
+        for kind in npd_spec.FILE_KINDS
+        for year in npd_spec.CENSUS_YEARS
+    }
+    files[NPD_MODELS_YAML] = models_yaml(legacy)
+    files[VARIABLE_DOCS] = variable_docs(notes)
+    files[CENSUS_YEARS_MACRO] = census_years_macro()
+    return files
+
+
+def stale_files() -> list[Path]:
+    """Per-year models of years that are no longer census years (to be deleted)."""
+    current = set(generated_files())
+    return sorted(
+        path
+        for prefix in MODEL_PREFIX.values()
+        for path in NPD_MODELS_DIR.glob(f"{prefix}[0-9][0-9][0-9][0-9].sql")
+        if path not in current
+    )

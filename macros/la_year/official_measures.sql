@@ -1,0 +1,166 @@
+{#
+    The rules of DfE's official measures (DfE "Characteristics of children in need"
+    methodology 2016-17, section 4; docs/cin_census.md §7), one place each. Used by
+    models/marts/la_year/fct_la_year.sql.
+#}
+
+{#- A date within a census year's collection period (1 April - 31 March; the 2008/09
+    census: 1 October 2008 - 31 March 2009, seed ref_census_years). -#}
+{% macro in_census_period(date_column, period_start='period_start', period_end='period_end') -%}
+    coalesce({{ date_column }} between {{ period_start }} and {{ period_end }}, false)
+{%- endmacro %}
+
+{#- "Closed after assessment, no further action": RC8, and RC9 (closed after assessment,
+    referred to early help, from 2022/23). Our choice: RC9 counts like RC8. It is a closure
+    "after assessment" with no further children's social care action, it did not exist when
+    the methodology was written, and DfE's validation rule 2990 treats the two alike. -#}
+{% macro is_closed_after_assessment(closure_reason_code) -%}
+    coalesce({{ closure_reason_code }} in ('RC8', 'RC9'), false)
+{%- endmacro %}
+
+{#- Assessed not in need (methodology: "Calculating children assessed not to be in need"
+    and table B1 b): not NFA, the only activity recorded an assessment ("there was no s47
+    enquiry or child protection plan"), closed after assessment. The return as delivered
+    decides: a closure after 31 March is not in that year's return. -#}
+{% macro is_assessed_not_in_need(is_referral_nfa, closure_reason_code, has_protection) -%}
+    (
+        not coalesce({{ is_referral_nfa }}, false)
+        and {{ is_closed_after_assessment(closure_reason_code) }}
+        and not coalesce({{ has_protection }}, false)
+    )
+{%- endmacro %}
+
+{#- A CIN episode (methodology table B1): a referral excluding (a) ReferralNFA and (b)
+    assessed not in need. -#}
+{% macro is_cin_episode(is_referral_nfa, closure_reason_code, has_protection) -%}
+    (
+        not coalesce({{ is_referral_nfa }}, false)
+        and not {{ is_assessed_not_in_need(is_referral_nfa, closure_reason_code, has_protection) }}
+    )
+{%- endmacro %}
+
+{#- Open at some point in the period: referred by its end, not closed before its start
+    (B1 "at any point"; plans: "start before 31 March and end on or after 1 April or
+    missing", "before 31 March" read as on or before, as for the 31 March counts). -#}
+{% macro is_open_in_period(start_column, end_column) -%}
+    coalesce(
+        {{ start_column }} <= period_end
+        and ({{ end_column }} is null or {{ end_column }} >= period_start),
+        false
+    )
+{%- endmacro %}
+
+{#- Open at 31 March (B1 and plans): started on or before 31 March, no end date in the
+    return (to the letter: "there is no closure date"). -#}
+{% macro is_open_at_31_march(start_column, end_column) -%}
+    coalesce({{ start_column }} <= period_end and {{ end_column }} is null, false)
+{%- endmacro %}
+
+{#- Re-referral window (methodology): a pair of consecutive referrals of a child 365 days
+    or less apart. -#}
+{% macro is_within_12_months(referral_date, previous_referral_date) -%}
+    coalesce({{ referral_date }} - {{ previous_referral_date }} <= 365, false)
+{%- endmacro %}
+
+{#- Working-day numbers: for each day from 2000 to 2030, the count of working days
+    (weekdays not in the bank-holiday seed) before it. The duration from A to B is
+    number(B) - number(A): working days from A (counted) to B (not counted). DfE gives
+    "the actual number of working days between the assessment being started and being
+    authorised" without saying which end counts; ours gives 0 for an assessment started
+    and authorised the same day (DfE's band "started and finished the same day"), and
+    equals counting from the day after the start to the authorisation day whenever both
+    are working days; a start or authorisation on a weekend or bank holiday counts as on
+    the next working day. -#}
+{% macro working_day_numbers() -%}
+    select
+        day,
+        coalesce(sum(case when is_working_day then 1 else 0 end) over (
+            order by day rows between unbounded preceding and 1 preceding
+        ), 0) as working_days_before
+    from (
+        select
+            days.day,
+            extract(isodow from days.day) < 6 and holidays.holiday_date is null as is_working_day
+        from (
+            select cast(generate_series as date) as day
+            from generate_series(date '2000-01-01', date '2030-12-31', interval 1 day)
+        ) as days
+        left join {{ ref('ref_bank_holidays') }} as holidays
+            on days.day = holidays.holiday_date
+    ) as calendar
+{%- endmacro %}
+
+{#- One measure of fct_la_year from `column` of its `measures` CTE: NULL where the LA sent
+    no return, or where the source cannot carry it (unless `npd_condition` for the NPD,
+    `xml_condition` for the XML: 'true', 'false' or a boolean column of `measures`). -#}
+{% macro la_year_measure(column, npd_condition, name, xml_condition) -%}
+    {%- set conditions = {} -%}
+    {%- for source, condition in [('npd', npd_condition), ('xml', xml_condition)] -%}
+        {%- do conditions.update({source: condition if condition in ('true', 'false')
+            else 'measures.' ~ condition}) -%}
+    {%- endfor %}
+    cast(case
+        when not measures.has_return then null
+        when measures.source_kind = 'xml' and {{ conditions['xml'] }} then measures.{{ column }}
+        when measures.source_kind = 'npd' and {{ conditions['npd'] }} then measures.{{ column }}
+    end as bigint) as {{ name }}
+{%- endmacro %}
+
+{#- The measure CTEs and their columns, joined onto every LA-year in `measures`. -#}
+{% macro la_year_measure_columns() -%}
+{%- do return({
+    'referral_measures': ['referrals', 'referrals_nfa', 'referrals_assessed_not_in_need',
+        'children_referred', 'episodes_starting', 'children_starting_episode',
+        'episodes_any_point', 'children_in_need_any_point', 'episodes_ending',
+        'children_in_need_31mar', 'children_flagged_cin_31mar'],
+    'rereferral_measures': ['rereferrals_12m'],
+    'assessment_measures': ['assessments_completed', 'assessments_within_45wd'],
+    'enquiry_measures': ['s47_enquiries', 'children_s47'],
+    'conference_measures': ['icpcs', 'children_icpc'],
+    'plan_measures': ['cpp_starting', 'children_starting_cpp', 'cpp_second_or_later',
+        'cpp_any_point', 'children_cpp_any_point', 'cpp_ended', 'cpp_31mar']
+}) -%}
+{%- endmacro %}
+
+{#- Each measure: its name, where the NPD carries it (a flag of `measures`), where the XML
+    does, and the `measures` column it comes from. -#}
+{% macro la_year_measure_specs() -%}
+{%- do return([
+    ('referrals', 'true', 'true', none),
+    ('rereferrals_12m', 'has_previous_return', 'has_previous_return', none),
+    ('referrals_nfa', 'npd_has_referral_nfa', 'true', none),
+    ('referrals_assessed_not_in_need', 'npd_has_cin_episode', 'true', none),
+    ('children_referred', 'true', 'true', none),
+    ('episodes_starting', 'npd_has_cin_episode', 'true', none),
+    ('children_starting_episode', 'npd_has_cin_episode', 'true', none),
+    ('episodes_any_point', 'npd_has_cin_span', 'true', none),
+    ('children_in_need_any_point', 'npd_has_cin_span', 'true', none),
+    ('episodes_ending', 'npd_has_cin_span', 'true', none),
+    ('children_in_need_31mar', 'npd_has_cin_31mar', 'true',
+        'children_in_need_31mar_as_carried'),
+    ('assessments_completed', 'false', 'true', none),
+    ('single_assessments_completed', 'false', 'is_single_assessment_year',
+        'assessments_completed'),
+    ('single_assessments_within_45wd', 'false', 'is_single_assessment_year',
+        'assessments_within_45wd'),
+    ('s47_enquiries', 'false', 'true', none),
+    ('children_s47', 'false', 'true', none),
+    ('icpcs', 'false', 'true', none),
+    ('children_icpc', 'false', 'true', none),
+    ('cpp_starting', 'npd_has_cpp_start', 'true', none),
+    ('children_starting_cpp', 'npd_has_cpp_start', 'true', none),
+    ('cpp_second_or_later', 'npd_has_previous_cpp', 'true', none),
+    ('cpp_any_point', 'npd_has_cpp_span', 'true', none),
+    ('children_cpp_any_point', 'npd_has_cpp_span', 'true', none),
+    ('cpp_ended', 'npd_has_cpp_span', 'true', none),
+    ('cpp_31mar', 'npd_has_cpp_span', 'true', none)
+]) -%}
+{%- endmacro %}
+
+{#- In an aggregate over seed ref_npd_variable_years rows of one census year: true when the
+    NPD extract populates every one of `variables` that year. -#}
+{% macro npd_carries(variables) -%}
+    count(distinct variable) filter (
+        where variable in ('{{ variables | join("', '") }}')
+    ) = {{ variables | length }}
+{%- endmacro %}

@@ -1,0 +1,530 @@
+-- Every official DfE measure per source, LA and census year, to the letter of DfE's
+-- methodology (Characteristics of children in need 2016-17, section 4; docs/cin_census.md
+-- §7) from THAT YEAR'S RETURN AS DELIVERED (and last year's, for re-referrals): a case
+-- open at 31 March is open here even if a later return closes it "after assessment".
+-- Quirks reach the figures, as they reach DfE's. Rules: macros/la_year/official_measures.sql.
+-- Ambiguities, our choice and why (also in the docs block fct_la_year):
+-- * RC9 (closed after assessment, early help, 2022/23 on) counts like RC8.
+-- * "Episodes ending" = CIN episodes closed in the year; B1's "where the referral is
+--   within the year", copied from "starting", would let no older episode ever end.
+-- * Assessment duration: working days from the start day (counted) to the authorisation
+--   day (not counted); bank holidays from the seed ref_bank_holidays.
+-- * s47 and conference duplicates are per child and date (two children's enquiries
+--   opened one day are two).
+-- * A referral is LA + LAchildID + referral date (BMJ Open 2019); NPD plan rows of one
+--   referral count once.
+-- * Re-referrals: last year's return's referrals of its 1 April-31 March year; children
+--   matched on LAchildID within the LA, through successor codes across a reorganisation;
+--   NULL without last year's return (XML 2016/17): the method needs both years.
+-- * Single assessments: no type in the return; all single from 2014/15 (Working Together
+--   2013), so from census year 2015 they are the assessments; NULL before.
+-- NULL, never 0, where the source cannot carry a measure: the NPD has no assessment or
+-- s47 module, and populates some variables only in some years (ref_npd_variable_years).
+{%- set measure_columns = la_year_measure_columns() %}
+{%- set la_year_measures = la_year_measure_specs() %}
+with census_years as (
+    select * from {{ ref('ref_census_years') }}
+),
+
+local_authorities as (
+    select * from {{ ref('ref_local_authorities') }}
+),
+
+-- NPD variables of each census year (DfE's "years populated").
+npd_variables as (
+    select
+        census_year,
+        {{ npd_carries(['ReferralNFA']) }} as npd_has_referral_nfa,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure']) }} as npd_has_cin_episode,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure', 'CINClosureDate']) }}
+            as npd_has_cin_span,
+        {{ npd_carries(['ReferralNFA', 'ReasonForClosure', 'CINClosureDate']) }}
+        or {{ npd_carries(['CINAt31March']) }} as npd_has_cin_31mar,
+        {{ npd_carries(['CPPstartDate']) }} as npd_has_cpp_start,
+        {{ npd_carries(['CPPstartDate', 'NumberOfPreviousCPP']) }} as npd_has_previous_cpp,
+        {{ npd_carries(['CPPstartDate', 'CPPendDate']) }} as npd_has_cpp_span
+    from {{ ref('ref_npd_variable_years') }}
+    where file_kind = 'main'
+    group by census_year
+),
+
+-- Each year's referrals as its return delivers them, one per episode key. NPD rows of
+-- one referral (one per plan) carry the same referral values; where a damaged extract
+-- disagrees, any NFA flag and the latest closure are taken.
+referral_records as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        bool_or(is_referral_nfa) as is_referral_nfa,
+        max(closure_date) as closure_date,
+        max(closure_reason_code) as closure_reason_code,
+        bool_or(is_cin_at_31_march) as is_cin_at_31_march
+    from {{ ref('int_records_conformed__episode_year') }}
+    group by source_kind, census_year, la_code, la_child_id, referral_date
+),
+
+plan_records as (
+    select * from {{ ref('int_records_conformed__cpp_year') }}
+),
+
+enquiry_records as (
+    select * from {{ ref('int_records_conformed__s47') }}
+),
+
+-- Referrals with an s47 enquiry or a plan recorded in the return: more than an
+-- assessment happened (B1 "there was no s47 enquiry or child protection plan").
+protected_referrals as (
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from plan_records
+    union
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from enquiry_records
+),
+
+referrals as (
+    select
+        records.*,
+        years.period_start,
+        years.period_end,
+        {{ in_census_period('records.referral_date') }} as is_referred_in_year,
+        {{ is_assessed_not_in_need(
+            'records.is_referral_nfa',
+            'records.closure_reason_code',
+            'protected.referral_date is not null'
+        ) }} as is_assessed_not_in_need,
+        {{ is_cin_episode(
+            'records.is_referral_nfa',
+            'records.closure_reason_code',
+            'protected.referral_date is not null'
+        ) }} as is_cin_episode
+    from referral_records as records
+    inner join census_years as years on records.census_year = years.census_year
+    left join protected_referrals as protected
+        on
+            records.source_kind = protected.source_kind
+            and records.census_year = protected.census_year
+            and records.la_code = protected.la_code
+            and records.la_child_id = protected.la_child_id
+            and records.referral_date = protected.referral_date
+),
+
+referral_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(*) filter (where is_referred_in_year) as referrals,
+        count(distinct la_child_id) filter (where is_referred_in_year) as children_referred,
+        count(*) filter (
+            where is_referred_in_year and coalesce(is_referral_nfa, false)
+        ) as referrals_nfa,
+        count(*) filter (
+            where is_referred_in_year and is_assessed_not_in_need
+        ) as referrals_assessed_not_in_need,
+        count(*) filter (where is_referred_in_year and is_cin_episode) as episodes_starting,
+        count(distinct la_child_id) filter (
+            where is_referred_in_year and is_cin_episode
+        ) as children_starting_episode,
+        count(*) filter (
+            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
+        ) as episodes_any_point,
+        count(distinct la_child_id) filter (
+            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
+        ) as children_in_need_any_point,
+        count(*) filter (
+            where is_cin_episode and {{ in_census_period('closure_date') }}
+        ) as episodes_ending,
+        count(distinct la_child_id) filter (
+            where is_cin_episode and {{ is_open_at_31_march('referral_date', 'closure_date') }}
+        ) as children_in_need_31mar,
+        -- DfE's own CINAt31March flag: the one source of this count in the 2008/09 NPD,
+        -- which has no NFA flag, closure date or reason.
+        count(distinct la_child_id) filter (
+            where coalesce(is_cin_at_31_march, false)
+        ) as children_flagged_cin_31mar
+    from referrals
+    group by source_kind, census_year, la_code
+),
+
+-- LA codes that ended with a reorganisation, carried to their successors the next year.
+la_successors as (
+    select distinct
+        authorities.la_code as previous_la_code,
+        authorities.last_census_year + 1 as census_year,
+        trim(successors.la_code) as la_code
+    from local_authorities as authorities
+    cross join unnest(string_split(authorities.successor_la_codes, ';')) as successors (la_code)
+    where authorities.successor_la_codes is not null
+),
+
+-- Last year's referrals (its 1 April - 31 March year, as its return holds them), the
+-- latest per child (methodology: "remove any duplicated children, keeping the latest").
+previous_year_referrals as (
+    select
+        records.source_kind,
+        records.la_child_id,
+        records.census_year + 1 as census_year,
+        coalesce(successors.la_code, records.la_code) as la_code,
+        max(records.referral_date) as referral_date
+    from referral_records as records
+    left join la_successors as successors
+        on
+            records.la_code = successors.previous_la_code
+            and records.census_year + 1 = successors.census_year
+    where
+        records.la_child_id is not null
+        and records.referral_date
+        between make_date(records.census_year - 1, 4, 1) and make_date(records.census_year, 3, 31)
+    group by
+        records.source_kind,
+        records.census_year + 1,
+        coalesce(successors.la_code, records.la_code),
+        records.la_child_id
+),
+
+-- The year's referrals merged with last year's, consecutive pairs per child.
+compared_referrals as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        true as is_this_year
+    from referrals
+    where is_referred_in_year and la_child_id is not null
+    union all
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        false as is_this_year
+    from previous_year_referrals
+),
+
+referral_pairs as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        referral_date,
+        is_this_year,
+        lag(referral_date) over (
+            partition by source_kind, census_year, la_code, la_child_id
+            order by referral_date
+        ) as previous_referral_date
+    from compared_referrals
+),
+
+rereferral_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(*) filter (
+            where {{ is_within_12_months('referral_date', 'previous_referral_date') }}
+        ) as rereferrals_12m
+    from referral_pairs
+    where is_this_year
+    group by source_kind, census_year, la_code
+),
+
+working_days as (
+    {{ working_day_numbers() }}
+),
+
+assessment_measures as (
+    select
+        assessments.source_kind,
+        assessments.census_year,
+        assessments.la_code,
+        count(*) as assessments_completed,
+        count(*) filter (
+            where done.working_days_before - began.working_days_before <= 45
+        ) as assessments_within_45wd
+    from {{ ref('int_records_conformed__assessment') }} as assessments
+    inner join census_years as years on assessments.census_year = years.census_year
+    left join working_days as began on assessments.assessment_start_date = began.day
+    left join working_days as done on assessments.assessment_authorisation_date = done.day
+    where {{ in_census_period('assessments.assessment_authorisation_date') }}
+    group by assessments.source_kind, assessments.census_year, assessments.la_code
+),
+
+enquiries_in_year as (
+    select distinct
+        enquiries.source_kind,
+        enquiries.census_year,
+        enquiries.la_code,
+        enquiries.la_child_id,
+        enquiries.s47_start_date
+    from enquiry_records as enquiries
+    inner join census_years as years on enquiries.census_year = years.census_year
+    where {{ in_census_period('enquiries.s47_start_date') }}
+),
+
+enquiry_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(*) as s47_enquiries,
+        count(distinct la_child_id) as children_s47
+    from enquiries_in_year
+    group by source_kind, census_year, la_code
+),
+
+-- Conferences from the s47 module and from CINdetails (transfer-ins); the XML only: the
+-- NPD's single DateOfInitialCPC per referral is not the s47 module.
+conference_dates as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        initial_cpc_date
+    from enquiry_records
+    union all
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        initial_cpc_date
+    from {{ ref('int_records_conformed__episode_year') }}
+    where source_kind = 'xml'
+),
+
+conferences_in_year as (
+    select distinct
+        conferences.source_kind,
+        conferences.census_year,
+        conferences.la_code,
+        conferences.la_child_id,
+        conferences.initial_cpc_date
+    from conference_dates as conferences
+    inner join census_years as years on conferences.census_year = years.census_year
+    where {{ in_census_period('conferences.initial_cpc_date') }}
+),
+
+conference_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(*) as icpcs,
+        count(distinct la_child_id) as children_icpc
+    from conferences_in_year
+    group by source_kind, census_year, la_code
+),
+
+-- A plan is one start date of a child in the return (methodology: "a count of the child
+-- protection plan start dates"); NPD rows repeating it count once.
+plans as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        cpp_start_date,
+        max(cpp_end_date) as cpp_end_date,
+        max(previous_cpp_count) as previous_cpp_count
+    from plan_records
+    where cpp_start_date is not null
+    group by source_kind, census_year, la_code, la_child_id, cpp_start_date
+),
+
+plan_measures as (
+    select
+        plans.source_kind,
+        plans.census_year,
+        plans.la_code,
+        count(*) filter (where {{ in_census_period('plans.cpp_start_date') }}) as cpp_starting,
+        count(distinct plans.la_child_id) filter (
+            where {{ in_census_period('plans.cpp_start_date') }}
+        ) as children_starting_cpp,
+        count(*) filter (
+            where {{ in_census_period('plans.cpp_start_date') }} and plans.previous_cpp_count >= 1
+        ) as cpp_second_or_later,
+        count(*) filter (
+            where {{ is_open_in_period('plans.cpp_start_date', 'plans.cpp_end_date') }}
+        ) as cpp_any_point,
+        count(distinct plans.la_child_id) filter (
+            where {{ is_open_in_period('plans.cpp_start_date', 'plans.cpp_end_date') }}
+        ) as children_cpp_any_point,
+        count(*) filter (where {{ in_census_period('plans.cpp_end_date') }}) as cpp_ended,
+        count(*) filter (
+            where {{ is_open_at_31_march('plans.cpp_start_date', 'plans.cpp_end_date') }}
+        ) as cpp_31mar
+    from plans
+    inner join census_years as years on plans.census_year = years.census_year
+    group by plans.source_kind, plans.census_year, plans.la_code
+),
+
+-- Returns received: an XML return is a file with a header; an LA is in a year's NPD
+-- extract if it has a record there.
+submissions as (
+    select distinct
+        'xml' as source_kind,
+        census_year,
+        la_code
+    from {{ ref('stg_xml__header') }}
+    union
+    select distinct
+        source_kind,
+        census_year,
+        la_code
+    from referral_records
+    where source_kind = 'npd'
+),
+
+-- Every LA the source holds in any year, in every year of the source in which the LA
+-- existed (seed ref_local_authorities): the LA-years without a return are rows too. (A
+-- world of a few LAs shows only those: other LAs are not "missing".)
+source_years as (
+    select distinct
+        source_kind,
+        census_year
+    from submissions
+),
+
+source_las as (
+    select distinct
+        source_kind,
+        la_code
+    from submissions
+),
+
+la_years as (
+    select
+        source_las.source_kind,
+        source_years.census_year,
+        source_las.la_code
+    from source_las
+    inner join source_years on source_las.source_kind = source_years.source_kind
+    inner join local_authorities
+        on
+            source_las.la_code = local_authorities.la_code
+            and source_years.census_year
+            between local_authorities.first_census_year and local_authorities.last_census_year
+    union
+    select
+        source_kind,
+        census_year,
+        la_code
+    from submissions
+),
+
+-- Re-referrals need last year's return: one from the LA or from the LAs it succeeded.
+-- The first census (2008/09) had no earlier return: its pairs lie within the year.
+previous_returns as (
+    select distinct
+        submissions.source_kind,
+        submissions.census_year + 1 as census_year,
+        coalesce(successors.la_code, submissions.la_code) as la_code
+    from submissions
+    left join la_successors as successors
+        on
+            submissions.la_code = successors.previous_la_code
+            and submissions.census_year + 1 = successors.census_year
+),
+
+first_census as (
+    select min(census_year) as census_year from census_years
+),
+
+measures as (
+    select
+        la_years.source_kind,
+        la_years.census_year,
+        la_years.la_code,
+        submissions.la_code is not null as has_return,
+        (
+            previous_returns.la_code is not null
+            or la_years.census_year = first_census.census_year
+        ) as has_previous_return,
+        -- noqa: disable=LT02
+        {%- for flag in ['referral_nfa', 'cin_episode', 'cin_span', 'cin_31mar', 'cpp_start',
+            'previous_cpp', 'cpp_span'] %}
+        coalesce(npd_variables.npd_has_{{ flag }}, false) as npd_has_{{ flag }},
+        {%- endfor %}
+        la_years.census_year >= 2015 as is_single_assessment_year,
+        -- the 2008/09 NPD: children in need at 31 March from DfE's CINAt31March flag
+        coalesce(case
+            when la_years.source_kind = 'npd' and not npd_variables.npd_has_cin_span
+                then referral_measures.children_flagged_cin_31mar
+            else referral_measures.children_in_need_31mar
+        end, 0) as children_in_need_31mar_as_carried,
+        {%- for cte, columns in measure_columns.items() %}
+            {%- set last_cte = loop.last %}
+            {%- for column in columns %}
+        coalesce({{ cte }}.{{ column }}, 0)
+            as {{ column }}{{ '' if last_cte and loop.last else ',' }}
+            {%- endfor %}
+        {%- endfor %}
+    from la_years
+    left join submissions
+        on
+            la_years.source_kind = submissions.source_kind
+            and la_years.census_year = submissions.census_year
+            and la_years.la_code = submissions.la_code
+    left join previous_returns
+        on
+            la_years.source_kind = previous_returns.source_kind
+            and la_years.census_year = previous_returns.census_year
+            and la_years.la_code = previous_returns.la_code
+    cross join first_census
+    left join npd_variables
+        on la_years.source_kind = 'npd' and la_years.census_year = npd_variables.census_year
+    {%- for cte in measure_columns %}
+    left join {{ cte }}
+        on
+            la_years.source_kind = {{ cte }}.source_kind
+            and la_years.census_year = {{ cte }}.census_year
+            and la_years.la_code = {{ cte }}.la_code
+    {%- endfor %}
+    -- noqa: enable=LT02
+)
+
+-- DfE's open-data layout first (explore-education-statistics), then the keys, then each
+-- measure: NULL where the LA sent no return or the source cannot carry the measure.
+select
+    cast((measures.census_year - 1) * 100 + measures.census_year % 100 as integer) as time_period,
+    'Reporting year' as time_identifier,
+    'Local authority' as geographic_level,
+    'E92000001' as country_code,
+    'England' as country_name,
+    local_authorities.region_code,
+    local_authorities.region_name,
+    measures.la_code as old_la_code,
+    local_authorities.la_code_9 as new_la_code,
+    local_authorities.la_name,
+    measures.source_kind,
+    measures.la_code,
+    cast(measures.census_year as integer) as census_year,
+    measures.has_return,
+    -- noqa: disable=LT02
+    {%- for column, npd, xml, source_column in la_year_measures %}
+    {{ la_year_measure(source_column or column, npd, column, xml) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+-- noqa: enable=LT02
+from measures
+left join local_authorities
+    on
+        measures.la_code = local_authorities.la_code
+        and measures.census_year
+        between local_authorities.first_census_year and local_authorities.last_census_year

@@ -1,0 +1,32 @@
+"""The docs site built once for the docs tests: `dbt docs generate --static` on the session
+warehouse, as `make demo` does, into that build's target folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.python.conftest import BuiltWarehouse, run_dbt
+
+# Screenshots of the browser test, kept after the run for a person to look at.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[3] / "target" / "screenshots"
+# The screenshots this session wrote (printed at the end of the run).
+SCREENSHOTS = pytest.StashKey[list[Path]]()
+
+
+@pytest.fixture(scope="session")
+def docs_target(warehouse: BuiltWarehouse) -> Path:
+    """The target folder holding manifest.json, catalog.json and static_index.html."""
+    run_dbt(["docs", "generate", "--static"], warehouse.db_path, warehouse.target_dir)
+    return warehouse.target_dir
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    shots = config.stash.get(SCREENSHOTS, [])
+    if shots:
+        terminalreporter.write_line(f"docs site screenshots ({len(shots)}) in {SCREENSHOT_DIR}:")
+        for shot in shots:
+            terminalreporter.write_line(f"  {shot.name}")
