@@ -309,7 +309,9 @@ def test_persons_link_the_keys_that_share_a_upn(traced: BuiltWarehouse, source: 
                   count(*) filter (where s.x is not null and a.true_person = b.true_person),
                   count(*) filter (where s.x is not null and a.true_person = b.true_person
                                    and a.person_id = b.person_id)
-           from keyed as a join keyed as b on a.identity_id < b.identity_id
+           from keyed as a join keyed as b
+               on a.identity_id < b.identity_id
+               and (a.true_person = b.true_person or a.person_id = b.person_id)
            left join shared_upn as s on s.x = a.identity_id and s.y = b.identity_id"""
     ).fetchone()
     assert linkable > 50
