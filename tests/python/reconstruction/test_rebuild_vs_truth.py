@@ -278,3 +278,42 @@ def test_rebuild_models_are_documented(warehouse: BuiltWarehouse) -> None:
         elif built != documented:
             problems[name] = sorted(built ^ documented)
     assert problems == {}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_persons_link_the_keys_that_share_a_upn(traced: BuiltWarehouse, source: str) -> None:
+    """Pairs of child keys of one true person are linked whenever the returns give both a
+    common UPN (the NPD's PMR is its anonymised form); keys of different persons are never
+    linked. Pairs with no common UPN in any return (no UPN: under school age, independent
+    schools; adoption: a new UPN) cannot be linked and are not counted."""
+    con = traced.con
+    con.execute(
+        f"""create or replace temp table keyed as
+            select distinct traced.child_id, keys.identity_id, keys.person_id as true_person,
+                   children.person_id
+            from traced
+            join '{traced.truth_dir}/record_keys.parquet' as keys
+                on traced.true_record_id = keys.record_id
+                and traced.census_year = keys.census_year
+            join marts.dim_child as children on traced.child_id = children.child_id
+            where traced.source_kind = '{source}';
+            create or replace temp table shared_upn as
+            select distinct a.identity_id as x, b.identity_id as y
+            from '{traced.truth_dir}/record_keys.parquet' as a
+            join '{traced.truth_dir}/record_keys.parquet' as b
+                on a.upn = b.upn and a.identity_id < b.identity_id"""
+    )
+    linked_wrongly, linkable, linked = con.execute(
+        """select count(*) filter (where a.person_id = b.person_id
+                                   and a.true_person <> b.true_person),
+                  count(*) filter (where s.x is not null and a.true_person = b.true_person),
+                  count(*) filter (where s.x is not null and a.true_person = b.true_person
+                                   and a.person_id = b.person_id)
+           from keyed as a join keyed as b
+               on a.identity_id < b.identity_id
+               and (a.true_person = b.true_person or a.person_id = b.person_id)
+           left join shared_upn as s on s.x = a.identity_id and s.y = b.identity_id"""
+    ).fetchone()
+    assert linkable > 50
+    assert linked_wrongly == 0
+    assert linked == linkable
