@@ -104,17 +104,13 @@
 {%- endmacro %}
 
 {#
-    Working days in England (Monday to Friday, not a bank holiday of ref_bank_holidays),
-    one row per day, 2007-01-01 to 2027-12-31: for the DfE rules counted in working days.
+    Working days in England, one row per day (from working_day_numbers, the one calendar):
+    for the DfE rules counted in working days.
 #}
 {% macro dq_working_days() %}
-    select cast(calendar.day as date) as working_day
-    from generate_series(date '2007-01-01', date '2027-12-31', interval 1 day) as calendar (day)
-    where
-        extract(dow from calendar.day) not in (0, 6)
-        and cast(calendar.day as date) not in (
-            select holidays.holiday_date from {{ ref('ref_bank_holidays') }} as holidays
-        )
+    select calendar.day as working_day
+    from ({{ working_day_numbers() }}) as calendar
+    where calendar.is_working_day
 {% endmacro %}
 
 {#

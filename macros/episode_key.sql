@@ -29,3 +29,17 @@
 {% macro census_year_end(census_year) -%}
     make_date(cast({{ census_year }} as integer), 3, 31)
 {%- endmacro %}
+
+{#- The episode each (return, child, referral) of a module below CINdetails belongs to. -#}
+{% macro episode_keys_of_records() %}
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        child_id,
+        episode_id
+    from {{ ref('int_episode_records_linked') }}
+    where episode_id is not null
+{% endmacro %}

@@ -4,8 +4,9 @@
     python -m cin_warehouse.codegen --check   # exit 1 and list the files that differ
 
 Owned files: the NPD per-year staging models and their YAML, the NPD variable doc blocks and
-the census-year macro (`npd_staging`), and the raw-layer source YAMLs
-(`cin_warehouse.ingest.sources_yaml`). tests/python/test_codegen.py fails when a committed
+the census-year macro (`npd_staging`), the raw-layer source YAMLs
+(`cin_warehouse.ingest.sources_yaml`), and DATA_QUALITY.md's table of DfE rules
+(`cin_warehouse.dfe_rules_doc`, from the ref_dfe_rules seed). tests/python/test_codegen.py fails when a committed
 file differs from what this writes.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cin_warehouse import dfe_rules_doc
 from cin_warehouse.codegen import npd_staging
 from cin_warehouse.codegen.npd_staging import REPO_DIR
 from cin_warehouse.ingest import sources_yaml
@@ -25,6 +27,7 @@ def generated_files() -> dict[Path, str]:
     files = npd_staging.generated_files()
     files[sources_yaml.NPD_SOURCES] = sources_yaml.npd_sources()
     files[sources_yaml.XML_SOURCES] = sources_yaml.xml_sources()
+    files[dfe_rules_doc.DOC] = dfe_rules_doc.rewrite(dfe_rules_doc.DOC.read_text(encoding="utf-8"))
     return files
 
 

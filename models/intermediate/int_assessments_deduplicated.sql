@@ -82,15 +82,15 @@ latest_factors as (
 ),
 
 calendar as (
-    {{ working_day_calendar() }}
+    {{ working_day_numbers() }}
 )
 
 select
     assessments.*,
     latest_factors.factor_codes,
-    cast(authorised.working_days_to_date - started.working_days_to_date as integer)
+    cast(authorised.working_days_before - started.working_days_before as integer)
         as duration_working_days
 from assessments
 left join latest_factors on assessments.assessment_id = latest_factors.assessment_id
-left join calendar as started on assessments.start_date = started.calendar_date
-left join calendar as authorised on assessments.authorisation_date = authorised.calendar_date
+left join calendar as started on assessments.start_date = started.day
+left join calendar as authorised on assessments.authorisation_date = authorised.day

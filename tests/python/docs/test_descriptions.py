@@ -14,12 +14,6 @@ import pytest
 
 from tests.python.docs.coverage import Gap, gaps, load
 
-# Primary-key tests still missing when this test was written (issue 15), all in files being
-# rewritten by other work: the 36 NPD staging years (models/staging/npd/_npd__models.yml,
-# one row per raw row: key source_file + source_line_number) and the 9
-# int_records_conformed__* models. The lead flips the xfail once they are merged.
-MISSING_KEYS_TODAY = 45
-
 
 def _node(kind: str, name: str, description: str, columns: dict[str, str]) -> dict:
     return {
@@ -125,12 +119,6 @@ def test_everything_is_described(site_gaps: list[Gap]) -> None:
     assert undescribed == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=f"{MISSING_KEYS_TODAY} models have no primary-key test yet (36 stg_npd__* years,"
-    " 9 int_records_conformed__*), in files other issues are rewriting; list them with"
-    " `python -m tests.python.docs.coverage <target>`",
-)
 def test_every_model_has_a_primary_key_test(site_gaps: list[Gap]) -> None:
     unkeyed = [str(gap) for gap in site_gaps if gap.problem == "no primary-key test"]
     assert unkeyed == []
