@@ -851,7 +851,7 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str, listed: int) -> SourceR
         "select metric, count(*) filter (ok), count(*) from judged group by metric"
     ).fetchall():
         report.figures[metric] = Figure(metric, ok, total)
-    tp, predicted = cur.execute("select tp, predicted from pair_counts").fetchone()
+    tp, predicted = cur.execute("select tp, predicted from pair_counts").fetchall()[0]
     report.figures["person_pair_precision"] = Figure("person_pair_precision", tp, predicted)
     for metric in METRICS:
         report.figures.setdefault(metric, Figure(metric, 0, 0))
@@ -892,7 +892,7 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str, listed: int) -> SourceR
         report.failures.setdefault(metric, {})[reason] = {"count": n, "examples": examples}
     n, examples = cur.execute(
         "select count(*), list(child_a || ' ~ ' || child_b order by child_a)[1:3] from false_pairs"
-    ).fetchone()
+    ).fetchall()[0]
     if n:
         report.failures.setdefault("person_pair_precision", {})["two true persons linked"] = {
             "count": n,
@@ -900,11 +900,11 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str, listed: int) -> SourceR
         }
     (no_start,) = cur.execute(
         f"select count(*) from marts.fct_cpp where source_kind = '{source}' and start_date is null"
-    ).fetchone()
+    ).fetchall()[0]
     if no_start:
         report.notes.append(f"{no_start} warehouse plan(s) without a start date: not judged.")
     if source == "npd":
-        (unseen,) = cur.execute("select n from npd_cpp_unseen").fetchone()
+        (unseen,) = cur.execute("select n from npd_cpp_unseen").fetchall()[0]
         report.notes.append(
             f"{unseen} true plan(s) appear in NPD returns only without a start date (CPP fields"
             " blanked for referrals of 2009/10-2011/12, or a year without plan columns): not"
@@ -962,7 +962,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
             "select referral_date::varchar, coalesce(closure_date::varchar, 'open')"
             " from t_episodes where episode_id = ?",
             [episode],
-        ).fetchone()
+        ).fetchall()[0]
         lines.append(f"truth episode {episode}: referral {referral}, closure {closure}")
         for row in cur.execute(
             f"""select k.census_year, k.la_code, k.{id_key}, k.referral_date_written,
@@ -989,7 +989,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                                    where episode_id in (select unnest(?::bigint[])))
              and k.episode_id not in (select unnest(?::bigint[])) and not k.is_phantom""",
         [episodes, episodes],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if others:
         lines.append(f"other true episodes of the child, returned: {others}")
     held_by = [
@@ -1007,7 +1007,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                 " closure_date_is_inferred, overlap_kind, first_census_year, last_census_year"
                 " from w_ep where w_episode = ?",
                 [w_episode],
-            ).fetchone()
+            ).fetchall()[0]
             or (None,) * 6
         )
         lines.append(
@@ -1033,7 +1033,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, source: str, metric: str, unit: st
                                 where w_episode in (select unnest(?::varchar[])))
              and w.w_episode not in (select unnest(?::varchar[]))""",
         [held_by, held_by],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if siblings:
         lines.append(f"other warehouse episodes of the child: {siblings}")
     return lines

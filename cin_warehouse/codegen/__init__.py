@@ -6,8 +6,8 @@
 Owned files: the NPD per-year staging models and their YAML, the NPD variable doc blocks and
 the census-year macro (`npd_staging`), the raw-layer source YAMLs
 (`cin_warehouse.ingest.sources_yaml`), and DATA_QUALITY.md's table of DfE rules
-(`cin_warehouse.dfe_rules_doc`, from the ref_dfe_rules seed). tests/python/test_codegen.py fails when a committed
-file differs from what this writes.
+(`cin_warehouse.dfe_rules_doc`, from the ref_dfe_rules seed). tests/python/codegen fails
+when a committed file differs from what this writes.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 -- One row per episode, the final shape behind marts.fct_episode: the folded episode
 -- (int_episodes_folded) with its overlap class, need spell and the activity recorded on it
 -- (int_episode_overlaps_classified), and DfE's episode flags (DfE methodology 2016-17;
--- docs/cin_census.md §7), one rule each:
+-- docs/cin_census.md §7), the same macros as fct_la_year (macros/la_year):
 --   * is_referral_nfa: ReferralNFA true in the latest return; excluded from every other
 --     population;
 --   * is_assessed_not_in_need: not NFA, closed with RC8 (or RC9, closed after assessment
@@ -15,7 +15,10 @@
 with episodes as (
     select
         *,
-        coalesce(is_referral_nfa, false) as is_nfa
+        coalesce(is_referral_nfa, false) as is_nfa,
+        -- protection recorded: a section 47 enquiry, an initial conference or a plan
+        coalesce(s47_count, 0) > 0 or cpp_count > 0 or initial_cpc_date is not null
+            as has_protection
     from {{ ref('int_episode_overlaps_classified') }}
 )
 
@@ -54,18 +57,9 @@ select
     s47_count,
     assessment_count,
     is_nfa as is_referral_nfa,
-    not is_nfa
-    and coalesce(closure_reason_code in ('RC8', 'RC9'), false)
-    and coalesce(s47_count, 0) = 0
-    and cpp_count = 0
-    and initial_cpc_date is null as is_assessed_not_in_need,
-    not is_nfa
-    and not (
-        coalesce(closure_reason_code in ('RC8', 'RC9'), false)
-        and coalesce(s47_count, 0) = 0
-        and cpp_count = 0
-        and initial_cpc_date is null
-    ) as is_cin_episode,
+    {{ is_assessed_not_in_need('is_nfa', 'closure_reason_code', 'has_protection') }}
+        as is_assessed_not_in_need,
+    {{ is_cin_episode('is_nfa', 'closure_reason_code', 'has_protection') }} as is_cin_episode,
     source_kind = 'npd'
     and referral_date between date '2009-04-01' and date '2012-03-31' as is_in_npd_cpp_gap
 from episodes

@@ -446,7 +446,11 @@ def rule_test_results(
     shutil.copytree(PROJECT_DIR / "tests" / "data_quality", root / "tests" / "data_quality")
     shutil.copytree(PROJECT_DIR / "tests" / "generic", root / "tests" / "generic")
     (root / "macros").mkdir()
-    for macro in (PROJECT_DIR / "macros").glob("dq_*.sql"):
+    # The rule macros, and the working-day calendar they share with the models.
+    for macro in [
+        *(PROJECT_DIR / "macros").glob("dq_*.sql"),
+        PROJECT_DIR / "macros" / "working_days.sql",
+    ]:
         shutil.copy(macro, root / "macros" / macro.name)
     seeds = root / "seeds"
     seeds.mkdir()

@@ -1,5 +1,5 @@
 """The docs site built once for the docs tests: `dbt docs generate --static` on the session
-warehouse, as `make demo` does, into that build's target folder."""
+warehouse, as `make demo` does (into a target folder of its own)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ SCREENSHOTS = pytest.StashKey[list[Path]]()
 
 @pytest.fixture(scope="session")
 def docs_target(warehouse: BuiltWarehouse) -> Path:
-    """The target folder holding manifest.json, catalog.json and static_index.html."""
-    run_dbt(["docs", "generate", "--static"], warehouse.db_path, warehouse.target_dir)
-    return warehouse.target_dir
+    """The target folder holding manifest.json, catalog.json and static_index.html: a folder
+    of its own, so the build's run_results.json (read by the `cin dq` tests) stays as built."""
+    target = warehouse.db_path.parent / "docs_target"
+    run_dbt(["docs", "generate", "--static"], warehouse.db_path, target)
+    return target
 
 
 def pytest_terminal_summary(
