@@ -45,7 +45,7 @@ pytestmark = pytest.mark.fuzz
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
     "landing-bounded",
-    max_examples=200,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     database=None,
