@@ -26,8 +26,18 @@ with census_years as (
     select * from {{ ref('ref_census_years') }}
 ),
 
+-- One row per LA and census year: the code in force at 31 March (Barnsley and Sheffield
+-- were recoded on 1 May 2025, two seed rows in 2025/26).
 local_authorities as (
-    select * from {{ ref('ref_local_authorities') }}
+    select
+        las.*,
+        census_years.census_year as la_census_year
+    from {{ ref('ref_local_authorities') }} as las
+    inner join {{ ref('ref_census_years') }} as census_years
+        on census_years.census_year between las.first_census_year and las.last_census_year
+    qualify row_number() over (
+        partition by las.la_code, census_years.census_year order by las.valid_from desc
+    ) = 1
 ),
 
 -- NPD variables of each census year (DfE's "years populated").
@@ -419,8 +429,7 @@ la_years as (
     inner join local_authorities
         on
             source_las.la_code = local_authorities.la_code
-            and source_years.census_year
-            between local_authorities.first_census_year and local_authorities.last_census_year
+            and source_years.census_year = local_authorities.la_census_year
     union
     select
         source_kind,
@@ -526,5 +535,4 @@ from measures
 left join local_authorities
     on
         measures.la_code = local_authorities.la_code
-        and measures.census_year
-        between local_authorities.first_census_year and local_authorities.last_census_year
+        and measures.census_year = local_authorities.la_census_year
