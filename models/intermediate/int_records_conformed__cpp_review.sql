@@ -2,7 +2,7 @@
 -- so a review can be tied to its plan. XML only: the NPD extract carries no reviews
 -- (docs/cin_census.md §3b).
 select
-    {{ xml_record_keys('reviews') }},
+    {{ xml_record_keys('reviews', 'episodes', 'children') }},
     reviews.cpp_pos,
     protection_plans.cpp_start_date,
     reviews.review_pos,
@@ -15,4 +15,4 @@ left join {{ ref('stg_xml__cpp') }} as protection_plans
         and reviews.child_pos = protection_plans.child_pos
         and reviews.cin_details_pos = protection_plans.cin_details_pos
         and reviews.cpp_pos = protection_plans.cpp_pos
-{{ xml_episode_join('reviews') }}
+{{ xml_episode_join('reviews', 'episodes', 'children') }}

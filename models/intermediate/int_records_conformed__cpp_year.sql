@@ -79,7 +79,7 @@ xml_plans as (
         protection_plans.source_line_number as first_source_line_number,
         1 as record_count
     from {{ ref('stg_xml__cpp') }} as protection_plans
-    {{ xml_episode_join('protection_plans') }}
+    {{ xml_episode_join('protection_plans', 'episodes', 'children') }}
 )
 
 select * from npd_plans

@@ -37,7 +37,7 @@ xml_disabilities as (
         disabilities.source_line_number,
         1 as record_count
     from {{ ref('stg_xml__disability') }} as disabilities
-    {{ xml_child_join('disabilities') }}
+    {{ xml_child_join('disabilities', 'children') }}
 )
 
 select * from npd_disabilities

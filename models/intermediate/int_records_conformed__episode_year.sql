@@ -80,7 +80,7 @@ xml_episodes as (
         episodes.source_line_number as first_source_line_number,
         1 as record_count
     from {{ ref('stg_xml__cin_details') }} as episodes
-    {{ xml_child_join('episodes') }}
+    {{ xml_child_join('episodes', 'children') }}
 )
 
 select * from npd_episodes
