@@ -130,8 +130,9 @@
 ]) -%}
 {%- endmacro %}
 
-{#- In an aggregate over seed ref_npd_variable_years rows of one census year: true when the
-    NPD extract populates every one of `variables` that year. -#}
+{#- In an aggregate over one census year's variables (the ref_npd_variable_years spans,
+    one row per variable and year): true when the NPD extract populates every one of
+    `variables` that year. -#}
 {% macro npd_carries(variables) -%}
     count(distinct variable) filter (
         where variable in ('{{ variables | join("', '") }}')

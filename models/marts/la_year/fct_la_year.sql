@@ -40,7 +40,20 @@ local_authorities as (
     ) = 1
 ),
 
--- NPD variables of each census year (DfE's "years populated").
+-- The NPD variables of each census year: the seed states DfE's "years populated" as spans
+-- (an empty last_year: still collected), one row per variable and year here.
+npd_variable_years as (
+    select
+        census_years.census_year,
+        spans.variable
+    from {{ ref('ref_npd_variable_years') }} as spans
+    inner join census_years
+        on
+            spans.first_year <= census_years.census_year
+            and coalesce(spans.last_year, census_years.census_year) >= census_years.census_year
+    where spans.file_kind = 'main'
+),
+
 npd_variables as (
     select
         census_year,
@@ -53,8 +66,7 @@ npd_variables as (
         {{ npd_carries(['CPPstartDate']) }} as npd_has_cpp_start,
         {{ npd_carries(['CPPstartDate', 'NumberOfPreviousCPP']) }} as npd_has_previous_cpp,
         {{ npd_carries(['CPPstartDate', 'CPPendDate']) }} as npd_has_cpp_span
-    from {{ ref('ref_npd_variable_years') }}
-    where file_kind = 'main'
+    from npd_variable_years
     group by census_year
 ),
 
