@@ -51,7 +51,9 @@ PRIMARY_KEY_TEST = (
     "    data_tests:",
     "      - unique_combination_of_columns:",
     "          arguments:",
-    "            combination_of_columns: [load_id, source_line_number]",
+    "            combination_of_columns:",
+    "              - load_id",
+    "              - source_line_number",
 )
 
 
@@ -233,7 +235,7 @@ def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) 
 
 
 def _column(name: str, description: str) -> list[str]:
-    return ["      -", f"        name: {name}", f'        description: "{description}"']
+    return [f"      - name: {name}", f'        description: "{description}"']
 
 
 def _doc(name: str) -> str:
