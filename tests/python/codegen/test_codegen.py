@@ -276,6 +276,14 @@ def test_a_variable_that_stops_is_one_edit(tmp_path: Path) -> None:
     assert after <= before
 
 
+def test_a_variable_without_a_span_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ref_npd_variable_years.csv"
+    original = (npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv").read_text(encoding="utf-8")
+    path.write_text(original.replace("main,AnyPoint,2019,\n", ""), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"variables without any span: \[\('main', 'AnyPoint'\)\]"):
+        npd_spec.read_availability(path)
+
+
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
