@@ -58,8 +58,30 @@ episode_la_spans as (
     from episode_record_years
 ),
 
--- Each rebuilt episode with the child's previous referral (any return, phantom
--- re-referrals excluded: they are not referrals).
+-- Each rebuilt episode in each census year in which it was open (referred by 31 March,
+-- not closed before 1 April), under that year's LA code. Phantom re-referrals stay here:
+-- a plan recorded on one is still a plan.
+episode_years as (
+    select
+        episodes.episode_id,
+        episodes.overlap_kind,
+        years.census_year,
+        spans.la_code,
+        years.period_start,
+        years.period_end
+    from {{ ref('fct_episode') }} as episodes
+    inner join census_years as years
+        on
+            episodes.referral_date <= years.period_end
+            and (episodes.closure_date is null or episodes.closure_date >= years.period_start)
+    inner join episode_la_spans as spans
+        on
+            episodes.episode_id = spans.episode_id
+            and years.census_year between spans.from_census_year and spans.to_census_year
+),
+
+-- Each rebuilt episode with the child's previous referral (any return); phantom
+-- re-referrals are not referrals, so they are neither counted nor previous referrals.
 episodes as (
     select
         *,
@@ -70,35 +92,28 @@ episodes as (
     where overlap_kind is distinct from 'rereferral_of_open_case'
 ),
 
--- Each episode in each census year in which it was open (referred by 31 March, not closed
--- before 1 April), under that year's LA code.
 referrals as (
     select
         episodes.source_kind,
-        years.census_year,
-        spans.la_code,
+        episode_years.census_year,
+        episode_years.la_code,
         episodes.child_id,
         episodes.referral_date,
         episodes.previous_referral_date,
         -- a closure after 31 March is not yet a closure in that year (see the top)
         case
-            when episodes.closure_date <= years.period_end then episodes.closure_date
+            when episodes.closure_date <= episode_years.period_end then episodes.closure_date
         end as closure_date,
         episodes.is_referral_nfa,
         episodes.is_assessed_not_in_need,
         episodes.is_cin_episode,
-        years.period_start,
-        years.period_end,
-        {{ in_census_period('episodes.referral_date') }} as is_referred_in_year
+        episode_years.period_start,
+        episode_years.period_end,
+        {{ in_census_period(
+            'episodes.referral_date', 'episode_years.period_start', 'episode_years.period_end'
+        ) }} as is_referred_in_year
     from episodes
-    inner join census_years as years
-        on
-            episodes.referral_date <= years.period_end
-            and (episodes.closure_date is null or episodes.closure_date >= years.period_start)
-    inner join episode_la_spans as spans
-        on
-            episodes.episode_id = spans.episode_id
-            and years.census_year between spans.from_census_year and spans.to_census_year
+    inner join episode_years on episodes.episode_id = episode_years.episode_id
 ),
 
 referral_measures as (
@@ -154,9 +169,9 @@ enquiries_in_year as (
     select distinct
         enquiries.source_kind,
         years.census_year,
-        coalesce(codes.la_code, enquiries.la_code) as la_code,
         enquiries.child_id,
-        enquiries.start_date
+        enquiries.start_date,
+        coalesce(codes.la_code, enquiries.la_code) as la_code
     from {{ ref('fct_s47') }} as enquiries
     inner join census_years as years on {{ in_census_period('enquiries.start_date') }}
     left join activity_la_codes as codes
@@ -200,9 +215,9 @@ conferences_in_year as (
     select distinct
         conferences.source_kind,
         years.census_year,
-        coalesce(codes.la_code, conferences.la_code) as la_code,
         conferences.child_id,
-        conferences.initial_cpc_date
+        conferences.initial_cpc_date,
+        coalesce(codes.la_code, conferences.la_code) as la_code
     from conference_dates as conferences
     inner join census_years as years on {{ in_census_period('conferences.initial_cpc_date') }}
     left join activity_la_codes as codes
@@ -221,30 +236,33 @@ conference_measures as (
     group by source_kind, census_year, la_code
 ),
 
--- Each rebuilt plan in each census year in which it was open, its end read as that
--- year's information shows it (none after 31 March).
+-- Each rebuilt plan in each census year in which it and its episode were open (a return
+-- holds a plan within its episode's record), its end read as that year's information
+-- shows it (none after 31 March). A plan counts only up to the last census year a
+-- return showed it (each return holds every plan open in its year, DfE methodology
+-- 2016-17 §2): fct_cpp gives the NPD's 2008/09 plans no end or their episode's closure,
+-- the 2009/10-2011/12 extracts having no plan fields, but a plan absent from the later
+-- extracts that carry them was no longer open then.
 plans as (
     select
         plan_spells.source_kind,
-        years.census_year,
-        coalesce(codes.la_code, plan_spells.la_code) as la_code,
+        episode_years.census_year,
+        episode_years.la_code,
         plan_spells.child_id,
         plan_spells.start_date as cpp_start_date,
-        case
-            when plan_spells.end_date <= years.period_end then plan_spells.end_date
-        end as cpp_end_date,
         plan_spells.previous_cpp_count,
-        years.period_start,
-        years.period_end
+        episode_years.period_start,
+        episode_years.period_end,
+        case
+            when plan_spells.end_date <= episode_years.period_end then plan_spells.end_date
+        end as cpp_end_date
     from {{ ref('fct_cpp') }} as plan_spells
-    inner join census_years as years
+    inner join episode_years
         on
-            plan_spells.start_date <= years.period_end
-            and (plan_spells.end_date is null or plan_spells.end_date >= years.period_start)
-    left join activity_la_codes as codes
-        on
-            plan_spells.episode_id = codes.episode_id
-            and years.census_year = codes.census_year
+            plan_spells.episode_id = episode_years.episode_id
+            and plan_spells.start_date <= episode_years.period_end
+            and (plan_spells.end_date is null or plan_spells.end_date >= episode_years.period_start)
+            and plan_spells.last_census_year >= episode_years.census_year
 ),
 
 plan_measures as (
@@ -276,7 +294,6 @@ select
         when official.{{ column }} is not null then coalesce({{ ns.cte }}.{{ ns.source }}, 0)
     end as bigint) as {{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
--- noqa: enable=LT02
 from official
 {%- for cte in official_columns %}
 left join {{ cte }}
@@ -285,3 +302,4 @@ left join {{ cte }}
         and official.census_year = {{ cte }}.census_year
         and official.la_code = {{ cte }}.la_code
 {%- endfor %}
+-- noqa: enable=LT02
