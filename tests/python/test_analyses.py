@@ -98,8 +98,7 @@ def test_worked_example_fct_la_year(
         key = (YEAR, row["la_code"])
         assert row["children_in_need_31mar"] == official[key]["children_in_need_31mar"]
         assert (
-            row["children_in_need_31mar_reconstructed"]
-            == hindsight[key]["children_in_need_31mar"]
+            row["children_in_need_31mar_reconstructed"] == hindsight[key]["children_in_need_31mar"]
         )
 
 
