@@ -1,8 +1,10 @@
 {#
     The rules of DfE's official measures (DfE "Characteristics of children in need"
     methodology 2016-17, section 4; docs/cin_census.md §7), one place each. Used by
-    models/marts/la_year/fct_la_year.sql (each year's return as delivered) and
-    models/intermediate/int_episodes_rebuilt.sql (the DfE flags of the rebuilt episodes).
+    models/marts/la_year/fct_la_year.sql (each year's return as delivered),
+    models/marts/la_year/fct_la_year_reconstructed.sql (the rebuilt episodes and plans:
+    the same counting macros, below) and models/intermediate/int_episodes_rebuilt.sql (the
+    DfE flags of the rebuilt episodes).
 #}
 
 {#- A date within a census year's collection period (1 April - 31 March; the 2008/09
