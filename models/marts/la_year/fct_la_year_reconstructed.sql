@@ -38,6 +38,8 @@ episode_record_years as (
     select
         episode_id,
         census_year,
+        -- one code per return; two records of one year under two codes (a damaged
+        -- return) take the greater, a deterministic pick
         max(la_code) as la_code
     from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
@@ -64,7 +66,6 @@ episode_la_spans as (
 episode_years as (
     select
         episodes.episode_id,
-        episodes.overlap_kind,
         years.census_year,
         spans.la_code,
         years.period_start,
