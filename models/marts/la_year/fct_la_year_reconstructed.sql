@@ -281,18 +281,23 @@ select
     official.la_code,
     official.census_year,
     official.has_return,
+    -- Each count of la_year_measure_specs from the CTE that computes it here (a spec
+    -- drawn from fct_la_year's own extra column, e.g. children_in_need_31mar_as_carried,
+    -- takes the count of its name); a spec that is no count of a measure CTE is not one.
     -- noqa: disable=LT02
+    {%- set ns = namespace(items=[]) %}
     {%- for column, npd, xml, source_column in la_year_measures %}
-        {%- set ns = namespace(cte=none, source=column) %}
         {%- for cte, columns in official_columns.items() %}
             {%- if (source_column or column) in columns %}
-                {%- set ns.cte, ns.source = cte, source_column or column %}
-            {%- elif column in columns %}
-                {%- set ns.cte = cte %}
+                {%- do ns.items.append((column, cte, source_column or column)) %}
+            {%- elif column in columns and source_column not in columns %}
+                {%- do ns.items.append((column, cte, column)) %}
             {%- endif %}
         {%- endfor %}
+    {%- endfor %}
+    {%- for column, cte, source in ns.items %}
     cast(case
-        when official.{{ column }} is not null then coalesce({{ ns.cte }}.{{ ns.source }}, 0)
+        when official.{{ column }} is not null then coalesce({{ cte }}.{{ source }}, 0)
     end as bigint) as {{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 from official
