@@ -103,11 +103,13 @@ def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> t
     options = "format parquet" if fmt == "parquet" else "format csv, header true"
     target = str(out).replace("'", "''")
     try:
-        con.execute(f"copy (select * from {_quoted_relation(relation)}) to '{target}' ({options})")
-        (rows,) = con.execute(f"select count(*) from {_quoted_relation(relation)}").fetchone()
+        # COPY answers with the number of rows it wrote
+        written = con.execute(
+            f"copy (select * from {_quoted_relation(relation)}) to '{target}' ({options})"
+        ).fetchall()
     except duckdb.Error as error:
         raise AccessError(f"export of {relation} failed: {_first_line(error)}") from None
-    return relation, rows
+    return relation, int(written[0][0])
 
 
 def write_csv(result: QueryResult, stream: TextIO = sys.stdout) -> None:
