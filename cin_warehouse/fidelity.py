@@ -211,6 +211,8 @@ METRICS = {
     "closure_open_kept": "recalled episodes open at the end of the data: left open",
     "phantom_precision": "episodes flagged re-referral of an open case that are a phantom",
     "phantom_recall": "phantom re-referrals seen, flagged",
+    "phantom_precision_decidable": "the same flags, where the returns show when cases ended",
+    "phantom_recall_decidable": "the same phantoms, where the returns show when the case ended",
     "cpp_precision": "warehouse plans with a start date that match one true plan",
     "cpp_recall": "true plans seen, matched",
     "cpp_end_date": "matched plans with the true end date",
@@ -654,6 +656,51 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
                end,
                [s.record_id]
         from seen as s left join holders as h using (record_id);
+
+        -- Where the returns show when a case ended: its closure is written in some return
+        -- of the source, or it is still open on the last census day. Where they do not
+        -- (the closure went missing, or was returned only in the 2008/09 NPD, which has no
+        -- closure field), a phantom inside it and a real referral after it look alike.
+        create or replace temp table t_end_known as
+        select episode_id as t_episode, any_value(e.identity_id) as identity_id,
+               any_value(e.referral_date) as referral_date,
+               bool_or(k.closure_date_written is not null)
+               or coalesce(any_value(e.closure_date) > (select horizon_date from horizon), true)
+                   as is_end_known
+        from src_keys as k join t_episodes as e using (episode_id)
+        where not k.is_phantom group by all;
+
+        -- a phantom is decidable when its case was returned alongside it and the case's
+        -- end is known; a true referral when no earlier case of the child has an unknown end
+        create or replace temp table t_decidable as
+        select p.record_id,
+               bool_or(t.record_id is not null) and coalesce(any_value(c.is_end_known), false)
+                   as is_decidable
+        from src_keys as p
+        left join src_keys as t
+          on t.episode_id = p.episode_id and t.census_year = p.census_year and not t.is_phantom
+        left join t_end_known as c on c.t_episode = p.episode_id
+        where p.is_phantom group by all
+        union all
+        select r.record_id, not exists (
+                   select 1 from t_end_known as h
+                   where h.identity_id = c.identity_id and h.referral_date < c.referral_date
+                     and not h.is_end_known)
+        from (select distinct record_id, episode_id from src_keys where not is_phantom) as r
+        join t_end_known as c on c.t_episode = r.episode_id;
+
+        insert into judged
+        select 'phantom_precision_decidable', j.unit, j.ok, j.reason, j.records
+        from judged as j
+        where j.metric = 'phantom_precision'
+          and (len(j.records) <> 1
+               or (select d.is_decidable from t_decidable as d
+                   where d.record_id = j.records[1]));
+
+        insert into judged
+        select 'phantom_recall_decidable', j.unit, j.ok, j.reason, j.records
+        from judged as j join t_decidable as d on d.record_id = j.records[1]
+        where j.metric = 'phantom_recall' and d.is_decidable;
         """
     )
 
