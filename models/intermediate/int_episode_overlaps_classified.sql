@@ -15,9 +15,7 @@
 --     primary need and referral source. A re-referral recorded inside an open case is a
 --     near-copy of the case: its need and source, no work of its own, closed with the
 --     case "for any other reason" (RC7) or never. Where either episode carries no
---     referral source (the NPD before 2013/14) the need alone counts only when the LA
---     still returned the host, without a closure, in a census year after the one the
---     later referral was made in;
+--     referral source (the NPD before 2013/14) the need alone is not enough;
 --   * missing_closure: the host carries no written closure and the later episode shows a
 --     referral of its own (an outcome other than RC7 on another date, an assessment, an
 --     enquiry, a plan, a conference, NFA), or nothing says otherwise: the host's closure
@@ -120,24 +118,14 @@ with_host as (
         host_episodes.closure_date is null as is_host_open,
         -- a re-referral recorded inside an open case is near-identical to it: the case's
         -- primary need and referral source. Where either carries no source (the NPD has
-        -- no ReferralSource before 2013/14, docs/cin_census.md §3b) the need alone is weak
-        -- evidence (a child's next real referral often has the same need), so it must be
-        -- backed by the LA itself: the case still returned without a closure in the return
-        -- of a later census year than the one the new referral was made in
+        -- no ReferralSource before 2013/14, docs/cin_census.md §3b) the need alone is no
+        -- evidence: a child's next real referral often has the same need (on the
+        -- synthetic world at scale 0.1, also counting the need alone where the LA still
+        -- returned the case open a census year later caught 310 more phantoms and
+        -- flagged 356 more real referrals), so it stays a missing closure
         coalesce(
             hosted.primary_need_code = host_episodes.primary_need_code
-            and (
-                hosted.referral_source_code = host_episodes.referral_source_code
-                or (
-                    (
-                        hosted.referral_source_code is null
-                        or host_episodes.referral_source_code is null
-                    )
-                    and host_episodes.written_closure_date is null
-                    and host_episodes.last_census_year
-                    > {{ census_year_of('hosted.referral_date') }}
-                )
-            ),
+            and hosted.referral_source_code = host_episodes.referral_source_code,
             false
         ) as has_host_details,
         -- closed on an outcome of its own: a written closure with a known reason other
