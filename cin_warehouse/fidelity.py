@@ -38,7 +38,9 @@ truth episodes seen: E is recalled when a correct warehouse episode holds it. A 
 record merged into its own case's episode does not make that episode wrong (it costs the
 phantom recall instead).
 
-Referral date (floor 99.9%): over recalled episodes, `referral_date` equals the true one.
+Referral date (floor 99.9%): over recalled episodes, `referral_date` equals the true one;
+`referral_date_returned`, the same over those whose true date is written in some return
+(a date amended in the only return that carried it is in none).
 
 Closure date, over recalled episodes, split by what the returns show: *written* (some
 return of the source carried the episode's closure date; floor 99.5%): `closure_date`
@@ -55,14 +57,25 @@ open.
 Phantom re-referrals (floor 99%). A flagged warehouse episode is a true positive when all
 the truth records it holds are one phantom record. Recall, over the phantoms seen: a
 phantom is caught when a true-positive flagged episode holds it and no unflagged episode
-does.
+does. `phantom_precision_decidable` and `phantom_recall_decidable`: the same over the units
+the returns can decide. A phantom is decidable when its case was returned alongside it and
+the case's end is known from the returns (its closure written in some return of the
+source, or the case still open on the last census day); a flag holding a true referral is
+decidable unless an earlier true episode of the child has an end the returns do not show
+(a case whose closure went missing looks open, and a real referral after it is then the
+same rows as a phantom inside it).
 
 CPP spells (floor 99.5%), assessments, s47 enquiries. A warehouse row is matched to the
 truth row of the same true episode and start date, where its warehouse episode holds the
 records of exactly one true episode (flagged or not); a second warehouse row on the same
 truth row is a duplicate (wrong). Precision = matched / warehouse rows with a start date;
 recall = truth rows seen that are matched. Also reported for plans: the end date equals
-the truth's (null when the plan was open at the end of the last census year).
+the truth's (null when the plan was open at the end of the last census year):
+`cpp_end_date` over all matched plans, `cpp_end_date_written` over those whose end a return
+wrote (a return of the census year the plan ended in, with the end field: the NPD has
+CPPendDate from 2012/13) or that are open at the end; `cpp_end_unwritten_year`, over the
+rest (ended, the end in no return), the share whose (inferred) end falls in the true end's
+census year.
 
 Person linkage (floor F1 >= 98%). Each warehouse child (`dim_child.child_id`) takes the
 truth person of the records its rows map to (the most frequent when an LAchildID
@@ -204,6 +217,7 @@ METRICS = {
     "episode_precision": "warehouse episodes (not flagged re-referral) that are one true episode",
     "episode_recall": "truth episodes seen, rebuilt as one warehouse episode",
     "referral_date": "recalled episodes with the true referral date",
+    "referral_date_returned": "the same, episodes whose true date is in some return",
     "closure_exact_written": "recalled episodes whose closure was written: exact closure",
     "closure_inferred_year": "recalled episodes closed but never written: closure in true year",
     "closure_inferred_limit": "the same episodes, last returned in their closure's census year",
@@ -211,9 +225,13 @@ METRICS = {
     "closure_open_kept": "recalled episodes open at the end of the data: left open",
     "phantom_precision": "episodes flagged re-referral of an open case that are a phantom",
     "phantom_recall": "phantom re-referrals seen, flagged",
+    "phantom_precision_decidable": "the same flags, where the returns show when cases ended",
+    "phantom_recall_decidable": "the same phantoms, where the returns show when the case ended",
     "cpp_precision": "warehouse plans with a start date that match one true plan",
     "cpp_recall": "true plans seen, matched",
     "cpp_end_date": "matched plans with the true end date",
+    "cpp_end_date_written": "the same, plans whose end a return wrote (or open at the end)",
+    "cpp_end_unwritten_year": "matched plans that ended, no return writing the end: in its year",
     "assessment_precision": "warehouse assessments that match one true assessment",
     "assessment_recall": "true assessments seen, matched",
     "s47_precision": "warehouse s47 enquiries that match one true enquiry",
@@ -309,6 +327,7 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
     last_year = max(settings["census_years"])
     cpp_years = [y for y in settings["census_years"] if _npd_has(y, "CPPstartDate")]
     closure_years = [y for y in settings["census_years"] if _npd_has(y, "CINClosureDate")]
+    cpp_end_years = [y for y in settings["census_years"] if _npd_has(y, "CPPendDate")]
     xml_years = _xml_years(truth_dir, settings["census_years"])
     cur.execute(
         f"""
@@ -318,6 +337,8 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
             select unnest({cpp_years or [0]}::integer[]) as census_year;
         create temp table npd_closure_years as
             select unnest({closure_years or [0]}::integer[]) as census_year;
+        create temp table npd_cpp_end_years as
+            select unnest({cpp_end_years or [0]}::integer[]) as census_year;
         create temp table source_years as
             select 'npd' as source_kind, unnest({list(settings["census_years"])}) as census_year
             union all
@@ -537,6 +558,17 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
         from t_ep_judged;
 
         insert into judged
+        select 'referral_date_returned', t_episode::varchar, w_referral = t_referral,
+               case
+                   when w_referral = t_referral then null
+                   when w_referral is null then 'no referral date'
+                   when w_referral < t_referral then 'earlier than the true referral date'
+                   else 'later than the true referral date'
+               end,
+               records
+        from t_ep_judged where is_true_date_returned;
+
+        insert into judged
         select 'closure_exact_written', t_episode::varchar,
                w_closure is not distinct from t_closure,
                case
@@ -654,6 +686,51 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
                end,
                [s.record_id]
         from seen as s left join holders as h using (record_id);
+
+        -- Where the returns show when a case ended: its closure is written in some return
+        -- of the source, or it is still open on the last census day. Where they do not
+        -- (the closure went missing, or was returned only in the 2008/09 NPD, which has no
+        -- closure field), a phantom inside it and a real referral after it look alike.
+        create or replace temp table t_end_known as
+        select episode_id as t_episode, any_value(k.identity_id) as identity_id,
+               any_value(e.referral_date) as referral_date,
+               bool_or(k.closure_date_written is not null)
+               or coalesce(any_value(e.closure_date) > (select horizon_date from horizon), true)
+                   as is_end_known
+        from src_keys as k join t_episodes as e using (episode_id)
+        where not k.is_phantom group by all;
+
+        -- a phantom is decidable when its case was returned alongside it and the case's
+        -- end is known; a true referral when no earlier case of the child has an unknown end
+        create or replace temp table t_decidable as
+        select p.record_id,
+               bool_or(t.record_id is not null) and coalesce(any_value(c.is_end_known), false)
+                   as is_decidable
+        from src_keys as p
+        left join src_keys as t
+          on t.episode_id = p.episode_id and t.census_year = p.census_year and not t.is_phantom
+        left join t_end_known as c on c.t_episode = p.episode_id
+        where p.is_phantom group by all
+        union all
+        select r.record_id, not exists (
+                   select 1 from t_end_known as h
+                   where h.identity_id = c.identity_id and h.referral_date < c.referral_date
+                     and not h.is_end_known)
+        from (select distinct record_id, episode_id from src_keys where not is_phantom) as r
+        join t_end_known as c on c.t_episode = r.episode_id;
+
+        insert into judged
+        select 'phantom_precision_decidable', j.unit, j.ok, j.reason, j.records
+        from judged as j
+        where j.metric = 'phantom_precision'
+          and (len(j.records) <> 1
+               or (select d.is_decidable from t_decidable as d
+                   where d.record_id = j.records[1]));
+
+        insert into judged
+        select 'phantom_recall_decidable', j.unit, j.ok, j.reason, j.records
+        from judged as j join t_decidable as d on d.record_id = j.records[1]
+        where j.metric = 'phantom_recall' and d.is_decidable;
         """
     )
 
@@ -770,7 +847,44 @@ def _judge_events(cur: duckdb.DuckDBPyConnection, source: str) -> None:
                        end,
                        records
                 from w_ev_matched where t_unit is not null and copy = 1;
-                """
+
+                -- the end is written in a return that carries the plan's end field, in the
+                -- census year the plan ended (NPD: CPPendDate from 2012/13 only)
+                create or replace temp table t_cpp_end_written as
+                select distinct e.t_unit from t_ev as e
+                join src_keys as k on k.episode_id = e.episode_id and not k.is_phantom
+                where e.end_date between make_date(k.census_year - 1, 4, 1)
+                                     and make_date(k.census_year, 3, 31)
+                  and e.start_date <= make_date(k.census_year, 3, 31)
+                  and (k.census_year in (select census_year from npd_cpp_end_years)
+                       or {is_xml});
+
+                insert into judged
+                select 'cpp_end_date_written', j.unit, j.ok, j.reason, j.records
+                from judged as j join w_ev_matched as m on m.w_unit = j.unit
+                where j.metric = 'cpp_end_date'
+                  and (m.t_unit in (select t_unit from t_cpp_end_written)
+                       or m.t_end is null or m.t_end > (select horizon_date from horizon));
+
+                insert into judged
+                select 'cpp_end_unwritten_year', m.w_unit,
+                       coalesce(year(m.end_date + interval 9 month)
+                                = year(m.t_end + interval 9 month), false),
+                       case
+                           when m.end_date is null then 'left open'
+                           when year(m.end_date + interval 9 month)
+                                > year(m.t_end + interval 9 month)
+                               then 'in a later census year than the true end'
+                           when year(m.end_date + interval 9 month)
+                                < year(m.t_end + interval 9 month)
+                               then 'in an earlier census year than the true end'
+                       end,
+                       m.records
+                from w_ev_matched as m
+                where m.t_unit is not null and m.copy = 1
+                  and m.t_unit not in (select t_unit from t_cpp_end_written)
+                  and m.t_end <= (select horizon_date from horizon);
+                """.replace("{is_xml}", "true" if source == "xml" else "false")
             )
     if source == "npd":
         # Plans whose start date no NPD return carries: not judged, but listed.

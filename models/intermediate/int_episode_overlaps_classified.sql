@@ -6,20 +6,22 @@
 -- re-referrals of open cases recorded as new referrals. The class sits on the later
 -- episode of an overlapping pair; its host is the earlier-starting episode of the child
 -- that stays open longest (the one the later referral falls into):
---   * rereferral_of_open_case: the LA itself recorded the host as still open at the later
---     referral (the host's written closure is after it); or the host carries no written
---     closure and the later episode has neither an outcome nor any activity of its own
---     and either (XML) no assessment of its own, or (NPD, which records no assessments)
---     the host's primary need and referral source, or the host is still in the LA's
---     latest return with those same details. A re-referral recorded inside an open case
---     is a near-copy of the case: its need and source, no work of its own, closed with the
---     case "for any other reason" (RC7) or never;
+--   * rereferral_of_open_case (BMJ Open 2019: "when children with open cases are
+--     rereferred, some LAs submit this information as a new referral"): the LA itself
+--     recorded an earlier case of the child as still open at the later referral (that
+--     case's written closure is after it); or the host carries no written closure and
+--     the later episode has neither an outcome nor any activity of its own and either
+--     (XML) no assessment of its own, or (NPD, which records no assessments) the host's
+--     primary need and referral source. A re-referral recorded inside an open case is a
+--     near-copy of the case: its need and source, no work of its own, closed with the
+--     case "for any other reason" (RC7) or never. Where either episode carries no
+--     referral source (the NPD before 2013/14) the need alone is not enough;
 --   * missing_closure: the host carries no written closure and the later episode shows a
 --     referral of its own (an outcome other than RC7 on another date, an assessment, an
 --     enquiry, a plan, a conference, NFA), or nothing says otherwise: the host's closure
 --     was never recorded;
---   * unexplained: the LA recorded the host as open at the later referral, yet the later
---     episode was closed on an outcome of its own on another date.
+--   * unexplained: the LA recorded an earlier case as open at the later referral, yet the
+--     later episode was closed on an outcome of its own on another date.
 -- need_spell_id merges a child's overlapping episodes into one spell of need (gaps and
 -- islands: a new spell starts at a referral on or after the latest closure so far).
 with plans as (
@@ -77,16 +79,50 @@ hosted as (
     )
 ),
 
+-- an earlier case of the child that the LA itself recorded as still open at the later
+-- referral (its written closure after it), whichever case that is: the host above is the
+-- case open longest, which may be another case whose closure went missing; where several,
+-- the one closed on the later episode's own closure date (closed with it), else the latest
+written_open_cases as (
+    select
+        later.episode_id,
+        coalesce(
+            max(earlier.written_closure_date) filter (
+                where earlier.written_closure_date = later.written_closure_date
+            ),
+            max(earlier.written_closure_date)
+        ) as open_case_written_closure_date
+    from episodes as later
+    inner join episodes as earlier
+        on
+            later.child_id = earlier.child_id
+            and (
+                later.referral_date > earlier.referral_date
+                or (
+                    later.referral_date = earlier.referral_date
+                    and later.episode_id > earlier.episode_id
+                )
+            )
+            and later.referral_date < earlier.written_closure_date
+    group by later.episode_id
+),
+
 with_host as (
     select
         hosted.*,
+        written_open_cases.open_case_written_closure_date,
         host_episodes.written_closure_date as host_written_closure_date,
         host_episodes.closure_date_is_inferred as host_closure_date_is_inferred,
         hosted.host_span_end is not null
         and hosted.referral_date < hosted.host_span_end as is_overlapping,
         host_episodes.closure_date is null as is_host_open,
         -- a re-referral recorded inside an open case is near-identical to it: the case's
-        -- primary need and referral source
+        -- primary need and referral source. Where either carries no source (the NPD has
+        -- no ReferralSource before 2013/14, docs/cin_census.md §3b) the need alone is no
+        -- evidence: a child's next real referral often has the same need (on the
+        -- synthetic world at scale 0.1, also counting the need alone where the LA still
+        -- returned the case open a census year later caught 310 more phantoms and
+        -- flagged 356 more real referrals), so it stays a missing closure
         coalesce(
             hosted.primary_need_code = host_episodes.primary_need_code
             and hosted.referral_source_code = host_episodes.referral_source_code,
@@ -97,7 +133,10 @@ with_host as (
         coalesce(
             hosted.written_closure_date is not null
             and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
-            and hosted.written_closure_date is distinct from host_episodes.written_closure_date,
+            and hosted.written_closure_date is distinct from coalesce(
+                written_open_cases.open_case_written_closure_date,
+                host_episodes.written_closure_date
+            ),
             false
         ) as has_own_outcome,
         -- work recorded on the referral itself: a re-referral recorded inside an open case
@@ -109,6 +148,7 @@ with_host as (
         or coalesce(hosted.is_referral_nfa, false) as has_own_activity
     from hosted
     left join episodes as host_episodes on hosted.host_episode_id = host_episodes.episode_id
+    left join written_open_cases on hosted.episode_id = written_open_cases.episode_id
 ),
 
 classified as (
@@ -117,9 +157,9 @@ classified as (
         case when is_overlapping then host_episode_id end as overlap_host_episode_id,
         case
             when not is_overlapping then null
-            when host_written_closure_date > referral_date and has_own_outcome
+            when open_case_written_closure_date is not null and has_own_outcome
                 then 'unexplained'
-            when host_written_closure_date > referral_date then 'rereferral_of_open_case'
+            when open_case_written_closure_date is not null then 'rereferral_of_open_case'
             when has_own_outcome or has_own_activity then 'missing_closure'
             when is_host_open and has_host_details
                 then 'rereferral_of_open_case'
@@ -172,6 +212,7 @@ select
     is_overlapping,
     host_written_closure_date,
     host_closure_date_is_inferred,
+    open_case_written_closure_date,
     is_host_open,
     overlap_host_episode_id,
     overlap_kind,

@@ -7,7 +7,11 @@
 -- Amended referral dates (BMJ Open 2019: "an LA that amends a referral date makes one
 -- episode look like two"). Rule, one place: a referral key A (child + date) is the same
 -- episode as a referral key B of the same child when
---   * A appears in exactly one return (census year Y) and carries no closure date there,
+--   * A appears in exactly one return (census year Y), carries no closure date there and
+--     is not marked closed by 31 March (CINAt31March = 0): the 2008/09 NPD extract has no
+--     closure field (docs/cin_census.md §3b), so there only CINAt31March tells that a
+--     referral closed within the year (a referral closed the day it was made was
+--     otherwise paired with the next referral of the child in 2009/10),
 --   * A's and B's dates both fall in census year Y (an amendment keeps the year),
 --   * B first appears in a later return although its date is on or before that year's
 --     31 March, i.e. B "should" have been in return Y and A vanished when B appeared,
@@ -54,7 +58,8 @@ referral_keys as (
         referral_date,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,
-        count(closure_date) filter (where not is_closure_before_referral) as closure_records
+        count(closure_date) filter (where not is_closure_before_referral) as closure_records,
+        coalesce(bool_or(not is_cin_at_31_march), false) as is_marked_closed_at_31_march
     from keyed
     where exclusion_reason is null
     group by child_id, referral_date
@@ -77,6 +82,7 @@ amendment_candidates as (
     where
         first_reported.first_census_year = first_reported.last_census_year
         and first_reported.closure_records = 0
+        and not first_reported.is_marked_closed_at_31_march
         and {{ census_year_of('first_reported.referral_date') }}
         = first_reported.last_census_year
         and {{ census_year_of('amended.referral_date') }} = first_reported.last_census_year

@@ -2,9 +2,23 @@
 
 -- Row conservation of the rebuild: every conformed episode-year record and every conformed
 -- plan record is in an episode (a plan) or carries a named exclusion reason, and the
--- linked models hold exactly one row per conformed record. Any row returned is a record
--- lost or invented.
-with checks as (
+-- linked models hold exactly one row per conformed record; every conformed assessment and
+-- s47 record (XML) is in an assessment (enquiry) of its episode, with its start date, or
+-- its referral record carries a named exclusion reason. Any row returned is a record lost
+-- or invented.
+with referral_records as (
+    select
+        source_file,
+        load_id,
+        child_pos,
+        cin_details_pos,
+        episode_id,
+        exclusion_reason
+    from {{ ref('int_episode_records_linked') }}
+    where source_kind = 'xml'
+),
+
+checks as (
     select
         'episode records: linked rows differ from conformed rows' as problem,
         (select count(*) from {{ ref('int_records_conformed__episode_year') }})
@@ -46,6 +60,55 @@ with checks as (
         and records.cpp_id not in (
             select gathered_plans.cpp_id from {{ ref('fct_cpp') }} as gathered_plans
         )
+    union all
+    select
+        'assessment records: in no assessment, and no exclusion named' as problem,
+        count(*) as rows_affected
+    from {{ ref('int_records_conformed__assessment') }} as records
+    where
+        not exists (
+            select 1
+            from referral_records
+            where
+                records.source_file = referral_records.source_file
+                and records.load_id = referral_records.load_id
+                and records.child_pos = referral_records.child_pos
+                and records.cin_details_pos = referral_records.cin_details_pos
+                and (
+                    referral_records.exclusion_reason is not null
+                    or exists (
+                        select 1 from {{ ref('fct_assessment') }} as assessments
+                        where
+                            referral_records.episode_id = assessments.episode_id
+                            and records.assessment_start_date
+                            is not distinct from assessments.start_date
+                    )
+                )
+        )
+    union all
+    select
+        's47 records: in no s47 enquiry, and no exclusion named' as problem,
+        count(*) as rows_affected
+    from {{ ref('int_records_conformed__s47') }} as records
+    where not exists (
+        select 1
+        from referral_records
+        where
+            records.source_file = referral_records.source_file
+            and records.load_id = referral_records.load_id
+            and records.child_pos = referral_records.child_pos
+            and records.cin_details_pos = referral_records.cin_details_pos
+            and (
+                referral_records.exclusion_reason is not null
+                or exists (
+                    select 1 from {{ ref('fct_s47') }} as enquiries
+                    where
+                        referral_records.episode_id = enquiries.episode_id
+                        and records.s47_start_date
+                        is not distinct from enquiries.start_date
+                )
+            )
+    )
 )
 
 select

@@ -435,6 +435,8 @@ def test_dates(reports) -> None:
     xml = reports["xml"]
     assert figure(xml, "referral_date") == (3, 4)  # W10 one day late
     assert list(xml.failures["referral_date"]) == ["later than the true referral date"]
+    # The true dates of E1, E5, E6 and E8 are each written in a return: all four judged.
+    assert figure(xml, "referral_date_returned") == (3, 4)
     assert figure(xml, "closure_exact_written") == (1, 2)  # E1 lost, E8 right
     assert "left open although a return wrote the closure" in xml.failures["closure_exact_written"]
     # E5 closed 2017-01-10, never written; inferred 2016-12-31: same census year 2016/17.
@@ -455,6 +457,11 @@ def test_phantoms(reports) -> None:
     assert xml.failures["phantom_recall"] == {
         "not flagged: overlap_kind missing_closure": {"count": 1, "examples": ["100"]}
     }
+    # Where the returns show when the case ended: P101's case E6 is open on the last
+    # census day (and returned with it in 2017); P100's case E5 closed 2017-01-10, a
+    # closure no return wrote: P100 is not judged there.
+    assert figure(xml, "phantom_recall_decidable") == (1, 1)
+    assert figure(xml, "phantom_precision_decidable") == (1, 1)  # W8 = P101
 
 
 def test_plans_assessments_s47(reports) -> None:
@@ -465,6 +472,10 @@ def test_plans_assessments_s47(reports) -> None:
     # Seen: all four; CPP 3 (merged episode) and CPP 4 (not in the warehouse) missed.
     assert figure(xml, "cpp_recall") == (2, 4)
     assert figure(xml, "cpp_end_date") == (2, 2)
+    # c1 = CPP 1 ended 2014-12-01, written in E1's 2014/15 return; c2 = CPP 2 still
+    # open: both ends are known from the returns, none is unwritten.
+    assert figure(xml, "cpp_end_date_written") == (2, 2)
+    assert figure(xml, "cpp_end_unwritten_year") == (0, 0)
     assert figure(xml, "assessment_precision") == (1, 1)
     assert figure(xml, "assessment_recall") == (1, 2)  # E6's assessment is missing
     assert figure(xml, "s47_precision") == (0, 1)  # start one day off

@@ -89,11 +89,11 @@ def test_episodes_are_the_true_records(traced: BuiltWarehouse, source: str) -> N
 def test_referral_dates_are_the_true_ones(traced: BuiltWarehouse, source: str) -> None:
     """An amended date is corrected from the next return; an episode first returned in the
     world's last census year with an amended date (or closed before a corrected return)
-    keeps the wrong date: nothing in the data shows the correction. Almost every other
-    wrong date is a false amendment match, which the NPD's 2008/09 extract allows: it has
-    no closure field, so an episode closed in 2008/09 and a referral within 28 days that
-    the first census left out (it was carried over from before 1 October 2008) look like
-    one amended referral."""
+    keeps the wrong date: nothing in the data shows the correction. Any other wrong date
+    would be a false amendment match; the NPD's 2008/09 extract has no closure field, and
+    only its CINAt31March = 0 tells that an episode closed within the year rather than
+    being amended in 2009/10 (the match checks it: without it, one episode of the test
+    world, closed the day it was referred, was paired with the child's next referral)."""
     share = _share(
         traced.con,
         f"""select count(*) filter (where referral_date = true_referral_date), count(*)
