@@ -49,7 +49,7 @@ known_rates as (
         / nullif(sum(population_0_17) filter (where {{ measure }} is not null), 0)
             as {{ measure }}_known_rate{{ ',' if not loop.last }}
         {%- endfor %}
-        -- noqa: enable=LT02
+    -- noqa: enable=LT02
     from la_years
     group by source_kind, census_year
 ),
@@ -73,7 +73,7 @@ la_estimates as (
         known_rates.{{ measure }}_known_rate * la_years.population_0_17
             as {{ measure }}_estimate{{ ',' if not loop.last }}
         {%- endfor %}
-        -- noqa: enable=LT02
+    -- noqa: enable=LT02
     from la_years
     inner join known_rates
         on
@@ -81,15 +81,27 @@ la_estimates as (
             and la_years.census_year = known_rates.census_year
 ),
 
--- England (region_code NULL) and each region: reported sums and estimates. An LA without
--- a region in ref_local_authorities counts for England only.
+-- Each LA counts twice: in England (region_code NULL) and in its region. An LA without a
+-- region in ref_local_authorities counts for England only.
+la_areas as (
+    select
+        la_estimates.*,
+        levels.geographic_level,
+        case when levels.geographic_level = 'Regional' then la_estimates.region_code end
+            as area_region_code
+    from la_estimates
+    cross join (values ('National'), ('Regional')) as levels (geographic_level)
+    where levels.geographic_level = 'National' or la_estimates.region_code is not null
+),
+
+-- Per area: reported sums and estimates.
 area_sums as (
     select
         source_kind,
         census_year,
-        region_code,
-        grouping(region_code) = 1 as is_national,
-        max(region_name) as region_name,
+        geographic_level,
+        area_region_code as region_code,
+        max(region_name) filter (where area_region_code is not null) as region_name,
         count(*) as las_in_source,
         count(*) filter (where has_return) as las_with_return,
         string_agg(la_code, ';' order by la_code) filter (
@@ -105,30 +117,39 @@ area_sums as (
             when bool_or({{ measure }}_is_carried) and count(*) filter (
                 where {{ measure }}_is_missing and {{ measure }}_estimate is null
             ) = 0
-                then coalesce(sum({{ measure }}_estimate) filter (where {{ measure }}_is_missing), 0)
+                then coalesce(
+                    sum({{ measure }}_estimate) filter (where {{ measure }}_is_missing), 0
+                )
         end as {{ measure }}_estimated{{ ',' if not loop.last }}
         {%- endfor %}
-        -- noqa: enable=LT02
-    from la_estimates
-    group by grouping sets ((source_kind, census_year), (source_kind, census_year, region_code))
-    having grouping(region_code) = 1 or region_code is not null
+    -- noqa: enable=LT02
+    from la_areas
+    group by source_kind, census_year, geographic_level, area_region_code
 ),
 
+-- The LAs in existence in each area and census year.
 existing_area_las as (
+    select
+        census_year,
+        cast(null as varchar) as region_code,
+        count(*) as las_existing
+    from existing_las
+    group by census_year
+    union all
     select
         census_year,
         region_code,
         count(*) as las_existing
     from existing_las
-    group by grouping sets ((census_year), (census_year, region_code))
+    group by census_year, region_code
 ),
 
 -- ONS child populations of England and the regions at mid-(Y-1).
 area_population as (
     select
-        mid_year + 1 as census_year,
         region_code,
-        population_0_17
+        population_0_17,
+        mid_year + 1 as census_year
     from {{ ref('ref_child_population') }}
     where geographic_level in ('National', 'Regional')
 ),
@@ -149,7 +170,7 @@ area_totals as (
         area_sums.{{ measure }}_reported + area_sums.{{ measure }}_estimated
             as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
-        -- noqa: enable=LT02
+    -- noqa: enable=LT02
     from area_sums
     left join existing_area_las
         on
@@ -164,7 +185,7 @@ area_totals as (
 select
     {{ open_data_layout(
         'area_totals.census_year',
-        "case when area_totals.is_national then 'National' else 'Regional' end",
+        'area_totals.geographic_level',
         'area_totals.region_code',
         'area_totals.region_name'
     ) }},

@@ -543,9 +543,9 @@ la_year_measures as (
 -- methodology 2016-17, section 5); none before census year 2013 or after 2025.
 child_population as (
     select
-        mid_year + 1 as census_year,
         old_la_code as la_code,
-        population_0_17
+        population_0_17,
+        mid_year + 1 as census_year
     from {{ ref('ref_child_population') }}
     where geographic_level = 'Local authority'
 )
