@@ -193,6 +193,45 @@ def test_harmonisation_covers_every_la_code_and_maps_to_live_las() -> None:
     assert len(live) == 153
 
 
+# --- child populations ----------------------------------------------------------------
+
+
+def test_child_population_seed_is_the_package_file_not_a_copy() -> None:
+    """The seed is a link to the package data the generator reads: one file, two readers
+    (tests/python/la_year checks that dbt loads it row for row)."""
+    seed = SEEDS / "ref_child_population.csv"
+    assert seed.is_symlink()
+    assert seed.resolve() == (CALIBRATION / "population_0_17_by_la.csv").resolve()
+
+
+def test_child_populations_add_up_except_where_the_source_is_blank() -> None:
+    """Each region's LAs add up to the region (London's LAs are coded to Inner and Outer
+    London, E13, which add up to London), and the regions (E12) to England, except the
+    South West to mid-2018, where Dorset, Poole and Bournemouth are blank."""
+    rows = read_csv(CALIBRATION / "population_0_17_by_la.csv")
+    blanks = {(r["mid_year"], r["old_la_code"]) for r in rows if not r["population_0_17"]}
+    assert blanks == {(str(y), code) for y in range(2012, 2019) for code in ("835", "836", "837")}
+    totals: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        key = (r["mid_year"], r["geographic_level"], r["region_code"])
+        totals[key] = totals.get(key, 0) + int(r["population_0_17"] or 0)
+    for (year, level, region), value in totals.items():
+        if level == "Regional" and region != "E12000007":
+            las = totals[(year, "Local authority", region)]
+            short = region == "E12000009" and int(year) <= 2018
+            assert (las < value) if short else (las == value), (year, region)
+        if region == "E12000007":
+            inner_outer = totals[(year, level, "E13000001")] + totals[(year, level, "E13000002")]
+            assert inner_outer == value, year
+        if level == "National":
+            regions = sum(
+                v
+                for (y, lv, rg), v in totals.items()
+                if y == year and lv == "Regional" and rg.startswith("E12")
+            )
+            assert regions == value, year
+
+
 # --- published statistics ------------------------------------------------------------
 
 
