@@ -20,6 +20,9 @@
 --   2013), so from census year 2015 they are the assessments; NULL before.
 -- NULL, never 0, where the source cannot carry a measure: the NPD has no assessment or
 -- s47 module, and populates some variables only in some years (ref_npd_variable_years).
+-- Then DfE's rates per 10,000 children (census year Y over the LA's mid-(Y-1) population,
+-- seed ref_child_population; none before 2013 or after 2025) and percentages, from
+-- macros/la_year/open_data.sql; England and the regions are fct_england_year.
 {%- set measure_columns = la_year_measure_columns() %}
 {%- set la_year_measures = la_year_measure_specs() %}
 with census_years as (
