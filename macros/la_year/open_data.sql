@@ -28,6 +28,18 @@
     cast({{ la_name }} as varchar) as la_name
 {%- endmacro %}
 
+{#- A select of each LA's children aged 0-17 by census year (la_code, population_0_17,
+    census_year): the mid-(Y-1) ONS estimate serves census year Y, DfE's denominator
+    (methodology 2016-17, section 5); seed ref_child_population, mid-2012 to mid-2024. -#}
+{% macro la_child_population() -%}
+    select
+        old_la_code as la_code,
+        population_0_17,
+        mid_year + 1 as census_year
+    from {{ ref('ref_child_population') }}
+    where geographic_level = 'Local authority'
+{%- endmacro %}
+
 {#- The rates and percentages DfE publishes for the measures of fct_la_year (the
     national figures of seed ref_published_national_statistics, each named as there):
     name, numerator measure, and the denominator: 'population' (per 10,000 children aged

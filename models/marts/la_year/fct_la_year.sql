@@ -545,12 +545,7 @@ la_year_measures as (
 -- The LA's children aged 0-17 at mid-(Y-1), DfE's denominator for census year Y (DfE
 -- methodology 2016-17, section 5); none before census year 2013 or after 2025.
 child_population as (
-    select
-        old_la_code as la_code,
-        population_0_17,
-        mid_year + 1 as census_year
-    from {{ ref('ref_child_population') }}
-    where geographic_level = 'Local authority'
+    {{ la_child_population() }}
 )
 
 -- Then the child population and DfE's rates per 10,000 children and percentages.
