@@ -87,10 +87,15 @@ la_areas as (
     select
         la_estimates.*,
         levels.geographic_level,
+        existing_las.la_code is not null as is_existing_la,
         case when levels.geographic_level = 'Regional' then la_estimates.region_code end
             as area_region_code
     from la_estimates
     cross join (values ('National'), ('Regional')) as levels (geographic_level)
+    left join existing_las
+        on
+            la_estimates.census_year = existing_las.census_year
+            and la_estimates.la_code = existing_las.la_code
     where levels.geographic_level = 'National' or la_estimates.region_code is not null
 ),
 
@@ -103,6 +108,7 @@ area_sums as (
         area_region_code as region_code,
         max(region_name) filter (where area_region_code is not null) as region_name,
         count(*) as las_in_source,
+        count(*) filter (where is_existing_la) as existing_las_in_source,
         count(*) filter (where has_return) as las_with_return,
         string_agg(la_code, ';' order by la_code) filter (
             where not has_return
@@ -154,32 +160,43 @@ area_population as (
     where geographic_level in ('National', 'Regional')
 ),
 
--- Totals = reported + estimated; the population of the area: ONS's figure when the
--- source holds every LA of the area, else the sum of its LAs' (a world of some LAs).
-area_totals as (
+-- Whether the source holds every LA of the area that existed that year (the same number,
+-- and each of them one that existed).
+covered_areas as (
     select
         area_sums.*,
-        area_sums.las_in_source = existing_area_las.las_existing as is_whole_area,
-        case
-            when area_sums.las_in_source = existing_area_las.las_existing
-                then area_population.population_0_17
-            when area_sums.has_every_la_population then area_sums.la_population_0_17
-        end as population_0_17,
-        -- noqa: disable=LT02
-        {%- for measure in measures %}
-        area_sums.{{ measure }}_reported + area_sums.{{ measure }}_estimated
-            as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    -- noqa: enable=LT02
+        coalesce(
+            area_sums.las_in_source = existing_area_las.las_existing
+            and area_sums.existing_las_in_source = existing_area_las.las_existing,
+            false
+        ) as is_whole_area
     from area_sums
     left join existing_area_las
         on
             area_sums.census_year = existing_area_las.census_year
             and area_sums.region_code is not distinct from existing_area_las.region_code
+),
+
+-- Totals = reported + estimated; the population of the area: ONS's figure when the
+-- source holds every LA of the area, else the sum of its LAs' (a world of some LAs).
+area_totals as (
+    select
+        covered_areas.*,
+        case
+            when covered_areas.is_whole_area then area_population.population_0_17
+            when covered_areas.has_every_la_population then covered_areas.la_population_0_17
+        end as population_0_17,
+        -- noqa: disable=LT02
+        {%- for measure in measures %}
+        covered_areas.{{ measure }}_reported + covered_areas.{{ measure }}_estimated
+            as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    -- noqa: enable=LT02
+    from covered_areas
     left join area_population
         on
-            area_sums.census_year = area_population.census_year
-            and area_sums.region_code is not distinct from area_population.region_code
+            covered_areas.census_year = area_population.census_year
+            and covered_areas.region_code is not distinct from area_population.region_code
 )
 
 select
@@ -194,7 +211,7 @@ select
     cast(area_totals.las_in_source as integer) as las_in_source,
     cast(area_totals.las_with_return as integer) as las_with_return,
     area_totals.la_codes_without_return,
-    coalesce(area_totals.is_whole_area, false) as is_whole_area,
+    area_totals.is_whole_area,
     cast(area_totals.population_0_17 as bigint) as population_0_17,
     -- noqa: disable=LT02
     {%- for measure in measures %}
