@@ -385,6 +385,48 @@ def _fidelity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _query(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cin_warehouse import access
+
+    try:
+        with access.connect(Path(args.db)) as con:
+            result = access.run_query(con, args.sql)
+    except access.AccessError as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/red]: {error}", highlight=False)
+        return 2
+    if args.csv:
+        access.write_csv(result)
+        return 0
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for column in result.columns:
+        table.add_column(column)
+    for row in result.rows:
+        table.add_row(*("NULL" if value is None else str(value) for value in row))
+    console = _wide_console()
+    console.print(table)
+    console.print(f"({len(result.rows):,} rows)", highlight=False)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from cin_warehouse import access
+
+    out = Path(args.out)
+    try:
+        with access.connect(Path(args.db)) as con:
+            relation, rows = access.export(con, args.model, args.format, out)
+    except access.AccessError as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/red]: {error}", highlight=False)
+        return 2
+    print(f"{relation}: {rows:,} rows written to {out} ({args.format})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -480,6 +522,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--examples", type=int, default=0, help="explain N failed episodes per reason, row by row"
     )
     fid.set_defaults(handler=_fidelity)
+
+    query = commands.add_parser(
+        "query", help="run one SQL statement on the warehouse, read-only; prints a table"
+    )
+    query.add_argument("sql", help='the SQL, e.g. "select * from marts.fct_la_year limit 5"')
+    query.add_argument("--csv", action="store_true", help="print CSV (with a header) instead")
+    query.add_argument("--db", default=default_db(), help="the warehouse (read-only)")
+    query.set_defaults(handler=_query)
+
+    export = commands.add_parser(
+        "export", help="write one model (e.g. fct_episode) to a Parquet or CSV file, read-only"
+    )
+    export.add_argument("model", help="model name, e.g. fct_la_year or marts.fct_la_year")
+    export.add_argument("--format", required=True, choices=("parquet", "csv"))
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--db", default=default_db(), help="the warehouse (read-only)")
+    export.set_defaults(handler=_export)
     return parser
 
 

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from cin_warehouse.ingest.errors import LoadError
 
@@ -138,11 +138,19 @@ class CountingReader:
             self._progress(len(data))
         return data
 
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """The raw stream's seek: gzip.GzipFile asks its file object for one (it reads
+        forward only, so the byte count stays that of the file)."""
+        return self._raw.seek(offset, whence)
+
 
 def open_binary(raw_file: RawFile) -> BinaryIO:
     """The decompressed bytes of the file."""
     handle: BinaryIO = open(raw_file.path, "rb")  # noqa: SIM115 - returned to the caller
-    return gzip.GzipFile(fileobj=handle, mode="rb") if raw_file.is_gzip else handle
+    if raw_file.is_gzip:
+        # A GzipFile reads and closes like any binary file; typeshed does not declare it one.
+        return cast(BinaryIO, gzip.GzipFile(fileobj=handle, mode="rb"))
+    return handle
 
 
 def _chunks(raw_file: RawFile) -> Iterator[bytes]:

@@ -117,7 +117,7 @@ def _choose_delimiter(path: Path, header: str, names: dict[str, str]) -> tuple[s
     if sum(_lookup(h, names) is not None for h in best[1]) < 2:
         others = {c: header.count(c) for c in ";|:" if header.count(c)}
         hint = (
-            f" (it holds {max(others.values())} x {max(others, key=others.get)!r}:"
+            f" (it holds {max(others.values())} x {max(others, key=lambda c: others[c])!r}:"
             " wrong delimiter?)"
             if others
             else ""
@@ -658,10 +658,12 @@ def _census_year(
         wrong = {y: v for y, v in years.items() if y != year_from_name}
         if wrong:
             year, value = min(wrong.items())
-            line = con.execute(
+            first = con.execute(
                 f"select min(_line_number) from _npd_landing where c{acadyr_position} = ?",
                 [value],
-            ).fetchone()[0]
+            ).fetchone()
+            assert first is not None  # an aggregate returns one row
+            line = first[0]
             raise LoadError(
                 path,
                 f"census-year mismatch: CIN_ACADYR {value!r} is census year {year} but the"

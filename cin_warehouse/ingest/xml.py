@@ -88,7 +88,7 @@ class _Landing:
         self.buffers: dict[str, list[dict[str, Any]]] = {m.name: [] for m in MODULES}
         self.unknown: list[dict[str, Any]] = []
         self.buffered = 0
-        self.header: dict[str, str] | None = None
+        self.header: dict[str, str | None] | None = None
         self.census_year: int | None = None
         self.la_code: str | None = None
         self.counts: dict[str, int] = {m.table: 0 for m in MODULES} | {UNKNOWN_TABLE: 0}
@@ -277,6 +277,7 @@ def land_xml_file(
             " order by _line_number limit 1",
             [record.load_id],
         ).fetchone()
+        assert first is not None  # `unknown` rows of this load are in the table
         record.messages.append(
             f"{unknown} unknown element(s) kept in {UNKNOWN_TABLE} (first: {first[0]} at line"
             f" {first[1]})"

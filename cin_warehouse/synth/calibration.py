@@ -171,8 +171,8 @@ def render(comparisons: list[Comparison]) -> str:
             f" | {fmt.format(c.published)} | {c.difference:+.1f} {c.unit}"
             f" | {within} (±{c.tolerance:g}) |"
         )
-    within = sum(c.within for c in comparisons)
-    lines.append(f"\n{within} of {len(comparisons)} comparisons within tolerance.")
+    n_within = sum(c.within for c in comparisons)
+    lines.append(f"\n{n_within} of {len(comparisons)} comparisons within tolerance.")
     lines.append(
         "Not compared: BMJ Table 1's 2011/12 count of LA child IDs (588,943), a"
         " transcription slip in the paper (see calibration.BMJ_TABLE_1)."

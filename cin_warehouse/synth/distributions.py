@@ -319,7 +319,9 @@ def render_bmj_cohort(con: duckdb.DuckDBPyConnection, census_years: list[int]) -
     if min(census_years) > BMJ_LAST_CENSUS_YEAR:
         return ""
     values = con.execute(COHORT_SQL).fetchone()
-    mean_age = con.execute(MEAN_AGE_SQL).fetchone()[0]
+    mean_age_row = con.execute(MEAN_AGE_SQL).fetchone()
+    assert values is not None and mean_age_row is not None  # aggregates return one row
+    mean_age = mean_age_row[0]
     lines = [
         f"\nBMJ Open 2019 cohort (children in the returns {min(census_years)}"
         f"-{BMJ_LAST_CENSUS_YEAR}; not scored):\n",

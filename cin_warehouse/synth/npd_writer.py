@@ -20,6 +20,7 @@ import csv
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 import duckdb
 import numpy as np
@@ -50,7 +51,8 @@ def _codes() -> list[dict[str, str]]:
 
 def _ethnicity_maps() -> tuple[dict[str, str], dict[str, str]]:
     """(4-letter code -> 2008/09 old national code, 4-letter code -> major group)."""
-    old, major = {}, {}
+    old: dict[str, str] = {}
+    major: dict[str, str] = {}
     for row in _codes():
         if row["code_list"] != "ethnicity":
             continue
@@ -278,6 +280,19 @@ def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -
     ).to_arrow_table()
 
 
+class _LogEntry(TypedDict):
+    """One damaged value: the row it is in (before duplication), or its line if known (-1)."""
+
+    row: int
+    line: int
+    quirk: str
+    la: object
+    child: object
+    field: str
+    true: object
+    written: object
+
+
 class _Damage:
     """Value-level quirks of the extract, logged with the line each lands on."""
 
@@ -285,7 +300,7 @@ class _Damage:
         self.s = settings
         self.year = census_year
         self.rng = np.random.default_rng([settings.seed, 3, census_year])
-        self.log: list[dict[str, object]] = []
+        self.log: list[_LogEntry] = []
 
     def rate(self, name: str) -> float:
         return self.s.quirk_rate(name, self.year)

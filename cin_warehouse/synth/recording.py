@@ -276,7 +276,10 @@ class Recorder:
         closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
         # A phantom that is closed is closed for "any other reason" (RC7).
         reasons = self.col("episodes", "closure_reason")
-        reason = np.concatenate([reasons, np.where(present(reasons[phantom_of]), "RC7", None)])
+        # numpy's stubs reject None as a value of np.where (valid: an object array's missing),
+        # here and below.
+        phantom_reason = np.where(present(reasons[phantom_of]), "RC7", None)  # type: ignore[call-overload]
+        reason = np.concatenate([reasons, phantom_reason])
         n = len(episode)
         closure_year = np.where(np.isnat(closure), 0, cal.census_year_of(self._fill(closure)))
         missing_rate = self._rate("missing_closure", closure_year)
@@ -549,7 +552,8 @@ class Recorder:
         person = self.id_person[ident]
         birth = self.p_birth[person]
         born = birth <= ref
-        upn_now = np.where(
+        # The stubs take this np.where (a None value) for its one-argument form (index tuples).
+        upn_now: np.ndarray = np.where(  # type: ignore[assignment]
             ~np.isnat(self.upn_date[ident]) & (self.upn_date[ident] <= ref), self.upn[ident], None
         )
         # Quirk: a second UPN in some years.
@@ -581,7 +585,7 @@ class Recorder:
             written_upn[drop],
             None,
         )
-        written_upn = np.where(drop, None, written_upn)
+        written_upn = np.where(drop, None, written_upn)  # type: ignore[call-overload]
         # UPNunknown for children without a UPN: UN7 when all referrals were NFA, UN1
         # under school age, else one of the other reasons (rule 8772; docs/cin_census.md §4).
         # School age as rule 8770Q reads it: born on or before the ReferenceDate minus 6
@@ -623,10 +627,10 @@ class Recorder:
                 "UPN": written_upn,
                 "FormerUPN": np.full(n, None, dtype=object),
                 "UPNunknown": unknown,
-                "PersonBirthDate": np.where(born, _iso(birth), None),
-                "ExpectedPersonBirthDate": np.where(born, None, _iso(birth)),
+                "PersonBirthDate": np.where(born, _iso(birth), None),  # type: ignore[call-overload]
+                "ExpectedPersonBirthDate": np.where(born, None, _iso(birth)),  # type: ignore[call-overload]
                 "Gender": gender.astype(object),
-                "PersonDeathDate": np.where(death <= ref, _iso(death), None),
+                "PersonDeathDate": np.where(death <= ref, _iso(death), None),  # type: ignore[call-overload]
                 "Ethnicity": np.where(born, self.p_ethnicity[person], "NOBT").astype(object),
                 "AsylumSeeking": np.where(asylum, "1", "0").astype(object),
                 "DateCeasedAsylumSeeking": _iso(ceased),
@@ -660,7 +664,7 @@ class Recorder:
                 "CINreferralDate": _iso(written_ref[c_rec]),
                 "ReferralSource": source,
                 "PrimaryNeedCode": primary,
-                "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),
+                "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),  # type: ignore[call-overload]
                 "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
                 "DateOfInitialCPC": _iso(icpc),
                 "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
@@ -895,7 +899,7 @@ def _rank_within_unsorted(groups: np.ndarray) -> np.ndarray:
 
 def present(values: np.ndarray) -> np.ndarray:
     """Element-wise `is not None` for an object array."""
-    return np.not_equal(values, None)
+    return np.not_equal(values, None)  # type: ignore[call-overload]  # stubs: no None operand
 
 
 def _rank_within(groups: np.ndarray) -> np.ndarray:

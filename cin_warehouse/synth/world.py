@@ -654,7 +654,8 @@ class _Simulation:
             "RC7",
             np.where(outcome == OUTCOME_ASSESSED_NOT_IN_NEED, after_assessment, cin_reason),
         )
-        reason = np.where(np.isnat(closure), None, reason)
+        # numpy's stubs reject None as a value of np.where (valid: an object array's missing).
+        reason = np.where(np.isnat(closure), None, reason)  # type: ignore[call-overload]
         dead = (reason == "RC2") & ~np.isnat(closure)
         self.person_death[person[dead]] = closure[dead]
         return reason

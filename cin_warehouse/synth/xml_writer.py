@@ -581,6 +581,7 @@ class _ReturnFiles:
         if la_code != self._la:
             self.close()
             self._open(la_code)
+        assert self._handle is not None  # _open set it
         self._handle.write("".join(fragments).encode("utf-8"))
 
     def _open(self, la_code: str) -> None:
@@ -591,7 +592,7 @@ class _ReturnFiles:
         self._la = la_code
 
     def close(self) -> None:
-        if self._handle is None:
+        if self._handle is None or self._la is None:  # both are set together, by _open
             return
         self._handle.write(_FOOTER.encode("utf-8"))
         self._handle.close()
@@ -601,7 +602,7 @@ class _ReturnFiles:
         self._handle = self._la = None
 
     def abandon(self) -> None:
-        if self._handle is not None:
+        if self._handle is not None and self._la is not None:
             self._handle.close()
             path = xml_return_path(self.out_dir, self.census_year, self._la)
             path.with_name(path.name + ".part").unlink(missing_ok=True)

@@ -1,8 +1,10 @@
 {#
     The rules of DfE's official measures (DfE "Characteristics of children in need"
     methodology 2016-17, section 4; docs/cin_census.md §7), one place each. Used by
-    models/marts/la_year/fct_la_year.sql (each year's return as delivered) and
-    models/intermediate/int_episodes_rebuilt.sql (the DfE flags of the rebuilt episodes).
+    models/marts/la_year/fct_la_year.sql (each year's return as delivered),
+    models/marts/la_year/fct_la_year_reconstructed.sql (the rebuilt episodes and plans:
+    the same counting macros, below) and models/intermediate/int_episodes_rebuilt.sql (the
+    DfE flags of the rebuilt episodes).
 #}
 
 {#- A date within a census year's collection period (1 April - 31 March; the 2008/09
@@ -130,10 +132,95 @@
 ]) -%}
 {%- endmacro %}
 
-{#- In an aggregate over seed ref_npd_variable_years rows of one census year: true when the
-    NPD extract populates every one of `variables` that year. -#}
+{#- In an aggregate over one census year's variables (the ref_npd_variable_years spans,
+    one row per variable and year): true when the NPD extract populates every one of
+    `variables` that year. -#}
 {% macro npd_carries(variables) -%}
     count(distinct variable) filter (
         where variable in ('{{ variables | join("', '") }}')
     ) = {{ variables | length }}
+{%- endmacro %}
+
+{#- The referral and CIN-episode counts (methodology "Number of referrals" and table B1),
+    written once for both bases (fct_la_year: each return as delivered;
+    fct_la_year_reconstructed: the rebuilt episodes). Over rows of one referral each, with
+    is_referred_in_year, is_referral_nfa, is_assessed_not_in_need, is_cin_episode,
+    referral_date, closure_date (as that year's information shows it: none after 31 March),
+    period_start and period_end; children are distinct `child_column`. -#}
+{% macro referral_measure_counts(child_column='la_child_id') -%}
+        count(*) filter (where is_referred_in_year) as referrals,
+        count(distinct {{ child_column }}) filter (where is_referred_in_year) as children_referred,
+        count(*) filter (
+            where is_referred_in_year and coalesce(is_referral_nfa, false)
+        ) as referrals_nfa,
+        count(*) filter (
+            where is_referred_in_year and is_assessed_not_in_need
+        ) as referrals_assessed_not_in_need,
+        count(*) filter (where is_referred_in_year and is_cin_episode) as episodes_starting,
+        count(distinct {{ child_column }}) filter (
+            where is_referred_in_year and is_cin_episode
+        ) as children_starting_episode,
+        count(*) filter (
+            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
+        ) as episodes_any_point,
+        count(distinct {{ child_column }}) filter (
+            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
+        ) as children_in_need_any_point,
+        count(*) filter (
+            where is_cin_episode and {{ in_census_period('closure_date') }}
+        ) as episodes_ending,
+        count(distinct {{ child_column }}) filter (
+            where is_cin_episode and {{ is_open_at_31_march('referral_date', 'closure_date') }}
+        ) as children_in_need_31mar
+{%- endmacro %}
+
+{#- The re-referral count (methodology "Calculating referrals within 12 months"): rows
+    whose `referral_date` follows `previous_referral_date` by 365 days or less; the caller
+    chooses the rows (the year's referrals) and the previous referral (its basis). -#}
+{% macro rereferral_count(referral_date='referral_date',
+    previous_referral_date='previous_referral_date') -%}
+        count(*) filter (
+            where {{ is_within_12_months(referral_date, previous_referral_date) }}
+        ) as rereferrals_12m
+{%- endmacro %}
+
+{#- The assessment counts (table C2): rows of assessments authorised in the year;
+    `duration` the SQL of its working days (start counted, authorisation not). -#}
+{% macro assessment_measure_counts(duration) -%}
+        count(*) as assessments_completed,
+        count(*) filter (
+            where {{ duration }} <= 45
+        ) as assessments_within_45wd
+{%- endmacro %}
+
+{#- Events and children (table C4: s47 enquiries, initial conferences): rows already one
+    per child and date (duplicates of a child on one date removed by the caller). -#}
+{% macro event_measure_counts(events_name, children_name, child_column='la_child_id') -%}
+        count(*) as {{ events_name }},
+        count(distinct {{ child_column }}) as {{ children_name }}
+{%- endmacro %}
+
+{#- The child protection plan counts (tables D1-D5), over rows of one plan each in the
+    relation aliased `plans`, with columns cpp_start_date, cpp_end_date (as that year's
+    information shows it), previous_cpp_count and `child_column`, and the census year's
+    period_start and period_end. -#}
+{% macro plan_measure_counts(plans='plans', child_column='la_child_id') -%}
+        count(*) filter (where {{ in_census_period(plans ~ '.cpp_start_date') }}) as cpp_starting,
+        count(distinct {{ plans }}.{{ child_column }}) filter (
+            where {{ in_census_period(plans ~ '.cpp_start_date') }}
+        ) as children_starting_cpp,
+        count(*) filter (
+            where {{ in_census_period(plans ~ '.cpp_start_date') }}
+            and {{ plans }}.previous_cpp_count >= 1
+        ) as cpp_second_or_later,
+        count(*) filter (
+            where {{ is_open_in_period(plans ~ '.cpp_start_date', plans ~ '.cpp_end_date') }}
+        ) as cpp_any_point,
+        count(distinct {{ plans }}.{{ child_column }}) filter (
+            where {{ is_open_in_period(plans ~ '.cpp_start_date', plans ~ '.cpp_end_date') }}
+        ) as children_cpp_any_point,
+        count(*) filter (where {{ in_census_period(plans ~ '.cpp_end_date') }}) as cpp_ended,
+        count(*) filter (
+            where {{ is_open_at_31_march(plans ~ '.cpp_start_date', plans ~ '.cpp_end_date') }}
+        ) as cpp_31mar
 {%- endmacro %}

@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -49,7 +52,97 @@ def test_ruff_format_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# The dbt project's YAML: every list is a block list (`- item`, one a line). Two exceptions,
+# where block style cannot say it or reads worse: `[]` for an empty list, and a unit test's
+# `rows`, one flow mapping a row (`- {column: value, ...}`), which reads like a CSV line.
+YAML_FOLDERS = ["models", "seeds", "tests", "analyses", "macros"]
+
+
+def yaml_files() -> list[Path]:
+    found = [PROJECT_DIR / "dbt_project.yml"]
+    for folder in YAML_FOLDERS:
+        found += sorted((PROJECT_DIR / folder).rglob("*.yml"))
+        found += sorted((PROJECT_DIR / folder).rglob("*.yaml"))
+    return [p for p in found if not {"python", "__pycache__"} & set(p.parts)]
+
+
+def flow_collections(text: str) -> list[str]:
+    """`line N: ...` for each flow-style list or mapping the rule above does not allow, and
+    each lone `-` (a list item whose content starts on the next line)."""
+    problems: list[str] = []
+
+    def walk(node: yaml.Node, key: str | None, parent_key: str | None) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            if node.flow_style and node.value:
+                problems.append(f"line {node.start_mark.line + 1}: flow list under {key!r}")
+            for item in node.value:
+                walk(item, None, key)
+        elif isinstance(node, yaml.MappingNode):
+            if node.flow_style and parent_key != "rows":
+                problems.append(f"line {node.start_mark.line + 1}: flow mapping under {key!r}")
+            for name, value in node.value:
+                walk(value, str(name.value), key)
+
+    for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+        if document is not None:
+            walk(document, None, None)
+    problems += [
+        f"line {number}: a lone `-` (write `- name: ...`)"
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() == "-"
+    ]
+    return problems
+
+
+def test_yaml_lists_are_block_lists() -> None:
+    files = yaml_files()
+    assert len(files) > 10, "the dbt project's YAML files are found"
+    problems = [
+        f"{path.relative_to(PROJECT_DIR)}, {problem}"
+        for path in files
+        for problem in flow_collections(path.read_text(encoding="utf-8"))
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_yaml_list_check_finds_flow_lists() -> None:
+    text = (
+        "models:\n"
+        "  - name: m\n"
+        "    data_tests: [unique, not_null]\n"
+        "    config: {meta: {grain: x}}\n"
+        "    tags: []\n"
+        "unit_tests:\n"
+        "  - given:\n"
+        "      - rows:\n"
+        "          - {a: 1, b: 2}\n"
+        "columns:\n"
+        "  -\n"
+        "    name: c\n"
+    )
+    assert flow_collections(text) == [
+        "line 3: flow list under 'data_tests'",
+        "line 4: flow mapping under 'config'",
+        "line 4: flow mapping under 'meta'",
+        "line 11: a lone `-` (write `- name: ...`)",
+    ]
+
+
 def test_mypy_is_clean() -> None:
     # Files and per-module settings: [tool.mypy] in pyproject.toml.
     result = run([str(BIN / "mypy")])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_checks_every_module_of_the_package() -> None:
+    """No module of the package is exempt: a type fault is fixed, or silenced on its line
+    with the error code and the reason (`# type: ignore[code]`), never for a whole module."""
+    with open(PROJECT_DIR / "pyproject.toml", "rb") as handle:
+        mypy = tomllib.load(handle)["tool"]["mypy"]
+    exempt = {
+        str(override["module"]): sorted(set(override) & {"ignore_errors", "disable_error_code"})
+        for override in mypy.get("overrides", [])
+        if set(override) & {"ignore_errors", "disable_error_code"}
+    }
+    assert exempt == {}
+    assert mypy.get("warn_unused_ignores") is True, "a line's ignore must still be needed"

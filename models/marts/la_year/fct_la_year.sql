@@ -43,7 +43,20 @@ local_authorities as (
     ) = 1
 ),
 
--- NPD variables of each census year (DfE's "years populated").
+-- The NPD variables of each census year: the seed states DfE's "years populated" as spans
+-- (an empty last_year: still collected), one row per variable and year here.
+npd_variable_years as (
+    select
+        census_years.census_year,
+        spans.variable
+    from {{ ref('ref_npd_variable_years') }} as spans
+    inner join census_years
+        on
+            spans.first_year <= census_years.census_year
+            and coalesce(spans.last_year, census_years.census_year) >= census_years.census_year
+    where spans.file_kind = 'main'
+),
+
 npd_variables as (
     select
         census_year,
@@ -56,8 +69,7 @@ npd_variables as (
         {{ npd_carries(['CPPstartDate']) }} as npd_has_cpp_start,
         {{ npd_carries(['CPPstartDate', 'NumberOfPreviousCPP']) }} as npd_has_previous_cpp,
         {{ npd_carries(['CPPstartDate', 'CPPendDate']) }} as npd_has_cpp_span
-    from {{ ref('ref_npd_variable_years') }}
-    where file_kind = 'main'
+    from npd_variable_years
     group by census_year
 ),
 
@@ -139,30 +151,7 @@ referral_measures as (
         source_kind,
         census_year,
         la_code,
-        count(*) filter (where is_referred_in_year) as referrals,
-        count(distinct la_child_id) filter (where is_referred_in_year) as children_referred,
-        count(*) filter (
-            where is_referred_in_year and coalesce(is_referral_nfa, false)
-        ) as referrals_nfa,
-        count(*) filter (
-            where is_referred_in_year and is_assessed_not_in_need
-        ) as referrals_assessed_not_in_need,
-        count(*) filter (where is_referred_in_year and is_cin_episode) as episodes_starting,
-        count(distinct la_child_id) filter (
-            where is_referred_in_year and is_cin_episode
-        ) as children_starting_episode,
-        count(*) filter (
-            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
-        ) as episodes_any_point,
-        count(distinct la_child_id) filter (
-            where is_cin_episode and {{ is_open_in_period('referral_date', 'closure_date') }}
-        ) as children_in_need_any_point,
-        count(*) filter (
-            where is_cin_episode and {{ in_census_period('closure_date') }}
-        ) as episodes_ending,
-        count(distinct la_child_id) filter (
-            where is_cin_episode and {{ is_open_at_31_march('referral_date', 'closure_date') }}
-        ) as children_in_need_31mar,
+        {{ referral_measure_counts() }},
         -- DfE's own CINAt31March flag: the one source of this count in the 2008/09 NPD,
         -- which has no NFA flag, closure date or reason.
         count(distinct la_child_id) filter (
@@ -249,9 +238,7 @@ rereferral_measures as (
         source_kind,
         census_year,
         la_code,
-        count(*) filter (
-            where {{ is_within_12_months('referral_date', 'previous_referral_date') }}
-        ) as rereferrals_12m
+        {{ rereferral_count() }}
     from referral_pairs
     where is_this_year
     group by source_kind, census_year, la_code
@@ -266,10 +253,7 @@ assessment_measures as (
         assessments.source_kind,
         assessments.census_year,
         assessments.la_code,
-        count(*) as assessments_completed,
-        count(*) filter (
-            where done.working_days_before - began.working_days_before <= 45
-        ) as assessments_within_45wd
+        {{ assessment_measure_counts('done.working_days_before - began.working_days_before') }}
     from {{ ref('int_records_conformed__assessment') }} as assessments
     inner join census_years as years on assessments.census_year = years.census_year
     left join working_days as began on assessments.assessment_start_date = began.day
@@ -295,8 +279,7 @@ enquiry_measures as (
         source_kind,
         census_year,
         la_code,
-        count(*) as s47_enquiries,
-        count(distinct la_child_id) as children_s47
+        {{ event_measure_counts('s47_enquiries', 'children_s47') }}
     from enquiries_in_year
     group by source_kind, census_year, la_code
 ),
@@ -339,8 +322,7 @@ conference_measures as (
         source_kind,
         census_year,
         la_code,
-        count(*) as icpcs,
-        count(distinct la_child_id) as children_icpc
+        {{ event_measure_counts('icpcs', 'children_icpc') }}
     from conferences_in_year
     group by source_kind, census_year, la_code
 ),
@@ -366,23 +348,7 @@ plan_measures as (
         plans.source_kind,
         plans.census_year,
         plans.la_code,
-        count(*) filter (where {{ in_census_period('plans.cpp_start_date') }}) as cpp_starting,
-        count(distinct plans.la_child_id) filter (
-            where {{ in_census_period('plans.cpp_start_date') }}
-        ) as children_starting_cpp,
-        count(*) filter (
-            where {{ in_census_period('plans.cpp_start_date') }} and plans.previous_cpp_count >= 1
-        ) as cpp_second_or_later,
-        count(*) filter (
-            where {{ is_open_in_period('plans.cpp_start_date', 'plans.cpp_end_date') }}
-        ) as cpp_any_point,
-        count(distinct plans.la_child_id) filter (
-            where {{ is_open_in_period('plans.cpp_start_date', 'plans.cpp_end_date') }}
-        ) as children_cpp_any_point,
-        count(*) filter (where {{ in_census_period('plans.cpp_end_date') }}) as cpp_ended,
-        count(*) filter (
-            where {{ is_open_at_31_march('plans.cpp_start_date', 'plans.cpp_end_date') }}
-        ) as cpp_31mar
+        {{ plan_measure_counts() }}
     from plans
     inner join census_years as years on plans.census_year = years.census_year
     group by plans.source_kind, plans.census_year, plans.la_code

@@ -94,16 +94,11 @@ def test_check_names_a_hand_edited_file_and_the_generator_restores_it(repo_copy:
 
 
 def _add_census_year(repo: Path, year: int) -> None:
-    """The README's "Adding census year 2027", steps 1 and 2: one row for the year, and the
-    year's variables (here: the same as the year before) in the availability seed."""
-    seeds = repo / "seeds"
-    with open(seeds / "ref_census_years.csv", "a", encoding="utf-8") as handle:
+    """The README's "Adding census year 2027", step 1: the year's row in ref_census_years.
+    Nothing else: the variables DfE still collects (an empty last_year in
+    ref_npd_variable_years) extend to the new year by themselves."""
+    with open(repo / "seeds" / "ref_census_years.csv", "a", encoding="utf-8") as handle:
         handle.write(f"{year},{year - 1}/{str(year)[2:]},{year - 1}-04-01,{year}-03-31,false\n")
-    with open(seeds / "ref_npd_variable_years.csv", encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    added = [{**r, "census_year": str(year)} for r in rows if r["census_year"] == str(year - 1)]
-    with open(seeds / "ref_npd_variable_years.csv", "a", encoding="utf-8", newline="") as handle:
-        csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n").writerows(added)
 
 
 def _dbt(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -122,9 +117,27 @@ def _dbt(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_census_year_2027_needs_only_the_seed_rows_and_the_generator(repo_copy: Path) -> None:
+def _changed_files(repo: Path) -> set[str]:
+    """Every file of the copy whose text differs from the repository's, and every new file."""
+    changed = set()
+    for path in repo.rglob("*"):
+        relative = path.relative_to(repo)
+        if (
+            not path.is_file()
+            or relative.parts[0] in ("target", "logs")
+            or path.suffix == ".duckdb"
+        ):
+            continue
+        original = REPO_DIR / relative
+        if not original.exists() or original.read_bytes() != path.read_bytes():
+            changed.add(str(relative))
+    return changed
+
+
+def test_census_year_2027_needs_only_one_seed_row_and_the_generator(repo_copy: Path) -> None:
     new_year = npd_spec.LAST_CENSUS_YEAR + 1
     _add_census_year(repo_copy, new_year)
+    assert _changed_files(repo_copy) == {"seeds/ref_census_years.csv"}
     # Before the generator runs the tree is out of date: the new year's models are missing.
     check = _codegen(repo_copy, "--check")
     assert check.returncode == 1
@@ -151,6 +164,45 @@ def test_census_year_2027_needs_only_the_seed_rows_and_the_generator(repo_copy: 
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     sql = next((repo_copy / "target" / "compiled").rglob(f"stg_npd__cin_{new_year}.sql"))
     assert f"npd_cin_{new_year}" in sql.read_text()
+    text = (repo_copy / "models" / "staging" / "npd" / f"stg_npd__cin_{new_year}.sql").read_text()
+    # The new year stages what the last year staged: open-ended variables carry on, and a
+    # variable DfE stopped (LA_09, 2009 only; SeenSocialWorker, 2014-2015) stays a typed NULL.
+    assert "stage_date('cin_referraldate', 'referral_date')" in text
+    assert "stage_date('cin_cppstartdate', 'cpp_start_date')" in text
+    assert "absent_flag('has_seen_social_worker')" in text
+    assert "'cin_seensocialworker'" not in text and "'cin_la_09'" not in text
+    for kind in npd_spec.FILE_KINDS:
+        assert _spec_columns(repo_copy, new_year, kind) == npd_spec.npd_columns(
+            npd_spec.LAST_CENSUS_YEAR, kind
+        )
+    # Only the seed row and the generated files changed.
+    generated = set(_generated_paths(repo_copy))
+    assert _changed_files(repo_copy) <= {"seeds/ref_census_years.csv", *generated}
+
+
+def _spec_columns(repo: Path, year: int, kind: str) -> list[str]:
+    """The copy's NPD columns of a census year, read by the copy's own package."""
+    code = (
+        "import json, sys; from cin_warehouse import npd_spec; "
+        f"json.dump(npd_spec.npd_columns({year}, {kind!r}), sys.stdout)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return list(json.loads(done.stdout))
+
+
+def _generated_paths(repo: Path) -> list[str]:
+    """The files the copy's generator owns, relative to the copy."""
+    code = (
+        "import json, sys; from cin_warehouse import codegen; "
+        "json.dump([str(p.relative_to(codegen.REPO_DIR)) for p in codegen.generated_files()],"
+        " sys.stdout)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return list(json.loads(done.stdout))
 
 
 def test_year_spans_join_consecutive_years_only() -> None:
@@ -159,14 +211,22 @@ def test_year_spans_join_consecutive_years_only() -> None:
     assert npd_staging._year_span([2009]) == "2009"
 
 
+def _populated_from_spans() -> set[tuple[str, str, int]]:
+    """ref_npd_variable_years read here, independently of npd_spec: spans to years."""
+    last = max(npd_spec.CENSUS_YEARS)
+    with open(npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv", encoding="utf-8") as handle:
+        return {
+            (r["file_kind"], r["variable"], year)
+            for r in csv.DictReader(handle)
+            for year in range(int(r["first_year"]), int(r["last_year"] or last) + 1)
+        }
+
+
 def test_each_year_model_stages_exactly_the_seeds_variables() -> None:
     """Read back from the committed SQL, independently of the generator: a variable is staged
     (`stage_*` on its lower-cased NPD column) in the years of ref_npd_variable_years and a
     typed NULL (`absent_*`) in every other year."""
-    with open(npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv", encoding="utf-8") as handle:
-        populated = {
-            (r["file_kind"], r["variable"], int(r["census_year"])) for r in csv.DictReader(handle)
-        }
+    populated = _populated_from_spans()
     with open(npd_spec.SEEDS_DIR / "ref_npd_variables.csv", encoding="utf-8") as handle:
         variables = list(csv.DictReader(handle))
     for kind, prefix in npd_staging.MODEL_PREFIX.items():
@@ -179,6 +239,68 @@ def test_each_year_model_stages_exactly_the_seeds_variables() -> None:
                     assert staged and not absent, (prefix, year, v["variable"])
                 else:
                     assert absent and not staged, (prefix, year, v["variable"])
+
+
+def test_the_spans_state_dfes_years_populated() -> None:
+    """Spot checks from DfE's "years populated" list (docs/cin_census.md §3b): CPP start date
+    in 2008/09 and again from 2012/13, the 2009-only LA_09, SeenSocialWorker 2014-2015."""
+    populated = _populated_from_spans()
+    assert {y for k, v, y in populated if (k, v) == ("main", "CPPstartDate")} == {
+        2009,
+        *range(2013, npd_spec.LAST_CENSUS_YEAR + 1),
+    }
+    assert {y for k, v, y in populated if v == "LA_09"} == {2009}
+    assert {y for k, v, y in populated if v == "SeenSocialWorker"} == {2014, 2015}
+
+
+def _availability(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "ref_npd_variable_years.csv"
+    original = (npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv").read_text(encoding="utf-8")
+    path.write_text(original + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_a_variable_that_stops_is_one_edit(tmp_path: Path) -> None:
+    """Setting an open-ended variable's last_year removes it from the later years only."""
+    path = tmp_path / "ref_npd_variable_years.csv"
+    original = (npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv").read_text(encoding="utf-8")
+    assert "main,ReferralSource,2014,\n" in original
+    path.write_text(
+        original.replace("main,ReferralSource,2014,\n", "main,ReferralSource,2014,2020\n")
+    )
+    before = npd_spec.read_availability()
+    after = npd_spec.read_availability(path)
+    assert before - after == {
+        ("main", "ReferralSource", y) for y in range(2021, npd_spec.LAST_CENSUS_YEAR + 1)
+    }
+    assert after <= before
+
+
+def test_a_variable_without_a_span_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ref_npd_variable_years.csv"
+    original = (npd_spec.SEEDS_DIR / "ref_npd_variable_years.csv").read_text(encoding="utf-8")
+    path.write_text(original.replace("main,AnyPoint,2019,\n", ""), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"variables without any span: \[\('main', 'AnyPoint'\)\]"):
+        npd_spec.read_availability(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("main,NoSuchVariable,2010,", "'NoSuchVariable' is not in ref_npd_variables.csv"),
+        ("main,SeenSocialWorker,2015,2016", "SeenSocialWorker (main) 2015 is already in"),
+        ("main,LA_LGR,2008,2008", "span 2008-2008 is not within the census years"),
+        ("main,LLSOA,2012,2011", "span 2012-2011 is not within the census years"),
+        ("main,LLSOA,twenty,", "first_year 'twenty' and last_year '' must be census years"),
+    ],
+)
+def test_a_bad_span_is_refused_with_its_line(tmp_path: Path, row: str, problem: str) -> None:
+    path = _availability(tmp_path, row)
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(ValueError) as error:
+        npd_spec.read_availability(path)
+    assert f"{path}, line {line}: " in str(error.value)
+    assert problem in str(error.value)
 
 
 def test_notes_for_unknown_years_or_variables_are_refused(tmp_path: Path) -> None:

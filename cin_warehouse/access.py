@@ -1,0 +1,119 @@
+"""Analyst access to a built warehouse: `cin query` and `cin export`.
+
+Both open the DuckDB file read-only, so they run beside any other reader (a second
+`cin query`, a notebook, the docs) and can never change the warehouse; a statement that
+would write fails with DuckDB's own message. Errors are `AccessError`s carrying one line an
+analyst can act on (no traceback): the warehouse file is missing, the SQL is wrong
+(DuckDB's message), or a model name is unknown (with the close names).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+
+EXPORT_FORMATS = ("parquet", "csv")
+# The schemas dbt builds (dbt_project.yml); an unqualified model name is looked up in them.
+MODEL_SCHEMAS = ("marts", "intermediate", "staging", "reference", "landing")
+
+
+class AccessError(Exception):
+    """A problem the analyst can fix, said in one line."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+
+
+def connect(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse file; AccessError when it is missing."""
+    if not db.is_file():
+        raise AccessError(f"{db}: no such warehouse (pass --db, or set CIN_DUCKDB_PATH)")
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as error:
+        raise AccessError(f"{db}: cannot open read-only: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """Run one SQL statement; AccessError with DuckDB's message when it fails."""
+    try:
+        cursor = con.execute(sql)
+        if cursor.description is None:
+            return QueryResult(columns=[], rows=[])
+        columns = [d[0] for d in cursor.description]
+        return QueryResult(columns=columns, rows=cursor.fetchall())
+    except duckdb.Error as error:
+        raise AccessError(f"SQL error: {str(error).strip()}") from None
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every table and view of the warehouse: "schema.name" -> its schema."""
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_catalog = current_database()"
+    ).fetchall()
+    return {f"{schema}.{name}": schema for schema, name in rows}
+
+
+def resolve_model(con: duckdb.DuckDBPyConnection, model: str) -> str:
+    """The "schema.name" of a model given as `name` or `schema.name`; an unqualified name
+    is looked up in dbt's schemas in order (marts first). AccessError naming the close
+    matches when there is none."""
+    known = relations(con)
+    wanted = model.strip().lower()
+    if wanted in known:
+        return wanted
+    for schema in MODEL_SCHEMAS:
+        if f"{schema}.{wanted}" in known:
+            return f"{schema}.{wanted}"
+    names = sorted(known) + sorted({name.split(".", 1)[1] for name in known})
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `cin query` can list them:"
+    if not close:
+        hint += ' cin query "select table_schema, table_name from information_schema.tables"'
+    raise AccessError(f"unknown model {model!r}{hint}")
+
+
+def _quoted_relation(relation: str) -> str:
+    schema, name = relation.split(".", 1)
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+
+
+def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> tuple[str, int]:
+    """Write a model to `out` as Parquet or CSV (with a header); the model's "schema.name"
+    and the number of rows written."""
+    if fmt not in EXPORT_FORMATS:
+        raise AccessError(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    relation = resolve_model(con, model)
+    if not out.parent.is_dir():
+        raise AccessError(f"{out.parent}: no such folder for --out")
+    options = "format parquet" if fmt == "parquet" else "format csv, header true"
+    target = str(out).replace("'", "''")
+    try:
+        # COPY answers with the number of rows it wrote
+        written = con.execute(
+            f"copy (select * from {_quoted_relation(relation)}) to '{target}' ({options})"
+        ).fetchall()
+    except duckdb.Error as error:
+        raise AccessError(f"export of {relation} failed: {_first_line(error)}") from None
+    return relation, int(written[0][0])
+
+
+def write_csv(result: QueryResult, stream: TextIO = sys.stdout) -> None:
+    """The result as CSV with a header (NULL as an empty field)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows(["" if value is None else value for value in row] for row in result.rows)

@@ -1,0 +1,311 @@
+-- DfE's official measures per source, LA and census year on the RECONSTRUCTED basis: the
+-- same measures and names as fct_la_year, counted with the same macros
+-- (macros/la_year/official_measures.sql), but from the episodes and plans rebuilt across
+-- every return (marts.fct_episode, fct_cpp, fct_assessment, fct_s47) instead of each
+-- year's return as delivered. What differs from fct_la_year, and why:
+-- * amended referral dates are reconciled (the latest return's date, fct_episode);
+-- * closures come with hindsight: a closure written in a later return is known, so a case
+--   referred in March and closed "after assessment" (RC8/RC9) in May is assessed not in
+--   need in its referral year (fct_episode.is_assessed_not_in_need reads the whole
+--   history), and a case that dropped out of the returns without a closure date is
+--   closed on 31 March of the last year it appeared in (closure_date_is_inferred);
+-- * phantom re-referrals (overlap_kind 'rereferral_of_open_case': a new referral recorded
+--   for a case the LA still had open, BMJ Open 2019) are not referrals or episodes;
+-- * re-referrals compare each referral with the child's previous referral in any return
+--   (the hindsight reading of DfE methodology 2016-17 "referrals within 12 months");
+-- * plans are the rebuilt plans (end dates inferred the same way, fct_cpp).
+-- Each census year still reads a closure or plan end after its 31 March as "not yet
+-- closed", as the official macros expect (closure_date below): hindsight decides which
+-- cases are episodes, not whether they were open at 31 March.
+-- Rows: exactly fct_la_year's (same keys); a measure is NULL where fct_la_year's is (no
+-- return that year, or a source or year that cannot carry it): a year without a return
+-- is known only in part from later returns, so it is not estimated here.
+{%- set official_columns = la_year_measure_columns() %}
+{%- set la_year_measures = la_year_measure_specs() %}
+with census_years as (
+    select * from {{ ref('ref_census_years') }}
+),
+
+official as (
+    select * from {{ ref('fct_la_year') }}
+),
+
+-- The LA code an episode reports under in each census year: the code of its record in
+-- that year's return; in a year without a record, the code of its latest earlier record
+-- (before its first record: the first record's code). A reorganised LA's case carries
+-- the predecessor's code until the successor returns it (no guess between successors).
+episode_record_years as (
+    select
+        episode_id,
+        census_year,
+        -- one code per return; two records of one year under two codes (a damaged
+        -- return) take the greater, a deterministic pick
+        max(la_code) as la_code
+    from {{ ref('int_episode_records_linked') }}
+    where episode_id is not null
+    group by episode_id, census_year
+),
+
+episode_la_spans as (
+    select
+        episode_id,
+        la_code,
+        case
+            when census_year = min(census_year) over (partition by episode_id) then 0
+            else census_year
+        end as from_census_year,
+        coalesce(
+            lead(census_year) over (partition by episode_id order by census_year) - 1, 9999
+        ) as to_census_year
+    from episode_record_years
+),
+
+-- Each rebuilt episode in each census year in which it was open (referred by 31 March,
+-- not closed before 1 April), under that year's LA code. Phantom re-referrals stay here:
+-- a plan recorded on one is still a plan.
+episode_years as (
+    select
+        episodes.episode_id,
+        years.census_year,
+        spans.la_code,
+        years.period_start,
+        years.period_end
+    from {{ ref('fct_episode') }} as episodes
+    inner join census_years as years
+        on
+            episodes.referral_date <= years.period_end
+            and (episodes.closure_date is null or episodes.closure_date >= years.period_start)
+    inner join episode_la_spans as spans
+        on
+            episodes.episode_id = spans.episode_id
+            and years.census_year between spans.from_census_year and spans.to_census_year
+),
+
+-- Each rebuilt episode with the child's previous referral (any return); phantom
+-- re-referrals are not referrals, so they are neither counted nor previous referrals.
+episodes as (
+    select
+        *,
+        lag(referral_date) over (
+            partition by child_id order by referral_date, episode_id
+        ) as previous_referral_date
+    from {{ ref('fct_episode') }}
+    where overlap_kind is distinct from 'rereferral_of_open_case'
+),
+
+referrals as (
+    select
+        episodes.source_kind,
+        episode_years.census_year,
+        episode_years.la_code,
+        episodes.child_id,
+        episodes.referral_date,
+        episodes.previous_referral_date,
+        -- a closure after 31 March is not yet a closure in that year (see the top)
+        case
+            when episodes.closure_date <= episode_years.period_end then episodes.closure_date
+        end as closure_date,
+        episodes.is_referral_nfa,
+        episodes.is_assessed_not_in_need,
+        episodes.is_cin_episode,
+        episode_years.period_start,
+        episode_years.period_end,
+        {{ in_census_period(
+            'episodes.referral_date', 'episode_years.period_start', 'episode_years.period_end'
+        ) }} as is_referred_in_year
+    from episodes
+    inner join episode_years on episodes.episode_id = episode_years.episode_id
+),
+
+referral_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        {{ referral_measure_counts('child_id') }}
+    from referrals
+    group by source_kind, census_year, la_code
+),
+
+rereferral_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        {{ rereferral_count() }}
+    from referrals
+    where is_referred_in_year
+    group by source_kind, census_year, la_code
+),
+
+-- The census year's LA code of an activity on an episode (assessment, enquiry, plan):
+-- its episode's code that year, else the code of its own latest return.
+activity_la_codes as (
+    select
+        spans.episode_id,
+        years.census_year,
+        spans.la_code
+    from episode_la_spans as spans
+    inner join census_years as years
+        on years.census_year between spans.from_census_year and spans.to_census_year
+),
+
+assessment_measures as (
+    select
+        assessments.source_kind,
+        years.census_year,
+        coalesce(codes.la_code, assessments.la_code) as la_code,
+        {{ assessment_measure_counts('assessments.duration_working_days') }}
+    from {{ ref('fct_assessment') }} as assessments
+    inner join census_years as years
+        on {{ in_census_period('assessments.authorisation_date') }}
+    left join activity_la_codes as codes
+        on
+            assessments.episode_id = codes.episode_id
+            and years.census_year = codes.census_year
+    group by all
+),
+
+enquiries_in_year as (
+    select distinct
+        enquiries.source_kind,
+        years.census_year,
+        enquiries.child_id,
+        enquiries.start_date,
+        coalesce(codes.la_code, enquiries.la_code) as la_code
+    from {{ ref('fct_s47') }} as enquiries
+    inner join census_years as years on {{ in_census_period('enquiries.start_date') }}
+    left join activity_la_codes as codes
+        on
+            enquiries.episode_id = codes.episode_id
+            and years.census_year = codes.census_year
+),
+
+enquiry_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        {{ event_measure_counts('s47_enquiries', 'children_s47', 'child_id') }}
+    from enquiries_in_year
+    group by source_kind, census_year, la_code
+),
+
+-- Conferences from the s47 module and from CINdetails (transfer-ins), as fct_la_year
+-- takes them (the XML only).
+conference_dates as (
+    select
+        source_kind,
+        episode_id,
+        child_id,
+        la_code,
+        initial_cpc_date
+    from {{ ref('fct_s47') }}
+    union all
+    select
+        source_kind,
+        episode_id,
+        child_id,
+        la_code,
+        initial_cpc_date
+    from {{ ref('fct_episode') }}
+    where source_kind = 'xml'
+),
+
+conferences_in_year as (
+    select distinct
+        conferences.source_kind,
+        years.census_year,
+        conferences.child_id,
+        conferences.initial_cpc_date,
+        coalesce(codes.la_code, conferences.la_code) as la_code
+    from conference_dates as conferences
+    inner join census_years as years on {{ in_census_period('conferences.initial_cpc_date') }}
+    left join activity_la_codes as codes
+        on
+            conferences.episode_id = codes.episode_id
+            and years.census_year = codes.census_year
+),
+
+conference_measures as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        {{ event_measure_counts('icpcs', 'children_icpc', 'child_id') }}
+    from conferences_in_year
+    group by source_kind, census_year, la_code
+),
+
+-- Each rebuilt plan in each census year in which it and its episode were open (a return
+-- holds a plan within its episode's record), its end read as that year's information
+-- shows it (none after 31 March). A plan counts only up to the last census year a
+-- return showed it (each return holds every plan open in its year, DfE methodology
+-- 2016-17 §2): fct_cpp gives the NPD's 2008/09 plans no end or their episode's closure,
+-- the 2009/10-2011/12 extracts having no plan fields, but a plan absent from the later
+-- extracts that carry them was no longer open then.
+plans as (
+    select
+        plan_spells.source_kind,
+        episode_years.census_year,
+        episode_years.la_code,
+        plan_spells.child_id,
+        plan_spells.start_date as cpp_start_date,
+        plan_spells.previous_cpp_count,
+        episode_years.period_start,
+        episode_years.period_end,
+        case
+            when plan_spells.end_date <= episode_years.period_end then plan_spells.end_date
+        end as cpp_end_date
+    from {{ ref('fct_cpp') }} as plan_spells
+    inner join episode_years
+        on
+            plan_spells.episode_id = episode_years.episode_id
+            and plan_spells.start_date <= episode_years.period_end
+            and (plan_spells.end_date is null or plan_spells.end_date >= episode_years.period_start)
+            and plan_spells.last_census_year >= episode_years.census_year
+),
+
+plan_measures as (
+    select
+        plans.source_kind,
+        plans.census_year,
+        plans.la_code,
+        {{ plan_measure_counts('plans', 'child_id') }}
+    from plans
+    group by plans.source_kind, plans.census_year, plans.la_code
+)
+
+select
+    official.source_kind,
+    official.la_code,
+    official.census_year,
+    official.has_return,
+    -- Each count of la_year_measure_specs from the CTE that computes it here (a spec
+    -- drawn from fct_la_year's own extra column, e.g. children_in_need_31mar_as_carried,
+    -- takes the count of its name); a spec that is no count of a measure CTE is not one.
+    -- noqa: disable=LT02
+    {%- set ns = namespace(items=[]) %}
+    {%- for column, npd, xml, source_column in la_year_measures %}
+        {%- for cte, columns in official_columns.items() %}
+            {%- if (source_column or column) in columns %}
+                {%- do ns.items.append((column, cte, source_column or column)) %}
+            {%- elif column in columns and source_column not in columns %}
+                {%- do ns.items.append((column, cte, column)) %}
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
+    {%- for column, cte, source in ns.items %}
+    cast(case
+        when official.{{ column }} is not null then coalesce({{ cte }}.{{ source }}, 0)
+    end as bigint) as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from official
+{%- for cte in official_columns %}
+left join {{ cte }}
+    on
+        official.source_kind = {{ cte }}.source_kind
+        and official.census_year = {{ cte }}.census_year
+        and official.la_code = {{ cte }}.la_code
+{%- endfor %}
+-- noqa: enable=LT02
