@@ -20,6 +20,9 @@
 --   2013), so from census year 2015 they are the assessments; NULL before.
 -- NULL, never 0, where the source cannot carry a measure: the NPD has no assessment or
 -- s47 module, and populates some variables only in some years (ref_npd_variable_years).
+-- Then DfE's rates per 10,000 children (census year Y over the LA's mid-(Y-1) population,
+-- seed ref_child_population; none before 2013 or after 2025) and percentages, from
+-- macros/la_year/open_data.sql; England and the regions are fct_england_year.
 {%- set measure_columns = la_year_measure_columns() %}
 {%- set la_year_measures = la_year_measure_specs() %}
 with census_years as (
@@ -473,32 +476,51 @@ measures as (
             and la_years.la_code = {{ cte }}.la_code
     {%- endfor %}
     -- noqa: enable=LT02
+),
+
+-- One row per LA-year: DfE's open-data layout first (explore-education-statistics), then
+-- the keys, then each measure: NULL where the LA sent no return or the source cannot
+-- carry the measure.
+la_year_measures as (
+    select
+        {{ open_data_layout(
+            'measures.census_year',
+            "'Local authority'",
+            'local_authorities.region_code',
+            'local_authorities.region_name',
+            'measures.la_code',
+            'local_authorities.la_code_9',
+            'local_authorities.la_name'
+        ) }},
+        measures.source_kind,
+        measures.la_code,
+        cast(measures.census_year as integer) as census_year,
+        measures.has_return,
+        -- noqa: disable=LT02
+        {%- for column, npd, xml, source_column in la_year_measures %}
+        {{ la_year_measure(source_column or column, npd, column, xml) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    -- noqa: enable=LT02
+    from measures
+    left join local_authorities
+        on
+            measures.la_code = local_authorities.la_code
+            and measures.census_year = local_authorities.la_census_year
+),
+
+-- The LA's children aged 0-17 at mid-(Y-1), DfE's denominator for census year Y (DfE
+-- methodology 2016-17, section 5); none before census year 2013 or after 2025.
+child_population as (
+    {{ la_child_population() }}
 )
 
--- DfE's open-data layout first (explore-education-statistics), then the keys, then each
--- measure: NULL where the LA sent no return or the source cannot carry the measure.
+-- Then the child population and DfE's rates per 10,000 children and percentages.
 select
-    cast((measures.census_year - 1) * 100 + measures.census_year % 100 as integer) as time_period,
-    'Reporting year' as time_identifier,
-    'Local authority' as geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    local_authorities.region_code,
-    local_authorities.region_name,
-    measures.la_code as old_la_code,
-    local_authorities.la_code_9 as new_la_code,
-    local_authorities.la_name,
-    measures.source_kind,
-    measures.la_code,
-    cast(measures.census_year as integer) as census_year,
-    measures.has_return,
-    -- noqa: disable=LT02
-    {%- for column, npd, xml, source_column in la_year_measures %}
-    {{ la_year_measure(source_column or column, npd, column, xml) }}{{ ',' if not loop.last }}
-    {%- endfor %}
--- noqa: enable=LT02
-from measures
-left join local_authorities
+    la_year_measures.*,
+    child_population.population_0_17,
+    {{ la_year_rates('la_year_measures', 'child_population.population_0_17') }}
+from la_year_measures
+left join child_population
     on
-        measures.la_code = local_authorities.la_code
-        and measures.census_year = local_authorities.la_census_year
+        la_year_measures.la_code = child_population.la_code
+        and la_year_measures.census_year = child_population.census_year

@@ -193,6 +193,85 @@ def test_harmonisation_covers_every_la_code_and_maps_to_live_las() -> None:
     assert len(live) == 153
 
 
+# --- child populations ----------------------------------------------------------------
+
+
+def test_child_population_seed_is_the_package_file_not_a_copy() -> None:
+    """The seed is a link to the package data the generator reads: one file, two readers
+    (tests/python/la_year checks that dbt loads it row for row)."""
+    seed = SEEDS / "ref_child_population.csv"
+    assert seed.is_symlink()
+    assert seed.resolve() == (CALIBRATION / "population_0_17_by_la.csv").resolve()
+
+
+def test_child_populations_add_up_except_where_the_source_is_blank() -> None:
+    """Each region's LAs add up to the region (London's LAs are coded to Inner and Outer
+    London, E13, which add up to London), and the regions (E12) to England, except the
+    South West to mid-2018, where Dorset, Poole and Bournemouth are blank."""
+    rows = read_csv(CALIBRATION / "population_0_17_by_la.csv")
+    blanks = {(r["mid_year"], r["old_la_code"]) for r in rows if not r["population_0_17"]}
+    assert blanks == {(str(y), code) for y in range(2012, 2019) for code in ("835", "836", "837")}
+    totals: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        key = (r["mid_year"], r["geographic_level"], r["region_code"])
+        totals[key] = totals.get(key, 0) + int(r["population_0_17"] or 0)
+    for (year, level, region), value in totals.items():
+        if level == "Regional" and region != "E12000007":
+            las = totals[(year, "Local authority", region)]
+            short = region == "E12000009" and int(year) <= 2018
+            assert (las < value) if short else (las == value), (year, region)
+        if region == "E12000007":
+            inner_outer = totals[(year, level, "E13000001")] + totals[(year, level, "E13000002")]
+            assert inner_outer == value, year
+        if level == "National":
+            regions = sum(
+                v
+                for (y, lv, rg), v in totals.items()
+                if y == year and lv == "Regional" and rg.startswith("E12")
+            )
+            assert regions == value, year
+
+
+def test_mid_year_before_the_census_year_gives_dfe_s_published_rates() -> None:
+    """DfE divides census year Y's counts by the mid-(Y-1) population (the convention of
+    fct_la_year and fct_england_year): its published national counts over that population
+    give its published rates per 10,000 to their rounding (0.05), for every pair in the
+    seed ref_published_national_statistics whose count comes from a DfE table (a count
+    from a minister's written answer is rounded otherwise). The mid-Y population misses."""
+    pairs = {
+        "referrals_rate_per_10k": "referrals",
+        "cin_31mar_rate_per_10k": "children_in_need_31mar",
+        "s47_rate_per_10k": "s47_enquiries",
+        "icpc_rate_per_10k": "icpcs",
+        "cpp_starting_rate_per_10k": "cpp_starting",
+        "cpp_31mar_rate_per_10k": "cpp_31mar",
+        "cpp_ended_rate_per_10k": "cpp_ended",
+    }
+    published = {
+        (int(r["census_year"]), r["measure"]): r
+        for r in read_csv(SEEDS / "ref_published_national_statistics.csv")
+    }
+    england = {
+        int(r["mid_year"]): int(r["population_0_17"])
+        for r in read_csv(CALIBRATION / "population_0_17_by_la.csv")
+        if r["geographic_level"] == "National"
+    }
+    checked, missed = 0, 0
+    for (year, measure), row in published.items():
+        count = published.get((year, pairs.get(measure, "")))
+        if count is None or year - 1 not in england or "theyworkforyou" in count["source"]:
+            continue
+        rate = 10000 * float(count["value"]) / england[year - 1]
+        assert abs(rate - float(row["value"])) <= 0.05, (year, measure, rate)
+        checked += 1
+        if year in england:
+            missed += (
+                abs(10000 * float(count["value"]) / england[year] - float(row["value"])) > 0.05
+            )
+    assert checked >= 50
+    assert missed > checked / 2
+
+
 # --- published statistics ------------------------------------------------------------
 
 
