@@ -274,38 +274,65 @@ plan_measures as (
         {{ plan_measure_counts('plans', 'child_id') }}
     from plans
     group by plans.source_kind, plans.census_year, plans.la_code
+),
+
+-- The counts; then the open-data layout, population, rates and percentages below.
+reconstructed_counts as (
+    select
+        official.source_kind,
+        official.la_code,
+        official.census_year,
+        official.has_return,
+        -- Each count of la_year_measure_specs from the CTE that computes it here (a spec
+        -- drawn from fct_la_year's own extra column, e.g. children_in_need_31mar_as_carried,
+        -- takes the count of its name); a spec that is no count of a measure CTE is not one.
+        -- noqa: disable=LT02
+        {%- set ns = namespace(items=[]) %}
+        {%- for column, npd, xml, source_column in la_year_measures %}
+            {%- for cte, columns in official_columns.items() %}
+                {%- if (source_column or column) in columns %}
+                    {%- do ns.items.append((column, cte, source_column or column)) %}
+                {%- elif column in columns and source_column not in columns %}
+                    {%- do ns.items.append((column, cte, column)) %}
+                {%- endif %}
+            {%- endfor %}
+        {%- endfor %}
+        {%- for column, cte, source in ns.items %}
+        cast(case
+            when official.{{ column }} is not null then coalesce({{ cte }}.{{ source }}, 0)
+        end as bigint) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from official
+    {%- for cte in official_columns %}
+    left join {{ cte }}
+        on
+            official.source_kind = {{ cte }}.source_kind
+            and official.census_year = {{ cte }}.census_year
+            and official.la_code = {{ cte }}.la_code
+    {%- endfor %}
+    -- noqa: enable=LT02
 )
 
+-- DfE's open-data layout and the LA's population are fct_la_year's (same rows, same
+-- keys); the rates and percentages are computed on the reconstructed counts by the same
+-- macro (macros/la_year/open_data.sql), so each rate is defined once.
 select
-    official.source_kind,
-    official.la_code,
-    official.census_year,
-    official.has_return,
-    -- Each count of la_year_measure_specs from the CTE that computes it here (a spec
-    -- drawn from fct_la_year's own extra column, e.g. children_in_need_31mar_as_carried,
-    -- takes the count of its name); a spec that is no count of a measure CTE is not one.
-    -- noqa: disable=LT02
-    {%- set ns = namespace(items=[]) %}
-    {%- for column, npd, xml, source_column in la_year_measures %}
-        {%- for cte, columns in official_columns.items() %}
-            {%- if (source_column or column) in columns %}
-                {%- do ns.items.append((column, cte, source_column or column)) %}
-            {%- elif column in columns and source_column not in columns %}
-                {%- do ns.items.append((column, cte, column)) %}
-            {%- endif %}
-        {%- endfor %}
-    {%- endfor %}
-    {%- for column, cte, source in ns.items %}
-    cast(case
-        when official.{{ column }} is not null then coalesce({{ cte }}.{{ source }}, 0)
-    end as bigint) as {{ column }}{{ ',' if not loop.last }}
-    {%- endfor %}
-from official
-{%- for cte in official_columns %}
-left join {{ cte }}
+    official.time_period,
+    official.time_identifier,
+    official.geographic_level,
+    official.country_code,
+    official.country_name,
+    official.region_code,
+    official.region_name,
+    official.old_la_code,
+    official.new_la_code,
+    official.la_name,
+    reconstructed_counts.*,
+    official.population_0_17,
+    {{ la_year_rates('reconstructed_counts', 'official.population_0_17') }}
+from reconstructed_counts
+inner join official
     on
-        official.source_kind = {{ cte }}.source_kind
-        and official.census_year = {{ cte }}.census_year
-        and official.la_code = {{ cte }}.la_code
-{%- endfor %}
--- noqa: enable=LT02
+        reconstructed_counts.source_kind = official.source_kind
+        and reconstructed_counts.la_code = official.la_code
+        and reconstructed_counts.census_year = official.census_year
