@@ -457,26 +457,34 @@ def _fast_block(
     """The whole lines of `block` (each ending in `\n`; the first is line `first_line`):
     the simple lines as a batch of rows, and for every line whether it is simple, whether
     it holds a quote, and its bytes (ending's `\r` included)."""
-    raw = pc.split_pattern(pa.array([block], pa.large_binary()), b"\n").flatten()
+    raw = pc.split_pattern(pa.array([block], pa.binary()), b"\n").flatten()
     raw = raw.slice(0, len(raw) - 1)  # the block ends in `\n`: nothing after it
-    text = raw.cast(pa.large_string())  # the file is UTF-8 (files.scan)
+    text = raw.cast(pa.string())  # the file is UTF-8 (files.scan)
     content = pc.if_else(pc.ends_with(text, "\r"), pc.utf8_slice_codeunits(text, 0, -1), text)
-    has_quote = pc.match_substring(content, '"').to_numpy(zero_copy_only=False)
     fields = pc.split_pattern(content, delimiter)
-    simple = (
-        ~has_quote
-        & (pc.list_value_length(fields).to_numpy(zero_copy_only=False) == n_columns)
-        & (pc.not_equal(content, header_text).to_numpy(zero_copy_only=False))
+    simple = (pc.list_value_length(fields).to_numpy(zero_copy_only=False) == n_columns) & (
+        pc.not_equal(content, header_text).to_numpy(zero_copy_only=False)
     )
-    for character in ("\r", "\x00", "\ufeff"):
-        simple &= ~pc.match_substring(content, character).to_numpy(zero_copy_only=False)
+    has_quote = np.zeros(len(raw), dtype=bool)
+    # Each character is looked for line by line only in a block that holds it at all (a
+    # CR only if some CR is not a line ending's).
+    if b'"' in block:
+        has_quote = pc.match_substring(content, '"').to_numpy(zero_copy_only=False)
+        simple &= ~has_quote
+    for character, present in (
+        ("\r", block.count(b"\r") != block.count(b"\r\n")),
+        ("\x00", b"\x00" in block),
+        ("\ufeff", "\ufeff".encode() in block),
+    ):
+        if present:
+            simple &= ~pc.match_substring(content, character).to_numpy(zero_copy_only=False)
     index = np.flatnonzero(simple)
-    values = pc.list_flatten(fields.take(pa.array(index)))
+    kept = fields.filter(pa.array(simple))
     columns = []
     for column in range(n_columns):
-        value = values.take(pa.array(np.arange(column, len(values), n_columns)))
+        value = pc.list_element(kept, column)
         # An empty field is NULL (a quoted empty field, '', never reaches this path).
-        columns.append(pc.if_else(pc.equal(value, ""), None, value).cast(pa.string()))
+        columns.append(pc.if_else(pc.equal(value, ""), None, value))
     columns.append(pa.array(index + first_line, pa.int64()))
     names = [f"c{i}" for i in range(1, n_columns + 1)] + ["_line_number"]
     return pa.RecordBatch.from_arrays(columns, names=names), simple, raw, has_quote
@@ -565,7 +573,8 @@ def _reject_messages(rejects: list[Reject]) -> list[str]:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A file parsed into the temp table `_npd_landing`, ready to write."""
+    """A file parsed into `_npd_landing` (an Arrow table registered on the connection),
+    ready to write."""
 
     table: str
     mapped: list[HeaderColumn]
@@ -579,7 +588,8 @@ def parse_npd_file(
     scan: files.Scan,
     record: LoadRecord,
 ) -> Parsed:
-    """Parse one NPD file into the temp table `_npd_landing` (c1 … cn, `_line_number`) and
+    """Parse one NPD file into `_npd_landing` (c1 … cn, `_line_number`; an Arrow table
+    registered on the connection, outside the database file) and
     check it; raises LoadError; writes no raw table (it runs outside the transaction)."""
     path = raw_file.path
     if scan.empty:
@@ -657,15 +667,14 @@ def parse_npd_file(
         )
 
     drop_temp_tables(con)
-    con.register("_npd_parsed", reading.rows.table())
-    try:
-        # In file order (the bulk and the careful reader's rows come in two runs), so that
-        # rowids follow the lines.
-        con.execute(
-            "create temp table _npd_landing as select * from _npd_parsed order by _line_number"
-        )
-    finally:
-        con.unregister("_npd_parsed")
+    rows = reading.rows.table()
+    numbers = rows.column("_line_number")
+    if len(numbers) > 1 and not pc.all(pc.greater(numbers[1:], numbers[:-1])).as_py():
+        # The bulk and the line-by-line reader's rows come in two runs: back to file order,
+        # so that rowids follow the lines.
+        rows = rows.sort_by("_line_number")
+    # Registered, not copied into a temp table: the insert reads the Arrow table itself.
+    con.register("_npd_landing", rows)
 
     # Census year: from the name and/or ACADYR, which must agree.
     acadyr_position = next(
@@ -753,7 +762,8 @@ def write_npd_file(con: duckdb.DuckDBPyConnection, parsed: Parsed, record: LoadR
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("drop table if exists temp._npd_landing")
+    """Forget the parsed rows of the last file (`_npd_landing`)."""
+    con.unregister("_npd_landing")
 
 
 def _census_year(
