@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/bench_pipeline.py --scale 0.1 [--out DIR] [--seed 1]
     make bench SCALE=0.1
+    .venv/bin/python benchmarks/bench_pipeline.py --scale 0.42 --la 330 --year 2023
+
+With `--la`, one LA's XML return of one census year only (the LA analyst's single return:
+LA 330 in 2023 holds 6,392 children at scale 0.27): no NPD steps.
 
 Each step runs in its own measuring process (`--measure`), so its figures are its own:
 wall time, CPU time (user + system of the step's whole process tree, from
@@ -172,12 +176,18 @@ def _machine() -> dict[str, Any]:
 
 
 # --- the run -------------------------------------------------------------------------------
-def run(scale: float, out: Path, seed: int) -> dict[str, Any]:
+def run(scale: float, out: Path, seed: int, la: str | None, year: int) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     world, db = out / "world", out / "warehouse.duckdb"
-    report: dict[str, Any] = {"scale": scale, "seed": seed, "machine": _machine(), "steps": {}}
+    report: dict[str, Any] = {
+        "scale": scale,
+        "seed": seed,
+        "la_return": f"LA {la}, census year {year}" if la else None,
+        "machine": _machine(),
+        "steps": {},
+    }
     steps = report["steps"]
 
     def checked(name: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -188,22 +198,24 @@ def run(scale: float, out: Path, seed: int) -> dict[str, Any]:
         return result
 
     cin = [sys.executable, "-m", "cin_warehouse.cli"]
-    checked(
-        "generate",
-        step([*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]),
-    )
+    generate = [*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]
+    if la:  # one LA's return of one year: the LA analyst's case
+        generate += ["--las", la, "--years", str(year), "--format", "xml"]
+    checked("generate", step(generate))
     npd_files = sorted((world / "npd").glob("CIN_*"))
     xml_files = sorted((world / "xml").rglob("*.xml"))
     npd_lines = _data_lines(npd_files)
     steps["generate"].update(rows_in=0, rows_out=npd_lines, xml_files=len(xml_files))
 
-    checked("land NPD", step([*cin, "load", str(world / "npd"), "--db", str(db), "--summary"]))
-    npd_landed = _scalar(db, "select sum(rows_landed + rows_rejected) from raw._loads")
-    steps["land NPD"].update(
-        rows_in=npd_lines,
-        rows_out=npd_landed,
-        mib_in=sum(p.stat().st_size for p in npd_files) / 2**20,
-    )
+    npd_landed = 0
+    if npd_files:
+        checked("land NPD", step([*cin, "load", str(world / "npd"), "--db", str(db), "--summary"]))
+        npd_landed = _scalar(db, "select sum(rows_landed + rows_rejected) from raw._loads")
+        steps["land NPD"].update(
+            rows_in=npd_lines,
+            rows_out=npd_landed,
+            mib_in=sum(p.stat().st_size for p in npd_files) / 2**20,
+        )
     checked("land XML", step([*cin, "load", str(world / "xml"), "--db", str(db), "--summary"]))
     steps["land XML"].update(
         rows_in=len(xml_files),
@@ -215,13 +227,14 @@ def run(scale: float, out: Path, seed: int) -> dict[str, Any]:
     scan = checked("reference: one scan of raw", step([py, "-c", RAW_SCAN, str(db)]))
     raw_rows = _last_int(scan["stdout_tail"])
     scan.update(rows_in=raw_rows, rows_out=0)
-    scratch = out / "read_csv.duckdb"
-    ref_csv = checked(
-        "reference: DuckDB read_csv of NPD",
-        step([py, "-c", READ_CSV, str(scratch), *map(str, npd_files)]),
-    )
-    ref_csv.update(rows_in=npd_lines, rows_out=_last_int(ref_csv["stdout_tail"]))
-    scratch.unlink()
+    if npd_files:
+        scratch = out / "read_csv.duckdb"
+        ref_csv = checked(
+            "reference: DuckDB read_csv of NPD",
+            step([py, "-c", READ_CSV, str(scratch), *map(str, npd_files)]),
+        )
+        ref_csv.update(rows_in=npd_lines, rows_out=_last_int(ref_csv["stdout_tail"]))
+        scratch.unlink()
 
     target = out / "target"
     build = checked(
@@ -259,8 +272,9 @@ def run(scale: float, out: Path, seed: int) -> dict[str, Any]:
     for result in steps.values():
         result["x_raw_scan_wall"] = result["wall_s"] / scan["wall_s"]
         result["x_raw_scan_cpu"] = result["cpu_s"] / scan["cpu_s"]
-    steps["land NPD"]["x_read_csv_wall"] = steps["land NPD"]["wall_s"] / ref_csv["wall_s"]
-    steps["land NPD"]["x_read_csv_cpu"] = steps["land NPD"]["cpu_s"] / ref_csv["cpu_s"]
+    if npd_files:
+        steps["land NPD"]["x_read_csv_wall"] = steps["land NPD"]["wall_s"] / ref_csv["wall_s"]
+        steps["land NPD"]["x_read_csv_cpu"] = steps["land NPD"]["cpu_s"] / ref_csv["cpu_s"]
     for result in steps.values():
         result.pop("stdout_tail")
         result.pop("stderr_tail")
@@ -291,11 +305,21 @@ def to_markdown(report: dict[str, Any]) -> str:
             f" | {r.get('rows_in', 0):,} | {r.get('rows_out', 0):,}"
             f" | {r['x_raw_scan_wall']:.1f} | {r['x_raw_scan_cpu']:.1f} |"
         )
-    npd, xml, build = (report["steps"][k] for k in ("land NPD", "land XML", "dbt build"))
+    xml, build = report["steps"]["land XML"], report["steps"]["dbt build"]
+    lines.append("")
+    if report["la_return"]:
+        lines.append(
+            f"- {report['la_return']}: landed, built and tested in"
+            f" {xml['wall_s'] + build['wall_s']:.1f} s wall"
+            f" ({xml['cpu_s'] + build['cpu_s']:.1f} s CPU)."
+        )
+    if "land NPD" in report["steps"]:
+        npd = report["steps"]["land NPD"]
+        lines.append(
+            f"- NPD landing: {npd['x_read_csv_wall']:.2f}× DuckDB's read_csv (wall),"
+            f" {npd['x_read_csv_cpu']:.2f}× (CPU); {npd['mib_in'] / npd['wall_s']:.1f} MiB/s."
+        )
     lines += [
-        "",
-        f"- NPD landing: {npd['x_read_csv_wall']:.2f}× DuckDB's read_csv (wall),"
-        f" {npd['x_read_csv_cpu']:.2f}× (CPU); {npd['mib_in'] / npd['wall_s']:.1f} MiB/s.",
         f"- XML landing: {xml['mib_in'] / xml['wall_s']:.1f} MiB/s"
         f" ({xml['mib_in']:,.0f} MiB, {xml['rows_in']:,} returns).",
         f"- dbt build: {build['nodes']} nodes ({build['tests']} tests), status"
@@ -316,13 +340,18 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="default: data/bench/scale_<SCALE>")
+    parser.add_argument(
+        "--la", help="only this LA's XML return of --year (the LA analyst's case), e.g. 330"
+    )
+    parser.add_argument("--year", type=int, default=2026, help="census year with --la")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(_measure(json.loads(args.measure), dict(os.environ))))
         return 0
-    out = args.out or REPO_DIR / "data" / "bench" / f"scale_{args.scale:g}"
-    print(to_markdown(run(args.scale, out.resolve(), args.seed)))
+    name = f"scale_{args.scale:g}" + (f"_la_{args.la}_{args.year}" if args.la else "")
+    out = args.out or REPO_DIR / "data" / "bench" / name
+    print(to_markdown(run(args.scale, out.resolve(), args.seed, args.la, args.year)))
     return 0
 
 
