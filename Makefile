@@ -15,7 +15,7 @@ export CIN_DUCKDB_PATH ?= $(DEMO_DB)
 # dbt writes anonymous usage events by default; there is no network here.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: demo test test-quick check-clone fuzz venv lint docs clean browser
+.PHONY: demo test test-quick check-clone fuzz venv lint docs clean browser bench
 
 venv: $(STAMP)
 
@@ -71,6 +71,13 @@ check-clone:
 	tmp=$$(mktemp -d) && git clone --quiet "$(CURDIR)" "$$tmp/cin-warehouse" \
 		&& $(MAKE) -C "$$tmp/cin-warehouse" demo test-quick; \
 		status=$$?; rm -rf "$$tmp"; exit $$status
+
+# The whole pipeline on a fresh folder (data/bench/scale_<SCALE>): generate, land, dbt build,
+# each step timed against one DuckDB scan of the raw rows (benchmarks/bench_pipeline.py;
+# figures in BENCHMARKS.md). Not part of `make test`.
+SCALE ?= 0.05
+bench: $(STAMP)
+	nice $(BIN)/python benchmarks/bench_pipeline.py --scale $(SCALE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cin_warehouse tests

@@ -83,19 +83,26 @@
     ),
 
     checked as (
-        select
-            projected.*,
-            count(*) over () as rows_checked
+        select projected.*
         from projected
         {%- if applies_when is not none %}
         where {{ applies_when }}
         {%- endif %}
+    ),
+
+    -- Counted in its own one-row CTE rather than by a window beside every row (which holds
+    -- every checked row in memory at once).
+    checked_count as (
+        select count(*) as rows_checked
+        from checked
     )
 
     select
         checked.*,
+        checked_count.rows_checked,
         {{ reason }} as failure_reason
     from checked
+    cross join checked_count
     where {{ failing_when }}
 {% endmacro %}
 

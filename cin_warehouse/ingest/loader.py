@@ -83,8 +83,8 @@ def land_file(
     parsed = None
     try:
         if raw_file.format == "npd":
-            # Parsed into temp tables before the transaction (they are not in the database
-            # file): see npd.parse_npd_file.
+            # Parsed before the transaction, into an Arrow table registered on the connection
+            # (not in the database file): see npd.parse_npd_file.
             try:
                 parsed = npd.parse_npd_file(con, raw_file, scan, record)
             except LoadError as error:

@@ -21,6 +21,13 @@ byte-order mark inside a line (files joined together), the header line repeated,
 or too few delimiters (or the other delimiter), and, in a UTF-8 file, a line of bytes that
 are not UTF-8 (in a Windows-1252 file, a byte Windows-1252 leaves undefined).
 
+In a UTF-8 file the lines are sorted in bulk first (`_read_records_fast`): Arrow splits
+the file into lines and each line on the delimiter, and a line is landed there only when it
+holds no quote, carriage return, NUL or byte-order mark, is not the header, and has the
+header's number of fields. Every other line, and the `MAX_RECORD_LINES - 1` lines after a
+line with a quote (which a quoted value could join), goes through the line-by-line reader
+above, so both paths land, reject and count exactly the same lines.
+
 A whole file is refused (nothing of it lands) only when it cannot be an extract: no
 header, wrong delimiter, a required column missing, no data row that parses, mismatched
 census years, or a last line cut short with no line ending (a truncated delivery, which
@@ -32,12 +39,14 @@ from __future__ import annotations
 import csv
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cin_warehouse import npd_spec
 from cin_warehouse.ingest import files, manifest
@@ -61,6 +70,8 @@ LA_COLUMNS = ("CIN_LA", LA_ALIAS, "CIN_LA_09", "CIN_LA_LGR")
 MAX_RECORD_LINES = 20
 # Rows are handed to DuckDB through Arrow in batches of this many (bounded memory).
 BATCH_ROWS = 50_000
+# The bulk reader takes the file in blocks of about this many bytes (bounded memory).
+FAST_BLOCK_BYTES = 32 * 1024 * 1024
 # Examples of each kind of rejected line quoted in the load's messages.
 EXAMPLES = 3
 # A quoted value: `"` … `"` with `""` for a quote inside (linear, no backtracking).
@@ -184,7 +195,9 @@ class _UnclosedError(_BadLineError):
     """A quoted value that does not close on the text seen so far."""
 
 
-def _physical_lines(raw_file: files.RawFile) -> Iterator[tuple[int, bytes, bytes]]:
+def _physical_lines(
+    raw_file: files.RawFile,
+) -> Generator[tuple[int, bytes, bytes], None, None]:
     """(line number, content, line ending) of every physical line; `\\n` ends a line and a
     `\\r` before it belongs to the ending (a CR anywhere else is in the content)."""
     with files.open_binary(raw_file) as handle:
@@ -333,6 +346,12 @@ class _Batches:
         if len(self.lines) >= BATCH_ROWS:
             self.flush()
 
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Rows already in Arrow (c1 … cn, `_line_number`), from the bulk reader."""
+        self.flush()
+        self.batches.append(batch)
+        self.rows += batch.num_rows
+
     def flush(self) -> None:
         if self.lines or not self.batches:
             arrays = [pa.array(c, pa.string()) for c in self.columns]
@@ -432,6 +451,105 @@ def _read_records(
     return reading
 
 
+def _fast_block(
+    block: bytes, first_line: int, delimiter: str, header_text: str, n_columns: int
+) -> tuple[pa.RecordBatch, np.ndarray, pa.Array, np.ndarray]:
+    """The whole lines of `block` (each ending in `\n`; the first is line `first_line`):
+    the simple lines as a batch of rows, and for every line whether it is simple, whether
+    it holds a quote, and its bytes (ending's `\r` included)."""
+    raw = pc.split_pattern(pa.array([block], pa.binary()), b"\n").flatten()
+    raw = raw.slice(0, len(raw) - 1)  # the block ends in `\n`: nothing after it
+    text = raw.cast(pa.string())  # the file is UTF-8 (files.scan)
+    content = pc.if_else(pc.ends_with(text, "\r"), pc.utf8_slice_codeunits(text, 0, -1), text)
+    fields = pc.split_pattern(content, delimiter)
+    simple = (pc.list_value_length(fields).to_numpy(zero_copy_only=False) == n_columns) & (
+        pc.not_equal(content, header_text).to_numpy(zero_copy_only=False)
+    )
+    has_quote = np.zeros(len(raw), dtype=bool)
+    # Each character is looked for line by line only in a block that holds it at all (a
+    # CR only if some CR is not a line ending's).
+    if b'"' in block:
+        has_quote = pc.match_substring(content, '"').to_numpy(zero_copy_only=False)
+        simple &= ~has_quote
+    for character, present in (
+        ("\r", block.count(b"\r") != block.count(b"\r\n")),
+        ("\x00", b"\x00" in block),
+        ("\ufeff", "\ufeff".encode() in block),
+    ):
+        if present:
+            simple &= ~pc.match_substring(content, character).to_numpy(zero_copy_only=False)
+    index = np.flatnonzero(simple)
+    kept = fields.filter(pa.array(simple))
+    columns = []
+    for column in range(n_columns):
+        value = pc.list_element(kept, column)
+        # An empty field is NULL (a quoted empty field, '', never reaches this path).
+        columns.append(pc.if_else(pc.equal(value, ""), None, value))
+    columns.append(pa.array(index + first_line, pa.int64()))
+    names = [f"c{i}" for i in range(1, n_columns + 1)] + ["_line_number"]
+    return pa.RecordBatch.from_arrays(columns, names=names), simple, raw, has_quote
+
+
+def _read_records_fast(
+    raw_file: files.RawFile,
+    decoder: _Decoder,
+    delimiter: str,
+    header_text: str,
+    n_columns: int,
+) -> _Reading:
+    """As `_read_records` over every line after the header, for a UTF-8 file: simple lines
+    are split in bulk, the others (with the lines a quoted value could join) are handed,
+    in file order, to `_read_records`."""
+    reading = _Reading(_Batches(n_columns))
+    handed: list[Line] = []  # lines for the line-by-line reader
+    joinable_until = 0  # last line that a quoted value opened earlier could join
+    with files.open_binary(raw_file) as handle:
+        handle.readline()  # the header, line 1
+        first_line, carry = 2, b""
+        while True:
+            chunk = handle.read(FAST_BLOCK_BYTES)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            block, carry = data[:cut], data[cut:]
+            if not chunk:
+                if block:  # a last line without a line ending: the careful reader's case
+                    handed.append((first_line, block, b""))
+                break
+            if not block:
+                continue
+            batch, simple, raw, has_quote = _fast_block(
+                block, first_line, delimiter, header_text, n_columns
+            )
+            numbers = np.arange(first_line, first_line + len(raw))
+            joinable = numbers <= joinable_until
+            for offset in range(min(MAX_RECORD_LINES, len(raw))):
+                joinable[offset:] |= has_quote[: len(has_quote) - offset]
+            quoted = np.flatnonzero(has_quote)
+            if len(quoted):
+                joinable_until = max(
+                    joinable_until, int(numbers[quoted[-1]]) + MAX_RECORD_LINES - 1
+                )
+            careful = ~simple | joinable
+            if careful.any():
+                # Simple lines a quoted value could join are handed over too: not landed here.
+                keep = np.flatnonzero(simple & ~careful)
+                positions = np.searchsorted(np.flatnonzero(simple), keep)
+                batch = batch.take(pa.array(positions))
+                for position in np.flatnonzero(careful):
+                    line = raw[int(position)].as_py()
+                    ending = b"\r\n" if line.endswith(b"\r") else b"\n"
+                    handed.append((int(numbers[position]), line.removesuffix(b"\r"), ending))
+            reading.rows.add_batch(batch)
+            first_line += len(raw)
+    careful_reading = _read_records(iter(handed), decoder, delimiter, header_text, n_columns)
+    for batch in careful_reading.rows.table().to_batches():
+        reading.rows.add_batch(batch)
+    reading.rejects = careful_reading.rejects
+    reading.blank = careful_reading.blank
+    reading.continuation = careful_reading.continuation
+    return reading
+
+
 def _reject_messages(rejects: list[Reject]) -> list[str]:
     """One message per kind of problem, with the first few lines as examples."""
     by_type: dict[str, list[Reject]] = {}
@@ -455,7 +573,8 @@ def _reject_messages(rejects: list[Reject]) -> list[str]:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A file parsed into the temp table `_npd_landing`, ready to write."""
+    """A file parsed into `_npd_landing` (an Arrow table registered on the connection),
+    ready to write."""
 
     table: str
     mapped: list[HeaderColumn]
@@ -469,7 +588,8 @@ def parse_npd_file(
     scan: files.Scan,
     record: LoadRecord,
 ) -> Parsed:
-    """Parse one NPD file into the temp table `_npd_landing` (c1 … cn, `_line_number`) and
+    """Parse one NPD file into `_npd_landing` (c1 … cn, `_line_number`; an Arrow table
+    registered on the connection, outside the database file) and
     check it; raises LoadError; writes no raw table (it runs outside the transaction)."""
     path = raw_file.path
     if scan.empty:
@@ -508,7 +628,11 @@ def parse_npd_file(
                 where="line 1",
             )
     n = len(delivered)
-    reading = _read_records(lines, decoder, delimiter, header_line, n)
+    if scan.encoding == "utf-8":
+        lines.close()
+        reading = _read_records_fast(raw_file, decoder, delimiter, header_line, n)
+    else:
+        reading = _read_records(lines, decoder, delimiter, header_line, n)
     rejects, accepted = reading.rejects, reading.rows.rows
     data_lines = max(scan.line_count - 1, 0)
     accounted = accepted + reading.continuation + len(rejects) + reading.blank
@@ -543,11 +667,14 @@ def parse_npd_file(
         )
 
     drop_temp_tables(con)
-    con.register("_npd_parsed", reading.rows.table())
-    try:
-        con.execute("create temp table _npd_landing as select * from _npd_parsed")
-    finally:
-        con.unregister("_npd_parsed")
+    rows = reading.rows.table()
+    numbers = rows.column("_line_number")
+    if len(numbers) > 1 and not pc.all(pc.greater(numbers[1:], numbers[:-1])).as_py():
+        # The bulk and the line-by-line reader's rows come in two runs: back to file order,
+        # so that rowids follow the lines.
+        rows = rows.sort_by("_line_number")
+    # Registered, not copied into a temp table: the insert reads the Arrow table itself.
+    con.register("_npd_landing", rows)
 
     # Census year: from the name and/or ACADYR, which must agree.
     acadyr_position = next(
@@ -635,7 +762,8 @@ def write_npd_file(con: duckdb.DuckDBPyConnection, parsed: Parsed, record: LoadR
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("drop table if exists temp._npd_landing")
+    """Forget the parsed rows of the last file (`_npd_landing`)."""
+    con.unregister("_npd_landing")
 
 
 def _census_year(

@@ -26,17 +26,24 @@ checked as (
         la_code,
         la_child_id,
         source_file,
-        source_line_number,
-        count(*) over () as rows_checked
+        source_line_number
     from {{ ref('stg_npd__cin') }}
     where la_code is not null
+),
+
+-- Counted once, not by a window beside every row of the 18-year union.
+checked_count as (
+    select count(*) as rows_checked
+    from checked
 )
 
 select
     checked.*,
+    checked_count.rows_checked,
     'LA code ' || checked.la_code || ' is not a DfE LA code valid in census year '
     || checked.census_year as failure_reason
 from checked
+cross join checked_count
 where
     not exists (
         select 1

@@ -1,0 +1,359 @@
+"""Benchmark of the whole pipeline on a fresh folder: generate, land, `dbt build`.
+
+    .venv/bin/python benchmarks/bench_pipeline.py --scale 0.1 [--out DIR] [--seed 1]
+    make bench SCALE=0.1
+    .venv/bin/python benchmarks/bench_pipeline.py --scale 0.42 --la 330 --year 2023
+
+With `--la`, one LA's XML return of one census year only (the LA analyst's single return:
+LA 330 in 2023 holds 6,392 children at scale 0.27): no NPD steps.
+
+Each step runs in its own measuring process (`--measure`), so its figures are its own:
+wall time, CPU time (user + system of the step's whole process tree, from
+getrusage(RUSAGE_CHILDREN), which counts every waited-for descendant) and peak memory (the
+largest resident set of any one process of the step: ru_maxrss of RUSAGE_CHILDREN). The
+steps, in order:
+
+1. `cin generate` (all LAs, 2009-2026, NPD and XML) into DIR/world;
+2. `cin load` of the NPD files, then of the XML returns, into DIR/warehouse.duckdb;
+3. the two references, in the same run: one DuckDB pass over every value of every raw
+   table (`count(column)` of every column: each value is read once) and DuckDB's own
+   `read_csv(all_varchar = true)` of the NPD files into a scratch database (the floor of
+   NPD landing: no line numbers, rejects or manifest);
+4. `dbt build` (models and every data test), its ten slowest nodes from run_results.json.
+
+Every step is then stated as a ratio to the raw scan (and NPD landing to `read_csv`).
+Rows in and out: generate writes NPD rows and XML children; landing reads the files' data
+lines and lands rows (+ rejects); dbt reads the raw rows and writes the rows of the
+intermediate and mart tables. Writes DIR/bench.json and DIR/bench.md and prints the
+Markdown. The machine may be shared: compare ratios within one run, not wall times
+across runs. Nothing here is asserted by a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+# --- one step, measured in its own process ------------------------------------------------
+def _measure(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run `command`; its wall time, CPU time and peak RSS (of its process tree)."""
+    start = time.perf_counter()
+    result = subprocess.run(command, env=env, cwd=REPO_DIR, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mib": usage.ru_maxrss / 1024,  # KiB on Linux
+        "returncode": result.returncode,
+        "stdout_tail": result.stdout[-3000:],
+        "stderr_tail": result.stderr[-3000:],
+    }
+
+
+def step(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Measure `command` in a fresh measuring process (so RUSAGE_CHILDREN is its own)."""
+    # The code of this checkout, whatever the virtual environment has installed.
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_DIR), **(env or {})}
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", json.dumps(command)],
+        env=full_env,
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- the references, each a script run as a step -------------------------------------------
+RAW_SCAN = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+tables = con.execute(
+    "select table_name from information_schema.tables where table_schema = 'raw'"
+    " and not starts_with(table_name, '_')"
+).fetchall()
+rows = 0
+for (table,) in tables:
+    columns = [c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw'"
+        " and table_name = ?", [table]).fetchall()]
+    counts = ", ".join(f'count("{c}")' for c in columns)
+    rows += con.execute(f'select count(*), {counts} from raw."{table}"').fetchone()[0]
+print(rows)
+"""
+
+READ_CSV = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1])
+rows = 0
+for i, path in enumerate(sys.argv[2:]):
+    con.execute(f"create table t{i} as select * from read_csv(?, all_varchar = true)", [path])
+    rows += con.execute(f"select count(*) from t{i}").fetchone()[0]
+print(rows)
+"""
+
+
+def _last_int(text: str) -> int:
+    return int(text.strip().splitlines()[-1])
+
+
+def _data_lines(paths: list[Path]) -> int:
+    """Lines after the header in the NPD files (what landing must account for)."""
+    total = 0
+    for path in paths:
+        with open(path, "rb") as handle:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+        total -= 1
+    return total
+
+
+def _scalar(db: Path, sql: str) -> Any:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def _rows_in_schemas(db: Path, schemas: tuple[str, ...]) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_type = 'BASE TABLE' and table_schema in ("
+            + ", ".join("?" for _ in schemas)
+            + ")",
+            list(schemas),
+        ).fetchall()
+        return sum(
+            con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables
+        )
+
+
+def _slowest_nodes(run_results: Path, count: int = 10) -> list[dict[str, Any]]:
+    results = json.loads(run_results.read_text())["results"]
+    nodes = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return [
+        {"node": r["unique_id"], "status": r["status"], "seconds": r["execution_time"]}
+        for r in nodes
+    ]
+
+
+def _machine() -> dict[str, Any]:
+    import duckdb
+
+    mem_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "commit": commit,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+# --- the run -------------------------------------------------------------------------------
+def run(scale: float, out: Path, seed: int, la: str | None, year: int) -> dict[str, Any]:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    world, db = out / "world", out / "warehouse.duckdb"
+    report: dict[str, Any] = {
+        "scale": scale,
+        "seed": seed,
+        "la_return": f"LA {la}, census year {year}" if la else None,
+        "machine": _machine(),
+        "steps": {},
+    }
+    steps = report["steps"]
+
+    def checked(name: str, result: dict[str, Any]) -> dict[str, Any]:
+        steps[name] = result
+        print(f"{name}: {result['wall_s']:.1f} s wall, {result['cpu_s']:.1f} s CPU", flush=True)
+        if result["returncode"] != 0 and name != "dbt build":
+            raise SystemExit(f"{name} failed:\n{result['stderr_tail']}\n{result['stdout_tail']}")
+        return result
+
+    cin = [sys.executable, "-m", "cin_warehouse.cli"]
+    generate = [*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]
+    if la:  # one LA's return of one year: the LA analyst's case
+        generate += ["--las", la, "--years", str(year), "--format", "xml"]
+    checked("generate", step(generate))
+    npd_files = sorted((world / "npd").glob("CIN_*"))
+    xml_files = sorted((world / "xml").rglob("*.xml"))
+    npd_lines = _data_lines(npd_files)
+    steps["generate"].update(rows_in=0, rows_out=npd_lines, xml_files=len(xml_files))
+
+    npd_landed = 0
+    if npd_files:
+        checked("land NPD", step([*cin, "load", str(world / "npd"), "--db", str(db), "--summary"]))
+        npd_landed = _scalar(db, "select sum(rows_landed + rows_rejected) from raw._loads")
+        steps["land NPD"].update(
+            rows_in=npd_lines,
+            rows_out=npd_landed,
+            mib_in=sum(p.stat().st_size for p in npd_files) / 2**20,
+        )
+    checked("land XML", step([*cin, "load", str(world / "xml"), "--db", str(db), "--summary"]))
+    steps["land XML"].update(
+        rows_in=len(xml_files),
+        rows_out=_scalar(db, "select sum(rows_landed) from raw._loads") - npd_landed,
+        mib_in=sum(p.stat().st_size for p in xml_files) / 2**20,
+    )
+
+    py = sys.executable
+    scan = checked("reference: one scan of raw", step([py, "-c", RAW_SCAN, str(db)]))
+    raw_rows = _last_int(scan["stdout_tail"])
+    scan.update(rows_in=raw_rows, rows_out=0)
+    if npd_files:
+        scratch = out / "read_csv.duckdb"
+        ref_csv = checked(
+            "reference: DuckDB read_csv of NPD",
+            step([py, "-c", READ_CSV, str(scratch), *map(str, npd_files)]),
+        )
+        ref_csv.update(rows_in=npd_lines, rows_out=_last_int(ref_csv["stdout_tail"]))
+        scratch.unlink()
+
+    target = out / "target"
+    build = checked(
+        "dbt build",
+        step(
+            [
+                str(BIN / "dbt"),
+                "build",
+                "--profiles-dir",
+                ".",
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(out / "logs"),
+                "--quiet",
+            ],
+            env={"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        ),
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    build.update(
+        rows_in=raw_rows,
+        rows_out=_rows_in_schemas(db, ("intermediate", "marts")),
+        nodes=len(results),
+        tests=sum(r["unique_id"].startswith("test.") for r in results),
+        node_status={
+            s: sum(r["status"] == s for r in results) for s in {r["status"] for r in results}
+        },
+        models_s=sum(r["execution_time"] for r in results if r["unique_id"].startswith("model.")),
+        tests_s=sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")),
+    )
+    report["slowest_nodes"] = _slowest_nodes(target / "run_results.json")
+    report["machine"]["load_average_at_end"] = os.getloadavg()
+
+    for result in steps.values():
+        result["x_raw_scan_wall"] = result["wall_s"] / scan["wall_s"]
+        result["x_raw_scan_cpu"] = result["cpu_s"] / scan["cpu_s"]
+    if npd_files:
+        steps["land NPD"]["x_read_csv_wall"] = steps["land NPD"]["wall_s"] / ref_csv["wall_s"]
+        steps["land NPD"]["x_read_csv_cpu"] = steps["land NPD"]["cpu_s"] / ref_csv["cpu_s"]
+    for result in steps.values():
+        result.pop("stdout_tail")
+        result.pop("stderr_tail")
+    (out / "bench.json").write_text(json.dumps(report, indent=2))
+    markdown = to_markdown(report)
+    (out / "bench.md").write_text(markdown)
+    return report
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    machine = report["machine"]
+    lines = [
+        f"### Pipeline at scale {report['scale']} (seed {report['seed']}, commit"
+        f" {machine['commit']})",
+        "",
+        f"{machine['cpus']} CPUs, {machine['memory_gib']} GiB, DuckDB {machine['duckdb']},"
+        f" Python {machine['python']}; load average"
+        f" {machine['load_average_at_start'][0]:.1f} at the start,"
+        f" {machine['load_average_at_end'][0]:.1f} at the end.",
+        "",
+        "| step | wall s | CPU s | peak RSS MiB | rows in | rows out | × scan (wall)"
+        " | × scan (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in report["steps"].items():
+        lines.append(
+            f"| {name} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:,.0f}"
+            f" | {r.get('rows_in', 0):,} | {r.get('rows_out', 0):,}"
+            f" | {r['x_raw_scan_wall']:.1f} | {r['x_raw_scan_cpu']:.1f} |"
+        )
+    xml, build = report["steps"]["land XML"], report["steps"]["dbt build"]
+    lines.append("")
+    if report["la_return"]:
+        lines.append(
+            f"- {report['la_return']}: landed, built and tested in"
+            f" {xml['wall_s'] + build['wall_s']:.1f} s wall"
+            f" ({xml['cpu_s'] + build['cpu_s']:.1f} s CPU)."
+        )
+    if "land NPD" in report["steps"]:
+        npd = report["steps"]["land NPD"]
+        lines.append(
+            f"- NPD landing: {npd['x_read_csv_wall']:.2f}× DuckDB's read_csv (wall),"
+            f" {npd['x_read_csv_cpu']:.2f}× (CPU); {npd['mib_in'] / npd['wall_s']:.1f} MiB/s."
+        )
+    lines += [
+        f"- XML landing: {xml['mib_in'] / xml['wall_s']:.1f} MiB/s"
+        f" ({xml['mib_in']:,.0f} MiB, {xml['rows_in']:,} returns).",
+        f"- dbt build: {build['nodes']} nodes ({build['tests']} tests), status"
+        f" {build['node_status']}; execution time of the models {build['models_s']:.0f} s,"
+        f" of the tests {build['tests_s']:.0f} s (summed over threads).",
+        "",
+        "| slowest node | status | seconds |",
+        "|---|---|---:|",
+    ]
+    lines += [
+        f"| `{n['node']}` | {n['status']} | {n['seconds']:.1f} |" for n in report["slowest_nodes"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="default: data/bench/scale_<SCALE>")
+    parser.add_argument(
+        "--la", help="only this LA's XML return of --year (the LA analyst's case), e.g. 330"
+    )
+    parser.add_argument("--year", type=int, default=2026, help="census year with --la")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(_measure(json.loads(args.measure), dict(os.environ))))
+        return 0
+    name = f"scale_{args.scale:g}" + (f"_la_{args.la}_{args.year}" if args.la else "")
+    out = args.out or REPO_DIR / "data" / "bench" / name
+    print(to_markdown(run(args.scale, out.resolve(), args.seed, args.la, args.year)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
