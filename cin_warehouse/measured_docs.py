@@ -89,10 +89,10 @@ def _code_list(variable: str, code_lists: set[str]) -> str | None:
 def variable_year_block(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         """
-        select source_kind, staging_model, variable, census_year, npd_variable,
+        select source_kind, staging_model, variable_name, census_year, npd_variable,
                is_in_extract, records, records_missing, records_recoded + records_failed
         from marts.dq_variable_year
-        order by source_kind, staging_model, variable, census_year
+        order by source_kind, staging_model, variable_name, census_year
         """
     ).fetchall()
     codes = con.execute(

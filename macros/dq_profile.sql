@@ -88,3 +88,28 @@
         ('xml', 'stg_xml__cpp_review')
     ]) }}
 {%- endmacro %}
+
+{#-
+    Every staged record of every model of dq_staging_models(), one row each: source,
+    census year, LA, and whether staging recoded or failed any of its values.
+-#}
+{% macro dq_staged_record_flags() %}
+    {%- for source_kind, model in dq_staging_models() %}
+        {%- set recoded = [] %}
+        {%- set failed = [] %}
+        {%- for variable in dq_staged_variables(ref(model)) %}
+            {%- do recoded.extend(variable.recoded) %}
+            {%- do failed.extend(variable.failed) %}
+        {%- endfor %}
+    select
+        census_year,
+        la_code,
+        '{{ source_kind }}' as source_kind,
+        {{ dq_any(recoded) }} as has_recoded_value,
+        {{ dq_any(failed) }} as has_failed_value
+    from {{ ref(model) }}
+        {%- if not loop.last %}
+    union all
+        {%- endif %}
+    {%- endfor %}
+{% endmacro %}

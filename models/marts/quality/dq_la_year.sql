@@ -7,34 +7,11 @@
 --     warehouse) and amended referral dates, which only show across returns;
 --   * the LA list (seed ref_local_authorities): LAs expected but not submitting.
 -- DfE rule failures are not here: they are the failing rows of the dbt tests (dq_failures
--- schema), summarised by `cin dq` (docs in _docs_quality.md, dq_rule_failures_choice).
-{%- set staged = [] %}
-{%- for source_kind, model in dq_staging_models() %}
-    {%- set variables = dq_staged_variables(ref(model)) %}
-    {%- set recoded = [] %}
-    {%- set failed = [] %}
-    {%- for variable in variables %}
-        {%- do recoded.extend(variable.recoded) %}
-        {%- do failed.extend(variable.failed) %}
-    {%- endfor %}
-    {%- do staged.append((source_kind, model, recoded, failed)) %}
-{%- endfor %}
-
+-- schema), summarised by `cin dq`: why, in the dq_la_year doc block (_docs_quality.md).
 with
 -- Every staged record of every module, with whether staging recoded or failed a value.
 staged_records as (
-    {%- for source_kind, model, recoded, failed in staged %}
-    select
-        '{{ source_kind }}' as source_kind,
-        census_year,
-        la_code,
-        {{ dq_any(recoded) }} as has_recoded_value,
-        {{ dq_any(failed) }} as has_failed_value
-    from {{ ref(model) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ dq_staged_record_flags() }}
 ),
 
 staged_counts as (
@@ -43,8 +20,8 @@ staged_counts as (
         census_year,
         la_code,
         count(*) as staged_records,
-        cast(count_if(has_recoded_value) as bigint) as records_with_recoded_value,
-        cast(count_if(has_failed_value) as bigint) as records_with_failed_value
+        count(*) filter (where has_recoded_value) as records_with_recoded_value,
+        count(*) filter (where has_failed_value) as records_with_failed_value
     from staged_records
     group by source_kind, census_year, la_code
 ),
@@ -74,29 +51,33 @@ children as (
     group by source_kind, census_year, la_code, la_child_id
 ),
 
+identifier_counts as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(distinct identifier) as identifiers
+    from child_records
+    group by source_kind, census_year, la_code
+),
+
 child_counts as (
     select
         children.source_kind,
         children.census_year,
         children.la_code,
+        identifier_counts.identifiers,
         count(*) as children,
-        cast(count_if(children.has_no_identifier) as bigint) as children_without_identifier,
-        identifiers.identifiers
+        count(*) filter (where children.has_no_identifier) as children_without_identifier
     from children
-    left join (
-        select
-            source_kind,
-            census_year,
-            la_code,
-            count(distinct identifier) as identifiers
-        from child_records
-        group by source_kind, census_year, la_code
-    ) as identifiers
+    left join identifier_counts
         on
-            children.source_kind = identifiers.source_kind
-            and children.census_year = identifiers.census_year
-            and children.la_code = identifiers.la_code
-    group by all
+            children.source_kind = identifier_counts.source_kind
+            and children.census_year = identifier_counts.census_year
+            and children.la_code = identifier_counts.la_code
+    group by
+        children.source_kind, children.census_year, children.la_code,
+        identifier_counts.identifiers
 ),
 
 -- Episode records of each return: one per child and referral date (an NPD referral with
@@ -118,44 +99,44 @@ episode_records as (
 -- record overlaps when another record of the child in the same return spans a common day.
 overlapping_records as (
     select distinct
-        records.source_kind,
-        records.census_year,
-        records.la_code,
-        records.la_child_id,
-        records.referral_date,
-        records.closure_or_open
-    from episode_records as records
-    inner join episode_records as others
+        this_record.source_kind,
+        this_record.census_year,
+        this_record.la_code,
+        this_record.la_child_id,
+        this_record.referral_date,
+        this_record.closure_or_open
+    from episode_records as this_record
+    inner join episode_records as other_record
         on
-            records.source_kind = others.source_kind
-            and records.census_year = others.census_year
-            and records.la_code = others.la_code
-            and records.la_child_id = others.la_child_id
+            this_record.source_kind = other_record.source_kind
+            and this_record.census_year = other_record.census_year
+            and this_record.la_code = other_record.la_code
+            and this_record.la_child_id = other_record.la_child_id
             and (
-                records.referral_date <> others.referral_date
-                or records.closure_or_open <> others.closure_or_open
+                this_record.referral_date <> other_record.referral_date
+                or this_record.closure_or_open <> other_record.closure_or_open
             )
-            and others.referral_date <= records.closure_or_open
-            and records.referral_date <= others.closure_or_open
+            and this_record.closure_or_open >= other_record.referral_date
+            and this_record.referral_date <= other_record.closure_or_open
 ),
 
 episode_record_counts as (
     select
-        records.source_kind,
-        records.census_year,
-        records.la_code,
+        this_record.source_kind,
+        this_record.census_year,
+        this_record.la_code,
         count(*) as episode_records,
         count(overlapping.referral_date) as overlapping_episode_records
-    from episode_records as records
+    from episode_records as this_record
     left join overlapping_records as overlapping
         on
-            records.source_kind = overlapping.source_kind
-            and records.census_year = overlapping.census_year
-            and records.la_code = overlapping.la_code
-            and records.la_child_id = overlapping.la_child_id
-            and records.referral_date = overlapping.referral_date
-            and records.closure_or_open = overlapping.closure_or_open
-    group by records.source_kind, records.census_year, records.la_code
+            this_record.source_kind = overlapping.source_kind
+            and this_record.census_year = overlapping.census_year
+            and this_record.la_code = overlapping.la_code
+            and this_record.la_child_id = overlapping.la_child_id
+            and this_record.referral_date = overlapping.referral_date
+            and this_record.closure_or_open = overlapping.closure_or_open
+    group by this_record.source_kind, this_record.census_year, this_record.la_code
 ),
 
 -- Rebuilt episodes, each counted under the LA of its latest return and in a census year
@@ -169,7 +150,7 @@ closed_episodes as (
         last_census_year as census_year,
         la_code,
         count(*) as episodes_closed,
-        cast(count_if(closure_date_is_inferred) as bigint)
+        count(*) filter (where closure_date_is_inferred)
             as episodes_closed_without_closure_date
     from {{ ref('fct_episode') }}
     where closure_date is not null
@@ -182,7 +163,7 @@ first_returned_episodes as (
         first_census_year as census_year,
         la_code,
         count(*) as episodes_first_returned,
-        cast(count_if(is_referral_date_amended) as bigint) as episodes_referral_date_amended
+        count(*) filter (where is_referral_date_amended) as episodes_referral_date_amended
     from {{ ref('fct_episode') }}
     group by source_kind, first_census_year, la_code
 ),

@@ -19,8 +19,8 @@ counted__{{ model }} as (
         count(*) as records
         {%- for variable in variables %},
         count({{ variable.name }}) as {{ variable.name }}__present,
-        cast(count_if({{ dq_any(variable.recoded) }}) as bigint) as {{ variable.name }}__recoded,
-        cast(count_if({{ dq_any(variable.failed) }}) as bigint) as {{ variable.name }}__failed
+        count(*) filter (where {{ dq_any(variable.recoded) }}) as {{ variable.name }}__recoded,
+        count(*) filter (where {{ dq_any(variable.failed) }}) as {{ variable.name }}__failed
         {%- endfor %}
     from {{ ref(model) }}
     group by census_year
@@ -29,41 +29,40 @@ counted__{{ model }} as (
 
 -- One row per model, variable and census year with records (a census year without
 -- records of a module has no row: nothing was delivered to measure).
-variable_years as (
-    {%- set selects = [] %}
-    {%- for source_kind, model, variables in profiled %}
-        {%- for variable in variables %}
-            {%- do selects.append((source_kind, model, variable.name)) %}
-        {%- endfor %}
+{%- set selects = [] %}
+{%- for source_kind, model, variables in profiled %}
+    {%- for variable in variables %}
+        {%- do selects.append((source_kind, model, variable.name)) %}
     {%- endfor %}
-    {%- for source_kind, model, name in selects %}
+{%- endfor %}
+variable_years as (
+{%- for source_kind, model, name in selects %}
     select
         '{{ source_kind }}' as source_kind,
         '{{ model }}' as staging_model,
-        '{{ name }}' as variable,
+        '{{ name }}' as variable_name,
         census_year,
         records,
-        records - {{ name }}__present as records_missing,
         {{ name }}__recoded as records_recoded,
-        {{ name }}__failed as records_failed
+        {{ name }}__failed as records_failed,
+        records - {{ name }}__present as records_missing
     from counted__{{ model }}
     {%- if not loop.last %}
     union all
     {%- endif %}
-    {%- endfor %}
-    {%- if not selects %}
+{%- else %}
     -- no staging model built yet (dbt parse): an empty relation of the same shape
     select
         cast(null as varchar) as source_kind,
         cast(null as varchar) as staging_model,
-        cast(null as varchar) as variable,
+        cast(null as varchar) as variable_name,
         cast(null as integer) as census_year,
         cast(null as bigint) as records,
-        cast(null as bigint) as records_missing,
         cast(null as bigint) as records_recoded,
-        cast(null as bigint) as records_failed
+        cast(null as bigint) as records_failed,
+        cast(null as bigint) as records_missing
     where false
-    {%- endif %}
+{%- endfor %}
 ),
 
 -- The census years the NPD extract populates each variable in (DfE's "years populated"
@@ -71,14 +70,14 @@ variable_years as (
 -- typed NULL in staging, missing by design rather than by recording.
 npd_variable_years as (
     select
+        variables.staging_name as variable_name,
+        years.census_year,
+        variables.variable as npd_variable,
         'npd' as source_kind,
         case variables.file_kind
             when 'main' then 'stg_npd__cin'
             when 'disabilities' then 'stg_npd__disabilities'
-        end as staging_model,
-        variables.staging_name as variable,
-        years.census_year,
-        variables.variable as npd_variable
+        end as staging_model
     from {{ ref('ref_npd_variables') }} as variables
     inner join {{ ref('ref_npd_variable_years') }} as years
         on
@@ -89,7 +88,7 @@ npd_variable_years as (
 npd_variables as (
     select distinct
         staging_model,
-        variable,
+        variable_name,
         npd_variable
     from npd_variable_years
 )
@@ -97,18 +96,18 @@ npd_variables as (
 select
     variable_years.source_kind,
     variable_years.staging_model,
-    variable_years.variable,
+    variable_years.variable_name,
     variable_years.census_year,
     npd_variables.npd_variable,
+    variable_years.records,
+    variable_years.records_missing,
+    variable_years.records_recoded,
+    variable_years.records_failed,
     -- XML: every element of the module is in each year's schema that has the module
     case
         when variable_years.source_kind = 'xml' then true
         else npd_variable_years.census_year is not null
     end as is_in_extract,
-    variable_years.records,
-    variable_years.records_missing,
-    variable_years.records_recoded,
-    variable_years.records_failed,
     cast(variable_years.records_missing as double)
     / nullif(variable_years.records, 0) as share_missing,
     cast(variable_years.records_recoded + variable_years.records_failed as double)
@@ -118,10 +117,10 @@ left join npd_variables
     on
         variable_years.source_kind = 'npd'
         and variable_years.staging_model = npd_variables.staging_model
-        and variable_years.variable = npd_variables.variable
+        and variable_years.variable_name = npd_variables.variable_name
 left join npd_variable_years
     on
         variable_years.source_kind = npd_variable_years.source_kind
         and variable_years.staging_model = npd_variable_years.staging_model
-        and variable_years.variable = npd_variable_years.variable
+        and variable_years.variable_name = npd_variable_years.variable_name
         and variable_years.census_year = npd_variable_years.census_year
