@@ -260,23 +260,28 @@ def la_year_block(con: duckdb.DuckDBPyConnection) -> str:
     return _block("dq_measured_la_year", "\n\n".join(parts))
 
 
-def measured(db: Path) -> str:
-    """The measured blocks of the warehouse `db` (read-only)."""
-    if not db.is_file():
-        raise MeasuredDocsError(f"{db}: no such warehouse file: run `make demo` or dbt build")
+def render(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The measured blocks of the warehouse open on `con` (`name`: its file name)."""
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            blocks = [variable_year_block(con), la_year_block(con)]
+        blocks = [variable_year_block(con), la_year_block(con)]
     except duckdb.CatalogException as error:
         raise MeasuredDocsError(
-            f"{db}: the data-quality marts are not built ({str(error).splitlines()[0]}):"
+            f"{name}: the data-quality marts are not built ({str(error).splitlines()[0]}):"
             " run dbt build"
         ) from None
     header = HEADER % (
-        f"cin docs-measured --db {db.name}",
-        f"Measured on {db.name}; read by dbt when {ENV} names this folder.",
+        f"cin docs-measured --db {name}",
+        f"Measured on {name}; read by dbt when {ENV} names this folder.",
     )
     return header + "\n".join(blocks)
+
+
+def measured(db: Path) -> str:
+    """The measured blocks of the warehouse file `db`, opened read-only."""
+    if not db.is_file():
+        raise MeasuredDocsError(f"{db}: no such warehouse file: run `make demo` or dbt build")
+    with duckdb.connect(str(db), read_only=True) as con:
+        return render(con, db.name)
 
 
 def write(db: Path, out_dir: Path = DEFAULT_OUT) -> Path:

@@ -6,63 +6,11 @@
 -- that "how much of referral source is missing in 2015?" is answered by data (BMJ Open
 -- 2019 computed such shares by hand). The variables are read from each staging model's
 -- built columns (macros/dq_profile.sql): one scan per model, then one row per variable.
-{%- set profiled = [] %}
-{%- for source_kind, model in dq_staging_models() %}
-    {%- do profiled.append((source_kind, model, dq_staged_variables(ref(model)))) %}
-{%- endfor %}
-
 with
-{%- for source_kind, model, variables in profiled %}
-counted__{{ model }} as (
-    select
-        census_year,
-        count(*) as records
-        {%- for variable in variables %},
-        count({{ variable.name }}) as {{ variable.name }}__present,
-        count(*) filter (where {{ dq_any(variable.recoded) }}) as {{ variable.name }}__recoded,
-        count(*) filter (where {{ dq_any(variable.failed) }}) as {{ variable.name }}__failed
-        {%- endfor %}
-    from {{ ref(model) }}
-    group by census_year
-),
-{%- endfor %}
-
--- One row per model, variable and census year with records (a census year without
--- records of a module has no row: nothing was delivered to measure).
-{%- set selects = [] %}
-{%- for source_kind, model, variables in profiled %}
-    {%- for variable in variables %}
-        {%- do selects.append((source_kind, model, variable.name)) %}
-    {%- endfor %}
-{%- endfor %}
+-- One row per staging model, variable and census year with records (a census year
+-- without records of a module has no row: nothing was delivered to measure).
 variable_years as (
-{%- for source_kind, model, name in selects %}
-    select
-        '{{ source_kind }}' as source_kind,
-        '{{ model }}' as staging_model,
-        '{{ name }}' as variable_name,
-        census_year,
-        records,
-        {{ name }}__recoded as records_recoded,
-        {{ name }}__failed as records_failed,
-        records - {{ name }}__present as records_missing
-    from counted__{{ model }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-{%- else %}
-    -- no staging model built yet (dbt parse): an empty relation of the same shape
-    select
-        cast(null as varchar) as source_kind,
-        cast(null as varchar) as staging_model,
-        cast(null as varchar) as variable_name,
-        cast(null as integer) as census_year,
-        cast(null as bigint) as records,
-        cast(null as bigint) as records_recoded,
-        cast(null as bigint) as records_failed,
-        cast(null as bigint) as records_missing
-    where false
-{%- endfor %}
+    {{ dq_variable_year_counts() }}
 ),
 
 -- The census years the NPD extract populates each variable in (DfE's "years populated"
@@ -70,19 +18,19 @@ variable_years as (
 -- typed NULL in staging, missing by design rather than by recording.
 npd_variable_years as (
     select
-        variables.staging_name as variable_name,
-        years.census_year,
-        variables.variable as npd_variable,
+        specs.staging_name as variable_name,
+        spec_years.census_year,
+        specs.variable as npd_variable,  -- noqa: RF04
         'npd' as source_kind,
-        case variables.file_kind
+        case specs.file_kind
             when 'main' then 'stg_npd__cin'
             when 'disabilities' then 'stg_npd__disabilities'
         end as staging_model
-    from {{ ref('ref_npd_variables') }} as variables
-    inner join {{ ref('ref_npd_variable_years') }} as years
+    from {{ ref('ref_npd_variables') }} as specs
+    inner join {{ ref('ref_npd_variable_years') }} as spec_years
         on
-            variables.file_kind = years.file_kind
-            and variables.variable = years.variable
+            specs.file_kind = spec_years.file_kind
+            and specs.variable = spec_years.variable  -- noqa: RF04
 ),
 
 npd_variables as (
