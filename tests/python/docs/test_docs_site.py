@@ -223,9 +223,10 @@ def _table_after(page: Page, heading: str):  # noqa: ANN202 (a Playwright Locato
 
 def _cell(table, row_text: str, column: str) -> str:  # noqa: ANN001
     """The text of the cell in the row holding `row_text`, under the header `column`."""
-    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    # text content, not inner text: the site's style upper-cases table headers
+    headers = [h.strip() for h in table.locator("thead th").all_text_contents()]
     row = table.locator("tbody tr").filter(has_text=row_text).first
-    return row.locator("td").nth(headers.index(column)).inner_text().strip()
+    return (row.locator("td").nth(headers.index(column)).text_content() or "").strip()
 
 
 def _referral_source_codes() -> dict[str, tuple[str, int, int]]:
@@ -307,8 +308,10 @@ def test_newcomer_referral_source_years_codes_and_missing_in_2015(
     codes_heading.scroll_into_view_if_needed()
     codes = codes_heading.locator("xpath=following::table[1]")
     for code, (label, first, last) in _referral_source_codes().items():
-        code_row = codes.locator("tbody tr").filter(has_text=label).first
-        expect(code_row).to_contain_text(code)
+        code_cell = page.locator("td:first-child", has_text=re.compile(rf"^\s*{code}\s*$"))
+        code_row = codes.locator("tbody tr").filter(has=code_cell)
+        expect(code_row).to_have_count(1)
+        expect(code_row).to_contain_text(label)
         expect(code_row).to_contain_text(f"{first}-{last}")
     codes_heading.evaluate("p => p.scrollIntoView({block: 'start'})")
     screenshot(page, "q1_referral_source_codes")
@@ -376,14 +379,16 @@ def test_newcomer_how_a_cin_episode_is_defined(
 
     # The flag on fct_episode says the same, in the column's own description.
     flag = manifest["docs"]["doc.cin_warehouse.is_cin_episode"]["block_contents"]
+    # its words after the citation: "a referral that is neither NFA ..."
+    definition = " ".join(flag.split(":", 1)[-1].split()[:WORDS_COMPARED])
     page.goto(page.url.split("#")[0] + f"#!/model/{_model(manifest, MODEL)['unique_id']}")
     name = page.locator("span.text-dark").filter(has_text=re.compile(r"^\s*is_cin_episode\s*$"))
     row = page.locator("tr.column-row").filter(has=name)
     row.scroll_into_view_if_needed()
     row.click()
     columns = page.locator("table").filter(has=row)
-    expect(columns).to_contain_text(_words(flag, WORDS_COMPARED))
-    columns.locator("tr").filter(has_text=_words(flag, WORDS_COMPARED)).last.evaluate(
+    expect(columns).to_contain_text(definition)
+    columns.locator("tr").filter(has_text=definition).last.evaluate(
         "row => row.scrollIntoView({block: 'center'})"
     )
     screenshot(page, "q3_is_cin_episode_column")
