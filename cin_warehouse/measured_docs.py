@@ -89,7 +89,7 @@ def _code_list(variable: str, code_lists: set[str]) -> str | None:
 def variable_year_block(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         """
-        select source_kind, staging_model, variable_name, census_year, npd_variable,
+        select source_kind, staging_model, variable_name, census_year,
                is_in_extract, records, records_missing, records_recoded + records_failed
         from marts.dq_variable_year
         order by source_kind, staging_model, variable_name, census_year
@@ -117,31 +117,33 @@ def variable_year_block(con: duckdb.DuckDBPyConnection) -> str:
     for source in sorted({row[0] for row in rows}):
         mine = [row for row in rows if row[0] == source]
         years = sorted({row[3] for row in mine})
-        cells: dict[tuple[str, str], dict[int, tuple[str, str]]] = defaultdict(dict)
-        names: dict[tuple[str, str], str] = {}
-        for _, model, variable, year, npd_name, in_extract, records, missing, changed in mine:
-            key = (model, variable)
-            names[key] = npd_name or ""
+        cells: dict[str, dict[str, dict[int, tuple[str, str]]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for _, model, variable, year, in_extract, records, missing, changed in mine:
             if not in_extract:
-                cells[key][year] = (NOT_IN_EXTRACT, NOT_IN_EXTRACT)
+                cells[model][variable][year] = (NOT_IN_EXTRACT, NOT_IN_EXTRACT)
             else:
-                cells[key][year] = (_percent(missing, records), _percent(changed, records))
+                cells[model][variable][year] = (
+                    _percent(missing, records),
+                    _percent(changed, records),
+                )
             code_list = _code_list(variable, code_lists)
             if code_list:
                 coded[code_list].add(f"`{variable}`")
         for index, title in ((0, "% missing"), (1, "% recoded or failed")):
             parts.append(f"#### {SOURCES.get(source, source)}: {title}, by census year")
-            header = ["model", "variable", *(["NPD name"] if source == "npd" else [])]
-            table_rows = [
-                [
-                    model,
-                    f"`{variable}`",
-                    *([names[(model, variable)]] if source == "npd" else []),
-                    *(cells[(model, variable)].get(year, ("·", "·"))[index] for year in years),
+            # one table per staging model: a variable name is unique within its model
+            for model in sorted(cells):
+                parts.append(f"##### {model}")
+                table_rows = [
+                    [
+                        f"`{variable}`",
+                        *(cells[model][variable].get(year, ("·", "·"))[index] for year in years),
+                    ]
+                    for variable in sorted(cells[model])
                 ]
-                for model, variable in sorted(cells)
-            ]
-            parts.append(_table([*header, *map(str, years)], table_rows))
+                parts.append(_table(["variable", *map(str, years)], table_rows))
     parts.append("#### Codes of the coded variables (seed ref_codes, as loaded in this warehouse)")
     for code_list in sorted(coded):
         parts.append(f"**{code_list}** ({', '.join(sorted(coded[code_list]))}):")

@@ -26,9 +26,9 @@ from tests.python.conftest import BuiltWarehouse
 from tests.python.docs.conftest import SCREENSHOT_DIR, SCREENSHOTS
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
-Screenshot = Callable[["Page", str], Path]
+Screenshot = Callable[..., Path]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MODEL = "fct_episode"
@@ -78,9 +78,10 @@ def screenshot(request: pytest.FixtureRequest) -> Iterator[Screenshot]:
     taken: list[Path] = []
     request.config.stash[SCREENSHOTS] = taken
 
-    def take(page: Page, name: str) -> Path:
+    def take(page: Page, name: str, element: Locator | None = None) -> Path:
+        """The page as shown, or only `element` (a table taller than the window: whole)."""
         path = SCREENSHOT_DIR / f"{len(taken) + 1:02d}_{name}.png"
-        page.screenshot(path=str(path))
+        (element or page).screenshot(path=str(path))
         taken.append(path)
         print(f"screenshot: {path}")
         return path
@@ -214,14 +215,14 @@ def _open_from_overview(page: Page, link: str) -> None:
     expect(page.locator(".app-title h1").first).to_contain_text(link)
 
 
-def _table_after(page: Page, heading: str):  # noqa: ANN202 (a Playwright Locator)
+def _table_after(page: Page, heading: str) -> Locator:
     """The first table after the heading with this text in the page's description."""
     title = page.locator("h4").filter(has_text=heading).first
     title.scroll_into_view_if_needed()
     return title.locator("xpath=following::table[1]")
 
 
-def _cell(table, row_text: str, column: str) -> str:  # noqa: ANN001
+def _cell(table: Locator, row_text: str, column: str) -> str:
     """The text of the cell in the row holding `row_text`, under the header `column`."""
     # text content, not inner text: the site's style upper-cases table headers
     headers = [h.strip() for h in table.locator("thead th").all_text_contents()]
@@ -299,10 +300,9 @@ def test_newcomer_referral_source_years_codes_and_missing_in_2015(
     assert float(shown) == pytest.approx(expected, abs=0.05), (shown, expected)
     # Years outside DfE's list show as not in the extract.
     assert _cell(table, "referral_source_code", str(years[0] - 1)) == "–"
-    row = table.locator("tbody tr").filter(has_text="referral_source_code").first
-    row.evaluate("row => row.scrollIntoView({block: 'center'})")
     print(f"site: referral source missing in {YEAR_ASKED}: {shown}% (raw files: {expected:.2f}%)")
-    screenshot(page, "q1_referral_source_missing_2015")
+    # the whole table, its header row and the referral_source_code row in one picture
+    screenshot(page, "q1_referral_source_missing_by_year", table)
 
     codes_heading = page.locator("p").filter(has_text="referral_source (").first
     codes_heading.scroll_into_view_if_needed()
@@ -313,8 +313,7 @@ def test_newcomer_referral_source_years_codes_and_missing_in_2015(
         expect(code_row).to_have_count(1)
         expect(code_row).to_contain_text(label)
         expect(code_row).to_contain_text(f"{first}-{last}")
-    codes_heading.evaluate("p => p.scrollIntoView({block: 'start'})")
-    screenshot(page, "q1_referral_source_codes")
+    screenshot(page, "q1_referral_source_codes", codes)
 
 
 def test_newcomer_closure_date_is_inferred_meaning_and_frequency(
@@ -359,6 +358,7 @@ def test_newcomer_closure_date_is_inferred_meaning_and_frequency(
         print(f"site: closure_date_is_inferred true for {inferred} of {episodes} {source} episodes")
     table.evaluate("t => t.scrollIntoView({block: 'center'})")
     screenshot(page, "q2_closure_date_is_inferred_how_often")
+    screenshot(page, "q2_dq_la_year_by_census_year", _table_after(page, "By source and census"))
 
 
 def test_newcomer_how_a_cin_episode_is_defined(
