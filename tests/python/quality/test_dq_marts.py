@@ -6,6 +6,7 @@
 - Per NPD variable and year: recoded codes and failed dates equal a count over the raw
   CSV files as delivered, against the code lists of the repository's seed file.
 - The figures from the rebuilt episodes add up to the episode fact itself.
+- An LA whose return is taken out of a copy of the warehouse shows as not submitting.
 - The BMJ Table 1 analysis, compiled and run, gives the truth's yearly totals.
 - The measured doc blocks: the committed placeholder is what the generator writes, and
   both files define the same blocks.
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -237,3 +240,35 @@ def test_measured_blocks_are_the_placeholder_blocks(warehouse: BuiltWarehouse) -
     measured = measured_docs.render(warehouse.con, warehouse.db_path.name)
     assert blocks(measured) == blocks(measured_docs.placeholder()) == list(measured_docs.BLOCKS)
     assert "referral_source_code" in measured and "How often is" in measured
+
+
+def test_an_la_whose_return_is_taken_out_shows_as_not_submitting(
+    warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    # The test world drops no return, so one is dropped here: a copy of the warehouse
+    # without LA 330's 2015 NPD rows (main and disabilities), dq_la_year rebuilt on it
+    # (the rebuilt episodes stay as built: only the figures of the return are checked).
+    warehouse.con.execute("checkpoint")
+    copy = tmp_path / "without_330_2015.duckdb"
+    shutil.copyfile(warehouse.db_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        for table in ("raw.npd_cin_2015", "raw.npd_cin_disabilities_2015"):
+            con.execute(f"delete from {table} where trim(cin_la) = '330'")
+    previous = os.environ.get("CIN_DUCKDB_PATH")
+    try:
+        # the conformed record tables it reads are rebuilt from the (live) staging views
+        rebuilt = ["int_records_conformed__child_year", "int_records_conformed__episode_year"]
+        run_dbt(["run", "--select", *rebuilt, "dq_la_year"], copy, tmp_path / "target")
+    finally:
+        os.environ["CIN_DUCKDB_PATH"] = previous or str(warehouse.db_path)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        not_submitting = con.execute(
+            "select source_kind, census_year, la_code from marts.dq_la_year"
+            " where is_la_expected and not has_return"
+        ).fetchall()
+        row = con.execute(
+            "select children, episode_records, staged_records from marts.dq_la_year"
+            " where source_kind = 'npd' and census_year = 2015 and la_code = '330'"
+        ).fetchone()
+    assert not_submitting == [("npd", 2015, "330")]
+    assert row == (0, 0, 0)
