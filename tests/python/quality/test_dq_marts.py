@@ -249,7 +249,9 @@ def test_an_la_whose_return_is_taken_out_shows_as_not_submitting(
     # without LA 330's 2015 NPD rows (main and disabilities), dq_la_year rebuilt on it
     # (the rebuilt episodes stay as built: only the figures of the return are checked).
     warehouse.con.execute("checkpoint")
-    copy = tmp_path / "without_330_2015.duckdb"
+    # same file name: the warehouse's views name their database (the file's stem)
+    (tmp_path / "copy").mkdir()
+    copy = tmp_path / "copy" / warehouse.db_path.name
     shutil.copyfile(warehouse.db_path, copy)
     with duckdb.connect(str(copy)) as con:
         for table in ("raw.npd_cin_2015", "raw.npd_cin_disabilities_2015"):
