@@ -38,7 +38,7 @@ COLUMN = "referral_date"
 WORDS_COMPARED = 8
 # The browser window; a larger one for pictures of the measured tables (wide, long).
 VIEWPORT = {"width": 1400, "height": 900}
-WIDE = {"width": 1920, "height": 1500}
+WIDE = {"width": 1920, "height": 2000}
 
 
 def _chromium() -> str:
@@ -228,7 +228,15 @@ def _shown_whole(page: Page, screenshot: Screenshot, heading: Locator, name: str
     """Screenshot a measured table from its heading down, in a window large enough for
     the table's width and its first rows (a person would scroll; a picture cannot)."""
     page.set_viewport_size(WIDE)
-    heading.evaluate("h => h.scrollIntoView({block: 'start'})")
+    # heading at the top, then back by the height of the page's fixed title bar
+    heading.evaluate(
+        """h => {
+            h.scrollIntoView({block: 'start'});
+            let box = h.parentElement;
+            while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
+            if (box) box.scrollTop -= 180;
+        }"""
+    )
     page.wait_for_timeout(300)
     screenshot(page, name)
     page.set_viewport_size(VIEWPORT)
