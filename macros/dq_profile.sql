@@ -113,3 +113,65 @@
         {%- endif %}
     {%- endfor %}
 {% endmacro %}
+
+{#-
+    The counts behind dq_variable_year, as one query: one scan per staging model of
+    dq_staging_models() counting every variable's present, recoded and failed values per
+    census year, then one row per model, variable and census year. While dbt parses (no
+    built models) an empty relation of the same shape.
+-#}
+{% macro dq_variable_year_counts() %}
+    {%- set profiled = [] %}
+    {%- for source_kind, model in dq_staging_models() %}
+        {%- set variables = dq_staged_variables(ref(model)) %}
+        {%- if variables %}
+            {%- do profiled.append((source_kind, model, variables)) %}
+        {%- endif %}
+    {%- endfor %}
+    {%- if profiled %}
+    with
+        {%- for source_kind, model, variables in profiled %}
+    counted__{{ model }} as (
+        select
+            census_year,
+            count(*) as records
+            {%- for variable in variables %},
+            count({{ variable.name }}) as {{ variable.name }}__present,
+            count(*) filter (where {{ dq_any(variable.recoded) }}) as {{ variable.name }}__recoded,
+            count(*) filter (where {{ dq_any(variable.failed) }}) as {{ variable.name }}__failed
+            {%- endfor %}
+        from {{ ref(model) }}
+        group by census_year
+    ){{ ',' if not loop.last }}
+        {%- endfor %}
+        {%- for source_kind, model, variables in profiled %}
+            {%- set outer = loop %}
+            {%- for variable in variables %}
+    select
+        census_year,
+        records,
+        '{{ source_kind }}' as source_kind,
+        '{{ model }}' as staging_model,
+        '{{ variable.name }}' as variable_name,
+        {{ variable.name }}__recoded as records_recoded,
+        {{ variable.name }}__failed as records_failed,
+        records - {{ variable.name }}__present as records_missing
+    from counted__{{ model }}
+                {%- if not (outer.last and loop.last) %}
+    union all
+                {%- endif %}
+            {%- endfor %}
+        {%- endfor %}
+    {%- else %}
+    select
+        cast(null as integer) as census_year,
+        cast(null as bigint) as records,
+        cast(null as varchar) as source_kind,
+        cast(null as varchar) as staging_model,
+        cast(null as varchar) as variable_name,
+        cast(null as bigint) as records_recoded,
+        cast(null as bigint) as records_failed,
+        cast(null as bigint) as records_missing
+    where false
+    {%- endif %}
+{% endmacro %}
