@@ -168,6 +168,18 @@ first_returned_episodes as (
     group by source_kind, first_census_year, la_code
 ),
 
+-- One row per LA code: a code whose 9-character code changed (North Yorkshire, Somerset
+-- and others) has one row per 9-character code in the seed.
+la_codes as (
+    select
+        la_code,
+        min(first_census_year) as first_census_year,
+        max(last_census_year) as last_census_year,
+        arg_max(la_name, last_census_year) as la_name
+    from {{ ref('ref_local_authorities') }}
+    group by la_code
+),
+
 -- The census years each source holds, and the LAs it holds in any year: an LA of the
 -- source that existed in a census year (seed ref_local_authorities) but has no return in
 -- it did not submit (BMJ Open 2019: one to three LAs a year up to 2011/12). An LA never
@@ -194,7 +206,7 @@ expected as (
     from source_years
     inner join source_las
         on source_years.source_kind = source_las.source_kind
-    inner join {{ ref('ref_local_authorities') }} as las
+    inner join la_codes as las
         on
             source_las.la_code = las.la_code
             and source_years.census_year
@@ -267,7 +279,7 @@ left join expected
         la_years.source_kind = expected.source_kind
         and la_years.census_year = expected.census_year
         and la_years.la_code = expected.la_code
-left join {{ ref('ref_local_authorities') }} as las
+left join la_codes as las
     on la_years.la_code = las.la_code
 left join staged_counts
     on
