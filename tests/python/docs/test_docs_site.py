@@ -38,7 +38,7 @@ COLUMN = "referral_date"
 WORDS_COMPARED = 8
 # The browser window; a larger one for pictures of the measured tables (wide, long).
 VIEWPORT = {"width": 1400, "height": 900}
-WIDE = {"width": 1920, "height": 2000}
+WIDE = {"width": 1920, "height": 2700}
 
 
 def _chromium() -> str:
