@@ -323,6 +323,22 @@ def _demo_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs_measured(args: argparse.Namespace) -> int:
+    """Write the measured data-quality doc blocks from the built warehouse (measured_docs)."""
+    from cin_warehouse import measured_docs
+
+    try:
+        path = measured_docs.write(Path(args.db), Path(args.out))
+    except measured_docs.MeasuredDocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Measured data quality written to {path}: build the site with"
+        f" {measured_docs.ENV}={args.out} dbt docs generate --static"
+    )
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     """Say where the static docs site is; with --serve, serve it on localhost until Ctrl-C."""
     from http import HTTPStatus
@@ -512,6 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true", help="serve it on localhost until Ctrl-C")
     docs.add_argument("--port", type=int, default=8000, help="port for --serve (0: any free one)")
     docs.set_defaults(handler=_docs)
+
+    measured = commands.add_parser(
+        "docs-measured", help="write the measured data quality for the docs site (make demo)"
+    )
+    measured.add_argument("--db", default=default_db(), help="the built warehouse")
+    measured.add_argument("--out", default="target/measured_docs", help="folder to write into")
+    measured.set_defaults(handler=_docs_measured)
 
     fid = commands.add_parser("fidelity", help="measure the warehouse against a world's truth")
     fid.add_argument("--db", required=True, help="warehouse DuckDB file (built by dbt build)")

@@ -1,0 +1,308 @@
+-- The data-quality profile per source, census year and LA: the figures BMJ Open 2019 had
+-- to compute by hand (Table 1 and "Data quality"), each with its denominator so that
+-- shares sum over LAs and years. Three bases, named in the column docs:
+--   * the return as delivered (children, identifiers, episode records, overlaps, recoded
+--     and failed values): what that year's return of the LA holds;
+--   * the rebuilt episodes (marts.fct_episode): closures missing a date (inferred by the
+--     warehouse) and amended referral dates, which only show across returns;
+--   * the LA list (seed ref_local_authorities): LAs expected but not submitting.
+-- DfE rule failures are not here: they are the failing rows of the dbt tests (dq_failures
+-- schema), summarised by `cin dq`: why, in the dq_la_year doc block (_docs_quality.md).
+with
+-- Every staged record of every module, with whether staging recoded or failed a value.
+staged_records as (
+    {{ dq_staged_record_flags() }}
+),
+
+staged_counts as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(*) as staged_records,
+        count(*) filter (where has_recoded_value) as records_with_recoded_value,
+        count(*) filter (where has_failed_value) as records_with_failed_value
+    from staged_records
+    group by source_kind, census_year, la_code
+),
+
+-- Children of each return (LA + LAchildID, BMJ Open 2019 Table 1 "LA child ID
+-- (derived)") and their national identifier as delivered: PMR (NPD) or UPN (XML). BMJ
+-- Open 2019: 36% of children had no PMR (under school age, independent schools).
+child_records as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        coalesce(pupil_matching_ref, upn) as identifier
+    from {{ ref('int_records_conformed__child_year') }}
+    where la_child_id is not null
+),
+
+children as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        count(identifier) = 0 as has_no_identifier
+    from child_records
+    group by source_kind, census_year, la_code, la_child_id
+),
+
+identifier_counts as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        count(distinct identifier) as identifiers
+    from child_records
+    group by source_kind, census_year, la_code
+),
+
+child_counts as (
+    select
+        children.source_kind,
+        children.census_year,
+        children.la_code,
+        identifier_counts.identifiers,
+        count(*) as children,
+        count(*) filter (where children.has_no_identifier) as children_without_identifier
+    from children
+    left join identifier_counts
+        on
+            children.source_kind = identifier_counts.source_kind
+            and children.census_year = identifier_counts.census_year
+            and children.la_code = identifier_counts.la_code
+    group by
+        children.source_kind, children.census_year, children.la_code,
+        identifier_counts.identifiers
+),
+
+-- Episode records of each return: one per child and referral date (an NPD referral with
+-- two plans is two rows of one record; BMJ Open 2019 Table 1 "Episodes"), open to the
+-- end of time when the return writes no closure date.
+episode_records as (
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        coalesce(closure_date, date '9999-12-31') as closure_or_open
+    from {{ ref('int_records_conformed__episode_year') }}
+    where la_child_id is not null and referral_date is not null
+),
+
+-- A child should have one open episode at a time (BMJ Open 2019, "Data quality"): a
+-- record overlaps when another record of the child in the same return spans a common day.
+overlapping_records as (
+    select distinct
+        this_record.source_kind,
+        this_record.census_year,
+        this_record.la_code,
+        this_record.la_child_id,
+        this_record.referral_date,
+        this_record.closure_or_open
+    from episode_records as this_record
+    inner join episode_records as other_record
+        on
+            this_record.source_kind = other_record.source_kind
+            and this_record.census_year = other_record.census_year
+            and this_record.la_code = other_record.la_code
+            and this_record.la_child_id = other_record.la_child_id
+            and (
+                this_record.referral_date <> other_record.referral_date
+                or this_record.closure_or_open <> other_record.closure_or_open
+            )
+            and this_record.closure_or_open >= other_record.referral_date
+            and this_record.referral_date <= other_record.closure_or_open
+),
+
+episode_record_counts as (
+    select
+        this_record.source_kind,
+        this_record.census_year,
+        this_record.la_code,
+        count(*) as episode_records,
+        count(overlapping.referral_date) as overlapping_episode_records
+    from episode_records as this_record
+    left join overlapping_records as overlapping
+        on
+            this_record.source_kind = overlapping.source_kind
+            and this_record.census_year = overlapping.census_year
+            and this_record.la_code = overlapping.la_code
+            and this_record.la_child_id = overlapping.la_child_id
+            and this_record.referral_date = overlapping.referral_date
+            and this_record.closure_or_open = overlapping.closure_or_open
+    group by this_record.source_kind, this_record.census_year, this_record.la_code
+),
+
+-- Rebuilt episodes, each counted under the LA of its latest return and in a census year
+-- of the source: a closed episode in the year of its last return (where its closure was
+-- written, or from where it is inferred), an episode in the year of its first return
+-- (which carried the referral date a later return amended). A closure date is "missing"
+-- when no return wrote one and the warehouse inferred it (closure_date_is_inferred).
+closed_episodes as (
+    select
+        source_kind,
+        last_census_year as census_year,
+        la_code,
+        count(*) as episodes_closed,
+        count(*) filter (where closure_date_is_inferred)
+            as episodes_closed_without_closure_date
+    from {{ ref('fct_episode') }}
+    where closure_date is not null
+    group by source_kind, last_census_year, la_code
+),
+
+first_returned_episodes as (
+    select
+        source_kind,
+        first_census_year as census_year,
+        la_code,
+        count(*) as episodes_first_returned,
+        count(*) filter (where is_referral_date_amended) as episodes_referral_date_amended
+    from {{ ref('fct_episode') }}
+    group by source_kind, first_census_year, la_code
+),
+
+-- One row per LA code: a code whose 9-character code changed (North Yorkshire, Somerset
+-- and others) has one row per 9-character code in the seed.
+la_codes as (
+    select
+        la_code,
+        min(first_census_year) as first_census_year,
+        max(last_census_year) as last_census_year,
+        arg_max(la_name, last_census_year) as la_name
+    from {{ ref('ref_local_authorities') }}
+    group by la_code
+),
+
+-- The census years each source holds, and the LAs it holds in any year: an LA of the
+-- source that existed in a census year (seed ref_local_authorities) but has no return in
+-- it did not submit (BMJ Open 2019: one to three LAs a year up to 2011/12). An LA never
+-- in the source (another LA's own XML returns) is not expected.
+source_years as (
+    select distinct
+        source_kind,
+        census_year
+    from staged_counts
+),
+
+source_las as (
+    select distinct
+        source_kind,
+        la_code
+    from staged_counts
+),
+
+expected as (
+    select
+        source_years.source_kind,
+        source_years.census_year,
+        source_las.la_code
+    from source_years
+    inner join source_las
+        on source_years.source_kind = source_las.source_kind
+    inner join la_codes as las
+        on
+            source_las.la_code = las.la_code
+            and source_years.census_year
+            between las.first_census_year and las.last_census_year
+),
+
+la_years as (
+    select
+        source_kind,
+        census_year,
+        la_code
+    from expected
+    union
+    select
+        source_kind,
+        census_year,
+        la_code
+    from staged_counts
+    union
+    select
+        source_kind,
+        census_year,
+        la_code
+    from closed_episodes
+    union
+    select
+        source_kind,
+        census_year,
+        la_code
+    from first_returned_episodes
+)
+
+select
+    la_years.source_kind,
+    la_years.census_year,
+    la_years.la_code,
+    las.la_name,
+    expected.la_code is not null as is_la_expected,
+    staged_counts.staged_records is not null as has_return,
+    coalesce(child_counts.children, 0) as children,
+    coalesce(child_counts.children_without_identifier, 0) as children_without_identifier,
+    coalesce(child_counts.identifiers, 0) as identifiers,
+    coalesce(episode_record_counts.episode_records, 0) as episode_records,
+    coalesce(episode_record_counts.overlapping_episode_records, 0)
+        as overlapping_episode_records,
+    coalesce(staged_counts.staged_records, 0) as staged_records,
+    coalesce(staged_counts.records_with_recoded_value, 0) as records_with_recoded_value,
+    coalesce(staged_counts.records_with_failed_value, 0) as records_with_failed_value,
+    coalesce(closed_episodes.episodes_closed, 0) as episodes_closed,
+    coalesce(closed_episodes.episodes_closed_without_closure_date, 0)
+        as episodes_closed_without_closure_date,
+    coalesce(first_returned_episodes.episodes_first_returned, 0) as episodes_first_returned,
+    coalesce(first_returned_episodes.episodes_referral_date_amended, 0)
+        as episodes_referral_date_amended,
+    cast(child_counts.children_without_identifier as double)
+    / nullif(child_counts.children, 0) as share_children_without_identifier,
+    cast(episode_record_counts.overlapping_episode_records as double)
+    / nullif(episode_record_counts.episode_records, 0) as share_overlapping_episode_records,
+    cast(staged_counts.records_with_recoded_value as double)
+    / nullif(staged_counts.staged_records, 0) as share_records_with_recoded_value,
+    cast(staged_counts.records_with_failed_value as double)
+    / nullif(staged_counts.staged_records, 0) as share_records_with_failed_value,
+    cast(closed_episodes.episodes_closed_without_closure_date as double)
+    / nullif(closed_episodes.episodes_closed, 0) as share_closed_without_closure_date,
+    cast(first_returned_episodes.episodes_referral_date_amended as double)
+    / nullif(first_returned_episodes.episodes_first_returned, 0) as share_referral_date_amended
+from la_years
+left join expected
+    on
+        la_years.source_kind = expected.source_kind
+        and la_years.census_year = expected.census_year
+        and la_years.la_code = expected.la_code
+left join la_codes as las
+    on la_years.la_code = las.la_code
+left join staged_counts
+    on
+        la_years.source_kind = staged_counts.source_kind
+        and la_years.census_year = staged_counts.census_year
+        and la_years.la_code = staged_counts.la_code
+left join child_counts
+    on
+        la_years.source_kind = child_counts.source_kind
+        and la_years.census_year = child_counts.census_year
+        and la_years.la_code = child_counts.la_code
+left join episode_record_counts
+    on
+        la_years.source_kind = episode_record_counts.source_kind
+        and la_years.census_year = episode_record_counts.census_year
+        and la_years.la_code = episode_record_counts.la_code
+left join closed_episodes
+    on
+        la_years.source_kind = closed_episodes.source_kind
+        and la_years.census_year = closed_episodes.census_year
+        and la_years.la_code = closed_episodes.la_code
+left join first_returned_episodes
+    on
+        la_years.source_kind = first_returned_episodes.source_kind
+        and la_years.census_year = first_returned_episodes.census_year
+        and la_years.la_code = first_returned_episodes.la_code
