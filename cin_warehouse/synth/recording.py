@@ -141,6 +141,12 @@ class Recorder:
         self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._identity_keys()
         self.records = self._records()
+        # Census year of each record's closure (0: open at the horizon), for every year.
+        self._record_closure_year = np.where(
+            np.isnat(self.records.closure),
+            0,
+            cal.census_year_of(self._fill(self.records.closure)),
+        )
 
     def col(self, table: str, name: str) -> np.ndarray:
         """A column of a world table as numpy, converted once (years reuse it)."""
@@ -359,7 +365,7 @@ class Recorder:
             r.referral + r.amended_delta.astype("timedelta64[D]"),
             r.referral,
         )
-        closure_year = np.where(np.isnat(r.closure), 0, cal.census_year_of(self._fill(r.closure)))
+        closure_year = self._record_closure_year
         open_at_ref = np.isnat(r.closure) | (r.closure > ref)
         closed_in_year = ~open_at_ref & (r.closure >= start)
         lingering = (
@@ -387,10 +393,15 @@ class Recorder:
                 & (written_ref <= ref)
             )
             visible = (written_ref <= ref) & (in_period | retrospective)
-        # Where the case is, and under which LA code it is reported that year.
+        # Where the case is, and under which LA code it is reported that year: looked up
+        # for the records in this year's returns only (the rest of the world's records
+        # keep None; nothing below reads them).
         ident = r.identity
-        la_old, la_new = geography.reporting_codes(
-            self.id_area[ident], self.id_branch[ident], cal.census_year_end(census_year)
+        la_old = np.full(len(ident), None, dtype=object)
+        la_new = np.full(len(ident), None, dtype=object)
+        shown = ident[visible]
+        la_old[visible], la_new[visible] = geography.reporting_codes(
+            self.id_area[shown], self.id_branch[shown], cal.census_year_end(census_year)
         )
         # Quirk: early returns left out part of the cases carried over from earlier periods.
         # A retrospective case was closed before the period: returned on purpose, not carried.
@@ -415,7 +426,7 @@ class Recorder:
         missing_las = [] if self.s.clean else recording["missing_returns"].get(str(census_year), [])
         if missing_las:
             self._log_missing_returns(census_year, la_old, visible, missing_las)
-            visible &= ~np.isin(la_old, missing_las)
+            visible[visible] = ~np.isin(la_old[visible], missing_las)
         if retrospective.any():
             idx = np.flatnonzero(retrospective & visible)
             written_closure = np.where(r.closure_missing[idx], np.datetime64("NaT"), r.closure[idx])

@@ -32,25 +32,25 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cin_warehouse.synth import npd_writer
+from cin_warehouse.synth import db, npd_writer
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import Recorder
 from cin_warehouse.synth.world import World
 
 
 def record_keys(returns: dict[str, pa.Table], seed: int) -> pa.Table:
-    con = duckdb.connect()
-    con.register("cd", returns["cin_details"])
-    con.register("ch", returns["child"])
-    con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
-    return con.sql(
-        """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
+    with db.connect() as con:
+        con.register("cd", returns["cin_details"])
+        con.register("ch", returns["child"])
+        con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
+        return con.sql(
+            """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
                   anon.pupil_matching_ref, anon.la_child_id_anon,
                   cd.CINreferralDate as referral_date_written,
                   cd.CINclosureDate as closure_date_written,
                   cd.episode_id, cd.record_id, cd.is_phantom, ch.identity_id, ch.person_id
            from cd join ch using (la_code, child_pos) join anon using (la_code, child_pos)"""
-    ).to_arrow_table()
+        ).to_arrow_table()
 
 
 class RecordKeysWriter:
@@ -78,8 +78,12 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     Open 2019 Table 1 counts them, and the records that overlap another record of the same
     child in that return (a child should have one open episode at a time; a record without
     a closure date is open)."""
-    con = duckdb.connect()
-    con.register("cd", returns["cin_details"])
+    with db.connect() as con:
+        con.register("cd", returns["cin_details"])
+        return _return_counts(con, census_year)
+
+
+def _return_counts(con: duckdb.DuckDBPyConnection, census_year: int) -> pa.Table:
     return con.sql(
         f"""with spans as (
                 select la_code, child_pos, cin_details_pos,
