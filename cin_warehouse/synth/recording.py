@@ -70,10 +70,10 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
 
 
 def _iso(dates: np.ndarray) -> np.ndarray:
-    """YYYY-MM-DD text, None for NaT."""
-    text = np.datetime_as_string(dates.astype("datetime64[D]"), unit="D").astype(object)
-    text[np.isnat(dates)] = None
-    return text
+    """YYYY-MM-DD text, None for NaT (through Arrow's date cast: about three times as fast
+    as numpy's datetime_as_string)."""
+    dates = pa.array(np.asarray(dates).astype("datetime64[D]"), pa.date32(), from_pandas=True)
+    return dates.cast(pa.string()).to_numpy(zero_copy_only=False)
 
 
 def _col(table: pa.Table, name: str) -> np.ndarray:
