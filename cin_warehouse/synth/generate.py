@@ -1,8 +1,8 @@
 """`cin generate`: simulate the world, write each census year's raw files, write the truth.
 
-Year by year: the world (truth) is simulated once, then each census year's returns are
-built, written (NPD and/or XML) and dropped before the next year, so memory holds the
-world plus one year of returns.
+Year by year: the world (truth) is simulated once and its official measures computed,
+then each census year's returns are built, written (NPD and/or XML) and dropped before the
+next year, so memory holds the world plus one year of returns.
 
 Output folder:
     npd/CIN_<year>.csv, npd/CIN_<year>_Disabilities.csv   the NPD research extract
@@ -49,6 +49,10 @@ def generate(
     progress("simulating the world")
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
+    # The measures come from the truth alone; computed before the recorder exists, DuckDB's
+    # working memory for them never adds to the recorder's and a year's returns.
+    progress("computing the official measures from the truth")
+    expected = measures.expected_la_year(w, list(settings.census_years), settings)
     recorder = Recorder(w, settings)
     keys = truth.RecordKeysWriter(out_dir / "truth")
     counts: list[pa.Table] = []
@@ -70,8 +74,6 @@ def generate(
         if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
             summary.files.extend(write_xml_returns(returns, out_dir, year))
             summary.xml_children += returns["child"].num_rows
-    progress("computing the official measures from the truth")
-    expected = measures.expected_la_year(w, list(settings.census_years), settings)
     progress("writing the truth")
     summary.files.append(keys.close())
     summary.files.extend(
