@@ -64,12 +64,11 @@ def generate(
         counts.append(truth.return_counts(returns, year))
         if formats in ("npd", "both"):
             lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None
-            paths, log = npd_writer.write_npd_year(
+            paths, log, rows = npd_writer.write_npd_year(
                 returns, year, out_dir / "npd", settings, lgr, delimiter
             )
             summary.files.extend(paths)
-            with open(paths[0], encoding="utf-8") as handle:
-                summary.npd_rows += sum(1 for _ in handle) - 1
+            summary.npd_rows += rows
             npd_logs.append(log)
         if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
             summary.files.extend(write_xml_returns(returns, out_dir, year))

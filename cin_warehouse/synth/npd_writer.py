@@ -481,8 +481,9 @@ def write_npd_year(
     settings: GeneratorSettings,
     la_after_2009: pa.Table | None = None,
     delimiter: str = ",",
-) -> tuple[list[Path], pa.Table]:
-    """Write the year's two NPD files; returns their paths and the quirk log with lines.
+) -> tuple[list[Path], pa.Table, int]:
+    """Write the year's two NPD files; returns their paths, the quirk log with lines and
+    the number of rows of the main file (header not counted).
 
     `la_after_2009` (identity_id, la_code_lgr) gives 2008/09's LA_LGR column."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -497,4 +498,4 @@ def write_npd_year(
     _write_text(
         dis.cast(pa.schema([(f.name, pa.string()) for f in dis.schema])), disabilities, delimiter
     )
-    return [main, disabilities], log
+    return [main, disabilities], log, rows.num_rows
