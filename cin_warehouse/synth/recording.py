@@ -50,6 +50,38 @@ QUIRK_LOG = pa.schema(
 )
 
 
+# The world columns the census years read through `Recorder.col`.
+RECORDED_COLUMNS = (
+    *(("episodes", c) for c in ("closure_reason", "primary_need", "referral_source")),
+    ("episodes", "transfer_in_icpc_date"),
+    *(
+        ("assessments", c)
+        for c in ("episode_id", "assessment_seq", "start_date", "authorisation_date")
+    ),
+    *(("factors", c) for c in ("episode_id", "assessment_seq", "factor")),
+    *(("s47", c) for c in ("episode_id", "start_date", "icpc_target_date", "icpc_date")),
+    ("s47", "is_icpc_not_required"),
+    *(
+        ("cpps", c)
+        for c in (
+            "cpp_id",
+            "episode_id",
+            "start_date",
+            "end_date",
+            "initial_category",
+            "latest_category",
+            "previous_cpp_count",
+        )
+    ),
+    *(("reviews", c) for c in ("cpp_id", "review_date")),
+    *(("cin_plans", c) for c in ("episode_id", "start_date", "end_date")),
+    *(
+        ("services", c)
+        for c in ("episode_id", "start_date", "end_date", "service_type", "service_provider")
+    ),
+)
+
+
 def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray:
     """Valid 13-character UPNs: check letter, LA code, 2-digit year, 7-digit serial.
 
@@ -119,7 +151,7 @@ class Recorder:
     """Builds each census year's returns from the world, deterministically for a seed."""
 
     def __init__(self, world: World, settings: GeneratorSettings) -> None:
-        self.w = world
+        self.w: World | None = world
         self.s = settings
         self.rng = np.random.default_rng([settings.seed, 1])
         ep = world.episodes
@@ -158,8 +190,21 @@ class Recorder:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
+            if self.w is None:
+                raise KeyError(
+                    f"{table}.{name} was not converted before the world was released:"
+                    " add it to recording.RECORDED_COLUMNS"
+                )
             self._columns[key] = _col(getattr(self.w, table), name)
         return self._columns[key]
+
+    def release_world(self) -> None:
+        """Convert every world column the returns need, then drop the world's tables: the
+        recorder's numpy copies are what the years read, and the Arrow originals of copied
+        columns (dates, text) would otherwise stay in memory to the end."""
+        for table, name in RECORDED_COLUMNS:
+            self.col(table, name)
+        self.w = None
 
     # --- identities: LAchildID and UPN --------------------------------------------------
     def _identity_keys(self) -> None:

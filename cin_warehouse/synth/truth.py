@@ -106,17 +106,17 @@ def _return_counts(con: duckdb.DuckDBPyConnection, census_year: int) -> pa.Table
     ).to_arrow_table()
 
 
-def write(
+def write_world(
     out_dir: Path,
     world: World,
     recorder: Recorder,
     *,
-    return_counts: pa.Table,
-    npd_quirks: list[pa.Table],
     expected: pa.Table,
     expected_hindsight: pa.Table,
     settings: GeneratorSettings,
 ) -> list[Path]:
+    """Write what is known before any return is built: the world, the LA records and the
+    expected measures (then the generator can let the world's tables go)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     r = recorder.records
     identities = (
@@ -141,29 +141,24 @@ def write(
             "amended_from_census_year": r.amended_year,
         }
     )
-    quirks = pa.concat_tables([_with_line(recorder.quirks()), *npd_quirks])
-    tables = {
-        "persons": world.persons,
-        "identities": identities,
-        "episodes": world.episodes,
-        "assessments": world.assessments,
-        "factors": world.factors,
-        "s47": world.s47,
-        "cpps": world.cpps,
-        "reviews": world.reviews,
-        "cin_plans": world.cin_plans,
-        "services": world.services,
-        "records": records,
-        "return_counts": return_counts,
-        "quirks": quirks,
-        "expected_la_year": expected,
-        "expected_la_year_hindsight": expected_hindsight,
-    }
-    written = []
-    for name, table in tables.items():
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(table, path)
-        written.append(path)
+    written = _write_tables(
+        out_dir,
+        {
+            "persons": world.persons,
+            "identities": identities,
+            "episodes": world.episodes,
+            "assessments": world.assessments,
+            "factors": world.factors,
+            "s47": world.s47,
+            "cpps": world.cpps,
+            "reviews": world.reviews,
+            "cin_plans": world.cin_plans,
+            "services": world.services,
+            "records": records,
+            "expected_la_year": expected,
+            "expected_la_year_hindsight": expected_hindsight,
+        },
+    )
     meta = {
         "scale": settings.scale,
         "census_years": list(settings.census_years),
@@ -174,6 +169,23 @@ def write(
     path = out_dir / "settings.json"
     path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     written.append(path)
+    return written
+
+
+def write_returns_truth(
+    out_dir: Path, recorder: Recorder, *, return_counts: pa.Table, npd_quirks: list[pa.Table]
+) -> list[Path]:
+    """Write what the census years' returns added: their counts and every quirk."""
+    quirks = pa.concat_tables([_with_line(recorder.quirks()), *npd_quirks])
+    return _write_tables(out_dir, {"return_counts": return_counts, "quirks": quirks})
+
+
+def _write_tables(out_dir: Path, tables: dict[str, pa.Table]) -> list[Path]:
+    written = []
+    for name, table in tables.items():
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
     return written
 
 
