@@ -105,8 +105,8 @@ def _date_text(dates: np.ndarray) -> pa.Array:
     """YYYY-MM-DD text as an Arrow array, null for NaT. The returns' date columns are built
     this way: no Python string per date (the bulk of a year's values), which is faster and
     leaves no heap of small objects behind from year to year."""
-    dates = pa.array(np.asarray(dates).astype("datetime64[D]"), pa.date32(), from_pandas=True)
-    return dates.cast(pa.string())
+    days = pa.array(np.asarray(dates).astype("datetime64[D]"), pa.date32(), from_pandas=True)
+    return days.cast(pa.string())
 
 
 def _iso(dates: np.ndarray) -> np.ndarray:
