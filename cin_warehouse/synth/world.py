@@ -112,7 +112,11 @@ class _Collector:
             values = np.asarray(values)
             if pa.types.is_date32(kind):
                 values = values.astype("datetime64[D]")
-            self.parts.setdefault(name, []).append(pa.array(values, type=kind, from_pandas=True))
+            array = pa.array(values, type=kind, from_pandas=True)
+            # pyarrow converts a large numpy text array in chunks (seen at scale 0.5).
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            self.parts.setdefault(name, []).append(array)
 
     def table(self) -> pa.Table:
         """The columns as an Arrow table, in schema order, each column's parts freed once
