@@ -177,6 +177,7 @@ class Recorder:
         self.p_asylum_ceased = _col(persons, "asylum_seeking_ceased")
         self.quirk_log: list[pa.Table] = []
         self._columns: dict[tuple[str, str], np.ndarray] = {}
+        self._factor_assessment_row: np.ndarray | None = None
         self._identity_keys()
         self.records = self._records()
         # Census year of each record's closure (0: open at the horizon), for every year.
@@ -783,7 +784,16 @@ class Recorder:
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
         f_ep, f_code = self.col("factors", "episode_id"), self.col("factors", "factor")
         f_key = f_ep * 8 + self.col("factors", "assessment_seq")
-        f_mask = np.isin(f_key, a_key[authorised])
+        # Each factor's assessment row, found once for all years (a_key is sorted and
+        # unique; -1 for a factor without an assessment, which is never written).
+        if self._factor_assessment_row is None:
+            row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
+            found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
+            self._factor_assessment_row = np.where(found, row, -1)
+        f_row = self._factor_assessment_row
+        has_row = f_row >= 0
+        f_mask = np.zeros(len(f_key), dtype=bool)
+        f_mask[has_row] = authorised[f_row[has_row]]
         f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
         group = f_key[f_mask]
         out["assessment_factor"] = pa.table(
