@@ -31,10 +31,13 @@ def census_year_end(census_year: int) -> date:
 
 
 def census_year_of(dates: np.ndarray) -> np.ndarray:
-    """The census year (year in which the 1 April-31 March period ends) of each date."""
-    years = dates.astype("datetime64[Y]").astype(int) + 1970
-    months = dates.astype("datetime64[M]").astype(int) % 12 + 1
-    return np.where(months >= 4, years + 1, years)
+    """The census year (year in which the 1 April-31 March period ends) of each date.
+
+    Months since January 1970, moved on nine months, fall in the census year's calendar
+    year: April 2016 (month 555) + 9 is in 2017, March 2016 (554) + 9 in 2016. One date
+    conversion instead of two (a large share of the generator's time)."""
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    return (months + 9) // 12 + 1970
 
 
 @cache

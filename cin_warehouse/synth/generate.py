@@ -1,8 +1,10 @@
 """`cin generate`: simulate the world, write each census year's raw files, write the truth.
 
-Year by year: the world (truth) is simulated once, then each census year's returns are
-built, written (NPD and/or XML) and dropped before the next year, so memory holds the
-world plus one year of returns.
+The world (truth) is simulated once, its official measures computed and the truth written;
+then the world's tables are let go (the recorder keeps the columns it reads), and each
+census year's returns are built, written (NPD and/or XML) and dropped before the next year,
+so memory holds the recorder's copy of the world plus one year of returns. The returns'
+counts and quirks are added to the truth at the end.
 
 Output folder:
     npd/CIN_<year>.csv, npd/CIN_<year>_Disabilities.csv   the NPD research extract
@@ -49,7 +51,25 @@ def generate(
     progress("simulating the world")
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
+    # The measures come from the truth alone; computed before the recorder exists, DuckDB's
+    # working memory for them never adds to the recorder's and a year's returns.
+    progress("computing the official measures from the truth")
+    expected = measures.expected_la_year(w, list(settings.census_years), settings)
     recorder = Recorder(w, settings)
+    progress("writing the truth")
+    summary.files.extend(
+        truth.write_world(
+            out_dir / "truth",
+            w,
+            recorder,
+            expected=expected["official"],
+            expected_hindsight=expected["hindsight"],
+            settings=settings,
+        )
+    )
+    # From here on the recorder's copies of the world's columns are all that is read.
+    recorder.release_world()
+    del w, expected
     keys = truth.RecordKeysWriter(out_dir / "truth")
     counts: list[pa.Table] = []
     npd_logs: list[pa.Table] = []
@@ -60,30 +80,22 @@ def generate(
         counts.append(truth.return_counts(returns, year))
         if formats in ("npd", "both"):
             lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None
-            paths, log = npd_writer.write_npd_year(
+            paths, log, rows = npd_writer.write_npd_year(
                 returns, year, out_dir / "npd", settings, lgr, delimiter
             )
             summary.files.extend(paths)
-            with open(paths[0], encoding="utf-8") as handle:
-                summary.npd_rows += sum(1 for _ in handle) - 1
+            summary.npd_rows += rows
             npd_logs.append(log)
         if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
             summary.files.extend(write_xml_returns(returns, out_dir, year))
             summary.xml_children += returns["child"].num_rows
-    progress("computing the official measures from the truth")
-    expected = measures.expected_la_year(w, list(settings.census_years), settings)
-    progress("writing the truth")
     summary.files.append(keys.close())
     summary.files.extend(
-        truth.write(
+        truth.write_returns_truth(
             out_dir / "truth",
-            w,
             recorder,
             return_counts=pa.concat_tables(counts),
             npd_quirks=npd_logs,
-            expected=expected["official"],
-            expected_hindsight=expected["hindsight"],
-            settings=settings,
         )
     )
     return summary

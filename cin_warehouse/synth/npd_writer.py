@@ -22,12 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import TypedDict
 
-import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cin_warehouse import npd_spec
+from cin_warehouse.synth import db
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import QUIRK_LOG, present
 
@@ -41,6 +42,20 @@ CODE_FIELDS = {
     "CIN_ReferralSource": "referral_source",
 }
 DATE_FIELDS_FOR_PLACEHOLDER = ("CIN_CINClosureDate", "CIN_CPPendDate")
+# Every column `_Damage` reads or writes (the quirk log names the LA and child of a row).
+DAMAGED_COLUMNS = frozenset(
+    {
+        *CODE_FIELDS,
+        *DATE_FIELDS_FOR_PLACEHOLDER,
+        "CIN_LA",
+        "CIN_LA_09",
+        "CIN_LAchildID_Anon",
+        "CIN_ReferralDate",
+        "CIN_DateOfInitialCPC",
+        "CIN_CPPstartDate",
+        "CIN_NumberOfPreviousCPP",
+    }
+)
 
 
 @cache
@@ -90,7 +105,7 @@ def npd_rows(
     returns: dict[str, pa.Table], census_year: int, seed: int, la_after_2009: pa.Table | None
 ) -> pa.Table:
     """The year's NPD rows (all text), before value-level damage, in file order."""
-    con = duckdb.connect()
+    con = db.connect()
     for name in (
         "child",
         "cin_details",
@@ -240,27 +255,27 @@ def npd_rows(
         {lgr_join}
         order by cd.la_code, cd.child_pos, cd.cin_details_pos, cpp.cpp_pos
     """
-    return con.sql(sql).to_arrow_table()
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
 
 
 def anonymised_keys(child: pa.Table, seed: int) -> pa.Table:
     """PMR and anonymised LAchildID of each child record, as the extract writes them."""
     salt = f"cin-synth-{seed}"
-    con = duckdb.connect()
-    con.register("ch", child)
-    return con.sql(
-        f"""select la_code, child_pos,
-                   {_salted_md5(salt + "-pmr", "ch.UPN")} as pupil_matching_ref,
-                   {_salted_md5(salt + "-la", "ch.LAchildID")} as la_child_id_anon
-            from ch"""
-    ).to_arrow_table()
+    with db.connect() as con:
+        con.register("ch", child)
+        return con.sql(
+            f"""select la_code, child_pos,
+                       {_salted_md5(salt + "-pmr", "ch.UPN")} as pupil_matching_ref,
+                       {_salted_md5(salt + "-la", "ch.LAchildID")} as la_child_id_anon
+                from ch"""
+        ).to_arrow_table()
 
 
 def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -> pa.Table:
     """The long disabilities file: one row per child x year x disability (NONE left out)."""
-    con = duckdb.connect()
-    con.register("child", returns["child"])
-    con.register("disability", returns["disability"])
     salt = f"cin-synth-{seed}"
     columns = npd_spec.npd_columns(census_year, "disabilities")
     expressions = {
@@ -273,11 +288,14 @@ def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -
         "CIN_DisabilityType": "d.Disability",
     }
     select = ", ".join(f"{expressions[c]} as {c}" for c in columns)
-    return con.sql(
-        f"""select {select} from disability d join child ch using (la_code, child_pos)
-            where d.Disability <> 'NONE'
-            order by d.la_code, d.child_pos, d.disability_pos"""
-    ).to_arrow_table()
+    with db.connect() as con:
+        con.register("child", returns["child"])
+        con.register("disability", returns["disability"])
+        return con.sql(
+            f"""select {select} from disability d join child ch using (la_code, child_pos)
+                where d.Disability <> 'NONE'
+                order by d.la_code, d.child_pos, d.disability_pos"""
+        ).to_arrow_table()
 
 
 class _LogEntry(TypedDict):
@@ -310,9 +328,13 @@ class _Damage:
         return float(self.s.cfg("quirks")[name])
 
     def apply(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        # Only the columns the damage reads or writes become Python objects; the other
+        # columns (most of the file) stay in Arrow and are only put in file order. A
+        # Python string per value of every column took GBs at national scale.
         columns = {
             name: table[name].to_numpy(zero_copy_only=False).astype(object)
             for name in table.column_names
+            if name in DAMAGED_COLUMNS
         }
         n = table.num_rows
         self._legacy_codes(columns, n)
@@ -321,7 +343,15 @@ class _Damage:
         self._initial_cpc_missing(columns, n)
         self._cpp_gap(columns, n)
         order = self._with_duplicates(columns, n)
-        damaged = pa.table({k: pa.array(v[order], pa.string()) for k, v in columns.items()})
+        take = pa.array(order)
+        damaged = pa.table(
+            {
+                name: pa.array(columns[name][order], pa.string())
+                if name in columns
+                else table[name].take(take).cast(pa.string())
+                for name in table.column_names
+            }
+        )
         # Row i of the file is line i + 2 (line 1 is the header).
         line_of_row = np.searchsorted(order, np.arange(n)) + 2
         log = pa.table(
@@ -424,8 +454,13 @@ class _Damage:
         """CPP start and previous plans are missing for referrals of 2009/10 to 2011/12."""
         if "CIN_CPPstartDate" not in columns or self.year == 2009 or self.s.clean:
             return
-        referral = columns["CIN_ReferralDate"]
-        in_gap = np.array([r is not None and CPP_GAP_START <= r <= CPP_GAP_END for r in referral])
+        referral = pa.array(columns["CIN_ReferralDate"], pa.string())
+        in_gap = pc.fill_null(
+            pc.and_(
+                pc.greater_equal(referral, CPP_GAP_START), pc.less_equal(referral, CPP_GAP_END)
+            ),
+            False,
+        ).to_numpy(zero_copy_only=False)
         for field in ("CIN_CPPstartDate", "CIN_NumberOfPreviousCPP"):
             values = columns[field]
             for row in np.flatnonzero(in_gap & present(values)):
@@ -461,8 +496,9 @@ def write_npd_year(
     settings: GeneratorSettings,
     la_after_2009: pa.Table | None = None,
     delimiter: str = ",",
-) -> tuple[list[Path], pa.Table]:
-    """Write the year's two NPD files; returns their paths and the quirk log with lines.
+) -> tuple[list[Path], pa.Table, int]:
+    """Write the year's two NPD files; returns their paths, the quirk log with lines and
+    the number of rows of the main file (header not counted).
 
     `la_after_2009` (identity_id, la_code_lgr) gives 2008/09's LA_LGR column."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -477,4 +513,4 @@ def write_npd_year(
     _write_text(
         dis.cast(pa.schema([(f.name, pa.string()) for f in dis.schema])), disabilities, delimiter
     )
-    return [main, disabilities], log
+    return [main, disabilities], log, rows.num_rows

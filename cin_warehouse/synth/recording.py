@@ -50,6 +50,38 @@ QUIRK_LOG = pa.schema(
 )
 
 
+# The world columns the census years read through `Recorder.col`.
+RECORDED_COLUMNS = (
+    *(("episodes", c) for c in ("closure_reason", "primary_need", "referral_source")),
+    ("episodes", "transfer_in_icpc_date"),
+    *(
+        ("assessments", c)
+        for c in ("episode_id", "assessment_seq", "start_date", "authorisation_date")
+    ),
+    *(("factors", c) for c in ("episode_id", "assessment_seq", "factor")),
+    *(("s47", c) for c in ("episode_id", "start_date", "icpc_target_date", "icpc_date")),
+    ("s47", "is_icpc_not_required"),
+    *(
+        ("cpps", c)
+        for c in (
+            "cpp_id",
+            "episode_id",
+            "start_date",
+            "end_date",
+            "initial_category",
+            "latest_category",
+            "previous_cpp_count",
+        )
+    ),
+    *(("reviews", c) for c in ("cpp_id", "review_date")),
+    *(("cin_plans", c) for c in ("episode_id", "start_date", "end_date")),
+    *(
+        ("services", c)
+        for c in ("episode_id", "start_date", "end_date", "service_type", "service_provider")
+    ),
+)
+
+
 def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray:
     """Valid 13-character UPNs: check letter, LA code, 2-digit year, 7-digit serial.
 
@@ -69,11 +101,17 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
     return np.char.add(letters, body)
 
 
+def _date_text(dates: np.ndarray) -> pa.Array:
+    """YYYY-MM-DD text as an Arrow array, null for NaT. The returns' date columns are built
+    this way: no Python string per date (the bulk of a year's values), which is faster and
+    leaves no heap of small objects behind from year to year."""
+    days = pa.array(np.asarray(dates).astype("datetime64[D]"), pa.date32(), from_pandas=True)
+    return days.cast(pa.string())
+
+
 def _iso(dates: np.ndarray) -> np.ndarray:
-    """YYYY-MM-DD text, None for NaT."""
-    text = np.datetime_as_string(dates.astype("datetime64[D]"), unit="D").astype(object)
-    text[np.isnat(dates)] = None
-    return text
+    """YYYY-MM-DD text, None for NaT, as Python objects (for the quirk log)."""
+    return _date_text(dates).to_numpy(zero_copy_only=False)
 
 
 def _col(table: pa.Table, name: str) -> np.ndarray:
@@ -113,7 +151,7 @@ class Recorder:
     """Builds each census year's returns from the world, deterministically for a seed."""
 
     def __init__(self, world: World, settings: GeneratorSettings) -> None:
-        self.w = world
+        self.w: World | None = world
         self.s = settings
         self.rng = np.random.default_rng([settings.seed, 1])
         ep = world.episodes
@@ -139,15 +177,35 @@ class Recorder:
         self.p_asylum_ceased = _col(persons, "asylum_seeking_ceased")
         self.quirk_log: list[pa.Table] = []
         self._columns: dict[tuple[str, str], np.ndarray] = {}
+        self._factor_assessment_row: np.ndarray | None = None
         self._identity_keys()
         self.records = self._records()
+        # Census year of each record's closure (0: open at the horizon), for every year.
+        self._record_closure_year = np.where(
+            np.isnat(self.records.closure),
+            0,
+            cal.census_year_of(self._fill(self.records.closure)),
+        )
 
     def col(self, table: str, name: str) -> np.ndarray:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
+            if self.w is None:
+                raise KeyError(
+                    f"{table}.{name} was not converted before the world was released:"
+                    " add it to recording.RECORDED_COLUMNS"
+                )
             self._columns[key] = _col(getattr(self.w, table), name)
         return self._columns[key]
+
+    def release_world(self) -> None:
+        """Convert every world column the returns need, then drop the world's tables: the
+        recorder's numpy copies are what the years read, and the Arrow originals of copied
+        columns (dates, text) would otherwise stay in memory to the end."""
+        for table, name in RECORDED_COLUMNS:
+            self.col(table, name)
+        self.w = None
 
     # --- identities: LAchildID and UPN --------------------------------------------------
     def _identity_keys(self) -> None:
@@ -362,7 +420,7 @@ class Recorder:
             r.referral + r.amended_delta.astype("timedelta64[D]"),
             r.referral,
         )
-        closure_year = np.where(np.isnat(r.closure), 0, cal.census_year_of(self._fill(r.closure)))
+        closure_year = self._record_closure_year
         open_at_ref = np.isnat(r.closure) | (r.closure > ref)
         closed_in_year = ~open_at_ref & (r.closure >= start)
         lingering = (
@@ -390,10 +448,15 @@ class Recorder:
                 & (written_ref <= ref)
             )
             visible = (written_ref <= ref) & (in_period | retrospective)
-        # Where the case is, and under which LA code it is reported that year.
+        # Where the case is, and under which LA code it is reported that year: looked up
+        # for the records in this year's returns only (the rest of the world's records
+        # keep None; nothing below reads them).
         ident = r.identity
-        la_old, la_new = geography.reporting_codes(
-            self.id_area[ident], self.id_branch[ident], cal.census_year_end(census_year)
+        la_old = np.full(len(ident), None, dtype=object)
+        la_new = np.full(len(ident), None, dtype=object)
+        shown = ident[visible]
+        la_old[visible], la_new[visible] = geography.reporting_codes(
+            self.id_area[shown], self.id_branch[shown], cal.census_year_end(census_year)
         )
         # Quirk: early returns left out part of the cases carried over from earlier periods.
         # A retrospective case was closed before the period: returned on purpose, not carried.
@@ -418,7 +481,7 @@ class Recorder:
         missing_las = [] if self.s.clean else recording["missing_returns"].get(str(census_year), [])
         if missing_las:
             self._log_missing_returns(census_year, la_old, visible, missing_las)
-            visible &= ~np.isin(la_old, missing_las)
+            visible[visible] = ~np.isin(la_old[visible], missing_las)
         if retrospective.any():
             idx = np.flatnonzero(retrospective & visible)
             written_closure = np.where(r.closure_missing[idx], np.datetime64("NaT"), r.closure[idx])
@@ -627,13 +690,13 @@ class Recorder:
                 "UPN": written_upn,
                 "FormerUPN": np.full(n, None, dtype=object),
                 "UPNunknown": unknown,
-                "PersonBirthDate": np.where(born, _iso(birth), None),  # type: ignore[call-overload]
-                "ExpectedPersonBirthDate": np.where(born, None, _iso(birth)),  # type: ignore[call-overload]
+                "PersonBirthDate": _date_text(np.where(born, birth, NAT)),
+                "ExpectedPersonBirthDate": _date_text(np.where(born, NAT, birth)),
                 "Gender": gender.astype(object),
-                "PersonDeathDate": np.where(death <= ref, _iso(death), None),  # type: ignore[call-overload]
+                "PersonDeathDate": _date_text(np.where(death <= ref, death, NAT)),
                 "Ethnicity": np.where(born, self.p_ethnicity[person], "NOBT").astype(object),
                 "AsylumSeeking": np.where(asylum, "1", "0").astype(object),
-                "DateCeasedAsylumSeeking": _iso(ceased),
+                "DateCeasedAsylumSeeking": _date_text(ceased),
             },
             schema=MODULES["child"],
         )
@@ -661,12 +724,12 @@ class Recorder:
                 "episode_id": episode,
                 "record_id": c_rec,
                 "is_phantom": r.is_phantom[c_rec],
-                "CINreferralDate": _iso(written_ref[c_rec]),
+                "CINreferralDate": _date_text(written_ref[c_rec]),
                 "ReferralSource": source,
                 "PrimaryNeedCode": primary,
-                "CINclosureDate": np.where(closed, _iso(r.closure[c_rec]), None),  # type: ignore[call-overload]
+                "CINclosureDate": _date_text(np.where(closed, r.closure[c_rec], NAT)),
                 "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
-                "DateOfInitialCPC": _iso(icpc),
+                "DateOfInitialCPC": _date_text(icpc),
                 "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
             },
             schema=MODULES["cin_details"],
@@ -700,7 +763,7 @@ class Recorder:
             }
 
         def written(end):
-            return np.where(np.isnat(end) | (end > ref), None, _iso(end))
+            return _date_text(np.where(end > ref, NAT, end))
 
         out: dict[str, pa.Table] = {}
         a_ep, a_start, a_auth = (
@@ -713,7 +776,7 @@ class Recorder:
         out["assessment"] = pa.table(
             {
                 **base(a_ep, m, "assessment_pos", a_pos.astype(np.int16)),
-                "AssessmentActualStartDate": _iso(a_start[m]),
+                "AssessmentActualStartDate": _date_text(a_start[m]),
                 "AssessmentInternalReviewDate": np.full(int(m.sum()), None, dtype=object),
                 "AssessmentAuthorisationDate": written(a_auth[m]),
             },
@@ -725,7 +788,16 @@ class Recorder:
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
         f_ep, f_code = self.col("factors", "episode_id"), self.col("factors", "factor")
         f_key = f_ep * 8 + self.col("factors", "assessment_seq")
-        f_mask = np.isin(f_key, a_key[authorised])
+        # Each factor's assessment row, found once for all years (a_key is sorted and
+        # unique; -1 for a factor without an assessment, which is never written).
+        if self._factor_assessment_row is None:
+            row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
+            found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
+            self._factor_assessment_row = np.where(found, row, -1)
+        f_row = self._factor_assessment_row
+        has_row = f_row >= 0
+        f_mask = np.zeros(len(f_key), dtype=bool)
+        f_mask[has_row] = authorised[f_row[has_row]]
         f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
         group = f_key[f_mask]
         out["assessment_factor"] = pa.table(
@@ -748,8 +820,8 @@ class Recorder:
         out["section47"] = pa.table(
             {
                 **base(s_ep, m, "s47_pos", _rank_within(s_ep[m]).astype(np.int16)),
-                "S47ActualStartDate": _iso(s_start[m]),
-                "InitialCPCtarget": _iso(self.col("s47", "icpc_target_date")[m]),
+                "S47ActualStartDate": _date_text(s_start[m]),
+                "InitialCPCtarget": _date_text(self.col("s47", "icpc_target_date")[m]),
                 "DateOfInitialCPC": written(s_icpc[m]),
                 "ICPCnotRequired": np.where(s_not[m], "1", "0").astype(object),
             },
@@ -766,7 +838,7 @@ class Recorder:
             {
                 **base(c_ep, m, "cpp_pos", c_pos),
                 "cpp_id": self.col("cpps", "cpp_id")[m],
-                "CPPstartDate": _iso(c_start[m]),
+                "CPPstartDate": _date_text(c_start[m]),
                 "CPPendDate": written(c_end[m]),
                 "InitialCategoryOfAbuse": self.col("cpps", "initial_category")[m],
                 "LatestCategoryOfAbuse": self.col("cpps", "latest_category")[m],
@@ -791,7 +863,7 @@ class Recorder:
                 "cin_details_pos": cpp_table["cin_details_pos"].to_numpy()[row],
                 "cpp_pos": cpp_table["cpp_pos"].to_numpy()[row],
                 "review_pos": _rank_within(r_cpp[rm]).astype(np.int16),
-                "CPPreviewDate": _iso(r_date[rm]),
+                "CPPreviewDate": _date_text(r_date[rm]),
             },
             schema=MODULES["cpp_review"],
         )
@@ -805,7 +877,7 @@ class Recorder:
         out["cin_plan_dates"] = pa.table(
             {
                 **base(p_ep, m, "cin_plan_pos", _rank_within(p_ep[m]).astype(np.int16)),
-                "CINPlanStartDate": _iso(p_start[m]),
+                "CINPlanStartDate": _date_text(p_start[m]),
                 "CINPlanEndDate": written(p_end[m]),
             },
             schema=MODULES["cin_plan_dates"],
@@ -823,7 +895,7 @@ class Recorder:
         )
         m = relevant(v_ep, v_start, v_end) & (year == self.s.cfg("world")["first_census_year"])
         kind = self.col("services", "service_type")[m]
-        end = written(v_end[m])
+        end = written(v_end[m]).to_numpy(zero_copy_only=False)
         rng = np.random.default_rng([self.s.seed, SERVICE_QUIRK_STREAM, year])
         drop = (
             present(end)
@@ -846,7 +918,7 @@ class Recorder:
                 **table,
                 "ServiceType": kind,
                 "ServiceProvider": self.col("services", "service_provider")[m],
-                "ServiceProvisionStartDate": _iso(v_start[m]),
+                "ServiceProvisionStartDate": _date_text(v_start[m]),
                 "ServiceProvisionEndDate": np.where(drop, None, end),
             },
             schema=MODULES["service_provision"],

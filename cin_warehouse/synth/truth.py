@@ -32,25 +32,25 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cin_warehouse.synth import npd_writer
+from cin_warehouse.synth import db, npd_writer
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import Recorder
 from cin_warehouse.synth.world import World
 
 
 def record_keys(returns: dict[str, pa.Table], seed: int) -> pa.Table:
-    con = duckdb.connect()
-    con.register("cd", returns["cin_details"])
-    con.register("ch", returns["child"])
-    con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
-    return con.sql(
-        """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
+    with db.connect() as con:
+        con.register("cd", returns["cin_details"])
+        con.register("ch", returns["child"])
+        con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
+        return con.sql(
+            """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
                   anon.pupil_matching_ref, anon.la_child_id_anon,
                   cd.CINreferralDate as referral_date_written,
                   cd.CINclosureDate as closure_date_written,
                   cd.episode_id, cd.record_id, cd.is_phantom, ch.identity_id, ch.person_id
            from cd join ch using (la_code, child_pos) join anon using (la_code, child_pos)"""
-    ).to_arrow_table()
+        ).to_arrow_table()
 
 
 class RecordKeysWriter:
@@ -78,8 +78,12 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     Open 2019 Table 1 counts them, and the records that overlap another record of the same
     child in that return (a child should have one open episode at a time; a record without
     a closure date is open)."""
-    con = duckdb.connect()
-    con.register("cd", returns["cin_details"])
+    with db.connect() as con:
+        con.register("cd", returns["cin_details"])
+        return _return_counts(con, census_year)
+
+
+def _return_counts(con: duckdb.DuckDBPyConnection, census_year: int) -> pa.Table:
     return con.sql(
         f"""with spans as (
                 select la_code, child_pos, cin_details_pos,
@@ -102,17 +106,17 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     ).to_arrow_table()
 
 
-def write(
+def write_world(
     out_dir: Path,
     world: World,
     recorder: Recorder,
     *,
-    return_counts: pa.Table,
-    npd_quirks: list[pa.Table],
     expected: pa.Table,
     expected_hindsight: pa.Table,
     settings: GeneratorSettings,
 ) -> list[Path]:
+    """Write what is known before any return is built: the world, the LA records and the
+    expected measures (then the generator can let the world's tables go)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     r = recorder.records
     identities = (
@@ -137,29 +141,24 @@ def write(
             "amended_from_census_year": r.amended_year,
         }
     )
-    quirks = pa.concat_tables([_with_line(recorder.quirks()), *npd_quirks])
-    tables = {
-        "persons": world.persons,
-        "identities": identities,
-        "episodes": world.episodes,
-        "assessments": world.assessments,
-        "factors": world.factors,
-        "s47": world.s47,
-        "cpps": world.cpps,
-        "reviews": world.reviews,
-        "cin_plans": world.cin_plans,
-        "services": world.services,
-        "records": records,
-        "return_counts": return_counts,
-        "quirks": quirks,
-        "expected_la_year": expected,
-        "expected_la_year_hindsight": expected_hindsight,
-    }
-    written = []
-    for name, table in tables.items():
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(table, path)
-        written.append(path)
+    written = _write_tables(
+        out_dir,
+        {
+            "persons": world.persons,
+            "identities": identities,
+            "episodes": world.episodes,
+            "assessments": world.assessments,
+            "factors": world.factors,
+            "s47": world.s47,
+            "cpps": world.cpps,
+            "reviews": world.reviews,
+            "cin_plans": world.cin_plans,
+            "services": world.services,
+            "records": records,
+            "expected_la_year": expected,
+            "expected_la_year_hindsight": expected_hindsight,
+        },
+    )
     meta = {
         "scale": settings.scale,
         "census_years": list(settings.census_years),
@@ -170,6 +169,23 @@ def write(
     path = out_dir / "settings.json"
     path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     written.append(path)
+    return written
+
+
+def write_returns_truth(
+    out_dir: Path, recorder: Recorder, *, return_counts: pa.Table, npd_quirks: list[pa.Table]
+) -> list[Path]:
+    """Write what the census years' returns added: their counts and every quirk."""
+    quirks = pa.concat_tables([_with_line(recorder.quirks()), *npd_quirks])
+    return _write_tables(out_dir, {"return_counts": return_counts, "quirks": quirks})
+
+
+def _write_tables(out_dir: Path, tables: dict[str, pa.Table]) -> list[Path]:
+    written = []
+    for name, table in tables.items():
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
     return written
 
 

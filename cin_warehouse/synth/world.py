@@ -97,27 +97,99 @@ def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class _Collector:
-    """Columns appended generation by generation, concatenated at the end."""
+    """Columns appended generation by generation, each part turned into an Arrow array of
+    its final type at once (a date in 4 bytes, not numpy's 8; a code as text, not a Python
+    object pointer), then concatenated at the end: the world's tables are the largest
+    thing the generator holds, and numpy parts kept until the end doubled them."""
 
-    def __init__(self) -> None:
-        self.parts: dict[str, list[np.ndarray]] = {}
+    def __init__(self, schema: dict[str, pa.DataType]) -> None:
+        self.schema = schema
+        self.parts: dict[str, list[pa.Array]] = {}
 
     def add(self, **columns: np.ndarray) -> None:
         for name, values in columns.items():
-            self.parts.setdefault(name, []).append(np.asarray(values))
-
-    def table(self, schema: dict[str, pa.DataType]) -> pa.Table:
-        """The columns as an Arrow table; each column's parts are freed once converted, so
-        the conversion never holds two copies of everything."""
-        arrays = {}
-        for name, kind in schema.items():
-            parts = self.parts.pop(name, [])
-            values = np.concatenate(parts) if parts else np.array([], dtype=object)
-            del parts
+            kind = self.schema[name]
+            values = np.asarray(values)
             if pa.types.is_date32(kind):
                 values = values.astype("datetime64[D]")
-            arrays[name] = pa.array(values, type=kind, from_pandas=True)
+            array = pa.array(values, type=kind, from_pandas=True)
+            # pyarrow converts a large numpy text array in chunks (seen at scale 0.5).
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            self.parts.setdefault(name, []).append(array)
+
+    def table(self) -> pa.Table:
+        """The columns as an Arrow table, in schema order, each column's parts freed once
+        concatenated."""
+        arrays = {}
+        for name, kind in self.schema.items():
+            parts = self.parts.pop(name, [])
+            arrays[name] = pa.concat_arrays(parts) if parts else pa.array([], type=kind)
         return pa.table(arrays)
+
+
+_DATE, _I64, _STR, _BOOL, _I16 = pa.date32(), pa.int64(), pa.string(), pa.bool_(), pa.int16()
+PERSONS = {
+    "person_id": _I64,
+    "birth_date": _DATE,
+    "is_prebirth_referral": _BOOL,
+    "sex": _STR,
+    "ethnicity": _STR,
+    "disabilities": _STR,
+    "attends_state_school": _BOOL,
+    "asylum_seeking_from": _DATE,
+    "asylum_seeking_ceased": _DATE,
+}
+IDENTITIES = {
+    "identity_id": _I64,
+    "person_id": _I64,
+    "area_index": pa.int32(),
+    "branch_index": _I16,
+    "start_date": _DATE,
+    "reason": _STR,
+}
+EPISODES = {
+    "episode_id": _I64,
+    "person_id": _I64,
+    "identity_id": _I64,
+    "area_index": pa.int32(),
+    "referral_date": _DATE,
+    "closure_date": _DATE,
+    "closure_reason": _STR,
+    "outcome": pa.int8(),
+    "is_referral_nfa": _BOOL,
+    "primary_need": _STR,
+    "referral_source": _STR,
+    "transfer_in_icpc_date": _DATE,
+}
+ASSESSMENTS = {
+    "episode_id": _I64,
+    "assessment_seq": _I16,
+    "start_date": _DATE,
+    "authorisation_date": _DATE,
+    "kind": _STR,
+}
+FACTORS = {"episode_id": _I64, "assessment_seq": _I16, "factor": _STR}
+S47 = {
+    "episode_id": _I64,
+    "s47_seq": _I16,
+    "start_date": _DATE,
+    "icpc_target_date": _DATE,
+    "icpc_date": _DATE,
+    "is_icpc_not_required": _BOOL,
+}
+CPPS = {
+    "cpp_id": _I64,
+    "episode_id": _I64,
+    "person_id": _I64,
+    "start_date": _DATE,
+    "end_date": _DATE,
+    "initial_category": _STR,
+    "latest_category": _STR,
+    "previous_cpp_count": pa.int32(),
+}
+REVIEWS = {"cpp_id": _I64, "review_seq": _I16, "review_date": _DATE}
+CIN_PLANS = {"episode_id": _I64, "plan_seq": _I16, "start_date": _DATE, "end_date": _DATE}
 
 
 def simulate(settings: GeneratorSettings) -> World:
@@ -154,15 +226,15 @@ class _Simulation:
         sigma = settings.cfg("volume")["la_rate_sigma"]
         # Each LA's own rate around the national one (mean-one lognormal multiplier).
         self.area_weight = share * rng.lognormal(-(sigma**2) / 2, sigma, len(self.areas))
-        self.persons = _Collector()
-        self.identities = _Collector()
-        self.episodes = _Collector()
-        self.assessments = _Collector()
-        self.factors = _Collector()
-        self.s47 = _Collector()
-        self.cpps = _Collector()
-        self.reviews = _Collector()
-        self.cin_plans = _Collector()
+        self.persons = _Collector(PERSONS)
+        self.identities = _Collector(IDENTITIES)
+        self.episodes = _Collector(EPISODES)
+        self.assessments = _Collector(ASSESSMENTS)
+        self.factors = _Collector(FACTORS)
+        self.s47 = _Collector(S47)
+        self.cpps = _Collector(CPPS)
+        self.reviews = _Collector(REVIEWS)
+        self.cin_plans = _Collector(CIN_PLANS)
         self.n_persons = 0
         self.n_identities = 0
         # person -> the areas a moving child has left (see _never_back)
@@ -779,99 +851,29 @@ class _Simulation:
         )
 
     def _world(self) -> World:
-        date, i64, s, b = pa.date32(), pa.int64(), pa.string(), pa.bool_()
-        i16 = pa.int16()
-        persons = self.persons.table(
-            {
-                "person_id": i64,
-                "birth_date": date,
-                "is_prebirth_referral": b,
-                "sex": s,
-                "ethnicity": s,
-                "disabilities": s,
-                "attends_state_school": b,
-                "asylum_seeking_from": date,
-                "asylum_seeking_ceased": date,
-            }
-        ).append_column("death_date", pa.array(self.person_death, type=date, from_pandas=True))
-        areas = geography.areas()
-        identities = self.identities.table(
-            {
-                "identity_id": i64,
-                "person_id": i64,
-                "area_index": pa.int32(),
-                "branch_index": i16,
-                "start_date": date,
-                "reason": s,
-            }
+        date = pa.date32()
+        persons = self.persons.table().append_column(
+            "death_date", pa.array(self.person_death, type=date, from_pandas=True)
         )
+        areas = geography.areas()
+        identities = self.identities.table()
         area_index = identities["area_index"].to_numpy()
         identities = identities.append_column(
-            "area_code", pa.array([areas[i].old_code for i in area_index], type=s)
+            "area_code", pa.array([areas[i].old_code for i in area_index], type=pa.string())
         )
-        episodes = self.episodes.table(
-            {
-                "episode_id": i64,
-                "person_id": i64,
-                "identity_id": i64,
-                "area_index": pa.int32(),
-                "referral_date": date,
-                "closure_date": date,
-                "closure_reason": s,
-                "outcome": pa.int8(),
-                "is_referral_nfa": b,
-                "primary_need": s,
-                "referral_source": s,
-                "transfer_in_icpc_date": date,
-            }
-        )
-        assessments = self.assessments.table(
-            {
-                "episode_id": i64,
-                "assessment_seq": i16,
-                "start_date": date,
-                "authorisation_date": date,
-                "kind": s,
-            }
-        )
-        factors = self._asylum_factors(
-            self.factors.table({"episode_id": i64, "assessment_seq": i16, "factor": s}),
-            assessments,
-            episodes,
-            persons,
-        )
+        episodes = self.episodes.table()
+        assessments = self.assessments.table()
+        factors = self._asylum_factors(self.factors.table(), assessments, episodes, persons)
         return _sorted_world(
             persons=persons,
             identities=identities,
             episodes=episodes,
             assessments=assessments,
             factors=factors,
-            s47=self.s47.table(
-                {
-                    "episode_id": i64,
-                    "s47_seq": i16,
-                    "start_date": date,
-                    "icpc_target_date": date,
-                    "icpc_date": date,
-                    "is_icpc_not_required": b,
-                }
-            ),
-            cpps=self.cpps.table(
-                {
-                    "cpp_id": i64,
-                    "episode_id": i64,
-                    "person_id": i64,
-                    "start_date": date,
-                    "end_date": date,
-                    "initial_category": s,
-                    "latest_category": s,
-                    "previous_cpp_count": pa.int32(),
-                }
-            ),
-            reviews=self.reviews.table({"cpp_id": i64, "review_seq": i16, "review_date": date}),
-            cin_plans=self.cin_plans.table(
-                {"episode_id": i64, "plan_seq": i16, "start_date": date, "end_date": date}
-            ),
+            s47=self.s47.table(),
+            cpps=self.cpps.table(),
+            reviews=self.reviews.table(),
+            cin_plans=self.cin_plans.table(),
             services=self._services(episodes, persons),
         )
 

@@ -30,6 +30,7 @@ measures it at national scale (~650k CINdetails, 152 LAs).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
@@ -577,12 +579,13 @@ class _ReturnFiles:
         self._la: str | None = None
         self._handle: BinaryIO | None = None
 
-    def write(self, la_code: str, fragments: list[str]) -> None:
+    def write(self, la_code: str, text: bytes | memoryview) -> None:
+        """Append UTF-8 `text` (Child fragments) to the LA's file."""
         if la_code != self._la:
             self.close()
             self._open(la_code)
         assert self._handle is not None  # _open set it
-        self._handle.write("".join(fragments).encode("utf-8"))
+        self._handle.write(text)
 
     def _open(self, la_code: str) -> None:
         path = xml_return_path(self.out_dir, self.census_year, la_code)
@@ -610,15 +613,24 @@ class _ReturnFiles:
 
 
 def _stream(reader: pa.RecordBatchReader, files: _ReturnFiles) -> None:
-    """Rows come ordered by LA then position: hand each LA's run of fragments on."""
+    """Rows come ordered by LA then position: hand each LA's run of fragments on. A run of
+    an Arrow text column is one contiguous span of its UTF-8 data buffer, so it is written
+    as is, without a Python string per fragment."""
     for batch in reader:
-        las = batch.column(0).to_pylist()
-        fragments = batch.column(1).to_pylist()
-        start = 0
-        for i in range(1, len(las) + 1):
-            if i == len(las) or las[i] != las[start]:
-                files.write(las[start], fragments[start:i])
-                start = i
+        if not batch.num_rows:
+            continue
+        las = batch.column(0).to_numpy(zero_copy_only=False)
+        fragments = batch.column(1).cast(pa.large_string())
+        if fragments.null_count:
+            raise ValueError("an XML fragment is NULL (a module row the query could not nest)")
+        _, offset_buffer, data = fragments.buffers()
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64)[
+            fragments.offset : fragments.offset + len(fragments) + 1
+        ]
+        data_view = memoryview(data) if data is not None else memoryview(b"")
+        starts = [0, *(np.flatnonzero(las[1:] != las[:-1]) + 1).tolist(), len(las)]
+        for start, stop in itertools.pairwise(starts):
+            files.write(las[start], data_view[offsets[start] : offsets[stop]])
 
 
 def write_xml_returns(

@@ -1,0 +1,64 @@
+"""Building blocks the generator's speed-ups rest on, checked against plain Python.
+
+Each compares a vectorised helper with an independent computation (datetime, str) or pins a
+behaviour of a library the helper works around.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from cin_warehouse.synth import calendar as cal
+from cin_warehouse.synth import db
+from cin_warehouse.synth.recording import _date_text, _iso
+from cin_warehouse.synth.world import _Collector
+
+
+def test_census_year_of_every_day_equals_the_april_to_march_rule() -> None:
+    first = date(1999, 1, 1)
+    days = [first + timedelta(days=i) for i in range(365 * 30)]
+    expected = [d.year + 1 if d.month >= 4 else d.year for d in days]
+    dates = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
+    assert cal.census_year_of(dates).tolist() == expected
+
+
+def test_dates_as_text_equal_isoformat_and_nat_is_null() -> None:
+    days = [date(2008, 10, 1) + timedelta(days=37 * i) for i in range(200)]
+    dates = np.array([d.isoformat() for d in days] + ["NaT"], dtype="datetime64[D]")
+    expected = [d.isoformat() for d in days] + [None]
+    assert _date_text(dates).to_pylist() == expected
+    assert _iso(dates).tolist() == expected
+
+
+def test_collector_keeps_every_row_of_a_text_column_pyarrow_converts_in_chunks() -> None:
+    # pyarrow converts a numpy unicode array of a few million rows into a ChunkedArray;
+    # the collector must still concatenate it with the other parts.
+    big = np.full(3_000_000, "single")
+    assert isinstance(pa.array(big, pa.string()), pa.ChunkedArray)
+    collector = _Collector({"kind": pa.string(), "day": pa.date32()})
+    collector.add(kind=big, day=np.full(len(big), np.datetime64("2020-01-02")))
+    collector.add(
+        kind=np.array(["core", None], dtype=object),
+        day=np.array(["NaT", "2021-05-06"], dtype="datetime64[D]"),
+    )
+    table = collector.table()
+    assert table.num_rows == len(big) + 2
+    assert table.column("kind").null_count == 1
+    assert table.slice(len(big) - 1).to_pylist() == [
+        {"kind": "single", "day": date(2020, 1, 2)},
+        {"kind": "core", "day": None},
+        {"kind": None, "day": date(2021, 5, 6)},
+    ]
+
+
+def test_shared_database_connections_do_not_see_each_others_tables() -> None:
+    with db.connect() as first, db.connect() as second:
+        first.register("t", pa.table({"x": [1, 2]}))
+        assert first.sql("select sum(x) from t").fetchone() == (3,)
+        with pytest.raises(duckdb.CatalogException, match="Table with name t does not exist"):
+            second.sql("select * from t").fetchall()
