@@ -47,14 +47,10 @@ local_authorities as (
 -- (an empty last_year: still collected), one row per variable and year here.
 npd_variable_years as (
     select
-        census_years.census_year,
-        spans.variable
-    from {{ ref('ref_npd_variable_years') }} as spans
-    inner join census_years
-        on
-            spans.first_year <= census_years.census_year
-            and coalesce(spans.last_year, census_years.census_year) >= census_years.census_year
-    where spans.file_kind = 'main'
+        variable_years.census_year,
+        variable_years.variable
+    from ({{ npd_variable_years() }}) as variable_years
+    where variable_years.file_kind = 'main'
 ),
 
 npd_variables as (

@@ -27,7 +27,7 @@ npd_variable_years as (
             when 'disabilities' then 'stg_npd__disabilities'
         end as staging_model
     from {{ ref('ref_npd_variables') }} as specs
-    inner join {{ ref('ref_npd_variable_years') }} as spec_years
+    inner join ({{ npd_variable_years() }}) as spec_years
         on
             specs.file_kind = spec_years.file_kind
             and specs.variable = spec_years.variable  -- noqa: RF04
