@@ -2,33 +2,13 @@
 -- census year and source, per LA and for all the warehouse's LAs together, from
 -- fct_la_year (official basis). The NPD has no s47 module: NULL there.
 -- --vars '{analysis_census_year: 2024, analysis_source: xml}'.
-with la_years as (
-    select * from {{ ref('fct_la_year') }}
-    where
-        census_year = {{ var('analysis_census_year', 2024) }}
-        and source_kind = '{{ var("analysis_source", "xml") }}'
-        and has_return
-),
-
--- one row per LA, then all the warehouse's LAs together (a total over the LAs it holds)
-totals as (
-    select
-        la_code,
-        false as is_total,
-        s47_enquiries,
-        children_s47,
-        icpcs,
-        children_icpc
-    from la_years
-    union all
-    select
-        'all' as la_code,
-        true as is_total,
-        sum(s47_enquiries) as s47_enquiries,
-        sum(children_s47) as children_s47,
-        sum(icpcs) as icpcs,
-        sum(children_icpc) as children_icpc
-    from la_years
+with totals as (
+    {{ dfe_table_rows([
+        's47_enquiries',
+        'children_s47',
+        'icpcs',
+        'children_icpc'
+    ]) }}
 )
 
 select

@@ -76,3 +76,11 @@
         {%- endif %} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The join condition of two relations at the LA-year grain (source_kind, census_year,
+    la_code): the keys of every LA-year mart, stated once. -#}
+{% macro same_la_year(left, right) -%}
+    {{ left }}.source_kind = {{ right }}.source_kind
+    and {{ left }}.census_year = {{ right }}.census_year
+    and {{ left }}.la_code = {{ right }}.la_code
+{%- endmacro %}

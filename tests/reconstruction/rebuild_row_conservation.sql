@@ -60,13 +60,20 @@ checks as (
         and records.cpp_id not in (
             select gathered_plans.cpp_id from {{ ref('fct_cpp') }} as gathered_plans
         )
-    union all
-    select
-        'assessment records: in no assessment, and no exclusion named' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_records_conformed__assessment') }} as records
-    where
-        not exists (
+    {#- Each XML activity record sits in its episode's rebuilt activity (same start date)
+        or its referral record names an exclusion. #}
+    {%- for label, records, rebuilt, start_column in [
+        ('assessment records: in no assessment', 'int_records_conformed__assessment',
+            'fct_assessment', 'assessment_start_date'),
+        ('s47 records: in no s47 enquiry', 'int_records_conformed__s47',
+            'fct_s47', 's47_start_date')
+    ] %}
+        union all
+        select
+            '{{ label }}, and no exclusion named' as problem,
+            count(*) as rows_affected
+        from {{ ref(records) }} as records
+        where not exists (
             select 1
             from referral_records
             where
@@ -77,38 +84,15 @@ checks as (
                 and (
                     referral_records.exclusion_reason is not null
                     or exists (
-                        select 1 from {{ ref('fct_assessment') }} as assessments
+                        select 1 from {{ ref(rebuilt) }} as activities
                         where
-                            referral_records.episode_id = assessments.episode_id
-                            and records.assessment_start_date
-                            is not distinct from assessments.start_date
+                            referral_records.episode_id = activities.episode_id
+                            and records.{{ start_column }}
+                            is not distinct from activities.start_date
                     )
                 )
         )
-    union all
-    select
-        's47 records: in no s47 enquiry, and no exclusion named' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_records_conformed__s47') }} as records
-    where not exists (
-        select 1
-        from referral_records
-        where
-            records.source_file = referral_records.source_file
-            and records.load_id = referral_records.load_id
-            and records.child_pos = referral_records.child_pos
-            and records.cin_details_pos = referral_records.cin_details_pos
-            and (
-                referral_records.exclusion_reason is not null
-                or exists (
-                    select 1 from {{ ref('fct_s47') }} as enquiries
-                    where
-                        referral_records.episode_id = enquiries.episode_id
-                        and records.s47_start_date
-                        is not distinct from enquiries.start_date
-                )
-            )
-    )
+    {%- endfor %}
 )
 
 select

@@ -135,9 +135,7 @@ referrals as (
     inner join census_years as years on records.census_year = years.census_year
     left join protected_referrals as protected
         on
-            records.source_kind = protected.source_kind
-            and records.census_year = protected.census_year
-            and records.la_code = protected.la_code
+            {{ same_la_year('records', 'protected') }}
             and records.la_child_id = protected.la_child_id
             and records.referral_date = protected.referral_date
 ),
@@ -452,15 +450,9 @@ measures as (
         {%- endfor %}
     from la_years
     left join submissions
-        on
-            la_years.source_kind = submissions.source_kind
-            and la_years.census_year = submissions.census_year
-            and la_years.la_code = submissions.la_code
+        on {{ same_la_year('la_years', 'submissions') }}
     left join previous_returns
-        on
-            la_years.source_kind = previous_returns.source_kind
-            and la_years.census_year = previous_returns.census_year
-            and la_years.la_code = previous_returns.la_code
+        on {{ same_la_year('la_years', 'previous_returns') }}
     cross join first_census
     left join npd_variables
         on la_years.source_kind = 'npd' and la_years.census_year = npd_variables.census_year

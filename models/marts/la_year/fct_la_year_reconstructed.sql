@@ -332,7 +332,4 @@ select
     {{ la_year_rates('reconstructed_counts', 'official.population_0_17') }}
 from reconstructed_counts
 inner join official
-    on
-        reconstructed_counts.source_kind = official.source_kind
-        and reconstructed_counts.la_code = official.la_code
-        and reconstructed_counts.census_year = official.census_year
+    on {{ same_la_year('reconstructed_counts', 'official') }}

@@ -71,10 +71,7 @@ child_counts as (
         count(*) filter (where children.has_no_identifier) as children_without_identifier
     from children
     left join identifier_counts
-        on
-            children.source_kind = identifier_counts.source_kind
-            and children.census_year = identifier_counts.census_year
-            and children.la_code = identifier_counts.la_code
+        on {{ same_la_year('children', 'identifier_counts') }}
     group by
         children.source_kind, children.census_year, children.la_code,
         identifier_counts.identifiers
@@ -108,9 +105,7 @@ overlapping_records as (
     from episode_records as this_record
     inner join episode_records as other_record
         on
-            this_record.source_kind = other_record.source_kind
-            and this_record.census_year = other_record.census_year
-            and this_record.la_code = other_record.la_code
+            {{ same_la_year('this_record', 'other_record') }}
             and this_record.la_child_id = other_record.la_child_id
             and (
                 this_record.referral_date <> other_record.referral_date
@@ -130,9 +125,7 @@ episode_record_counts as (
     from episode_records as this_record
     left join overlapping_records as overlapping
         on
-            this_record.source_kind = overlapping.source_kind
-            and this_record.census_year = overlapping.census_year
-            and this_record.la_code = overlapping.la_code
+            {{ same_la_year('this_record', 'overlapping') }}
             and this_record.la_child_id = overlapping.la_child_id
             and this_record.referral_date = overlapping.referral_date
             and this_record.closure_or_open = overlapping.closure_or_open
@@ -275,34 +268,16 @@ select
     / nullif(first_returned_episodes.episodes_first_returned, 0) as share_referral_date_amended
 from la_years
 left join expected
-    on
-        la_years.source_kind = expected.source_kind
-        and la_years.census_year = expected.census_year
-        and la_years.la_code = expected.la_code
+    on {{ same_la_year('la_years', 'expected') }}
 left join la_codes as las
     on la_years.la_code = las.la_code
 left join staged_counts
-    on
-        la_years.source_kind = staged_counts.source_kind
-        and la_years.census_year = staged_counts.census_year
-        and la_years.la_code = staged_counts.la_code
+    on {{ same_la_year('la_years', 'staged_counts') }}
 left join child_counts
-    on
-        la_years.source_kind = child_counts.source_kind
-        and la_years.census_year = child_counts.census_year
-        and la_years.la_code = child_counts.la_code
+    on {{ same_la_year('la_years', 'child_counts') }}
 left join episode_record_counts
-    on
-        la_years.source_kind = episode_record_counts.source_kind
-        and la_years.census_year = episode_record_counts.census_year
-        and la_years.la_code = episode_record_counts.la_code
+    on {{ same_la_year('la_years', 'episode_record_counts') }}
 left join closed_episodes
-    on
-        la_years.source_kind = closed_episodes.source_kind
-        and la_years.census_year = closed_episodes.census_year
-        and la_years.la_code = closed_episodes.la_code
+    on {{ same_la_year('la_years', 'closed_episodes') }}
 left join first_returned_episodes
-    on
-        la_years.source_kind = first_returned_episodes.source_kind
-        and la_years.census_year = first_returned_episodes.census_year
-        and la_years.la_code = first_returned_episodes.la_code
+    on {{ same_la_year('la_years', 'first_returned_episodes') }}

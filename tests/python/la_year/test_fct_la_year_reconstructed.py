@@ -32,17 +32,9 @@ from tests.python.la_year.test_fct_la_year import FIRST_XML_YEAR, MEASURES
 # re-referral is a referral recorded as continuing an open case, not an NFA),
 # cpp_second_or_later (NumberOfPreviousCPP as returned), and the assessment, section 47
 # and conference counts (dated events, the same in every return that holds them).
-EPISODE_MEASURES = (
-    "referrals",
-    "rereferrals_12m",
-    "referrals_assessed_not_in_need",
-    "children_referred",
-    "episodes_starting",
-    "children_starting_episode",
-    "episodes_any_point",
-    "children_in_need_any_point",
-    "episodes_ending",
-    "children_in_need_31mar",
+# The referral and episode measures of MEASURES (up to children_in_need_31mar), NFA aside.
+EPISODE_MEASURES = tuple(
+    m for m in MEASURES[: MEASURES.index("children_in_need_31mar") + 1] if m != "referrals_nfa"
 )
 PLAN_MEASURES = (
     "cpp_starting",
