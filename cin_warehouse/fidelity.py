@@ -102,7 +102,7 @@ from typing import Any
 
 import duckdb
 
-from cin_warehouse import npd_spec
+from cin_warehouse import access, npd_spec
 from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR
 
 SOURCES = ("npd", "xml")
@@ -244,12 +244,10 @@ METRICS = {
 
 def open_warehouse(db_path: Path) -> duckdb.DuckDBPyConnection:
     """The warehouse, read-only; FidelityError when the file is missing or not DuckDB."""
-    if not db_path.is_file():
-        raise FidelityError(f"{db_path}: no such DuckDB file (build one with cin load + dbt build)")
     try:
-        return duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as error:
-        raise FidelityError(f"{db_path}: cannot open as a DuckDB database: {error}") from None
+        return access.connect(db_path)
+    except access.AccessError as error:
+        raise FidelityError(str(error)) from None
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, db_label: str) -> None:

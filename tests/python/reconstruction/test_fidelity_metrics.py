@@ -543,7 +543,7 @@ def test_cli(hand_made: tuple[Path, Path], tmp_path: Path, capsys) -> None:
 def test_clear_errors(hand_made: tuple[Path, Path], tmp_path: Path, capsys) -> None:
     db, truth = hand_made
     assert cli.main(["fidelity", "--db", str(tmp_path / "no.duckdb"), "--truth", str(truth)]) == 2
-    assert "no such DuckDB file" in capsys.readouterr().err
+    assert "no such warehouse" in capsys.readouterr().err
     assert cli.main(["fidelity", "--db", str(db), "--truth", str(tmp_path)]) == 2
     assert "truth file(s) missing: records.parquet" in capsys.readouterr().err
     bare = tmp_path / "bare.duckdb"

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from tests.python.conftest import SHARED_REFERENCE_DIR as SHARED
+from tests.python.la_year.test_fct_england_year import PER_10K
 from tests.python.seeds.england_bank_holidays import bank_holidays, easter_sunday
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
@@ -238,15 +239,7 @@ def test_mid_year_before_the_census_year_gives_dfe_s_published_rates() -> None:
     give its published rates per 10,000 to their rounding (0.05), for every pair in the
     seed ref_published_national_statistics whose count comes from a DfE table (a count
     from a minister's written answer is rounded otherwise). The mid-Y population misses."""
-    pairs = {
-        "referrals_rate_per_10k": "referrals",
-        "cin_31mar_rate_per_10k": "children_in_need_31mar",
-        "s47_rate_per_10k": "s47_enquiries",
-        "icpc_rate_per_10k": "icpcs",
-        "cpp_starting_rate_per_10k": "cpp_starting",
-        "cpp_31mar_rate_per_10k": "cpp_31mar",
-        "cpp_ended_rate_per_10k": "cpp_ended",
-    }
+    pairs = PER_10K
     published = {
         (int(r["census_year"]), r["measure"]): r
         for r in read_csv(SEEDS / "ref_published_national_statistics.csv")
