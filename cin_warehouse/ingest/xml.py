@@ -188,12 +188,6 @@ class _Landing:
             )
 
     # -- rows -----------------------------------------------------------------------
-    def add(self, module: Module, row: list[Any]) -> None:
-        self.buffers[module.name].append(row)
-        self.buffered += 1
-        if self.buffered >= FLUSH_ROWS and self.header is not None:
-            self.flush()
-
     def add_unknown(
         self, path: str, text: str | None, line: int, row: list[Any], module: Module | None
     ) -> None:
@@ -321,7 +315,6 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
         no_network=True,
     )
     nodes: list[_Node] = [ROOT]
-    names: list[str] = []
     # Open module rows, innermost last, with their module and the counts of the modules
     # nested in them so far (which give the nested rows their positions).
     rows: list[list[Any]] = [[None]]
@@ -333,14 +326,13 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
             tag = tag[tag.index("}") + 1 :]
         if event == "start":
             node = nodes[-1].children.get(tag, _UNKNOWN)
-            nodes.append(node)
-            names.append(tag)
-            if len(nodes) == 2 and tag != "Message":
+            if node is _UNKNOWN and len(nodes) == 1:  # the root's only known name is Message
                 raise LoadError(
                     landing.path,
                     f"root element is {tag}, not Message: not a CIN census return",
                     where=f"line {elem.sourceline}",
                 )
+            nodes.append(node)
             module = node.module
             if node.kind == MODULE and module is not None:
                 if module.name == "child" and landing.header is None:
@@ -364,8 +356,16 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
                 row_counts.append({})
             continue
 
+        # Most elements are values, then module rows; structural ones need nothing.
         node = nodes.pop()
-        if node.kind == MODULE:
+        if node.kind == FIELD:
+            row = rows[-1]
+            if row[node.index] is not None:
+                landing.repeated += 1
+                landing.add_unknown(_path(elem), elem.text, elem.sourceline, row, row_modules[-1])
+            else:
+                row[node.index] = elem.text or ""
+        elif node.kind == MODULE:
             module = row_modules.pop()
             row = rows.pop()
             row_counts.pop()
@@ -375,22 +375,27 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
             if module.name == "header":
                 landing.finish_header(row, elem.sourceline)
             else:
-                landing.add(module, row)
+                landing.buffers[module.name].append(row)
+                landing.buffered += 1
+                if landing.buffered >= FLUSH_ROWS and landing.header is not None:
+                    landing.flush()
             if module.name in ("child", "header"):
                 # Done with this subtree: free it and the already-processed siblings.
                 elem.clear()
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
-        elif node.kind == FIELD:
-            row = rows[-1]
-            if row[node.index] is not None:
-                landing.repeated += 1
-                path = "/".join(names)
-                landing.add_unknown(path, elem.text, elem.sourceline, row, row_modules[-1])
-            else:
-                row[node.index] = elem.text or ""
         elif node.kind == UNKNOWN:
             text = elem.text if len(elem) == 0 else None
-            path = "/".join(names)
-            landing.add_unknown(path, text, elem.sourceline, rows[-1], row_modules[-1])
-        names.pop()
+            landing.add_unknown(_path(elem), text, elem.sourceline, rows[-1], row_modules[-1])
+
+
+def _local_name(tag: str) -> str:
+    return tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
+
+
+def _path(elem: Any) -> str:
+    """The element's path from the root, e.g. Message/Children/Child/Foo (its ancestors
+    are still in the tree: only finished Child and Header subtrees are cleared)."""
+    names = [_local_name(elem.tag)]
+    names.extend(_local_name(a.tag) for a in elem.iterancestors())
+    return "/".join(reversed(names))
