@@ -73,7 +73,6 @@ class _Node:
 
     kind: int
     module: Module | None = None
-    column: str | None = None
     index: int = -1  # a value element's place in its module's row
     children: dict[str, _Node] = field(default_factory=dict)
 
@@ -98,7 +97,7 @@ def _trie() -> _Node:
         for column, relative in module.values.items():
             if relative:
                 leaf = node_at((*module.path, *relative))
-                leaf.kind, leaf.module, leaf.column = FIELD, module, column
+                leaf.kind, leaf.module = FIELD, module
                 leaf.index = COLUMNS[module.name].index(column)
     return root
 
