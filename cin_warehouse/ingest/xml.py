@@ -38,6 +38,32 @@ REFERENCE_DATE = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}")
 RETURN_NAME = re.compile(r"^CIN_(?P<year>\d{4})_(?P<la>\d{3})\.xml(\.gz)?$", re.IGNORECASE)
 
 KEYS = {m.name: key_columns(m) for m in MODULES}
+# A module row is a list: its line, its position keys, its value columns (in this order,
+# the order of its Arrow schema); a list indexed by the trie is cheaper than a dict.
+COLUMNS = {m.name: ["_line_number", *KEYS[m.name], *m.values] for m in MODULES}
+SCHEMAS = {
+    m.name: pa.schema(
+        [("_line_number", pa.int64())]
+        + [(key, pa.int32()) for key in KEYS[m.name]]
+        + [(column, pa.string()) for column in m.values]
+    )
+    for m in MODULES
+}
+# Columns holding the module element's own text (leaf modules such as Disability).
+OWN_TEXT = {
+    m.name: [COLUMNS[m.name].index(c) for c, relative in m.values.items() if not relative]
+    for m in MODULES
+}
+# Where a module row holds the keys an unknown element inherits (None: it has none).
+UNKNOWN_INDEX = {
+    m.name: [COLUMNS[m.name].index(k) if k in COLUMNS[m.name] else None for k in UNKNOWN_KEYS]
+    for m in MODULES
+}
+UNKNOWN_SCHEMA = pa.schema(
+    [("_line_number", pa.int64())]
+    + [(key, pa.int32()) for key in UNKNOWN_KEYS]
+    + [("parent_module", pa.string()), ("path", pa.string()), ("text", pa.string())]
+)
 MODULE, FIELD, STRUCTURAL, UNKNOWN = range(4)
 
 
@@ -47,7 +73,7 @@ class _Node:
 
     kind: int
     module: Module | None = None
-    column: str | None = None
+    index: int = -1  # a value element's place in its module's row
     children: dict[str, _Node] = field(default_factory=dict)
 
 
@@ -71,7 +97,8 @@ def _trie() -> _Node:
         for column, relative in module.values.items():
             if relative:
                 leaf = node_at((*module.path, *relative))
-                leaf.kind, leaf.module, leaf.column = FIELD, module, column
+                leaf.kind, leaf.module = FIELD, module
+                leaf.index = COLUMNS[module.name].index(column)
     return root
 
 
@@ -85,7 +112,7 @@ class _Landing:
         self.con = con
         self.path = path
         self.record = record
-        self.buffers: dict[str, list[dict[str, Any]]] = {m.name: [] for m in MODULES}
+        self.buffers: dict[str, list[list[Any]]] = {m.name: [] for m in MODULES}
         self.unknown: list[dict[str, Any]] = []
         self.buffered = 0
         self.header: dict[str, str | None] | None = None
@@ -95,8 +122,8 @@ class _Landing:
         self.repeated = 0
 
     # -- header ---------------------------------------------------------------------
-    def finish_header(self, row: dict[str, Any], line: int) -> None:
-        values = {c: row.get(c) for c in MODULES[0].values}
+    def finish_header(self, row: list[Any], line: int) -> None:
+        values = dict(zip(COLUMNS["header"], row, strict=True))
         lea = values.get("LEA")
         if not lea or not lea.strip():
             raise LoadError(
@@ -135,7 +162,7 @@ class _Landing:
                     [self.record.replaces],
                 )
             manifest.supersede(self.con, self.record.replaces, self.record.load_id)
-        self.buffers["header"].append({**values, "_line_number": row["_line_number"]})
+        self.buffers["header"].append(row)
         self.buffered += 1
 
     def _check_file_name(self, line: int) -> None:
@@ -160,70 +187,55 @@ class _Landing:
             )
 
     # -- rows -----------------------------------------------------------------------
-    def add(self, module: Module, row: dict[str, Any]) -> None:
-        self.buffers[module.name].append(row)
-        self.buffered += 1
-        if self.buffered >= FLUSH_ROWS and self.header is not None:
-            self.flush()
-
     def add_unknown(
-        self, path: str, text: str | None, line: int, row: dict[str, Any], module: Module | None
+        self, path: str, text: str | None, line: int, row: list[Any], module: Module | None
     ) -> None:
+        places = UNKNOWN_INDEX[module.name] if module else [None] * len(UNKNOWN_KEYS)
         self.unknown.append(
             {
                 "path": path,
                 "text": text,
                 "_line_number": line,
                 "parent_module": module.name if module else None,
-                **{k: row.get(k) for k in UNKNOWN_KEYS},
+                **{
+                    k: None if i is None else row[i]
+                    for k, i in zip(UNKNOWN_KEYS, places, strict=True)
+                },
             }
         )
         self.buffered += 1
 
     def flush(self) -> None:
-        constants = [self.record.load_id, str(self.path), self.census_year, self.la_code]
         for module in MODULES:
             rows = self.buffers[module.name]
             if rows:
-                columns = {
-                    "_line_number": pa.int64(),
-                    **dict.fromkeys(KEYS[module.name], pa.int32()),
-                    **dict.fromkeys(module.values, pa.string()),
-                }
-                self._insert(module.table, rows, columns, constants)
+                schema = SCHEMAS[module.name]
+                columns = zip(*rows, strict=True)
+                arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+                self._insert(module.table, pa.Table.from_arrays(arrays, schema=schema))
                 self.buffers[module.name] = []
         if self.unknown:
-            columns = {
-                "_line_number": pa.int64(),
-                **dict.fromkeys(UNKNOWN_KEYS, pa.int32()),
-                "parent_module": pa.string(),
-                "path": pa.string(),
-                "text": pa.string(),
-            }
-            self._insert(UNKNOWN_TABLE, self.unknown, columns, constants)
+            self._insert(UNKNOWN_TABLE, pa.Table.from_pylist(self.unknown, schema=UNKNOWN_SCHEMA))
             self.unknown = []
         self.buffered = 0
 
-    def _insert(
-        self,
-        table: str,
-        rows: list[dict[str, Any]],
-        columns: dict[str, pa.DataType],
-        constants: list[Any],
-    ) -> None:
-        batch = pa.table(
-            {name: pa.array([r.get(name) for r in rows], type=t) for name, t in columns.items()}
-        )
-        self.con.register("_xml_batch", batch)
-        try:
-            self.con.execute(
-                f"insert into {table} by name select *, ? as _load_id, ? as _source_file,"
-                " ? as _census_year, ? as _la_code from _xml_batch",
-                constants,
-            )
-        finally:
-            self.con.unregister("_xml_batch")
-        self.counts[table] += len(rows)
+    def _insert(self, table: str, batch: pa.Table) -> None:
+        # One Arrow table per module and batch, with the file's provenance as constant
+        # columns: DuckDB reads it in one insert with no statement parameters (which cost
+        # more per insert than the constant columns).
+        count = batch.num_rows
+        for name, value, data_type in (
+            ("_load_id", self.record.load_id, pa.string()),
+            ("_source_file", str(self.path), pa.string()),
+            ("_census_year", self.census_year, pa.int32()),
+            ("_la_code", self.la_code, pa.string()),
+        ):
+            batch = batch.append_column(name, pa.array([value] * count, type=data_type))
+        # DuckDB finds the local `_xml_batch` by name (a replacement scan): cheaper per
+        # insert than registering and unregistering a view.
+        _xml_batch = batch  # noqa: F841 (read by DuckDB, not by Python)
+        self.con.execute(f"insert into {table} by name select * from _xml_batch")
+        self.counts[table] += count
 
 
 def _declared_encoding(raw_file: files.RawFile) -> str | None:
@@ -302,10 +314,9 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
         no_network=True,
     )
     nodes: list[_Node] = [ROOT]
-    names: list[str] = []
     # Open module rows, innermost last, with their module and the counts of the modules
     # nested in them so far (which give the nested rows their positions).
-    rows: list[dict[str, Any]] = [{}]
+    rows: list[list[Any]] = [[None]]
     row_modules: list[Module | None] = [None]
     row_counts: list[dict[str, int]] = [{}]
     for event, elem in parser:
@@ -314,14 +325,13 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
             tag = tag[tag.index("}") + 1 :]
         if event == "start":
             node = nodes[-1].children.get(tag, _UNKNOWN)
-            nodes.append(node)
-            names.append(tag)
-            if len(nodes) == 2 and tag != "Message":
+            if node is _UNKNOWN and len(nodes) == 1:  # the root's only known name is Message
                 raise LoadError(
                     landing.path,
                     f"root element is {tag}, not Message: not a CIN census return",
                     where=f"line {elem.sourceline}",
                 )
+            nodes.append(node)
             module = node.module
             if node.kind == MODULE and module is not None:
                 if module.name == "child" and landing.header is None:
@@ -330,48 +340,61 @@ def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
                         "Child before any Header/Source/LEA: cannot tell which LA's return this is",
                         where=f"line {elem.sourceline}",
                     )
-                parent = rows[-1]
-                row: dict[str, Any] = {"_line_number": elem.sourceline}
+                row: list[Any] = [None] * len(COLUMNS[module.name])
+                row[0] = elem.sourceline
                 if module.position:
-                    for key in KEYS[module.name][:-1]:
-                        row[key] = parent.get(key)
+                    # The enclosing row's keys come first in the same order: copy them.
+                    own = len(KEYS[module.name])
+                    row[1:own] = rows[-1][1:own]
                     counts = row_counts[-1]
                     count = counts.get(module.name, 0) + 1
                     counts[module.name] = count
-                    row[module.position] = count
+                    row[own] = count
                 rows.append(row)
                 row_modules.append(module)
                 row_counts.append({})
             continue
 
+        # Most elements are values, then module rows; structural ones need nothing.
         node = nodes.pop()
-        if node.kind == MODULE:
+        if node.kind == FIELD:
+            row = rows[-1]
+            if row[node.index] is not None:
+                landing.repeated += 1
+                landing.add_unknown(_path(elem), elem.text, elem.sourceline, row, row_modules[-1])
+            else:
+                row[node.index] = elem.text or ""
+        elif node.kind == MODULE:
             module = row_modules.pop()
             row = rows.pop()
             row_counts.pop()
             assert module is not None
-            for column, relative in module.values.items():
-                if not relative:
-                    row[column] = elem.text or ""
+            for index in OWN_TEXT[module.name]:
+                row[index] = elem.text or ""
             if module.name == "header":
                 landing.finish_header(row, elem.sourceline)
             else:
-                landing.add(module, row)
+                landing.buffers[module.name].append(row)
+                landing.buffered += 1
+                if landing.buffered >= FLUSH_ROWS and landing.header is not None:
+                    landing.flush()
             if module.name in ("child", "header"):
                 # Done with this subtree: free it and the already-processed siblings.
                 elem.clear()
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
-        elif node.kind == FIELD:
-            row = rows[-1]
-            if node.column in row:
-                landing.repeated += 1
-                path = "/".join(names)
-                landing.add_unknown(path, elem.text, elem.sourceline, row, row_modules[-1])
-            else:
-                row[node.column] = elem.text or ""  # type: ignore[index]
         elif node.kind == UNKNOWN:
             text = elem.text if len(elem) == 0 else None
-            path = "/".join(names)
-            landing.add_unknown(path, text, elem.sourceline, rows[-1], row_modules[-1])
-        names.pop()
+            landing.add_unknown(_path(elem), text, elem.sourceline, rows[-1], row_modules[-1])
+
+
+def _local_name(tag: str) -> str:
+    return tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
+
+
+def _path(elem: Any) -> str:
+    """The element's path from the root, e.g. Message/Children/Child/Foo (its ancestors
+    are still in the tree: only finished Child and Header subtrees are cleared)."""
+    names = [_local_name(elem.tag)]
+    names.extend(_local_name(a.tag) for a in elem.iterancestors())
+    return "/".join(reversed(names))

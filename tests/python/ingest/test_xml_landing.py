@@ -6,9 +6,10 @@ import gzip
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from cin_warehouse.ingest import loader, xml
+from cin_warehouse.ingest import files, loader, xml
 from tests.python.ingest import fixtures
 from tests.python.ingest.fixtures import Child, query
 
@@ -258,3 +259,20 @@ def test_fixtures_are_valid_returns(census_year: int) -> None:
         census_year, "202", fixtures.make_children(census_year, 30, seed=census_year)
     )
     xmlschema.XMLSchema(str(xsd)).validate(text)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_duckdb_threads_are_put_back_after_an_xml_file(
+    db: Path, files_dir: Path, broken: bool
+) -> None:
+    """XML files land with DuckDB on one thread; the connection's own setting (here 3) is
+    back afterwards, whether the file landed or failed, so NPD files keep their threads."""
+    text = fixtures.return_xml(2023, "202", fixtures.make_children(2023, 5, seed=3))
+    path = files_dir / "CIN_2023_202.xml"
+    path.write_text(text[: len(text) // 2] if broken else text)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute("set threads = 3")
+        (outcome,) = loader.land_files(con, [files.classify(path)])
+        assert outcome.status == ("failed" if broken else "landed")
+        assert con.execute("select current_setting('threads')").fetchone() == (3,)
