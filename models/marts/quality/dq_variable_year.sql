@@ -16,6 +16,10 @@ variable_years as (
 -- The census years the NPD extract populates each variable in (DfE's "years populated"
 -- list; seeds ref_npd_variables and ref_npd_variable_years): a variable outside them is a
 -- typed NULL in staging, missing by design rather than by recording.
+npd_spans_by_year as (
+    {{ npd_variable_years() }}
+),
+
 npd_variable_years as (
     select
         specs.staging_name as variable_name,
@@ -27,7 +31,7 @@ npd_variable_years as (
             when 'disabilities' then 'stg_npd__disabilities'
         end as staging_model
     from {{ ref('ref_npd_variables') }} as specs
-    inner join ({{ npd_variable_years() }}) as spec_years
+    inner join npd_spans_by_year as spec_years
         on
             specs.file_kind = spec_years.file_kind
             and specs.variable = spec_years.variable  -- noqa: RF04

@@ -260,12 +260,17 @@ def _referral_source_codes() -> dict[str, tuple[str, int, int]]:
 
 
 def _referral_source_years() -> list[int]:
+    """The census years of ReferralSource's spans in the availability seed (an empty
+    last_year: still collected, to the last census year of ref_census_years)."""
+    with open(SEEDS / "ref_census_years.csv", encoding="utf-8", newline="") as handle:
+        census_years = [int(row["census_year"]) for row in csv.DictReader(handle)]
     with open(SEEDS / "ref_npd_variable_years.csv", encoding="utf-8", newline="") as handle:
-        return sorted(
-            int(row["census_year"])
+        spans = [
+            (int(row["first_year"]), int(row["last_year"] or max(census_years)))
             for row in csv.DictReader(handle)
             if row["file_kind"] == "main" and row["variable"] == "ReferralSource"
-        )
+        ]
+    return sorted(year for year in census_years for first, last in spans if first <= year <= last)
 
 
 def _raw_share_missing(world_dir: Path, year: int) -> float:

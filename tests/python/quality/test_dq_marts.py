@@ -258,8 +258,14 @@ def test_an_la_whose_return_is_taken_out_shows_as_not_submitting(
             con.execute(f"delete from {table} where trim(cin_la) = '330'")
     previous = os.environ.get("CIN_DUCKDB_PATH")
     try:
-        # the conformed record tables it reads are rebuilt from the (live) staging views
-        rebuilt = ["int_records_conformed__child_year", "int_records_conformed__episode_year"]
+        # the NPD staging unions (tables, typed once per build) and the conformed record
+        # tables dq_la_year reads are rebuilt from the edited raw tables
+        rebuilt = [
+            "stg_npd__cin",
+            "stg_npd__disabilities",
+            "int_records_conformed__child_year",
+            "int_records_conformed__episode_year",
+        ]
         run_dbt(["run", "--select", *rebuilt, "dq_la_year"], copy, tmp_path / "target")
     finally:
         os.environ["CIN_DUCKDB_PATH"] = previous or str(warehouse.db_path)

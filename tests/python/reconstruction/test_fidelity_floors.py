@@ -56,7 +56,7 @@ INFERRED_YEAR_MARGIN = 0.02
 # `cpp_end_unwritten_year` (held by the floor below; see
 # test_clean_world_unwritten_plan_ends).
 CLEAN_NOT_EXACT = ("cpp_end_date", "cpp_end_unwritten_year")
-CLEAN_UNWRITTEN_PLAN_END_YEAR_FLOOR = 0.4
+CLEAN_UNWRITTEN_PLAN_END_YEAR_FLOOR = 0.3
 
 # (source, measure) -> why the models miss the floor today (measured figure and cause).
 # Phantom and referral-date figures measured on branch issue12b (overlap classes with the
@@ -87,11 +87,6 @@ SHORTFALLS: dict[tuple[str, str], str] = {
         " whose return left the case out), all in NPD returns before 2013/14, which carry no"
         " referral source: the phantom and a real referral after the case closed are the"
         " same rows; 1 not overlapping. Over the decidable phantoms 99.7% (358 of 359)"
-    ),
-    ("xml", "phantom_precision"): (
-        "98.6% (207 of 210): 3 true referrals overlapping an earlier case whose closure"
-        " was never written are flagged rereferral_of_open_case; over the decidable flags"
-        " 100% (195 of 195)"
     ),
     ("xml", "phantom_recall"): (
         "98.1% (207 of 211): 3 phantoms were returned in a year their case was left out of"
@@ -228,9 +223,11 @@ def test_clean_world_unwritten_plan_ends(measured_clean, source: str) -> None:
     seen in 2008/09 (no CPPendDate) that ended before 2012/13 (no plan columns for
     2009/10-2011/12 referrals) has its end in no return, even without quirks: its end is
     inferred (int_cpp_spells) or left open. The share of those inferred ends that fall in
-    the plan's true census year is reported and held by a floor below the measured 43.9%
-    (61 of 139 on the clean test world: 40 in a later year, 38 left open); the XML has no
-    such plan."""
+    the plan's true census year is reported and held by a floor: measured 43.9% (61 of 139)
+    on the clean test world of the generator before the 2026-11 calibration refit and
+    34.9% (52 of 149: 53 in a later year, 44 left open) after it. The floor (30%) guards
+    the rule against collapse; the returns hold nothing that would place these ends
+    better. The XML has no such plan."""
     figure = measured_clean[source].figures["cpp_end_unwritten_year"]
     if source == "xml":
         assert figure.total == 0, _message(measured_clean[source], "cpp_end_unwritten_year")
