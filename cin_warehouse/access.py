@@ -112,8 +112,9 @@ def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> t
     return relation, int(written[0][0])
 
 
-def write_csv(result: QueryResult, stream: TextIO = sys.stdout) -> None:
-    """The result as CSV with a header (NULL as an empty field)."""
-    writer = csv.writer(stream, lineterminator="\n")
+def write_csv(result: QueryResult, stream: TextIO | None = None) -> None:
+    """The result as CSV with a header (NULL as an empty field), to `stream` or the
+    standard output of the moment (looked up at call time, not import time)."""
+    writer = csv.writer(stream or sys.stdout, lineterminator="\n")
     writer.writerow(result.columns)
     writer.writerows(["" if value is None else value for value in row] for row in result.rows)
