@@ -19,47 +19,40 @@ with referral_records as (
 ),
 
 checks as (
-    select
-        'episode records: linked rows differ from conformed rows' as problem,
-        (select count(*) from {{ ref('int_records_conformed__episode_year') }})
-        - (select count(*) from {{ ref('int_episode_records_linked') }}) as rows_affected
-    union all
-    select
-        'episode records: neither an episode nor an exclusion reason' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_episode_records_linked') }}
-    where (episode_id is null) = (exclusion_reason is null)
-    union all
-    select
-        'episode records: folded into an episode missing from fct_episode' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_episode_records_linked') }} as records
-    where
-        records.episode_id is not null
-        and records.episode_id not in (
-            select episodes.episode_id from {{ ref('fct_episode') }} as episodes
-        )
-    union all
-    select
-        'plan records: linked rows differ from conformed rows' as problem,
-        (select count(*) from {{ ref('int_records_conformed__cpp_year') }})
-        - (select count(*) from {{ ref('int_cpp_records_linked') }})
-    union all
-    select
-        'plan records: neither a plan nor an exclusion reason' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_cpp_records_linked') }}
-    where (cpp_id is null) = (exclusion_reason is null)
-    union all
-    select
-        'plan records: gathered into a plan missing from fct_cpp' as problem,
-        count(*) as rows_affected
-    from {{ ref('int_cpp_records_linked') }} as records
-    where
-        records.cpp_id is not null
-        and records.cpp_id not in (
-            select gathered_plans.cpp_id from {{ ref('fct_cpp') }} as gathered_plans
-        )
+    {#- Each conformed record of an entity is linked once, is in a rebuilt row or names an
+        exclusion, and its rebuilt row is in the mart. #}
+    {%- for entity, conformed, linked, key, mart, rebuilt, placed in [
+        ('episode records', 'int_records_conformed__episode_year',
+            'int_episode_records_linked', 'episode_id', 'fct_episode', 'an episode',
+            'folded into an episode'),
+        ('plan records', 'int_records_conformed__cpp_year',
+            'int_cpp_records_linked', 'cpp_id', 'fct_cpp', 'a plan',
+            'gathered into a plan')
+    ] %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            '{{ entity }}: linked rows differ from conformed rows' as problem,
+            (select count(*) from {{ ref(conformed) }})
+            - (select count(*) from {{ ref(linked) }}) as rows_affected
+        union all
+        select
+            '{{ entity }}: neither {{ rebuilt }} nor an exclusion reason' as problem,
+            count(*) as rows_affected
+        from {{ ref(linked) }}
+        where ({{ key }} is null) = (exclusion_reason is null)
+        union all
+        select
+            '{{ entity }}: {{ placed }} missing from {{ mart }}' as problem,
+            count(*) as rows_affected
+        from {{ ref(linked) }} as records
+        where
+            records.{{ key }} is not null
+            and records.{{ key }} not in (
+                select rebuilt_rows.{{ key }} from {{ ref(mart) }} as rebuilt_rows
+            )
+    {%- endfor %}
     {#- Each XML activity record sits in its episode's rebuilt activity (same start date)
         or its referral record names an exclusion. #}
     {%- for label, records, rebuilt, start_column in [
