@@ -17,11 +17,13 @@ assessed-not-in-need percentages. Other published figures the mart has (counts, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import duckdb
 
+from cin_warehouse import access
 from cin_warehouse.synth.calibration import (
     COUNT_MEASURES,
     COUNT_TOLERANCE_PCT,
@@ -165,7 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m cin_warehouse.england_comparison",
         description="Compare the warehouse's England figures with DfE's published ones.",
     )
-    parser.add_argument("--db", type=Path, required=True, help="the built warehouse (DuckDB)")
+    default_db = os.environ.get("CIN_DUCKDB_PATH")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=Path(default_db) if default_db else None,
+        required=not default_db,
+        help="the built warehouse (DuckDB; default $CIN_DUCKDB_PATH)",
+    )
     parser.add_argument(
         "--scale",
         type=float,
@@ -174,10 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--source", choices=["npd", "xml"], default="npd")
     args = parser.parse_args(argv)
-    if not args.db.is_file():
-        print(f"error: no warehouse at {args.db}", file=sys.stderr)
+    try:
+        con = access.connect(args.db)
+    except access.AccessError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    con = duckdb.connect(str(args.db), read_only=True)
     try:
         compared = compare(con, args.scale, args.source)
     except NotComparableError as error:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from cin_warehouse import access
+
 BLOCKS = ("dq_measured_variable_year", "dq_measured_la_year")
 FILE_NAME = "_docs_measured.md"
 # The committed placeholder, read by dbt unless CIN_MEASURED_DOCS points elsewhere.
@@ -280,9 +282,11 @@ def render(con: duckdb.DuckDBPyConnection, name: str) -> str:
 
 def measured(db: Path) -> str:
     """The measured blocks of the warehouse file `db`, opened read-only."""
-    if not db.is_file():
-        raise MeasuredDocsError(f"{db}: no such warehouse file: run `make demo` or dbt build")
-    with duckdb.connect(str(db), read_only=True) as con:
+    try:
+        con = access.connect(db)
+    except access.AccessError as error:
+        raise MeasuredDocsError(f"{error}; run `make demo` or dbt build") from None
+    with con:
         return render(con, db.name)
 
 

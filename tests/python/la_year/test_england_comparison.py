@@ -75,7 +75,7 @@ def test_cli_reports_a_missing_warehouse_and_a_missing_mart(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert england_comparison.main(["--db", str(tmp_path / "absent.duckdb")]) == 2
-    assert "no warehouse at" in capsys.readouterr().err
+    assert "no such warehouse" in capsys.readouterr().err
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     assert england_comparison.main(["--db", str(tmp_path / "empty.duckdb")]) == 2
     assert "run `dbt build` first" in capsys.readouterr().err
