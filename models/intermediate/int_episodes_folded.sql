@@ -16,7 +16,7 @@
 -- WHEN (`closure_inference_rule`), the first that applies:
 --   * 'assessment_no_factors': its latest assessment was authorised with factor code 21
 --     alone ("no factors identified", the code the CIN census asks for when an
---     assessment finds none, docs/cin_census.md §3) and nothing else was recorded on it
+--     assessment finds none, docs/cin_census.md §4) and nothing else was recorded on it
 --     (no section 47 enquiry, initial conference, child protection plan or CIN plan):
 --     the case was closed after that assessment (DfE reason RC8, or RC9 from 2022/23,
 --     "case closed after assessment"), so its closure is placed on the assessment's
@@ -24,7 +24,10 @@
 --     (assessed not in need, DfE methodology 2016-17 table B1 b). The 31 March rule
 --     below places such a closure in a later census year whenever the LA kept returning
 --     the case after the assessment (BMJ Open 2019, "Data quality": closures go missing
---     and cases linger), and it made the episode a CIN episode it was not;
+--     and cases linger), and, with no reason code, counts the episode as a CIN episode.
+--     Measured on the quirky test world (seed 7, five LAs, scale 0.05), XML: 133
+--     closures placed by this rule, every one truly closed after assessment, 132 in the
+--     true census year (109 under the 31 March rule);
 --   * 'last_return': otherwise, 31 March of the last census year it appeared in.
 -- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
 -- take written_closure_date; to undo only the assessment rule, take 31 March of
