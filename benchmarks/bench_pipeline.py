@@ -189,7 +189,7 @@ def _seconds_by_layer(target: Path) -> dict[str, float]:
 
 
 def _correctness(
-    report: dict[str, Any], checked: Any, world: Path, db: Path, scale: float, out: Path
+    report: dict[str, Any], measured: Any, world: Path, db: Path, scale: float, out: Path
 ) -> None:
     """Everything still correct at this scale, on the same world: the fidelity report of the
     rebuilt episodes and plans against the truth, and the England rows beside the published
@@ -199,13 +199,11 @@ def _correctness(
     source = "both" if len(sources) == 2 else sources[0]
     fidelity = [*cin, "fidelity", "--db", str(db), "--truth", str(world / "truth")]
     fidelity += ["--source", source, "--json", str(out / "fidelity.json")]
-    checked("fidelity report", step(fidelity, stdout_path=out / "fidelity.txt"))
+    measured("fidelity report", fidelity, stdout_path=out / "fidelity.txt")
     for name in sources:
         compare = [sys.executable, "-m", "cin_warehouse.england_comparison", "--db", str(db)]
         compare += ["--scale", str(scale), "--source", name]
-        checked(
-            f"England comparison ({name})", step(compare, stdout_path=out / f"england_{name}.txt")
-        )
+        measured(f"England comparison ({name})", compare, stdout_path=out / f"england_{name}.txt")
 
 
 def _machine() -> dict[str, Any]:
@@ -230,10 +228,17 @@ def _machine() -> dict[str, Any]:
 
 
 # --- the run -------------------------------------------------------------------------------
-def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str) -> dict[str, Any]:
-    if out.exists():
+def run(
+    scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str, resume: bool = False
+) -> dict[str, Any]:
+    # --resume: keep the steps an earlier run in `out` finished (its world and warehouse);
+    # a national-scale generation alone takes half an hour.
+    previous = {}
+    if resume and (out / "bench.json").exists():
+        previous = json.loads((out / "bench.json").read_text())["steps"]
+    elif out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     world, db = out / "world", out / "warehouse.duckdb"
     report: dict[str, Any] = {
         "scale": scale,
@@ -242,6 +247,7 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
         "format": "xml" if la else fmt,
         "machine": _machine(),
         "steps": {},
+        "kept_from_earlier_run": [],
     }
     steps = report["steps"]
 
@@ -254,13 +260,26 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
             raise SystemExit(f"{name} failed:\n{result['stderr_tail']}\n{result['stdout_tail']}")
         return result
 
+    def measured(
+        name: str,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        stdout_path: Path | None = None,
+    ) -> dict[str, Any]:
+        kept = previous.get(name)
+        if kept and kept["returncode"] == 0:
+            print(f"{name}: kept from the earlier run in {out}", flush=True)
+            report["kept_from_earlier_run"].append(name)
+            return checked(name, kept)
+        return checked(name, step(command, env, stdout_path))
+
     cin = [sys.executable, "-m", "cin_warehouse.cli"]
     generate = [*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]
     if la:  # one LA's return of one year: the LA analyst's case
         generate += ["--las", la, "--years", str(year), "--format", "xml"]
     else:
         generate += ["--format", fmt]
-    checked("generate", step(generate))
+    measured("generate", generate)
     npd_files = sorted((world / "npd").glob("CIN_*"))
     xml_files = sorted((world / "xml").rglob("*.xml"))
     npd_lines = _data_lines(npd_files)
@@ -268,7 +287,7 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
 
     npd_landed = 0
     if npd_files:
-        checked("land NPD", step([*cin, "load", str(world / "npd"), "--db", str(db), "--summary"]))
+        measured("land NPD", [*cin, "load", str(world / "npd"), "--db", str(db), "--summary"])
         npd_landed = _scalar(db, "select sum(rows_landed + rows_rejected) from raw._loads")
         steps["land NPD"].update(
             rows_in=npd_lines,
@@ -276,7 +295,7 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
             mib_in=sum(p.stat().st_size for p in npd_files) / 2**20,
         )
     if xml_files:
-        checked("land XML", step([*cin, "load", str(world / "xml"), "--db", str(db), "--summary"]))
+        measured("land XML", [*cin, "load", str(world / "xml"), "--db", str(db), "--summary"])
         steps["land XML"].update(
             rows_in=len(xml_files),
             rows_out=_scalar(db, "select sum(rows_landed) from raw._loads") - npd_landed,
@@ -284,35 +303,34 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
         )
 
     py = sys.executable
-    scan = checked("reference: one scan of raw", step([py, "-c", RAW_SCAN, str(db)]))
-    raw_rows = _last_int(scan["stdout_tail"])
+    scan = measured("reference: one scan of raw", [py, "-c", RAW_SCAN, str(db)])
+    raw_rows = scan.get("rows_in") or _last_int(scan["stdout_tail"])
     scan.update(rows_in=raw_rows, rows_out=0)
     if npd_files:
         scratch = out / "read_csv.duckdb"
-        ref_csv = checked(
+        ref_csv = measured(
             "reference: DuckDB read_csv of NPD",
-            step([py, "-c", READ_CSV, str(scratch), *map(str, npd_files)]),
+            [py, "-c", READ_CSV, str(scratch), *map(str, npd_files)],
         )
-        ref_csv.update(rows_in=npd_lines, rows_out=_last_int(ref_csv["stdout_tail"]))
-        scratch.unlink()
+        csv_rows = ref_csv.get("rows_out") or _last_int(ref_csv["stdout_tail"])
+        ref_csv.update(rows_in=npd_lines, rows_out=csv_rows)
+        scratch.unlink(missing_ok=True)
 
     target = out / "target"
-    build = checked(
+    build = measured(
         "dbt build",
-        step(
-            [
-                str(BIN / "dbt"),
-                "build",
-                "--profiles-dir",
-                ".",
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(out / "logs"),
-                "--quiet",
-            ],
-            env={"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        ),
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(out / "logs"),
+            "--quiet",
+        ],
+        env={"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
     build.update(
@@ -329,7 +347,7 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
     )
     report["slowest_nodes"] = _slowest_nodes(target / "run_results.json")
     if not la:
-        _correctness(report, checked, world, db, scale, out)
+        _correctness(report, measured, world, db, scale, out)
     report["machine"]["load_average_at_end"] = os.getloadavg()
 
     for result in steps.values():
@@ -339,8 +357,8 @@ def run(scale: float, out: Path, seed: int, la: str | None, year: int, fmt: str)
         steps["land NPD"]["x_read_csv_wall"] = steps["land NPD"]["wall_s"] / ref_csv["wall_s"]
         steps["land NPD"]["x_read_csv_cpu"] = steps["land NPD"]["cpu_s"] / ref_csv["cpu_s"]
     for result in steps.values():
-        result.pop("stdout_tail")
-        result.pop("stderr_tail")
+        result.pop("stdout_tail", None)
+        result.pop("stderr_tail", None)
     (out / "bench.json").write_text(json.dumps(report, indent=2))
     markdown = to_markdown(report)
     (out / "bench.md").write_text(markdown)
@@ -421,6 +439,11 @@ def main() -> int:
         default="both",
         help="raw files to generate and land (default both; --la: xml)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the steps an earlier run in the same folder finished (world, landing)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -431,7 +454,7 @@ def main() -> int:
     if not args.la and args.format != "both":
         name += f"_{args.format}"
     out = args.out or REPO_DIR / "data" / "bench" / name
-    report = run(args.scale, out.resolve(), args.seed, args.la, args.year, args.format)
+    report = run(args.scale, out.resolve(), args.seed, args.la, args.year, args.format, args.resume)
     print(to_markdown(report))
     return 0
 
