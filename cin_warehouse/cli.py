@@ -454,6 +454,7 @@ CHECK_DIR = PROJECT_DIR / "target" / "check_return"
 
 def _check_return(args: argparse.Namespace) -> int:
     """Land XML returns, build the `single_return` selector, print the rules that fail."""
+    from dbt.artifacts.schemas.run import RunExecutionResult
     from dbt.cli.main import dbtRunner
     from rich.console import Console
     from rich.table import Table
@@ -508,11 +509,12 @@ def _check_return(args: argparse.Namespace) -> int:
             "--no-write-json",
         ]
     )
-    if result.result is None:
+    if not isinstance(result.result, RunExecutionResult):
         err_console.print(f"[red]error[/red]: dbt build failed: {result.exception}")
         return 2
-    tests = [r for r in result.result.results if r.node.resource_type == "test"]
-    errors = [r for r in result.result.results if str(r.status) == "error"]
+    results = result.result.results
+    tests = [r for r in results if r.node.resource_type == "test"]
+    errors = [r for r in results if str(r.status) == "error"]
     findings = [r for r in tests if str(r.status) in ("warn", "fail")]
     counts: dict[str, int] = {}
     for r in tests:
