@@ -1,17 +1,20 @@
 """`cin check-return` on one generated XML return with a deliberately broken field: the rule
-it breaks is reported with the number of failing rows counted here, from the XML itself."""
+it breaks is reported with the number of failing rows counted here, from the XML itself.
+And its dbt selection (`single_return`, selectors.yml) against the project's graph."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from dbt.cli.main import dbtRunner
 from lxml import etree
 
 from cin_warehouse import cli
-from tests.python.conftest import make_world
+from tests.python.conftest import PROJECT_DIR, make_world
 
 # DfE rule 8805: a CINdetails with a CINclosureDate must have a ReasonForClosure. Its
 # ceiling (seeds/ref_dfe_rules.csv): warn up to 25% of the rows checked, fail above.
@@ -75,3 +78,54 @@ def test_check_return_refuses_a_file_that_is_not_a_return(
     err = capsys.readouterr().err
     assert code == 2
     assert str(bad) in err and "no return checked" in err
+
+
+def test_single_return_selects_every_check_of_the_xml_alone(tmp_path: Path) -> None:
+    """The selector against the project's graph, worked out here: every seed and model an
+    XML-tagged test reads, and every test whose parents are all XML staging modules or
+    seeds (except the seeds' own tests), are selected; nothing else is."""
+    common = [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+        "--quiet",
+    ]
+    manifest = dbtRunner().invoke(["parse", *common]).result
+    listed = (
+        dbtRunner()
+        .invoke(
+            [
+                "ls",
+                "--selector",
+                "single_return",
+                "--output",
+                "json",
+                "--output-keys",
+                "unique_id",
+                *common,
+            ]
+        )
+        .result
+    )
+    selected = {json.loads(line)["unique_id"] for line in listed}
+    selected = {u for u in selected if not u.startswith("source.")}
+
+    def is_xml_module(unique_id: str) -> bool:
+        return unique_id.startswith("model.") and ".stg_xml__" in unique_id
+
+    expected = set()
+    for unique_id, node in manifest.nodes.items():
+        if node.resource_type != "test" or not node.depends_on.nodes:
+            continue
+        parents = node.depends_on.nodes
+        xml_only = all(is_xml_module(p) or p.startswith("seed.") for p in parents)
+        if xml_only and any(is_xml_module(p) for p in parents):
+            expected.add(unique_id)
+            expected.update(parents)
+    assert any("dfe_8820_xml" in u for u in expected), "DfE's XML rules are among them"
+    assert selected == expected
