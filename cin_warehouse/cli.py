@@ -472,14 +472,21 @@ def _check_return(args: argparse.Namespace) -> int:
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
     try:
-        outcomes = loader.land([Path(p) for p in args.paths], db, kind="xml")
+        paths = [Path(p) for p in args.paths]
+        # Files named on the command line are returns whatever their names; in a folder,
+        # the returns are found by name as `cin load` finds them, other files skipped.
+        kind = "xml" if all(p.is_file() for p in paths) else None
+        outcomes = loader.land(paths, db, kind=kind)
     except LoadError as error:
         err_console.print(f"[red]error[/red]: {error}", highlight=False)
         return 2
-    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
+    for outcome in outcomes:  # e.g. a file in the folder that is no return: said, not fatal
+        if isinstance(outcome.raw_file, loader.files.Skipped):
+            skipped = outcome.raw_file
+            err_console.print(f"skipped: {skipped.path}: {skipped.reason}", highlight=False)
+    failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
-        reason = outcome.error or outcome.raw_file
-        err_console.print(f"[red]error[/red]: {reason}", highlight=False)
+        err_console.print(f"[red]error[/red]: {outcome.error}", highlight=False)
     landed = [o for o in outcomes if o.status not in ("failed", "skipped")]
     if failed or not landed:
         err_console.print(
