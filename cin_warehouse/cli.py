@@ -495,29 +495,37 @@ def _check_return(args: argparse.Namespace) -> int:
         )
         return 2
 
-    os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
     # A parse of its own for a given warehouse, so that checking one does not spoil the
     # parse the default warehouse's next check reuses.
     dbt_dir = CHECK_DIR / ("dbt_given_db" if args.db else "dbt")
-    # --no-write-json: the results are read here, in-process; writing dbt's manifest.json
-    # (twice per run) was a tenth of the check's time.
-    result = dbtRunner().invoke(
-        [
-            "build",
-            "--selector",
-            "single_return",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(dbt_dir),
-            "--log-path",
-            str(dbt_dir / "logs"),
-            "--quiet",
-            "--no-write-json",
-        ]
-    )
+    # profiles.yml reads the warehouse from the environment: set for this build only.
+    previous = os.environ.get("CIN_DUCKDB_PATH")
+    os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
+    try:
+        # --no-write-json: the results are read here, in-process; writing dbt's
+        # manifest.json (twice per run) took a sixth of the check's profiled time.
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--selector",
+                "single_return",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--profiles-dir",
+                str(PROJECT_DIR),
+                "--target-path",
+                str(dbt_dir),
+                "--log-path",
+                str(dbt_dir / "logs"),
+                "--quiet",
+                "--no-write-json",
+            ]
+        )
+    finally:
+        if previous is None:
+            del os.environ["CIN_DUCKDB_PATH"]
+        else:
+            os.environ["CIN_DUCKDB_PATH"] = previous
     if not isinstance(result.result, RunExecutionResult):
         err_console.print(f"[red]error[/red]: dbt build failed: {result.exception}")
         return 2
