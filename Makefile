@@ -75,11 +75,13 @@ check-clone:
 		status=$$?; rm -rf "$$tmp"; exit $$status
 
 # The whole pipeline on a fresh folder (data/bench/scale_<SCALE>): generate, land, dbt build,
-# each step timed against one DuckDB scan of the raw rows (benchmarks/bench_pipeline.py;
-# figures in BENCHMARKS.md). Not part of `make test`.
+# each step timed against one DuckDB scan of the raw rows, then the fidelity report and the
+# England comparison on the same world (benchmarks/bench_pipeline.py; figures in
+# BENCHMARKS.md). FORMAT=npd for the national extract alone. Not part of `make test`.
 SCALE ?= 0.05
+FORMAT ?= both
 bench: $(STAMP)
-	nice $(BIN)/python benchmarks/bench_pipeline.py --scale $(SCALE)
+	nice $(BIN)/python benchmarks/bench_pipeline.py --scale $(SCALE) --format $(FORMAT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cin_warehouse tests

@@ -24,7 +24,14 @@ steps, in order:
    table (`count(column)` of every column: each value is read once) and DuckDB's own
    `read_csv(all_varchar = true)` of the NPD files into a scratch database (the floor of
    NPD landing: no line numbers, rejects or manifest);
-4. `dbt build` (models and every data test), its ten slowest nodes from run_results.json.
+4. `dbt build` (models and every data test), its ten slowest nodes from run_results.json
+   and its time by layer (staging, intermediate, marts, data tests);
+5. everything still correct on the same world (not with `--la`): `cin fidelity` against the
+   world's truth (DIR/fidelity.txt and fidelity.json) and the England rows beside the
+   published figures (`cin_warehouse.england_comparison`, DIR/england_<source>.txt).
+
+`--format npd` generates and lands the NPD files only (the national research extract: what
+a researcher runs at scale 1), `--format xml` the LA returns only.
 
 Every step is then stated as a ratio to the raw scan (and NPD landing to `read_csv`).
 Rows in and out: generate writes NPD rows and XML children; landing reads the files' data
@@ -53,11 +60,14 @@ BIN = Path(sys.executable).parent
 
 
 # --- one step, measured in its own process ------------------------------------------------
-def _measure(command: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Run `command`; its wall time, CPU time and peak RSS (of its process tree)."""
+def _measure(command: list[str], env: dict[str, str], stdout_path: str | None) -> dict[str, Any]:
+    """Run `command`; its wall time, CPU time and peak RSS (of its process tree). With
+    `stdout_path`, its whole standard output is also kept there (a report step)."""
     start = time.perf_counter()
     result = subprocess.run(command, env=env, cwd=REPO_DIR, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    if stdout_path:
+        Path(stdout_path).write_text(result.stdout)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "wall_s": wall,
@@ -69,12 +79,19 @@ def _measure(command: list[str], env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def step(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+def step(
+    command: list[str], env: dict[str, str] | None = None, stdout_path: Path | None = None
+) -> dict[str, Any]:
     """Measure `command` in a fresh measuring process (so RUSAGE_CHILDREN is its own)."""
     # The code of this checkout, whatever the virtual environment has installed.
     full_env = {**os.environ, "PYTHONPATH": str(REPO_DIR), **(env or {})}
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", json.dumps(command)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            json.dumps({"command": command, "stdout_path": stdout_path and str(stdout_path)}),
+        ],
         env=full_env,
         cwd=REPO_DIR,
         capture_output=True,
@@ -159,6 +176,43 @@ def _slowest_nodes(run_results: Path, count: int = 10) -> list[dict[str, Any]]:
     ]
 
 
+def _seconds_by_layer(target: Path) -> dict[str, float]:
+    """dbt's execution time (summed over threads) of the models of each folder of models/
+    (staging, intermediate, marts), of the seeds, the data tests and the unit tests."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    kinds = {"test": "data tests", "unit_test": "unit tests", "seed": "seeds"}
+    layers: dict[str, float] = {}
+    for result in json.loads((target / "run_results.json").read_text())["results"]:
+        uid = result["unique_id"]
+        kind = uid.split(".")[0]
+        if kind == "model":
+            layer = nodes[uid]["original_file_path"].split("/")[1]
+        else:  # seeds, tests, and dbt's other nodes (exposures take no time) by kind
+            layer = kinds.get(kind, kind + "s")
+        layers[layer] = layers.get(layer, 0.0) + result["execution_time"]
+    return layers
+
+
+def _correctness(
+    report: dict[str, Any], checked: Any, world: Path, db: Path, scale: float, out: Path
+) -> None:
+    """Everything still correct at this scale, on the same world: the fidelity report of the
+    rebuilt episodes and plans against the truth, and the England rows beside the published
+    figures, each source the world has. Their whole output is kept beside bench.json."""
+    cin = [sys.executable, "-m", "cin_warehouse.cli"]
+    sources = ("npd", "xml") if report["format"] == "both" else (report["format"],)
+    source = "both" if len(sources) == 2 else sources[0]
+    fidelity = [*cin, "fidelity", "--db", str(db), "--truth", str(world / "truth")]
+    fidelity += ["--source", source, "--json", str(out / "fidelity.json")]
+    checked("fidelity report", step(fidelity, stdout_path=out / "fidelity.txt"))
+    for name in sources:
+        compare = [sys.executable, "-m", "cin_warehouse.england_comparison", "--db", str(db)]
+        compare += ["--scale", str(scale), "--source", name]
+        checked(
+            f"England comparison ({name})", step(compare, stdout_path=out / f"england_{name}.txt")
+        )
+
+
 def _machine() -> dict[str, Any]:
     import duckdb
 
@@ -182,7 +236,13 @@ def _machine() -> dict[str, Any]:
 
 # --- the run -------------------------------------------------------------------------------
 def run(
-    scale: float, out: Path, seed: int, la: str | None, year: int, check_return: bool = False
+    scale: float,
+    out: Path,
+    seed: int,
+    la: str | None,
+    year: int,
+    fmt: str,
+    check_return: bool = False,
 ) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
@@ -192,6 +252,7 @@ def run(
         "scale": scale,
         "seed": seed,
         "la_return": f"LA {la}, census year {year}" if la else None,
+        "format": "xml" if la else fmt,
         "machine": _machine(),
         "steps": {},
     }
@@ -200,6 +261,8 @@ def run(
     def checked(name: str, result: dict[str, Any]) -> dict[str, Any]:
         steps[name] = result
         print(f"{name}: {result['wall_s']:.1f} s wall, {result['cpu_s']:.1f} s CPU", flush=True)
+        # Kept as the run goes, so a run stopped part-way still has its measured steps.
+        (out / "bench.json").write_text(json.dumps(report, indent=2))
         # dbt build and check-return exit non-zero when a data test fails: a finding.
         if result["returncode"] != 0 and name != "dbt build" and "check-return" not in name:
             raise SystemExit(f"{name} failed:\n{result['stderr_tail']}\n{result['stdout_tail']}")
@@ -209,6 +272,8 @@ def run(
     generate = [*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]
     if la:  # one LA's return of one year: the LA analyst's case
         generate += ["--las", la, "--years", str(year), "--format", "xml"]
+    else:
+        generate += ["--format", fmt]
     checked("generate", step(generate))
     npd_files = sorted((world / "npd").glob("CIN_*"))
     xml_files = sorted((world / "xml").rglob("*.xml"))
@@ -226,12 +291,13 @@ def run(
             rows_out=npd_landed,
             mib_in=sum(p.stat().st_size for p in npd_files) / 2**20,
         )
-    checked("land XML", step([*cin, "load", str(world / "xml"), "--db", str(db), "--summary"]))
-    steps["land XML"].update(
-        rows_in=len(xml_files),
-        rows_out=_scalar(db, "select sum(rows_landed) from raw._loads") - npd_landed,
-        mib_in=sum(p.stat().st_size for p in xml_files) / 2**20,
-    )
+    if xml_files:
+        checked("land XML", step([*cin, "load", str(world / "xml"), "--db", str(db), "--summary"]))
+        steps["land XML"].update(
+            rows_in=len(xml_files),
+            rows_out=_scalar(db, "select sum(rows_landed) from raw._loads") - npd_landed,
+            mib_in=sum(p.stat().st_size for p in xml_files) / 2**20,
+        )
 
     py = sys.executable
     scan = checked("reference: one scan of raw", step([py, "-c", RAW_SCAN, str(db)]))
@@ -275,8 +341,11 @@ def run(
         },
         models_s=sum(r["execution_time"] for r in results if r["unique_id"].startswith("model.")),
         tests_s=sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")),
+        layer_s=_seconds_by_layer(target),
     )
     report["slowest_nodes"] = _slowest_nodes(target / "run_results.json")
+    if not la:
+        _correctness(report, checked, world, db, scale, out)
     report["machine"]["load_average_at_end"] = os.getloadavg()
 
     for result in steps.values():
@@ -358,9 +427,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             f" | {r.get('rows_in', 0):,} | {r.get('rows_out', 0):,}"
             f" | {r['x_raw_scan_wall']:.1f} | {r['x_raw_scan_cpu']:.1f} |"
         )
-    xml, build = report["steps"]["land XML"], report["steps"]["dbt build"]
+    build = report["steps"]["dbt build"]
     lines.append("")
     if report["la_return"]:
+        xml = report["steps"]["land XML"]
         lines.append(
             f"- {report['la_return']}: landed, built and tested in"
             f" {xml['wall_s'] + build['wall_s']:.1f} s wall"
@@ -372,9 +442,16 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"- NPD landing: {npd['x_read_csv_wall']:.2f}× DuckDB's read_csv (wall),"
             f" {npd['x_read_csv_cpu']:.2f}× (CPU); {npd['mib_in'] / npd['wall_s']:.1f} MiB/s."
         )
+    if "land XML" in report["steps"]:
+        xml = report["steps"]["land XML"]
+        lines.append(
+            f"- XML landing: {xml['mib_in'] / xml['wall_s']:.1f} MiB/s wall,"
+            f" {xml['mib_in'] / xml['cpu_s']:.1f} MiB per CPU s"
+            f" ({xml['mib_in']:,.0f} MiB, {xml['rows_in']:,} returns)."
+        )
+    layers = ", ".join(f"{k} {v:.0f} s" for k, v in build["layer_s"].items())
     lines += [
-        f"- XML landing: {xml['mib_in'] / xml['wall_s']:.1f} MiB/s"
-        f" ({xml['mib_in']:,.0f} MiB, {xml['rows_in']:,} returns).",
+        f"- dbt execution time by layer (summed over threads): {layers}.",
         f"- dbt build: {build['nodes']} nodes ({build['tests']} tests), status"
         f" {build['node_status']}; execution time of the models {build['models_s']:.0f} s,"
         f" of the tests {build['tests_s']:.0f} s (summed over threads).",
@@ -398,6 +475,12 @@ def main() -> int:
     )
     parser.add_argument("--year", type=int, default=2026, help="census year with --la")
     parser.add_argument(
+        "--format",
+        choices=("npd", "xml", "both"),
+        default="both",
+        help="raw files to generate and land (default both; --la: xml)",
+    )
+    parser.add_argument(
         "--check-return",
         action="store_true",
         help="with --la: check the return by `cin check-return` (the fast path) instead",
@@ -405,14 +488,19 @@ def main() -> int:
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(_measure(json.loads(args.measure), dict(os.environ))))
+        measured = json.loads(args.measure)
+        print(json.dumps(_measure(measured["command"], dict(os.environ), measured["stdout_path"])))
         return 0
     if args.check_return and not args.la:
         parser.error("--check-return needs --la (one LA's return)")
     name = f"scale_{args.scale:g}" + (f"_la_{args.la}_{args.year}" if args.la else "")
+    if not args.la and args.format != "both":
+        name += f"_{args.format}"
     name += "_check_return" if args.check_return else ""
     out = args.out or REPO_DIR / "data" / "bench" / name
-    report = run(args.scale, out.resolve(), args.seed, args.la, args.year, args.check_return)
+    report = run(
+        args.scale, out.resolve(), args.seed, args.la, args.year, args.format, args.check_return
+    )
     print(to_markdown(report))
     return 0
 

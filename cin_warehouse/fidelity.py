@@ -48,9 +48,12 @@ equals the true closure; the 2008/09 NPD extract has no closure field, so its re
 write none. *Not written* but closed by the end of the last census year:
 the share whose (inferred) `closure_date` falls in the true closure's census year
 (1 April - 31 March); also reported: the share given any closure, and the limit the
-returns set (`closure_inferred_limit`: the share last returned in the census year they
-closed, before the last census year; a case that lingers on as open, leaves the returns
-early, or is still open in the last return, hides that year).
+returns set (`closure_inferred_limit`: the share that left the returns before the last
+census year and either were last returned in the census year they closed, or closed in
+the census year of their last assessment when it found no factors (code 21 alone) and
+nothing else was done on the episode, a fact the XML returns carry; a case that lingers
+on as open, leaves the returns early, or is still open in the last return, hides that
+year otherwise).
 *Open* at the end of the last census year (truth has no closure by then): the share left
 open.
 
@@ -112,6 +115,8 @@ TRUTH_FILES = (
     "episodes",
     "cpps",
     "assessments",
+    "factors",
+    "cin_plans",
     "s47",
     "identities",
     "persons",
@@ -220,7 +225,7 @@ METRICS = {
     "referral_date_returned": "the same, episodes whose true date is in some return",
     "closure_exact_written": "recalled episodes whose closure was written: exact closure",
     "closure_inferred_year": "recalled episodes closed but never written: closure in true year",
-    "closure_inferred_limit": "the same episodes, last returned in their closure's census year",
+    "closure_inferred_limit": "the same episodes whose closure year the returns show",
     "closure_inferred_any": "recalled episodes closed but never written: given a closure",
     "closure_open_kept": "recalled episodes open at the end of the data: left open",
     "phantom_precision": "episodes flagged re-referral of an open case that are a phantom",
@@ -474,15 +479,17 @@ def _judge(cur: duckdb.DuckDBPyConnection, source: str) -> None:
         );
         """
     )
-    _judge_episodes(cur)
+    _judge_episodes(cur, source)
     _judge_phantoms(cur)
     _judge_events(cur, source)
     _judge_persons(cur, source)
 
 
-def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
+def _judge_episodes(cur: duckdb.DuckDBPyConnection, source: str) -> None:
+    # XML returns carry assessments and their factors; the NPD carries neither.
+    has_assessments = "true" if source == "xml" else "false"
     cur.execute(
-        """
+        f"""
         insert into judged
         select 'episode_precision', h.w_episode, c.w_episode is not null,
                case
@@ -524,6 +531,29 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
                records
         from t_ep;
 
+        -- true episodes whose last assessment was authorised having found no factors
+        -- (code 21 alone) and on which nothing else was done (no section 47 enquiry,
+        -- plan or CIN plan; a transfer-in conference starts a plan): a return that holds
+        -- the assessment shows when the work ended
+        create or replace temp table t_no_factors as
+        with last_assessment as (
+            select episode_id, assessment_seq, authorisation_date
+            from t_assessments
+            qualify row_number() over (
+                partition by episode_id order by start_date desc, assessment_seq desc) = 1
+        ),
+        factor_sets as (
+            select episode_id, assessment_seq, string_agg(distinct factor, ',') as factors
+            from t_factors group by all
+        )
+        select a.episode_id as t_episode, a.authorisation_date
+        from last_assessment as a
+        join factor_sets as f using (episode_id, assessment_seq)
+        where {has_assessments} and f.factors = '21' and a.authorisation_date is not null
+          and a.episode_id not in (select episode_id from t_s47)
+          and a.episode_id not in (select episode_id from t_cpps)
+          and a.episode_id not in (select episode_id from t_cin_plans);
+
         create or replace temp table t_ep_judged as
         with written as (
             select episode_id as t_episode,
@@ -537,10 +567,12 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
                w.closure_date_is_inferred, e.referral_date as t_referral,
                case when e.closure_date <= (select horizon_date from horizon)
                     then e.closure_date end as t_closure,
-               x.is_closure_written, x.last_returned_year, x.is_true_date_returned
+               x.is_closure_written, x.last_returned_year, x.is_true_date_returned,
+               year(n.authorisation_date + interval 9 month) as no_factors_year
         from t_ep as t join w_ep as w using (w_episode)
         join written as x using (t_episode)
-        join t_episodes as e on e.episode_id = t.t_episode;
+        join t_episodes as e on e.episode_id = t.t_episode
+        left join t_no_factors as n using (t_episode);
 
         insert into judged
         select 'referral_date', t_episode::varchar, w_referral = t_referral,
@@ -593,13 +625,21 @@ def _judge_episodes(cur: duckdb.DuckDBPyConnection) -> None:
                records
         from t_ep_judged where not is_closure_written and t_closure is not null;
 
-        -- what the returns allow: a case that drops out of the returns in its closure's
-        -- census year; one that lingers on, or drops out early, hides that year
+        -- what the returns allow: a case that drops out of the returns (before the last
+        -- census year) in its closure's census year, or after the census year of an
+        -- assessment that found no factors, nothing else done, in whose census year it
+        -- closed (the returns show when the work ended); a case that lingers on, or
+        -- drops out early, hides that year
         insert into judged
         select 'closure_inferred_limit', t_episode::varchar,
-               last_returned_year = year(t_closure + interval 9 month)
-               and last_returned_year < (select year(horizon_date) from horizon),
+               last_returned_year < (select year(horizon_date) from horizon)
+               and year(t_closure + interval 9 month)
+                   in (last_returned_year, coalesce(no_factors_year, 0)),
                case
+                   when no_factors_year is not null
+                        and no_factors_year <> year(t_closure + interval 9 month)
+                        and last_returned_year <> year(t_closure + interval 9 month)
+                       then 'closed in another census year than its no-factors assessment'
                    when last_returned_year > year(t_closure + interval 9 month)
                        then 'returned as open after the year it closed'
                    when last_returned_year < year(t_closure + interval 9 month)

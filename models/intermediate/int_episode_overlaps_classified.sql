@@ -196,6 +196,7 @@ select
     is_referral_date_amended,
     closure_date,
     closure_date_is_inferred,
+    closure_inference_rule,
     written_closure_date,
     closure_reason_code,
     has_conflicting_closure_dates,

@@ -8,12 +8,30 @@
 --   * referral date: the latest return's (amended dates folded in upstream); the first
 --     return's date is kept as referral_date_as_first_reported;
 --   * DateOfInitialCPC: the latest non-null.
--- Inferred closure, one rule: an episode with no closure date that stops appearing in the
--- returns of its LA while that LA submitted a later return is closed; its closure date is
--- inferred as 31 March of the last census year it appeared in (each return holds every
--- case open at any point in the year, DfE methodology 2016-17 §2, so a case absent from
--- the next return closed no later than the start of that year). `closure_date_is_inferred`
--- says so; an episode still in the LA's latest return stays open (closure NULL).
+-- Inferred closure, one place. WHETHER: an episode with no closure date that stops
+-- appearing in the returns of its LA while that LA submitted a later return is closed
+-- (each return holds every case open at any point in the year, DfE methodology 2016-17
+-- §2, so a case absent from the next return closed no later than the start of that
+-- year); an episode still in the LA's latest return stays open (closure NULL).
+-- WHEN (`closure_inference_rule`), the first that applies:
+--   * 'assessment_no_factors': its latest assessment was authorised with factor code 21
+--     alone ("no factors identified", the code the CIN census asks for when an
+--     assessment finds none, docs/cin_census.md §4) and nothing else was recorded on it
+--     (no section 47 enquiry, initial conference, child protection plan or CIN plan):
+--     the case was closed after that assessment (DfE reason RC8, or RC9 from 2022/23,
+--     "case closed after assessment"), so its closure is placed on the assessment's
+--     authorisation date, and int_episodes_rebuilt reads it as closed after assessment
+--     (assessed not in need, DfE methodology 2016-17 table B1 b). The 31 March rule
+--     below places such a closure in a later census year whenever the LA kept returning
+--     the case after the assessment (BMJ Open 2019, "Data quality": closures go missing
+--     and cases linger), and, with no reason code, counts the episode as a CIN episode.
+--     Measured on the quirky test world (seed 7, five LAs, scale 0.05), XML: 133
+--     closures placed by this rule, every one truly closed after assessment, 132 in the
+--     true census year (109 under the 31 March rule);
+--   * 'last_return': otherwise, 31 March of the last census year it appeared in.
+-- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
+-- take written_closure_date; to undo only the assessment rule, take 31 March of
+-- last_census_year. The NPD carries no assessments, so there the rule is 'last_return'.
 with linked as (
     select * from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
@@ -69,6 +87,50 @@ episode_spans as (
     group by episode_id
 ),
 
+-- Activity recorded on each episode beyond its assessments: section 47 enquiries, child
+-- protection plans, CIN plans (the initial conference is episode_spans.initial_cpc_date
+-- or an enquiry's).
+module_keys as (
+    {{ episode_keys_of_records() }}
+),
+
+cin_plan_episodes as (
+    select module_keys.episode_id
+    from {{ ref('int_records_conformed__cin_plan') }} as cin_plans
+    inner join module_keys
+        on
+            cin_plans.source_kind = module_keys.source_kind
+            and cin_plans.census_year = module_keys.census_year
+            and cin_plans.la_code = module_keys.la_code
+            and cin_plans.la_child_id = module_keys.la_child_id
+            and cin_plans.referral_date = module_keys.referral_date
+),
+
+episodes_with_more_than_assessment as (
+    select episode_id from {{ ref('int_s47_deduplicated') }}
+    union
+    select episode_id from {{ ref('int_cpp_records_linked') }}
+    where episode_id is not null
+    union
+    select episode_id from cin_plan_episodes
+),
+
+-- Each episode's latest assessment (the last started; XML only) when it was authorised
+-- having found no factors (code 21 alone).
+assessments_no_factors as (
+    select
+        episode_id,
+        authorisation_date
+    from {{ ref('int_assessments_deduplicated') }}
+    qualify
+        row_number() over (
+            partition by episode_id
+            order by start_date desc nulls last, authorisation_date desc nulls last
+        ) = 1
+        and factor_codes = '21'
+        and authorisation_date is not null
+),
+
 latest_records as (
     select *
     from linked
@@ -76,6 +138,36 @@ latest_records as (
         row_number() over (
             partition by episode_id order by census_year desc, first_source_line_number desc
         ) = 1
+),
+
+-- Whether and how each episode's closure is inferred (the rule at the top).
+inference as (
+    select
+        episode_spans.episode_id,
+        assessments_no_factors.authorisation_date as no_factors_authorisation_date,
+        case
+            when
+                episode_spans.written_closure_date is not null
+                or episode_spans.last_census_year >= la_returns.la_last_census_year
+                then null
+            when
+                assessments_no_factors.authorisation_date >= latest_records.episode_referral_date
+                and not coalesce(latest_records.is_referral_nfa, false)
+                and episode_spans.initial_cpc_date is null
+                and more.episode_id is null
+                then 'assessment_no_factors'
+            else 'last_return'
+        end as closure_inference_rule
+    from episode_spans
+    inner join latest_records on episode_spans.episode_id = latest_records.episode_id
+    inner join la_returns
+        on
+            latest_records.source_kind = la_returns.source_kind
+            and latest_records.child_la_code = la_returns.child_la_code
+    left join assessments_no_factors
+        on episode_spans.episode_id = assessments_no_factors.episode_id
+    left join episodes_with_more_than_assessment as more
+        on episode_spans.episode_id = more.episode_id
 )
 
 select
@@ -91,13 +183,14 @@ select
     coalesce(
         episode_spans.written_closure_date,
         case
-            when episode_spans.last_census_year < la_returns.la_last_census_year
+            when inference.closure_inference_rule = 'assessment_no_factors'
+                then inference.no_factors_authorisation_date
+            when inference.closure_inference_rule = 'last_return'
                 then {{ census_year_end('episode_spans.last_census_year') }}
         end
     ) as closure_date,
-    episode_spans.written_closure_date is null
-    and episode_spans.last_census_year < la_returns.la_last_census_year
-        as closure_date_is_inferred,
+    inference.closure_inference_rule is not null as closure_date_is_inferred,
+    inference.closure_inference_rule,
     episode_spans.written_closure_date,
     episode_spans.written_closure_reason_code as closure_reason_code,
     episode_spans.distinct_closure_dates > 1 as has_conflicting_closure_dates,
@@ -113,6 +206,7 @@ select
     la_returns.la_last_census_year
 from latest_records
 inner join episode_spans on latest_records.episode_id = episode_spans.episode_id
+inner join inference on latest_records.episode_id = inference.episode_id
 inner join la_returns
     on
         latest_records.source_kind = la_returns.source_kind

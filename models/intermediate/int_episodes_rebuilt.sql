@@ -8,6 +8,10 @@
 --     and referred to early help, from 2022/23) and no section 47 enquiry, initial
 --     conference or child protection plan recorded: "only an assessment";
 --   * is_cin_episode: a referral that is neither of the two.
+-- An inferred closure placed on the authorisation of an assessment that found no factors
+-- (closure_inference_rule 'assessment_no_factors', int_episodes_folded) reads as closed
+-- after assessment (RC8 and RC9 alike for every flag): no reason code is written, the
+-- rule that infers it lives in int_episodes_folded, and closure_reason_code stays NULL.
 -- These read the whole rebuilt history (hindsight basis), not one year's return.
 -- NPD gap (docs/cin_census.md §3b): referrals of 1 April 2009 - 31 March 2012 carry no plan
 -- fields in the NPD, so a plan that ended before 2012/13 is invisible:
@@ -16,6 +20,10 @@ with episodes as (
     select
         *,
         coalesce(is_referral_nfa, false) as is_nfa,
+        case
+            when closure_inference_rule = 'assessment_no_factors' then 'RC8'
+            else closure_reason_code
+        end as closure_reason_for_flags,
         -- protection recorded: a section 47 enquiry, an initial conference or a plan
         coalesce(s47_count, 0) > 0 or cpp_count > 0 or initial_cpc_date is not null
             as has_protection
@@ -34,6 +42,7 @@ select
     is_referral_date_amended,
     closure_date,
     closure_date_is_inferred,
+    closure_inference_rule,
     written_closure_date,
     closure_reason_code,
     has_conflicting_closure_dates,
@@ -57,9 +66,9 @@ select
     s47_count,
     assessment_count,
     is_nfa as is_referral_nfa,
-    {{ is_assessed_not_in_need('is_nfa', 'closure_reason_code', 'has_protection') }}
+    {{ is_assessed_not_in_need('is_nfa', 'closure_reason_for_flags', 'has_protection') }}
         as is_assessed_not_in_need,
-    {{ is_cin_episode('is_nfa', 'closure_reason_code', 'has_protection') }} as is_cin_episode,
+    {{ is_cin_episode('is_nfa', 'closure_reason_for_flags', 'has_protection') }} as is_cin_episode,
     source_kind = 'npd'
     and referral_date between date '2009-04-01' and date '2012-03-31' as is_in_npd_cpp_gap
 from episodes

@@ -14,6 +14,8 @@ select
     episodes.is_referral_date_amended,
     episodes.closure_date,
     episodes.closure_date_is_inferred,
+    episodes.closure_inference_rule,
+    episodes.written_closure_date,
     episodes.closure_reason_code,
     episodes.has_conflicting_closure_dates,
     episodes.has_closure_before_referral,

@@ -45,18 +45,11 @@ PLAN_MEASURES = (
     "cpp_31mar",
 )
 TOUCHED = set(EPISODE_MEASURES) | set(PLAN_MEASURES)
-# Where the rebuilt basis is not yet closer, and why (measured on the quirky test world
-# after the generator's calibration refit: XML episodes_ending 267 against the official
-# 254). A closure no return writes is inferred on 31 March of the last census year the
-# case was returned in (int_episodes_folded); when the case truly closed in a later year
-# and the LA left it out of that year's return, the inferred ending lands a year early and
-# counts against two years, where the official basis misses it in one.
-NOT_CLOSER_YET = {
-    ("xml", "episodes_ending"): (
-        "episodes_ending: inferred closures of cases left out of a later return land a year"
-        " early (int_episodes_folded's 31 March rule)"
-    ),
-}
+# Every touched measure is closer, both sources. XML episodes_ending was the last not
+# closer (267 against the official 254 on this world: inferred closures of cases closed
+# after an assessment that found no factors counted as CIN episodes, on 31 March of a
+# year the LA still returned them in) until int_episodes_folded placed such a closure on
+# the assessment's authorisation, read as closed after assessment (142 against 254).
 SOURCES = ("xml", "npd")
 
 
@@ -143,13 +136,7 @@ def test_quirky_report_and_reconstructed_is_closer_to_hindsight(quirky_figures) 
             touched = measure in TOUCHED and off_h > 0
             if reb_h > off_h or (touched and reb_h == off_h):
                 not_closer.append((source, measure, reb_h, off_h))
-    unexplained = [f for f in not_closer if f[:2] not in NOT_CLOSER_YET]
-    assert not unexplained, unexplained
-    if not_closer:
-        pytest.xfail(
-            "not closer to the hindsight truth (source, measure, rebuilt, official): "
-            f"{not_closer}; {'; '.join(NOT_CLOSER_YET[f[:2]] for f in not_closer)}"
-        )
+    assert not not_closer, f"not closer (source, measure, rebuilt, official): {not_closer}"
 
 
 def _clean_mismatches(clean_warehouse, source: str) -> list[tuple]:

@@ -224,6 +224,18 @@ def write_truth(truth: Path) -> None:
         ],
         {"episode_id": i, "assessment_seq": pa.int16(), "start_date": d, "authorisation_date": d},
     )
+    # E1's assessment found factor 3B (none of these episodes closed after an assessment
+    # that found no factors, so the limit is the census year each left the returns in).
+    _write(
+        truth / "factors.parquet",
+        [{"episode_id": 1, "assessment_seq": 1, "factor": "3B"}],
+        {"episode_id": i, "assessment_seq": pa.int16(), "factor": s},
+    )
+    _write(
+        truth / "cin_plans.parquet",
+        [],
+        {"episode_id": i, "plan_seq": pa.int16(), "start_date": d, "end_date": d},
+    )
     _write(
         truth / "s47.parquet",
         [
