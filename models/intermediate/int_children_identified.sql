@@ -196,14 +196,17 @@ graph_edges as (
         on
             identifier_links.source_kind = shared_identifiers.source_kind
             and identifier_links.identifier = shared_identifiers.identifier
-    where not shared_identifiers.is_in_conflict
+    -- An identifier only one child carries links nothing (its label is that child's own),
+    -- so the rounds below run over the children that share one: a few in a hundred, where
+    -- every child took part in each round before (same labels; BENCHMARKS.md).
+    where not shared_identifiers.is_in_conflict and shared_identifiers.children_sharing > 1
 ),
 
 labels_0 as (
-    select
+    select distinct
         child_id,
         child_id as component_label
-    from resolved
+    from graph_edges
 ),
 
 {% for round in range(1, link_rounds + 1) %}
@@ -264,15 +267,22 @@ select
     resolved.first_census_year,
     resolved.last_census_year,
     resolved.record_count,
-    md5(concat_ws('|', 'person', resolved.source_kind, final_labels.component_label)) as person_id,
+    md5(concat_ws(
+        '|',
+        'person',
+        resolved.source_kind,
+        coalesce(final_labels.component_label, resolved.child_id)
+    )) as person_id,
     case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
     case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
     resolved.identifier_count > 1 as has_multiple_identifiers,
     coalesce(conflicts.has_shared_identifier, false) as has_shared_identifier,
     coalesce(conflicts.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
-    final_labels.component_label = previous_labels.component_label as is_person_link_converged
+    -- a child sharing no identifier keeps its own label: converged
+    coalesce(final_labels.component_label = previous_labels.component_label, true)
+        as is_person_link_converged
 from resolved
-inner join labels_{{ link_rounds }} as final_labels on resolved.child_id = final_labels.child_id
-inner join labels_{{ link_rounds - 1 }} as previous_labels
+left join labels_{{ link_rounds }} as final_labels on resolved.child_id = final_labels.child_id
+left join labels_{{ link_rounds - 1 }} as previous_labels
     on resolved.child_id = previous_labels.child_id
 left join conflicts on resolved.child_id = conflicts.child_id
