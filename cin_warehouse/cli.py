@@ -110,7 +110,7 @@ def _generate(args: argparse.Namespace) -> int:
                 f"note: this world covers {len(las)} LA(s), not England; the figures below"
                 " compare it with England's and only mean something with --las all"
             )
-        print(calibration.report(Path(args.out) / "truth", args.scale))
+        print(calibration.report(Path(args.out) / "truth", args.scale, quirks=not args.clean))
     return 0
 
 

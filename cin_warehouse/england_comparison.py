@@ -73,11 +73,15 @@ def compare(
             f"{MART}: source {source!r} does not hold every LA of England in census years"
             f" {partial}; the published figures are England's (generate every LA)"
         )
+    try:
+        published_rows = con.execute(f"select census_year, measure, value from {SEED}")
+    except duckdb.CatalogException as error:
+        # `dbt build --select +fct_england_year` builds the mart without this seed
+        raise NotComparableError(
+            f"{SEED} is not in the warehouse: run `dbt seed` (or a full `dbt build`)"
+        ) from error
     published: dict[tuple[int, str], float] = {
-        (year, measure): value
-        for year, measure, value in con.execute(
-            f"select census_year, measure, value from {SEED}"
-        ).fetchall()
+        (year, measure): value for year, measure, value in published_rows.fetchall()
     }
     scored: list[Comparison] = []
     shown: list[Comparison] = []

@@ -412,8 +412,12 @@ class _Simulation:
         # in a later return unless it came on the last working day of the year).
         # Assessed not in need: after the authorisation. CIN: a drawn duration, but never
         # before its assessments and plans end.
+        # The drawn months times the year's `cin_duration_factor` (config.toml: the truth's
+        # durations are shortened where closures missing from the returns keep cases open).
         base = referral + _days(
-            _draw_bands(rng, path["cin_duration_month_bands"], n) * DAYS_PER_MONTH
+            _draw_bands(rng, path["cin_duration_month_bands"], n)
+            * _rate_by_census_year(path["cin_duration_factor"], census_year)
+            * DAYS_PER_MONTH
         )
         # Support ends at 18, for care leavers at 25 (config.toml [world]): however long
         # the drawn duration, a case does not outlast the 25th birthday (rule 8775Q).

@@ -82,3 +82,11 @@ def test_cli_reports_a_missing_warehouse_and_a_missing_mart(
     _warehouse(tmp_path / "w.duckdb").close()
     assert england_comparison.main(["--db", str(tmp_path / "w.duckdb"), "--scale", "0.01"]) == 0
     assert "1 of 2 scored comparisons" in capsys.readouterr().out
+
+
+def test_a_warehouse_without_the_published_seed_is_refused(tmp_path: Path) -> None:
+    # a mart built with `--select +fct_england_year` and no `dbt seed`
+    con = _warehouse(tmp_path / "w.duckdb")
+    con.execute("drop table reference.ref_published_national_statistics")
+    with pytest.raises(NotComparableError, match="ref_published_national_statistics is not in"):
+        compare(con, scale=0.01)

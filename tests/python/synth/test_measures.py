@@ -15,6 +15,7 @@ for every LA and year, on each basis:
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth import calibration, geography
+from cin_warehouse.synth.config import CONFIG_PATH
 
 FIRST_CENSUS_YEAR = 2009
 FIRST_PERIOD_START = date(2008, 10, 1)
@@ -298,7 +300,11 @@ def test_calibration_compares_scaled_england_totals_with_the_published_figures()
             "cin_details_records": [round(1_018_474 * scale), round(939_095 * scale)],
         }
     )
-    results = {(c.census_year, c.measure): c for c in calibration.compare(expected, counts, scale)}
+    # Scored on the truth itself, as for a clean world (no quirk effect applied).
+    results = {
+        (c.census_year, c.measure): c
+        for c in calibration.compare(expected, counts, scale, quirks=False)
+    }
     assert results[(2015, "referrals")].difference == pytest.approx(4.0, abs=0.01)
     assert results[(2015, "rereferrals_12m_pct")].difference == pytest.approx(3.0, abs=0.01)
     assert results[(2015, "referrals_nfa_pct")].difference == pytest.approx(0.0, abs=0.01)
@@ -309,7 +315,57 @@ def test_calibration_compares_scaled_england_totals_with_the_published_figures()
     # The 2011/12 Table 1 count of children is a transcription slip: not compared.
     assert (2012, "bmj_children") not in results
     assert (2012, "bmj_episodes") in results
-    assert "5 of 7 comparisons within tolerance" in calibration.render(list(results.values()))
+    assert "5 of 7 comparisons within tolerance" in calibration.render(
+        list(results.values()), quirks=False
+    )
+
+
+def test_a_world_with_quirks_is_scored_on_the_truth_times_the_measured_quirk_effect() -> None:
+    """A world with quirks: each measure as DfE would compute it from the returns as
+    delivered, the truth times config.toml's `[as_delivered]` factor (counts) or plus its
+    shift (percentages), read here from the file itself at a year it names."""
+    effects = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))["as_delivered"]
+    factor = effects["children_in_need_31mar"]["2017"]
+    shift = effects["assessed_not_in_need_pct"]["2017"]
+    # the refit moved these measures: a test that cannot fail otherwise
+    assert factor > 1.02 and shift < -0.5
+    published = calibration.published_national()[2017]
+    scale = 0.5
+    # The truth sits exactly where the refit puts it: the published figure undone by the
+    # effect; referrals carry their own (smaller) factor.
+    referrals = round(published["referrals"] * scale)
+    cin = round(published["children_in_need_31mar"] / factor * scale)
+    ainn = round(referrals * (published["assessed_not_in_need_pct"] - shift) / 100)
+    expected = pa.table(
+        {
+            "census_year": [2017],
+            "la_code": ["901"],
+            "referrals": [referrals],
+            "children_in_need_31mar": [cin],
+            "referrals_assessed_not_in_need": [ainn],
+            "rereferrals_12m": [0],
+            "referrals_nfa": [0],
+        }
+    )
+    counts = pa.table(
+        {"census_year": [2017], "la_code": ["901"], "children": [0], "cin_details_records": [0]}
+    )
+    quirky = {c.measure: c for c in calibration.compare(expected, counts, scale)}
+    clean = {c.measure: c for c in calibration.compare(expected, counts, scale, quirks=False)}
+    assert quirky["children_in_need_31mar"].difference == pytest.approx(0.0, abs=0.01)
+    assert quirky["children_in_need_31mar"].truth == pytest.approx(cin / scale)
+    assert clean["children_in_need_31mar"].difference == pytest.approx(
+        100 * (1 / factor - 1), abs=0.01
+    )
+    assert clean["children_in_need_31mar"].truth is None
+    assert quirky["assessed_not_in_need_pct"].difference == pytest.approx(0.0, abs=0.01)
+    assert clean["assessed_not_in_need_pct"].difference == pytest.approx(-shift, abs=0.01)
+    assert quirky["referrals"].synthetic == pytest.approx(
+        referrals / scale * effects["referrals"]["2017"]
+    )
+    text = calibration.render(list(quirky.values()))
+    assert "as DfE would compute them from this world's returns as delivered" in text
+    assert f"| 2017 | children_in_need_31mar | {cin / scale:,.0f} |" in text
 
 
 def test_overlapping_records_equal_an_independent_count(world) -> None:
