@@ -1,5 +1,9 @@
 """Land many files: one transaction per file, a manifest row per landing, no half loads.
 
+Consecutive XML returns share a transaction (fewer commits and inserts); if one of them
+fails, the shared transaction is rolled back and each file is landed again in its own, so
+what lands is what landing the files one by one would land.
+
 A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
 so. Any error rolls the file's transaction back, so a failed file leaves no row in any
 raw table; its manifest row (status `failed`, with the error) is then written in a
