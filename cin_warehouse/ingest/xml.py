@@ -312,7 +312,7 @@ class _Landing:
             ("_census_year", self.census_year, pa.int32()),
             ("_la_code", self.la_code, pa.string()),
         ):
-            batch = batch.append_column(name, pa.array([value] * count, type=data_type))
+            batch = batch.append_column(name, pa.repeat(pa.scalar(value, data_type), count))
         self.sink.add(table, batch)
         self.counts[table] += count
 
