@@ -389,7 +389,9 @@ def land_xml_file(
             _check_root(path, _decompressed(handle, raw_file), override)
         with open(path, "rb") as handle:
             _stream(
-                _decompressed(files.CountingReader(handle, progress), raw_file), override, landing
+                _Feed(_decompressed(files.CountingReader(handle, progress), raw_file)),
+                override,
+                landing,
             )
     except etree.XMLSyntaxError as error:
         message = error.msg or str(error)
@@ -464,12 +466,51 @@ CHILDREN = MESSAGE.children["Children"]
 HEADER = MESSAGE.children["Header"]
 CHILD = CHILDREN.children["Child"]
 # libxml2 keeps the line of an element in 16 bits: from this line on, `sourceline` is
-# inferred from the nodes next to the element, so it depends on how much of the tree is
-# built when it is asked. Module rows take it at the element's start event, as the landing
-# always has (before any of its content is walked); lines of unknown elements are read when
-# they are walked. Either may be a line late past this line (tests/python/ingest,
-# test_xml_streaming.py, the known limitation).
+# inferred from the text node before the element or its first child, so it is the start
+# tag's line only while the parser has read no further than that line. The parser is
+# therefore fed one line at a time from this line on (`_Feed`), and module rows take their
+# line at the element's start event. Lines of unknown elements are read when they are
+# walked: past this line they are libxml2's inference from the finished tree (right for
+# every unknown element of the returns compared in BENCHMARKS.md, not guaranteed).
 BIG_LINE = 65535
+FEED_BYTES = 1 << 16
+
+
+class _Feed:
+    """The decompressed stream as the parser reads it: in large pieces up to line
+    BIG_LINE - 1, then one line at a time (a line longer than a piece goes in pieces)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.lines = 0  # line breaks handed to the parser so far
+        self.buffer = b""
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        buffer = self.buffer
+        if self.position >= len(buffer):
+            buffer = self.buffer = self.stream.read(FEED_BYTES)
+            self.position = 0
+            if not buffer:
+                return b""
+        start = self.position
+        end = len(buffer)
+        if self.lines < BIG_LINE - 1:
+            wanted = BIG_LINE - 1 - self.lines  # line breaks before line BIG_LINE
+            count = buffer.count(b"\n", start)
+            if count >= wanted:
+                end = start
+                for _ in range(wanted):
+                    end = buffer.index(b"\n", end) + 1
+                count = wanted
+            self.lines += count
+        else:
+            found = buffer.find(b"\n", start)
+            if found >= 0:
+                end = found + 1
+                self.lines += 1
+        self.position = end
+        return buffer[start:end]
 
 
 def _is_child_row(elem: Any, root: Any) -> bool:
