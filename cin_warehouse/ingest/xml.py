@@ -1,7 +1,9 @@
 """Land an LA census return (XML) into one raw table per module, streaming.
 
-lxml's iterparse reads the file once; each finished Child is cleared (with its earlier
-siblings), so memory stays flat however large the return. Values land as delivered (an
+lxml's iterparse reads the file once (after its first element alone, to refuse a file that
+is not a return before anything lands) and reports only module elements; each finished
+Child is walked in the tree libxml2 built, then cleared (with its earlier siblings), so
+memory stays flat however large the return. Values land as delivered (an
 element present but empty lands as '', an absent one as NULL), with position keys to
 rebuild the nesting and the line of each module element. Elements the loader does not
 know land in `raw.xml_unknown_elements` with their path and text, and are reported.
