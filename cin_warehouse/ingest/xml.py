@@ -1,7 +1,9 @@
 """Land an LA census return (XML) into one raw table per module, streaming.
 
-lxml's iterparse reads the file once; each finished Child is cleared (with its earlier
-siblings), so memory stays flat however large the return. Values land as delivered (an
+lxml's iterparse reads the file once (after its first element alone, to refuse a file that
+is not a return before anything lands) and reports only module elements; each finished
+Child is walked in the tree libxml2 built, then cleared (with its earlier siblings), so
+memory stays flat however large the return. Values land as delivered (an
 element present but empty lands as '', an absent one as NULL), with position keys to
 rebuild the nesting and the line of each module element. Elements the loader does not
 know land in `raw.xml_unknown_elements` with their path and text, and are reported.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +70,7 @@ UNKNOWN_SCHEMA = pa.schema(
 MODULE, FIELD, STRUCTURAL, UNKNOWN = range(4)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """One element path the loader knows, as a trie over tag names (cheap per element)."""
 
@@ -108,8 +111,11 @@ ROOT = _trie()
 class _Landing:
     """State of one file's streaming landing (one instance per file: no global state)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord, sink: Batches
+    ) -> None:
         self.con = con
+        self.sink = sink
         self.path = path
         self.record = record
         self.buffers: dict[str, list[list[Any]]] = {m.name: [] for m in MODULES}
@@ -120,6 +126,13 @@ class _Landing:
         self.la_code: str | None = None
         self.counts: dict[str, int] = {m.table: 0 for m in MODULES} | {UNKNOWN_TABLE: 0}
         self.repeated = 0
+        # Lines from BIG_LINE on of module elements, read at their start events.
+        self.start_lines: dict[Any, int] = {}
+
+    def line(self, elem: Any) -> int:
+        """The line of the element's start tag."""
+        line: int = elem.sourceline
+        return self.start_lines.pop(elem, line) if line >= BIG_LINE else line
 
     # -- header ---------------------------------------------------------------------
     def finish_header(self, row: list[Any], line: int) -> None:
@@ -156,6 +169,7 @@ class _Landing:
             self.con, "xml", "la_return", self.census_year, self.la_code
         )
         if self.record.replaces:
+            self.sink.flush()  # rows held from an earlier file may be the ones replaced
             for table in [m.table for m in MODULES] + [UNKNOWN_TABLE]:
                 self.con.execute(
                     f"delete from {table} where list_contains(?, _load_id)",
@@ -205,6 +219,76 @@ class _Landing:
         )
         self.buffered += 1
 
+    def add_module(
+        self, elem: Any, node: _Node, parent_row: list[Any], counts: dict[str, int]
+    ) -> list[Any]:
+        """The row of a finished module element `elem` (trie node `node`) in the row
+        `parent_row`, whose nested module counts are `counts`; its descendants are walked
+        and the row is buffered (the header's row is finished by the caller)."""
+        module = node.module
+        assert module is not None
+        name = module.name
+        row: list[Any] = [None] * len(COLUMNS[name])
+        row[0] = self.line(elem)
+        if module.position:
+            # The enclosing row's keys come first in the same order: copy them.
+            own = len(KEYS[name])
+            row[1:own] = parent_row[1:own]
+            count = counts.get(name, 0) + 1
+            counts[name] = count
+            row[own] = count
+        if len(elem):
+            self.walk(elem, node, row, module, {})
+        for index in OWN_TEXT[name]:
+            row[index] = elem.text or ""
+        if name != "header":
+            self.buffers[name].append(row)
+            self.buffered += 1
+        return row
+
+    def walk(
+        self,
+        elements: Iterable[Any],
+        node: _Node,
+        row: list[Any],
+        module: Module | None,
+        counts: dict[str, int],
+    ) -> None:
+        """Land `elements`, children of an element at trie node `node` in the row `row` (of
+        `module`; `counts` are the module rows nested in it so far), and their descendants,
+        in document order."""
+        children = node.children
+        for elem in elements:
+            tag = elem.tag
+            child = children.get(tag)
+            if child is None:  # rare: a name the trie does not know here, or not a name
+                if tag.__class__ is not str:  # an entity reference (not resolved): no element
+                    continue
+                child = children.get(_local_name(tag), _UNKNOWN)  # a namespace counts for nothing
+            kind = child.kind
+            # Most elements are values, then module rows, then containers.
+            if kind == FIELD:
+                if len(elem):  # what is inside a value element is unknown
+                    self.walk(elem, _UNKNOWN, row, module, counts)
+                index = child.index
+                if row[index] is not None:
+                    self.repeated += 1
+                    self.add_unknown(_path(elem), elem.text, self.line(elem), row, module)
+                else:
+                    row[index] = elem.text or ""
+            elif kind == MODULE:
+                self.add_module(elem, child, row, counts)
+            elif kind == STRUCTURAL:
+                if len(elem):
+                    self.walk(elem, child, row, module, counts)
+            else:
+                # Unknown, with all that is in it: innermost first, as their ends come.
+                size = len(elem)
+                if size:
+                    self.walk(elem, _UNKNOWN, row, module, counts)
+                text = elem.text if size == 0 else None
+                self.add_unknown(_path(elem), text, self.line(elem), row, module)
+
     def flush(self) -> None:
         for module in MODULES:
             rows = self.buffers[module.name]
@@ -230,12 +314,44 @@ class _Landing:
             ("_census_year", self.census_year, pa.int32()),
             ("_la_code", self.la_code, pa.string()),
         ):
-            batch = batch.append_column(name, pa.array([value] * count, type=data_type))
+            batch = batch.append_column(name, pa.repeat(pa.scalar(value, data_type), count))
+        self.sink.add(table, batch)
+        self.counts[table] += count
+
+
+class Batches:
+    """Arrow batches bound for raw tables, inserted as they come (`hold` False) or held and
+    inserted together at `flush`, one insert per table: the XML files of one transaction
+    (DuckDB spends about as much CPU on an insert statement as on a small return's rows of
+    one module). At most FLUSH_ROWS rows are held."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, hold: bool) -> None:
+        self.con = con
+        self.hold = hold
+        self.held: dict[str, list[pa.Table]] = {}
+        self.rows = 0
+
+    def add(self, table: str, batch: pa.Table) -> None:
+        if not self.hold:
+            self._insert(table, batch)
+            return
+        self.held.setdefault(table, []).append(batch)
+        self.rows += batch.num_rows
+        if self.rows >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert what is held (before commit, and before anything reads the raw tables)."""
+        for table, batches in self.held.items():
+            self._insert(table, pa.concat_tables(batches))
+        self.held = {}
+        self.rows = 0
+
+    def _insert(self, table: str, batch: pa.Table) -> None:
         # DuckDB finds the local `_xml_batch` by name (a replacement scan): cheaper per
         # insert than registering and unregistering a view.
         _xml_batch = batch  # noqa: F841 (read by DuckDB, not by Python)
         self.con.execute(f"insert into {table} by name select * from _xml_batch")
-        self.counts[table] += count
 
 
 def _declared_encoding(raw_file: files.RawFile) -> str | None:
@@ -250,8 +366,10 @@ def land_xml_file(
     scan: files.Scan,
     record: LoadRecord,
     progress: files.Progress | None = None,
+    sink: Batches | None = None,
 ) -> None:
-    """Stream one return into the raw XML tables inside the caller's transaction."""
+    """Stream one return into the raw XML tables inside the caller's transaction (through
+    `sink` if given: the caller flushes it; else each batch is inserted at once)."""
     path = raw_file.path
     if scan.empty:
         raise LoadError(path, "empty file (no XML at all)")
@@ -265,25 +383,30 @@ def land_xml_file(
         record.messages.append(
             f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
         )
-    landing = _Landing(con, path, record)
-    with open(path, "rb") as handle:
-        counted = files.CountingReader(handle, progress)
-        stream: Any = gzip.GzipFile(fileobj=counted, mode="rb") if raw_file.is_gzip else counted
-        try:
-            _stream(stream, override, landing)
-        except etree.XMLSyntaxError as error:
-            message = error.msg or str(error)
-            raise LoadError(
-                path, f"malformed XML: {message}", where=f"line {error.lineno}"
-            ) from error
-        except EOFError as error:
-            raise LoadError(path, "truncated gzip file (compressed stream ends early)") from error
+    if sink is None:
+        sink = Batches(con, hold=False)
+    landing = _Landing(con, path, record, sink)
+    try:
+        with open(path, "rb") as handle:
+            _check_root(path, _decompressed(handle, raw_file), override)
+        with open(path, "rb") as handle:
+            _stream(
+                _Feed(_decompressed(files.CountingReader(handle, progress), raw_file)),
+                override,
+                landing,
+            )
+    except etree.XMLSyntaxError as error:
+        message = error.msg or str(error)
+        raise LoadError(path, f"malformed XML: {message}", where=f"line {error.lineno}") from error
+    except EOFError as error:
+        raise LoadError(path, "truncated gzip file (compressed stream ends early)") from error
     if landing.header is None:
         raise LoadError(path, "no Header/Source/LEA: cannot tell which LA's return this is")
     landing.flush()
     record.rows_per_table = {t: n for t, n in landing.counts.items() if n}
     unknown = landing.counts[UNKNOWN_TABLE]
     if unknown:
+        sink.flush()  # the first unknown element is read back from its table
         first = con.execute(
             f"select path, _line_number from {UNKNOWN_TABLE} where _load_id = ?"
             " order by _line_number limit 1",
@@ -302,90 +425,166 @@ def land_xml_file(
         record.messages.append("the return has no Child elements")
 
 
-def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
-    parser = etree.iterparse(
+def _parser(stream: Any, override: str | None, **options: Any) -> Any:
+    return etree.iterparse(
         stream,
-        events=("start", "end"),
         encoding=override,
         remove_comments=True,
         remove_pis=True,
         huge_tree=True,
         resolve_entities=False,
         no_network=True,
+        **options,
     )
-    nodes: list[_Node] = [ROOT]
-    # Open module rows, innermost last, with their module and the counts of the modules
-    # nested in them so far (which give the nested rows their positions).
-    rows: list[list[Any]] = [[None]]
-    row_modules: list[Module | None] = [None]
-    row_counts: list[dict[str, int]] = [{}]
+
+
+def _decompressed(handle: Any, raw_file: files.RawFile) -> Any:
+    return gzip.GzipFile(fileobj=handle, mode="rb") if raw_file.is_gzip else handle
+
+
+def _check_root(path: Path, stream: Any, override: str | None) -> None:
+    """Refuse a file whose root element is not Message before any of it lands: the first
+    start event of the same parser is the root (a file malformed before its root fails
+    here, with the message the landing would give)."""
+    _, root = next(iter(_parser(stream, override, events=("start",))))
+    tag = _local_name(root.tag)
+    if tag != "Message":
+        raise LoadError(
+            path,
+            f"root element is {tag}, not Message: not a CIN census return",
+            where=f"line {root.sourceline}",
+        )
+
+
+# Events only for the root and the module elements (Header, Child and the rows nested in
+# them). Everything in a finished Header or Child is then walked in the tree libxml2 has built
+# (one element proxy per element, no Python call per start and end tag), and what lies
+# outside them (elements of Message or Children the loader does not know) when it can no
+# longer change: before a finished Child's earlier siblings are freed, and at the end.
+MODULE_TAGS = frozenset(m.path[-1] for m in MODULES)
+EVENT_TAGS = ("{*}Message", *sorted(f"{{*}}{tag}" for tag in MODULE_TAGS))
+MESSAGE = ROOT.children["Message"]
+CHILDREN = MESSAGE.children["Children"]
+HEADER = MESSAGE.children["Header"]
+CHILD = CHILDREN.children["Child"]
+# libxml2 keeps the line of an element in 16 bits: from this line on, `sourceline` is
+# inferred from the text node before the element or its first child, so it is the start
+# tag's line only while the parser has read no further than that line. The parser is
+# therefore fed one line at a time from this line on (`_Feed`), and module rows take their
+# line at the element's start event. Lines of unknown elements are read when they are
+# walked: past this line they are libxml2's inference from the finished tree (right for
+# every unknown element of the returns compared in BENCHMARKS.md, not guaranteed).
+BIG_LINE = 65535
+FEED_BYTES = 1 << 16
+
+
+class _Feed:
+    """The decompressed stream as the parser reads it: in large pieces up to line
+    BIG_LINE - 1, then one line at a time (a line longer than a piece goes in pieces)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.lines = 0  # line breaks handed to the parser so far
+        self.buffer = b""
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        buffer = self.buffer
+        if self.position >= len(buffer):
+            buffer = self.buffer = self.stream.read(FEED_BYTES)
+            self.position = 0
+            if not buffer:
+                return b""
+        start = self.position
+        end = len(buffer)
+        if self.lines < BIG_LINE - 1:
+            wanted = BIG_LINE - 1 - self.lines  # line breaks before line BIG_LINE
+            count = buffer.count(b"\n", start)
+            if count >= wanted:
+                end = start
+                for _ in range(wanted):
+                    end = buffer.index(b"\n", end) + 1
+                count = wanted
+            self.lines += count
+        else:
+            found = buffer.find(b"\n", start)
+            if found >= 0:
+                end = found + 1
+                self.lines += 1
+        self.position = end
+        return buffer[start:end]
+
+
+def _is_child_row(elem: Any, root: Any) -> bool:
+    """Only Message/Children/Child is a Child row; a Child elsewhere is unknown and is
+    walked with the element it is in."""
+    parent = elem.getparent()
+    return (
+        parent is not None
+        and parent.getparent() is root
+        and _local_name_or_none(parent) == "Children"
+    )
+
+
+def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
+    parser = _parser(stream, override, events=("start", "end"), tag=EVENT_TAGS)
+    root: Any = None
+    top_row: list[Any] = [None]  # the rows of Message/Children/Child (and Header) have no parent
+    top_counts: dict[str, int] = {}
     for event, elem in parser:
-        tag = elem.tag
-        if tag[0] == "{":  # a namespace: CIN returns have none, but the name is what counts
-            tag = tag[tag.index("}") + 1 :]
         if event == "start":
-            node = nodes[-1].children.get(tag, _UNKNOWN)
-            if node is _UNKNOWN and len(nodes) == 1:  # the root's only known name is Message
+            if root is None:
+                root = elem  # the first event is the root's (_check_root saw it is Message)
+                continue
+            line = elem.sourceline
+            if line >= BIG_LINE:
+                landing.start_lines[elem] = line
+            child = landing.header is None and _local_name(elem.tag) == "Child"
+            if child and _is_child_row(elem, root):
                 raise LoadError(
                     landing.path,
-                    f"root element is {tag}, not Message: not a CIN census return",
-                    where=f"line {elem.sourceline}",
+                    "Child before any Header/Source/LEA: cannot tell which LA's return this is",
+                    where=f"line {line}",
                 )
-            nodes.append(node)
-            module = node.module
-            if node.kind == MODULE and module is not None:
-                if module.name == "child" and landing.header is None:
-                    raise LoadError(
-                        landing.path,
-                        "Child before any Header/Source/LEA: cannot tell which LA's return this is",
-                        where=f"line {elem.sourceline}",
-                    )
-                row: list[Any] = [None] * len(COLUMNS[module.name])
-                row[0] = elem.sourceline
-                if module.position:
-                    # The enclosing row's keys come first in the same order: copy them.
-                    own = len(KEYS[module.name])
-                    row[1:own] = rows[-1][1:own]
-                    counts = row_counts[-1]
-                    count = counts.get(module.name, 0) + 1
-                    counts[module.name] = count
-                    row[own] = count
-                rows.append(row)
-                row_modules.append(module)
-                row_counts.append({})
             continue
+        tag = _local_name(elem.tag)
+        if tag == "Child":
+            if not _is_child_row(elem, root):
+                continue
+            landing.add_module(elem, CHILD, top_row, top_counts)
+            if landing.buffered >= FLUSH_ROWS:
+                landing.flush()
+            # Done with this Child: free it and its earlier siblings, after walking those
+            # that are not Child rows (elements of Children the loader does not know).
+            elem.clear()
+            parent = elem.getparent()
+            while elem.getprevious() is not None:
+                first = parent[0]
+                if _local_name_or_none(first) != "Child":
+                    landing.walk((first,), CHILDREN, top_row, None, top_counts)
+                del parent[0]
+        elif tag == "Header":
+            if elem.getparent() is not root:
+                continue
+            row = landing.add_module(elem, HEADER, top_row, top_counts)
+            landing.finish_header(row, row[0])
+            elem.clear()
+        elif elem is root:
+            # The end of the return: what is left outside Header and Child rows.
+            for element in root:
+                name = _local_name_or_none(element)
+                if name == "Header":
+                    continue
+                if name == "Children":
+                    rest = [e for e in element if _local_name_or_none(e) != "Child"]
+                    landing.walk(rest, CHILDREN, top_row, None, top_counts)
+                else:
+                    landing.walk((element,), MESSAGE, top_row, None, top_counts)
 
-        # Most elements are values, then module rows; structural ones need nothing.
-        node = nodes.pop()
-        if node.kind == FIELD:
-            row = rows[-1]
-            if row[node.index] is not None:
-                landing.repeated += 1
-                landing.add_unknown(_path(elem), elem.text, elem.sourceline, row, row_modules[-1])
-            else:
-                row[node.index] = elem.text or ""
-        elif node.kind == MODULE:
-            module = row_modules.pop()
-            row = rows.pop()
-            row_counts.pop()
-            assert module is not None
-            for index in OWN_TEXT[module.name]:
-                row[index] = elem.text or ""
-            if module.name == "header":
-                landing.finish_header(row, elem.sourceline)
-            else:
-                landing.buffers[module.name].append(row)
-                landing.buffered += 1
-                if landing.buffered >= FLUSH_ROWS and landing.header is not None:
-                    landing.flush()
-            if module.name in ("child", "header"):
-                # Done with this subtree: free it and the already-processed siblings.
-                elem.clear()
-                while elem.getprevious() is not None:
-                    del elem.getparent()[0]
-        elif node.kind == UNKNOWN:
-            text = elem.text if len(elem) == 0 else None
-            landing.add_unknown(_path(elem), text, elem.sourceline, rows[-1], row_modules[-1])
+
+def _local_name_or_none(elem: Any) -> str | None:
+    tag = elem.tag
+    return _local_name(tag) if isinstance(tag, str) else None
 
 
 def _local_name(tag: str) -> str:
