@@ -50,7 +50,7 @@ QUIRK_LOG = pa.schema(
 )
 
 
-# The world columns the census years read through `Recorder.col`.
+# The world columns the census years read through `Recorder.col` (text: `Recorder.codes`).
 RECORDED_COLUMNS = (
     *(("episodes", c) for c in ("primary_need", "referral_source")),
     ("episodes", "transfer_in_icpc_date"),
@@ -91,11 +91,13 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
         return np.array([], dtype=object)
     if serial.max() >= 10**7:
         raise ValueError("more than 9,999,999 UPNs for one LA and year: scale too large")
+    # Text of the widths needed ("U2", "U7": numpy's default for int64 is 21 characters,
+    # 84 bytes a row, GBs at national scale while the world is still held).
     body = np.char.add(
-        np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype(str), 2)),
-        np.char.zfill(serial.astype(str), 7),
+        np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype("U2"), 2)),
+        np.char.zfill(serial.astype("U7"), 7),
     )
-    digits = np.frombuffer("".join(body).encode(), dtype=np.uint8).reshape(len(body), 12) - 48
+    digits = np.frombuffer(body.astype("S12").tobytes(), dtype=np.uint8).reshape(len(body), 12) - 48
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23
     letters = np.array(list(UPN_CHECK_LETTERS))[check]
     return np.char.add(letters, body)
@@ -257,8 +259,8 @@ class Recorder:
 
     def release_world(self) -> None:
         """Convert every world column the returns need, then drop the world's tables: the
-        recorder's numpy copies are what the years read, and the Arrow originals of copied
-        columns (dates, text) would otherwise stay in memory to the end."""
+        recorder's copies (numpy, text as `_Codes`) are what the years read, and the Arrow
+        originals of copied columns (dates, text) would otherwise stay in memory to the end."""
         world = self.w
         if world is None:
             return
@@ -280,15 +282,21 @@ class Recorder:
         rank[order] = np.arange(n) - starts[self.id_area[order]]
         number = 100000 + self.id_area.astype(np.int64) * 1_000_000 + rank
         style = self.id_area % 3
-        ids = np.where(
-            style == 0,
-            np.char.zfill(number.astype(str), 10),
-            np.where(
-                style == 1,
-                np.char.add("C", number.astype(str)),
-                np.char.add("LA", number.astype(str)),
-            ),
-        ).astype(object)
+        # Each style's text built for its own rows only, from one conversion (numpy's text
+        # of an int64 is 84 bytes a row: three whole copies were GBs at national scale).
+        text = number.astype(str)
+        ids = np.empty(n, dtype=object)
+        for kind, make in enumerate(
+            (
+                lambda t: np.char.zfill(t, 10),
+                lambda t: np.char.add("C", t),
+                lambda t: np.char.add("LA", t),
+            )
+        ):
+            rows = style == kind
+            if rows.any():  # numpy's text functions refuse an empty array
+                ids[rows] = make(text[rows])
+        del text
         true_ids = ids.copy()
         # Quirk: two LAs using the same LAchildID for different children.
         rate = self.s.quirk_rate("la_child_id_collision", 2017)
