@@ -14,6 +14,8 @@ Output folder:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,19 @@ from cin_warehouse.synth.recording import Recorder
 from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR, write_xml_returns
 
 FORMATS = ("npd", "xml", "both")
+# glibc's malloc_trim, where there is one (not on macOS or musl): None elsewhere.
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
+_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)
+
+
+def release_free_memory() -> None:
+    """Give the memory freed by the last step back to the system. Arrow's allocator and
+    the C heap keep freed pages for reuse; between the steps (each with a different mix of
+    Arrow, numpy and DuckDB allocations) they were never reused: at scale 0.05, right after
+    the simulation, 0.21 of 0.50 GiB of the process was such free pages."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 @dataclass
@@ -51,10 +66,12 @@ def generate(
     progress("simulating the world")
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
+    release_free_memory()
     # The measures come from the truth alone; computed before the recorder exists, DuckDB's
     # working memory for them never adds to the recorder's and a year's returns.
     progress("computing the official measures from the truth")
     expected = measures.expected_la_year(w, list(settings.census_years), settings)
+    release_free_memory()
     recorder = Recorder(w, settings)
     progress("writing the truth")
     summary.files.extend(
@@ -70,6 +87,7 @@ def generate(
     # From here on the recorder's copies of the world's columns are all that is read.
     recorder.release_world()
     del w, expected
+    release_free_memory()
     keys = truth.RecordKeysWriter(out_dir / "truth")
     counts: list[pa.Table] = []
     npd_logs: list[pa.Table] = []
@@ -89,6 +107,8 @@ def generate(
         if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
             summary.files.extend(write_xml_returns(returns, out_dir, year))
             summary.xml_children += returns["child"].num_rows
+        del returns
+        release_free_memory()
     summary.files.append(keys.close())
     summary.files.extend(
         truth.write_returns_truth(
