@@ -14,8 +14,6 @@ Output folder:
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,23 +22,11 @@ import pyarrow as pa
 
 from cin_warehouse.synth import measures, npd_writer, truth, world
 from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.memory import release_free_memory
 from cin_warehouse.synth.recording import Recorder
 from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR, write_xml_returns
 
 FORMATS = ("npd", "xml", "both")
-# glibc's malloc_trim, where there is one (not on macOS or musl): None elsewhere.
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
-_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)
-
-
-def release_free_memory() -> None:
-    """Give the memory freed by the last step back to the system. Arrow's allocator and
-    the C heap keep freed pages for reuse; between the steps (each with a different mix of
-    Arrow, numpy and DuckDB allocations) they were never reused: at scale 0.05, right after
-    the simulation, 0.21 of 0.50 GiB of the process was such free pages."""
-    pa.default_memory_pool().release_unused()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 @dataclass

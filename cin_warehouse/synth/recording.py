@@ -135,8 +135,8 @@ def _col(table: pa.Table, name: str) -> np.ndarray:
 
 class _Codes:
     """A text column of few distinct values (codes), held for the whole run as a small
-    integer per row into its distinct values (1-2 bytes a row instead of an 8-byte
-    pointer: at national scale the episodes', factors' and persons' codes took about a GB
+    integer per row into its distinct values (1 byte a row, 4 past 127 values, instead of
+    an 8-byte pointer: at national scale the episodes', factors' and persons' codes took about a GB
     as object arrays). Indexing (integer or boolean) gives a numpy object array of the
     same shared Python strings, None where missing, as `_col` does."""
 
@@ -237,25 +237,24 @@ class Recorder:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
-            if self.w is None:
-                raise KeyError(
-                    f"{table}.{name} was not converted before the world was released:"
-                    " add it to recording.RECORDED_COLUMNS"
-                )
-            self._columns[key] = _col(getattr(self.w, table), name)
+            self._columns[key] = _col(self._world_table(table, name), name)
         return self._columns[key]
 
     def codes(self, table: str, name: str) -> _Codes:
         """A text column of a world table as `_Codes`, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._codes:
-            if self.w is None:
-                raise KeyError(
-                    f"{table}.{name} was not converted before the world was released:"
-                    " add it to recording.RECORDED_COLUMNS"
-                )
-            self._codes[key] = _Codes(getattr(self.w, table)[name])
+            self._codes[key] = _Codes(self._world_table(table, name)[name])
         return self._codes[key]
+
+    def _world_table(self, table: str, name: str) -> pa.Table:
+        if self.w is None:
+            raise KeyError(
+                f"{table}.{name} was not converted before the world was released:"
+                " add it to recording.RECORDED_COLUMNS"
+            )
+        table_: pa.Table = getattr(self.w, table)
+        return table_
 
     def release_world(self) -> None:
         """Convert every world column the returns need, then drop the world's tables: the

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import geography
 from cin_warehouse.synth.config import GeneratorSettings, by_year
+from cin_warehouse.synth.memory import release_free_memory
 
 NAT = cal.NAT
 DAYS_PER_MONTH = 30.4375
@@ -365,6 +366,9 @@ class _Simulation:
             person, identity, area, referral, transfer_icpc = self._episode_generation(
                 person, identity, area, referral, transfer_icpc
             )
+            # The generation's numpy arrays are freed; the tables below are Arrow's, which
+            # would not reuse their pages (memory.py).
+            release_free_memory()
         return self._world()
 
     def _episode_generation(
