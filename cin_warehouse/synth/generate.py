@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from cin_warehouse.synth import measures, npd_writer, truth, world
 from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.memory import release_free_memory
 from cin_warehouse.synth.recording import Recorder
 from cin_warehouse.synth.xml_writer import FIRST_XML_YEAR, write_xml_returns
 
@@ -51,10 +52,12 @@ def generate(
     progress("simulating the world")
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
+    release_free_memory()
     # The measures come from the truth alone; computed before the recorder exists, DuckDB's
     # working memory for them never adds to the recorder's and a year's returns.
     progress("computing the official measures from the truth")
     expected = measures.expected_la_year(w, list(settings.census_years), settings)
+    release_free_memory()
     recorder = Recorder(w, settings)
     progress("writing the truth")
     summary.files.extend(
@@ -70,6 +73,7 @@ def generate(
     # From here on the recorder's copies of the world's columns are all that is read.
     recorder.release_world()
     del w, expected
+    release_free_memory()
     keys = truth.RecordKeysWriter(out_dir / "truth")
     counts: list[pa.Table] = []
     npd_logs: list[pa.Table] = []
@@ -89,6 +93,8 @@ def generate(
         if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
             summary.files.extend(write_xml_returns(returns, out_dir, year))
             summary.xml_children += returns["child"].num_rows
+        del returns
+        release_free_memory()
     summary.files.append(keys.close())
     summary.files.extend(
         truth.write_returns_truth(

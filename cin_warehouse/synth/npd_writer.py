@@ -332,7 +332,7 @@ class _Damage:
         # columns (most of the file) stay in Arrow and are only put in file order. A
         # Python string per value of every column took GBs at national scale.
         columns = {
-            name: table[name].to_numpy(zero_copy_only=False).astype(object)
+            name: _text_objects(table[name])
             for name in table.column_names
             if name in DAMAGED_COLUMNS
         }
@@ -475,6 +475,18 @@ class _Damage:
         for row in np.flatnonzero(dup):
             self._note(columns, row, "duplicate_row", "*", None, None, line=int(position[row]) + 2)
         return order
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A column as a numpy object array whose rows share one Python string per distinct
+    value (None where missing): Arrow's own `to_numpy` makes a Python string per row, and
+    the damage's columns were the largest thing a census year built (codes, dates and LA
+    codes repeat)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = np.concatenate(
+        [encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None]]
+    )
+    return values[pc.fill_null(encoded.indices, len(values) - 1).to_numpy()]
 
 
 def _write_text(table: pa.Table, path: Path, delimiter: str) -> None:

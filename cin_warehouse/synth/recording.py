@@ -50,9 +50,9 @@ QUIRK_LOG = pa.schema(
 )
 
 
-# The world columns the census years read through `Recorder.col`.
+# The world columns the census years read through `Recorder.col` (text: `Recorder.codes`).
 RECORDED_COLUMNS = (
-    *(("episodes", c) for c in ("closure_reason", "primary_need", "referral_source")),
+    *(("episodes", c) for c in ("primary_need", "referral_source")),
     ("episodes", "transfer_in_icpc_date"),
     *(
         ("assessments", c)
@@ -91,11 +91,13 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
         return np.array([], dtype=object)
     if serial.max() >= 10**7:
         raise ValueError("more than 9,999,999 UPNs for one LA and year: scale too large")
+    # Text of the widths needed ("U2", "U7": numpy's default for int64 is 21 characters,
+    # 84 bytes a row, GBs at national scale while the world is still held).
     body = np.char.add(
-        np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype(str), 2)),
-        np.char.zfill(serial.astype(str), 7),
+        np.char.add(la_code.astype(str), np.char.zfill((year % 100).astype("U2"), 2)),
+        np.char.zfill(serial.astype("U7"), 7),
     )
-    digits = np.frombuffer("".join(body).encode(), dtype=np.uint8).reshape(len(body), 12) - 48
+    digits = np.frombuffer(body.astype("S12").tobytes(), dtype=np.uint8).reshape(len(body), 12) - 48
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23
     letters = np.array(list(UPN_CHECK_LETTERS))[check]
     return np.char.add(letters, body)
@@ -131,6 +133,49 @@ def _col(table: pa.Table, name: str) -> np.ndarray:
     return column.to_numpy(zero_copy_only=False)
 
 
+class _Codes:
+    """A text column of few distinct values (codes), held for the whole run as a small
+    integer per row into its distinct values (1 byte a row, 4 past 127 values, instead of
+    an 8-byte pointer: at national scale the episodes', factors' and persons' codes took about a GB
+    as object arrays). Indexing (integer or boolean) gives a numpy object array of the
+    same shared Python strings, None where missing, as `_col` does."""
+
+    def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(column)
+        values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        # The last value stands for a missing one.
+        self.values = np.concatenate([values, np.array([None], dtype=object)])
+        index = pc.fill_null(encoded.indices, len(values)).to_numpy()
+        self.index = index.astype(np.int8 if len(self.values) <= 127 else np.int32)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, where: np.ndarray) -> np.ndarray:
+        return self.values[self.index[where]]
+
+
+class _Texts:
+    """A text column of every identity held as one Arrow array (about 15 bytes a value)
+    instead of a numpy array of Python strings (8 bytes a pointer plus about 60 a string):
+    at national scale the LAchildIDs and UPNs of every identity took over a GB for the
+    whole run. Indexing with an integer array gives the values as a numpy object array
+    (None where missing), as indexing the object array did; only a year's share of the
+    values becomes Python strings, and only while that year is built."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.array = pa.array(values, pa.string())
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, index: np.ndarray) -> np.ndarray:
+        taken = self.array.take(pa.array(np.asarray(index, dtype=np.int64)))
+        return taken.to_numpy(zero_copy_only=False)
+
+
 @dataclass
 class _Records:
     """The LA records of episodes (true ones first, index = episode id; phantoms after)."""
@@ -140,7 +185,7 @@ class _Records:
     is_phantom: np.ndarray
     referral: np.ndarray
     closure: np.ndarray
-    reason: np.ndarray
+    reason: _Codes
     closure_missing: np.ndarray  # closure never recorded
     extra_open_years: np.ndarray  # years a missing closure keeps it in the returns
     amended_delta: np.ndarray  # days the first return's referral date is off
@@ -165,46 +210,64 @@ class Recorder:
         self.id_branch = _col(ident, "branch_index")
         self.id_area_code = _col(ident, "area_code")
         self.id_start = _col(ident, "start_date")
-        self.id_reason = _col(ident, "reason")
+        self.id_reason = _Codes(ident["reason"])
         persons = world.persons
         self.p_birth = _col(persons, "birth_date")
         self.p_death = _col(persons, "death_date")
-        self.p_sex = _col(persons, "sex")
-        self.p_ethnicity = _col(persons, "ethnicity")
-        self.p_disabilities = _col(persons, "disabilities")
+        self.p_sex = _Codes(persons["sex"])
+        self.p_ethnicity = _Codes(persons["ethnicity"])
+        self.p_disabilities = _Codes(persons["disabilities"])
         self.p_school = _col(persons, "attends_state_school")
         self.p_asylum_from = _col(persons, "asylum_seeking_from")
         self.p_asylum_ceased = _col(persons, "asylum_seeking_ceased")
         self.quirk_log: list[pa.Table] = []
         self._columns: dict[tuple[str, str], np.ndarray] = {}
+        self._codes: dict[tuple[str, str], _Codes] = {}
         self._factor_assessment_row: np.ndarray | None = None
         self._identity_keys()
-        self.records = self._records()
+        self.records = self._records(_col(ep, "closure_reason"))
         # Census year of each record's closure (0: open at the horizon), for every year.
         self._record_closure_year = np.where(
             np.isnat(self.records.closure),
             0,
             cal.census_year_of(self._fill(self.records.closure)),
-        )
+        ).astype(np.int16)
 
     def col(self, table: str, name: str) -> np.ndarray:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
-            if self.w is None:
-                raise KeyError(
-                    f"{table}.{name} was not converted before the world was released:"
-                    " add it to recording.RECORDED_COLUMNS"
-                )
-            self._columns[key] = _col(getattr(self.w, table), name)
+            self._columns[key] = _col(self._world_table(table, name), name)
         return self._columns[key]
+
+    def codes(self, table: str, name: str) -> _Codes:
+        """A text column of a world table as `_Codes`, converted once (years reuse it)."""
+        key = (table, name)
+        if key not in self._codes:
+            self._codes[key] = _Codes(self._world_table(table, name)[name])
+        return self._codes[key]
+
+    def _world_table(self, table: str, name: str) -> pa.Table:
+        if self.w is None:
+            raise KeyError(
+                f"{table}.{name} was not converted before the world was released:"
+                " add it to recording.RECORDED_COLUMNS"
+            )
+        table_: pa.Table = getattr(self.w, table)
+        return table_
 
     def release_world(self) -> None:
         """Convert every world column the returns need, then drop the world's tables: the
-        recorder's numpy copies are what the years read, and the Arrow originals of copied
-        columns (dates, text) would otherwise stay in memory to the end."""
+        recorder's copies (numpy, text as `_Codes`) are what the years read, and the Arrow
+        originals of copied columns (dates, text) would otherwise stay in memory to the end."""
+        world = self.w
+        if world is None:
+            return
         for table, name in RECORDED_COLUMNS:
-            self.col(table, name)
+            if pa.types.is_string(getattr(world, table).schema.field(name).type):
+                self.codes(table, name)
+            else:
+                self.col(table, name)
         self.w = None
 
     # --- identities: LAchildID and UPN --------------------------------------------------
@@ -218,24 +281,29 @@ class Recorder:
         rank[order] = np.arange(n) - starts[self.id_area[order]]
         number = 100000 + self.id_area.astype(np.int64) * 1_000_000 + rank
         style = self.id_area % 3
-        ids = np.where(
-            style == 0,
-            np.char.zfill(number.astype(str), 10),
-            np.where(
-                style == 1,
-                np.char.add("C", number.astype(str)),
-                np.char.add("LA", number.astype(str)),
-            ),
-        ).astype(object)
-        self.true_la_child_id = ids.copy()
+        # Each style's text built for its own rows only, from one conversion (numpy's text
+        # of an int64 is 84 bytes a row: three whole copies were GBs at national scale).
+        text = number.astype(str)
+        ids = np.empty(n, dtype=object)
+        for kind, make in enumerate(
+            (
+                lambda t: np.char.zfill(t, 10),
+                lambda t: np.char.add("C", t),
+                lambda t: np.char.add("LA", t),
+            )
+        ):
+            rows = style == kind
+            if rows.any():  # numpy's text functions refuse an empty array
+                ids[rows] = make(text[rows])
+        del text
+        true_ids = ids.copy()
         # Quirk: two LAs using the same LAchildID for different children.
         rate = self.s.quirk_rate("la_child_id_collision", 2017)
         collide = np.flatnonzero(rng.random(n) < rate)
         donors = rng.integers(0, n, len(collide))
         ok = self.id_area[donors] != self.id_area[collide]
         collide, donors = collide[ok], donors[ok]
-        ids[collide] = self.true_la_child_id[donors]
-        self.la_child_id = ids
+        ids[collide] = true_ids[donors]
         self._log(
             0,
             "la_child_id_collision",
@@ -243,9 +311,11 @@ class Recorder:
             ids[collide],
             np.full(len(collide), -1),
             "LAchildID",
-            self.true_la_child_id[collide],
+            true_ids[collide],
             ids[collide],
         )
+        # Kept in Arrow from here on (see _Texts).
+        self.true_la_child_id, self.la_child_id = _Texts(true_ids), _Texts(ids)
         # UPN: allocated when a state-school child starts reception (September after the
         # 4th birthday); an adopted child gets a new one (BMJ Open 2019).
         birth = self.p_birth[self.id_person]
@@ -281,13 +351,14 @@ class Recorder:
         # and second) is unique (rule 1520) and the 7 digits never overflow.
         group = np.char.add(code, year.astype(str))
         serials = _rank_within_unsorted(np.concatenate([group, group[second]]))
-        self.upn = upn(code, year, serials[:n]).astype(object)
-        self.upn[~has] = None
-        self.second_upn = np.full(n, None, dtype=object)
-        self.second_upn[second] = upn(code[second], year[second], serials[n:])
-        self._share_upn_across_moves()
+        first_upn = upn(code, year, serials[:n]).astype(object)
+        first_upn[~has] = None
+        second_upn = np.full(n, None, dtype=object)
+        second_upn[second] = upn(code[second], year[second], serials[n:])
+        self._share_upn_across_moves(first_upn, second_upn)
+        self.upn, self.second_upn = _Texts(first_upn), _Texts(second_upn)
 
-    def _share_upn_across_moves(self) -> None:
+    def _share_upn_across_moves(self, first_upn: np.ndarray, second_upn: np.ndarray) -> None:
         """A UPN stays with a child for life, whichever LA allocated it; only adoption
         brings a new one (DfE's UPN guidance; BMJ Open 2019: "adopted: new UPN too"). So the
         identities of one child from its first referral or adoption up to the next adoption
@@ -306,12 +377,13 @@ class Recorder:
         candidate = np.where(self.id_start[order] <= allocated_on, position, -1)
         allocator = order[np.maximum.reduceat(candidate, root)[lineage]]
         schooled = ~np.isnat(allocated_on)
-        self.upn[order[schooled]] = self.upn[allocator[schooled]]
-        self.second_upn[order[schooled]] = self.second_upn[allocator[schooled]]
+        first_upn[order[schooled]] = first_upn[allocator[schooled]]
+        second_upn[order[schooled]] = second_upn[allocator[schooled]]
         self.upn_date[order] = allocated_on
 
     # --- records: true episodes plus phantoms --------------------------------------------
-    def _records(self) -> _Records:
+    def _records(self, reasons: np.ndarray) -> _Records:
+        """`reasons`: each episode's closure reason (None while open)."""
         rng = self.rng
         e = len(self.ep_referral)
         closure_year = np.where(
@@ -333,7 +405,6 @@ class Recorder:
         episode = np.concatenate([np.arange(e), phantom_of])
         closure = np.concatenate([self.ep_closure, self.ep_closure[phantom_of]])
         # A phantom that is closed is closed for "any other reason" (RC7).
-        reasons = self.col("episodes", "closure_reason")
         # numpy's stubs reject None as a value of np.where (valid: an object array's missing),
         # here and below.
         phantom_reason = np.where(present(reasons[phantom_of]), "RC7", None)  # type: ignore[call-overload]
@@ -358,17 +429,20 @@ class Recorder:
         # Keep the wrong date inside its census year.
         wrong = ref + delta.astype("timedelta64[D]")
         delta = np.where(cal.census_year_of(wrong) != ref_year, -delta, delta)
+        # The records are held for the whole run: ids in 4 bytes and years in 2, not 8
+        # (the truth writes them as int64, as before).
+        ids = np.int32 if max(n, len(self.id_person)) < 2**31 else np.int64
         return _Records(
-            episode=episode,
-            identity=self.ep_identity[episode],
+            episode=episode.astype(ids),
+            identity=self.ep_identity[episode].astype(ids),
             is_phantom=np.arange(n) >= e,
             referral=ref,
             closure=closure,
-            reason=reason,
+            reason=_Codes(pa.array(reason, pa.string())),
             closure_missing=closure_missing,
-            extra_open_years=extra,
-            amended_delta=np.where(amended, delta, 0),
-            amended_year=np.where(amended, ref_year + 1, 0),
+            extra_open_years=extra.astype(np.int32),
+            amended_delta=np.where(amended, delta, 0).astype(np.int32),
+            amended_year=np.where(amended, ref_year + 1, 0).astype(np.int16),
         )
 
     def _horizon(self) -> np.datetime64:
@@ -516,7 +590,7 @@ class Recorder:
             )
 
     def _log_record_quirks(self, year, r, visible, la_old, written_ref, open_at_ref) -> None:
-        ids = self.la_child_id[r.identity]
+        ids = self.la_child_id
         # Every return that shows a closed case as open: the year of the closure and the
         # years it lingers on (also when an earlier return left the case out).
         idx = np.flatnonzero(visible & r.closure_missing & ~open_at_ref & ~r.is_phantom)
@@ -524,7 +598,7 @@ class Recorder:
             year,
             "missing_closure",
             la_old[idx],
-            ids[idx],
+            ids[r.identity[idx]],
             idx,
             "CINclosureDate",
             _iso(r.closure[idx]),
@@ -537,7 +611,7 @@ class Recorder:
             year,
             "open_case_rereferral",
             la_old[idx],
-            ids[idx],
+            ids[r.identity[idx]],
             idx,
             "CINreferralDate",
             None,
@@ -548,7 +622,7 @@ class Recorder:
             year,
             "referral_date_amended",
             la_old[idx],
-            ids[idx],
+            ids[r.identity[idx]],
             idx,
             "CINreferralDate",
             _iso(r.referral[idx]),
@@ -615,8 +689,8 @@ class Recorder:
         person = self.id_person[ident]
         birth = self.p_birth[person]
         born = birth <= ref
-        # The stubs take this np.where (a None value) for its one-argument form (index tuples).
-        upn_now: np.ndarray = np.where(  # type: ignore[assignment]
+        # The stubs reject None as a value of np.where (valid: an object array's missing).
+        upn_now: np.ndarray = np.where(  # type: ignore[call-overload]
             ~np.isnat(self.upn_date[ident]) & (self.upn_date[ident] <= ref), self.upn[ident], None
         )
         # Quirk: a second UPN in some years.
@@ -704,8 +778,8 @@ class Recorder:
     def _cin_details(self, year, c_rec, keys, written_ref, closure_written) -> pa.Table:
         r = self.records
         episode = r.episode[c_rec]
-        primary = self.col("episodes", "primary_need")[episode]
-        source = self.col("episodes", "referral_source")[episode]
+        primary = self.codes("episodes", "primary_need")[episode]
+        source = self.codes("episodes", "referral_source")[episode]
         nfa = self.ep_nfa[episode]
         closed = closure_written[c_rec]
         n = len(c_rec)
@@ -728,7 +802,7 @@ class Recorder:
                 "ReferralSource": source,
                 "PrimaryNeedCode": primary,
                 "CINclosureDate": _date_text(np.where(closed, r.closure[c_rec], NAT)),
-                "ReasonForClosure": np.where(closed, r.reason[c_rec], None),
+                "ReasonForClosure": np.where(closed, r.reason[c_rec], None),  # type: ignore[call-overload]
                 "DateOfInitialCPC": _date_text(icpc),
                 "ReferralNFA": np.where(nfa & ~r.is_phantom[c_rec], "1", "0").astype(object),
             },
@@ -786,7 +860,7 @@ class Recorder:
         # Tables are sorted by (episode, sequence), so the keys below are sorted too.
         a_key = a_ep * 8 + self.col("assessments", "assessment_seq")
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
-        f_ep, f_code = self.col("factors", "episode_id"), self.col("factors", "factor")
+        f_ep, f_code = self.col("factors", "episode_id"), self.codes("factors", "factor")
         f_key = f_ep * 8 + self.col("factors", "assessment_seq")
         # Each factor's assessment row, found once for all years (a_key is sorted and
         # unique; -1 for a factor without an assessment, which is never written).
@@ -840,8 +914,8 @@ class Recorder:
                 "cpp_id": self.col("cpps", "cpp_id")[m],
                 "CPPstartDate": _date_text(c_start[m]),
                 "CPPendDate": written(c_end[m]),
-                "InitialCategoryOfAbuse": self.col("cpps", "initial_category")[m],
-                "LatestCategoryOfAbuse": self.col("cpps", "latest_category")[m],
+                "InitialCategoryOfAbuse": self.codes("cpps", "initial_category")[m],
+                "LatestCategoryOfAbuse": self.codes("cpps", "latest_category")[m],
                 "NumberOfPreviousCPP": self.col("cpps", "previous_cpp_count")[m]
                 .astype(str)
                 .astype(object),
@@ -894,7 +968,7 @@ class Recorder:
             self.col("services", "end_date"),
         )
         m = relevant(v_ep, v_start, v_end) & (year == self.s.cfg("world")["first_census_year"])
-        kind = self.col("services", "service_type")[m]
+        kind = self.codes("services", "service_type")[m]
         end = written(v_end[m]).to_numpy(zero_copy_only=False)
         rng = np.random.default_rng([self.s.seed, SERVICE_QUIRK_STREAM, year])
         drop = (
@@ -917,7 +991,7 @@ class Recorder:
             {
                 **table,
                 "ServiceType": kind,
-                "ServiceProvider": self.col("services", "service_provider")[m],
+                "ServiceProvider": self.codes("services", "service_provider")[m],
                 "ServiceProvisionStartDate": _date_text(v_start[m]),
                 "ServiceProvisionEndDate": np.where(drop, None, end),
             },

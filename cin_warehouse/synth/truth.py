@@ -120,25 +120,24 @@ def write_world(
     out_dir.mkdir(parents=True, exist_ok=True)
     r = recorder.records
     identities = (
-        world.identities.append_column(
-            "la_child_id", pa.array(recorder.true_la_child_id, pa.string())
-        )
-        .append_column("la_child_id_written", pa.array(recorder.la_child_id, pa.string()))
-        .append_column("upn", pa.array(recorder.upn, pa.string()))
-        .append_column("second_upn", pa.array(recorder.second_upn, pa.string()))
+        world.identities.append_column("la_child_id", recorder.true_la_child_id.array)
+        .append_column("la_child_id_written", recorder.la_child_id.array)
+        .append_column("upn", recorder.upn.array)
+        .append_column("second_upn", recorder.second_upn.array)
     )
     records = pa.table(
         {
             "record_id": pa.array(range(len(r.episode)), pa.int64()),
-            "episode_id": r.episode,
-            "identity_id": r.identity,
+            # The recorder holds these in narrow types; the truth keeps int64.
+            "episode_id": pa.array(r.episode, pa.int64()),
+            "identity_id": pa.array(r.identity, pa.int64()),
             "is_phantom": r.is_phantom,
             "referral_date": pa.array(r.referral, pa.date32()),
             "closure_date": pa.array(r.closure, pa.date32(), from_pandas=True),
             "is_closure_missing": r.closure_missing,
-            "extra_open_years": r.extra_open_years,
-            "amended_referral_delta_days": r.amended_delta,
-            "amended_from_census_year": r.amended_year,
+            "extra_open_years": pa.array(r.extra_open_years, pa.int64()),
+            "amended_referral_delta_days": pa.array(r.amended_delta, pa.int64()),
+            "amended_from_census_year": pa.array(r.amended_year, pa.int64()),
         }
     )
     written = _write_tables(

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import geography
 from cin_warehouse.synth.config import GeneratorSettings, by_year
+from cin_warehouse.synth.memory import release_free_memory
 
 NAT = cal.NAT
 DAYS_PER_MONTH = 30.4375
@@ -364,6 +366,9 @@ class _Simulation:
             person, identity, area, referral, transfer_icpc = self._episode_generation(
                 person, identity, area, referral, transfer_icpc
             )
+            # The generation's numpy arrays are freed; the tables below are Arrow's, which
+            # would not reuse their pages (memory.py).
+            release_free_memory()
         return self._world()
 
     def _episode_generation(
@@ -836,7 +841,7 @@ class _Simulation:
         order = np.argsort(a_key, kind="stable")
         f_ep = factors["episode_id"].to_numpy()
         f_seq = factors["assessment_seq"].to_numpy()
-        f_code = factors["factor"].to_numpy(zero_copy_only=False).astype(object)
+        f_code = _text_objects(factors["factor"])
         row = order[np.searchsorted(a_key[order], f_ep * 8 + f_seq)]
         f_active = active[row]
         replace = ~f_active & (f_code == "9A")
@@ -901,10 +906,7 @@ class _Simulation:
         n = len(row)
         seq = _rank_runs(row)
         disabled = (
-            persons["disabilities"].to_numpy(zero_copy_only=False)[
-                episodes["person_id"].to_numpy()[row]
-            ]
-            != ""
+            _text_objects(persons["disabilities"])[episodes["person_id"].to_numpy()[row]] != ""
         )
         kinds = _pick(rng, cfg["types"], n)
         # Services for children with disabilities (CWD) go to disabled children only.
@@ -936,6 +938,18 @@ def _rank_runs(values: np.ndarray) -> np.ndarray:
     change[1:] = values[1:] != values[:-1]
     starts = np.flatnonzero(change)
     return np.arange(len(values)) - np.repeat(starts, np.diff(np.append(starts, len(values)))) + 1
+
+
+def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A text column as a numpy object array whose rows share one Python string per
+    distinct value (None where missing). Arrow's own `to_numpy` makes a Python string per
+    row: for the factors at national scale (about 28 million) that was over a GB at the
+    end of the simulation, the generator's peak."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = np.concatenate(
+        [encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None]]
+    )
+    return values[pc.fill_null(encoded.indices, len(values) - 1).to_numpy()]
 
 
 def _date_column(table: pa.Table, name: str) -> np.ndarray:

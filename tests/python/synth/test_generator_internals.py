@@ -15,8 +15,8 @@ import pytest
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import db
-from cin_warehouse.synth.recording import _date_text, _iso
-from cin_warehouse.synth.world import _Collector
+from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _Texts
+from cin_warehouse.synth.world import _Collector, _text_objects
 
 
 def test_census_year_of_every_day_equals_the_april_to_march_rule() -> None:
@@ -62,3 +62,33 @@ def test_shared_database_connections_do_not_see_each_others_tables() -> None:
         assert first.sql("select sum(x) from t").fetchone() == (3,)
         with pytest.raises(duckdb.CatalogException, match="Table with name t does not exist"):
             second.sql("select * from t").fetchall()
+
+
+# Codes as the recorder meets them: repeated, missing values, and more than the 127
+# distinct values a one-byte index holds (disability code lists are hundreds).
+CODES = ["RC1", None, "RC8", "RC1", "", "9A", None, "RC8"] + [f"D{i};D{i + 1}" for i in range(300)]
+
+
+@pytest.mark.parametrize("values", [CODES, CODES[:8], [None, None], []])
+def test_codes_index_like_a_list_of_the_values(values: list[str | None]) -> None:
+    codes = _Codes(pa.chunked_array([pa.array(values[:3], pa.string()), values[3:]], pa.string()))
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, max(len(values), 1), 50) if values else np.array([], dtype=np.int64)
+    assert len(codes) == len(values)
+    assert codes[rows].tolist() == [values[i] for i in rows]
+    mask = rng.random(len(values)) < 0.5
+    assert codes[mask].tolist() == [v for v, m in zip(values, mask, strict=True) if m]
+    assert codes[rows].dtype == object
+
+
+@pytest.mark.parametrize("values", [["0000100001", None, "C100002", "A123", "A123"], [None], []])
+def test_texts_and_text_objects_equal_the_values_taken_in_python(
+    values: list[str | None],
+) -> None:
+    texts = _Texts(np.array(values, dtype=object))
+    rows = np.array([len(values) - 1 - i for i in range(len(values))] * 2, dtype=np.int32)
+    assert len(texts) == len(values)
+    assert texts[rows].tolist() == [values[i] for i in rows]
+    assert texts.array.to_pylist() == values
+    objects = _text_objects(pa.chunked_array([values], pa.string()))
+    assert objects.dtype == object and objects.tolist() == values
