@@ -30,6 +30,17 @@
     make_date(cast({{ census_year }} as integer), 3, 31)
 {%- endmacro %}
 
+{#- The join condition of a module record (assessment, s47, plan, CIN plan) to the episode
+    keys of its return's CIN record: the same source, census year, LA, LAchildID and
+    referral date (the module's record sits under that CINdetails in the return). -#}
+{% macro same_episode_record(left, right) -%}
+    {{ left }}.source_kind = {{ right }}.source_kind
+    and {{ left }}.census_year = {{ right }}.census_year
+    and {{ left }}.la_code = {{ right }}.la_code
+    and {{ left }}.la_child_id = {{ right }}.la_child_id
+    and {{ left }}.referral_date = {{ right }}.referral_date
+{%- endmacro %}
+
 {#- The episode each (return, child, referral) of a module below CINdetails belongs to. -#}
 {% macro episode_keys_of_records() %}
     select distinct

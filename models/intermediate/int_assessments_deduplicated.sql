@@ -15,12 +15,7 @@ records as (
         episode_keys.child_id
     from {{ ref('int_records_conformed__assessment') }} as assessments
     inner join episode_keys
-        on
-            assessments.source_kind = episode_keys.source_kind
-            and assessments.census_year = episode_keys.census_year
-            and assessments.la_code = episode_keys.la_code
-            and assessments.la_child_id = episode_keys.la_child_id
-            and assessments.referral_date = episode_keys.referral_date
+        on {{ same_episode_record('assessments', 'episode_keys') }}
 ),
 
 keyed as (

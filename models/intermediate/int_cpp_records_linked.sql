@@ -30,12 +30,7 @@ linked as (
         records.cpp_start_date is null as is_start_date_unrecorded
     from records
     left join episode_keys
-        on
-            records.source_kind = episode_keys.source_kind
-            and records.census_year = episode_keys.census_year
-            and records.la_code = episode_keys.la_code
-            and records.la_child_id = episode_keys.la_child_id
-            and records.referral_date = episode_keys.referral_date
+        on {{ same_episode_record('records', 'episode_keys') }}
 )
 
 select

@@ -98,12 +98,7 @@ cin_plan_episodes as (
     select module_keys.episode_id
     from {{ ref('int_records_conformed__cin_plan') }} as cin_plans
     inner join module_keys
-        on
-            cin_plans.source_kind = module_keys.source_kind
-            and cin_plans.census_year = module_keys.census_year
-            and cin_plans.la_code = module_keys.la_code
-            and cin_plans.la_child_id = module_keys.la_child_id
-            and cin_plans.referral_date = module_keys.referral_date
+        on {{ same_episode_record('cin_plans', 'module_keys') }}
 ),
 
 episodes_with_more_than_assessment as (

@@ -13,12 +13,7 @@ records as (
         episode_keys.child_id
     from {{ ref('int_records_conformed__s47') }} as enquiries
     inner join episode_keys
-        on
-            enquiries.source_kind = episode_keys.source_kind
-            and enquiries.census_year = episode_keys.census_year
-            and enquiries.la_code = episode_keys.la_code
-            and enquiries.la_child_id = episode_keys.la_child_id
-            and enquiries.referral_date = episode_keys.referral_date
+        on {{ same_episode_record('enquiries', 'episode_keys') }}
 )
 
 select

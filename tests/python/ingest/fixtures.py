@@ -222,6 +222,20 @@ def make_children(
     return children
 
 
+# The element that starts each module's rows (the module tables' names less "raw.xml_"):
+# the count of each opening tag in a file is that module's row count.
+MODULE_TAGS = {
+    "child": "Child",
+    "disability": "Disability",
+    "cin_details": "CINdetails",
+    "assessment": "Assessments",
+    "assessment_factor": "AssessmentFactors",
+    "cin_plan_dates": "CINPlanDates",
+    "section47": "Section47",
+    "cpp": "ChildProtectionPlans",
+    "cpp_review": "CPPreviewDate",
+}
+
 IDENTIFIER_ORDER = [
     "LAchildID",
     "UPN",

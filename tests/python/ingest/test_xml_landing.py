@@ -11,7 +11,7 @@ import pytest
 
 from cin_warehouse.ingest import files, loader, xml
 from tests.python.ingest import fixtures
-from tests.python.ingest.fixtures import Child, query
+from tests.python.ingest.fixtures import MODULE_TAGS, Child, query
 
 
 def expected_rows(children: list[Child]) -> dict[str, set[tuple]]:
@@ -116,19 +116,6 @@ LANDED_SQL = {
     "cpp": "child_pos, cin_details_pos, cpp_pos, CPPstartDate, LatestCategoryOfAbuse,"
     " NumberOfPreviousCPP",
     "cpp_review": "child_pos, cin_details_pos, cpp_pos, review_pos, CPPreviewDate",
-}
-
-# Opening tag of each module's element: the count of each in the file is its row count.
-MODULE_TAGS = {
-    "child": "Child",
-    "disability": "Disability",
-    "cin_details": "CINdetails",
-    "assessment": "Assessments",
-    "assessment_factor": "AssessmentFactors",
-    "cin_plan_dates": "CINPlanDates",
-    "section47": "Section47",
-    "cpp": "ChildProtectionPlans",
-    "cpp_review": "CPPreviewDate",
 }
 
 

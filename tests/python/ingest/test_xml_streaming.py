@@ -11,20 +11,7 @@ import duckdb
 
 from cin_warehouse.ingest import loader
 from tests.python.ingest import fixtures
-from tests.python.ingest.fixtures import query
-
-# The element that starts each module's rows (the module tables' names less "raw.xml_").
-MODULE_TAGS = {
-    "child": "Child",
-    "disability": "Disability",
-    "cin_details": "CINdetails",
-    "assessment": "Assessments",
-    "assessment_factor": "AssessmentFactors",
-    "cin_plan_dates": "CINPlanDates",
-    "section47": "Section47",
-    "cpp": "ChildProtectionPlans",
-    "cpp_review": "CPPreviewDate",
-}
+from tests.python.ingest.fixtures import MODULE_TAGS, query
 
 
 def test_module_lines_beyond_65535_point_at_the_element(db: Path, files_dir: Path) -> None:
