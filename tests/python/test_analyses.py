@@ -83,7 +83,10 @@ def test_rereferral_rates_by_la_on_both_bases(
     for row in rated:
         key = (row["census_year"], row["la_code"])
         want = official[key]["rereferrals_12m"] / official[key]["referrals"]
-        assert row["rereferral_pct"] == round(100 * want, 1), key
+        # One decimal as DuckDB rounds it (half away from zero): within half a unit of the
+        # last place of the independent figure (Python's round() goes to the float below
+        # on ties such as 26.25).
+        assert abs(row["rereferral_pct"] - 100 * want) <= 0.05 + 1e-9, key
         assert row["rereferrals_12m_reconstructed"] == hindsight[key]["rereferrals_12m"], key
 
 

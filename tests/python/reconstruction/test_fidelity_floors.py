@@ -5,7 +5,8 @@ The definitions of each figure are in that module's docstring.
 
 A floor the current models miss is not lowered: its single case is marked
 `xfail(strict=True)` in SHORTFALLS with the measured figure and the cause, so it shows in
-every run and turns into a failure the day the models meet it.
+every run and turns into a failure the day the models meet it (NOT_STRICT names the one
+shortfall the small test world can meet by chance while the national figure misses it).
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ _NO_LINK_IN_DATA = (
 )
 SHORTFALLS: dict[tuple[str, str], str] = {
     ("npd", "phantom_precision"): (
-        "98.4% (377 of 383): 6 true referrals flagged rereferral_of_open_case, 5 of them made"
-        " after an earlier case of the child whose end is in no return (its closure went"
-        " missing, or was due in a year whose return has no closure field or left the case"
-        " out), so that it looks open; over the decidable flags 99.7% (358 of 359)"
+        "98.54% at scale 1 (174,425 of 177,008; 98.4% on the test world before the"
+        " calibration refit): true referrals flagged rereferral_of_open_case made after an"
+        " earlier case of the child whose end is in no return (its closure went missing, or"
+        " was due in a year whose return has no closure field or left the case out), so that"
+        " it looks open; over the decidable flags 99.74% at scale 1"
     ),
     ("npd", "phantom_recall"): (
         "83.0% (377 of 454): 27 phantoms returned only in years whose return left their case"
@@ -93,12 +95,6 @@ SHORTFALLS: dict[tuple[str, str], str] = {
         " the return (open_case_not_returned destroys the overlap: at best 208 of 211 ="
         " 98.6%), 1 not overlapping; over the decidable phantoms 99.5% (195 of 196)"
     ),
-    ("npd", "referral_date"): (
-        "99.898% (23,492 of 23,516): all 24 misses are referrals whose date was amended in"
-        " the only NPD return that carried them (referral_date_amended): the true date is"
-        " in no return; over the episodes whose true date some return carries, 100%"
-        " (23,492 of 23,492)"
-    ),
     ("npd", "person_f1"): _NO_LINK_IN_DATA,
     ("xml", "person_f1"): _NO_LINK_IN_DATA,
     **{
@@ -111,9 +107,16 @@ SHORTFALLS: dict[tuple[str, str], str] = {
 }
 
 
+# Shortfalls a small world can meet by chance (few units judged): not strict, so the test
+# neither fails when the test world happens to meet the floor nor claims the floor holds.
+# NPD phantom precision: met on the refitted test world, 98.54% at scale 1.
+NOT_STRICT = {("npd", "phantom_precision")}
+
+
 def _case(source: str, metric: str) -> pytest.param:
     reason = SHORTFALLS.get((source, metric))
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    strict = (source, metric) not in NOT_STRICT
+    marks = [pytest.mark.xfail(strict=strict, reason=reason)] if reason else []
     return pytest.param(source, metric, marks=marks, id=f"{source}-{metric}")
 
 
