@@ -483,7 +483,14 @@ def _check_return(args: argparse.Namespace) -> int:
     for outcome in outcomes:  # e.g. a file in the folder that is no return: said, not fatal
         if isinstance(outcome.raw_file, loader.files.Skipped):
             skipped = outcome.raw_file
-            err_console.print(f"skipped: {skipped.path}: {skipped.reason}", highlight=False)
+            # The loader's advice for an unrecognised name (`--kind`) is `cin load`'s: here
+            # a file named on the command line is checked whatever its name.
+            reason = (
+                "not named like a return (*.xml); name the file itself to check it"
+                if skipped.reason == loader.files.NOT_A_CIN_NAME
+                else skipped.reason
+            )
+            err_console.print(f"skipped: {skipped.path}: {reason}", highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         err_console.print(f"[red]error[/red]: {outcome.error}", highlight=False)
