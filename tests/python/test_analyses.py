@@ -42,6 +42,21 @@ def _truth_by_la(warehouse: BuiltWarehouse, basis: str) -> dict[tuple[int, str],
     return {(r["census_year"], r["la_code"]): r for r in rows}
 
 
+def _official_and_hindsight(warehouse: BuiltWarehouse) -> tuple[dict, dict]:
+    """The truth's measures by census year and LA on DfE's official basis and in hindsight."""
+    return (
+        _truth_by_la(warehouse, "expected_la_year"),
+        _truth_by_la(warehouse, "expected_la_year_hindsight"),
+    )
+
+
+def _is_rounded_to_one_decimal(shown: float, exact: float) -> bool:
+    """`shown` is `exact` to one decimal as DuckDB rounds it (half away from zero): within
+    half a unit of the last place (Python's round() goes to the float below on ties such
+    as 26.25, so it is no reference)."""
+    return abs(shown - exact) <= 0.05 + 1e-9
+
+
 def test_every_analysis_compiles(compiled: dict[str, str]) -> None:
     on_disk = {path.stem for path in (PROJECT_DIR / "analyses").glob("*.sql")}
     assert set(compiled) == on_disk
@@ -66,8 +81,8 @@ def test_dfe_table_totals_equal_the_truth(
     for measure in measures:
         assert total[measure] == _truth_total(clean_warehouse, measure) > 0, measure
     if analysis == "dfe_table_c1_referrals":
-        assert total["rereferral_pct"] == round(
-            100 * total["rereferrals_12m"] / total["referrals"], 1
+        assert _is_rounded_to_one_decimal(
+            total["rereferral_pct"], 100 * total["rereferrals_12m"] / total["referrals"]
         )
     print(f"\n{analysis} {YEAR} all LAs: " + ", ".join(f"{m} {total[m]}" for m in measures))
 
@@ -75,26 +90,21 @@ def test_dfe_table_totals_equal_the_truth(
 def test_rereferral_rates_by_la_on_both_bases(
     clean_warehouse: BuiltWarehouse, compiled: dict[str, str]
 ) -> None:
-    official = _truth_by_la(clean_warehouse, "expected_la_year")
-    hindsight = _truth_by_la(clean_warehouse, "expected_la_year_hindsight")
+    official, hindsight = _official_and_hindsight(clean_warehouse)
     rows = _run(clean_warehouse, compiled["rereferral_rates_by_la"])
     rated = [r for r in rows if r["rereferrals_12m"] is not None]
     assert rated
     for row in rated:
         key = (row["census_year"], row["la_code"])
         want = official[key]["rereferrals_12m"] / official[key]["referrals"]
-        # One decimal as DuckDB rounds it (half away from zero): within half a unit of the
-        # last place of the independent figure (Python's round() goes to the float below
-        # on ties such as 26.25).
-        assert abs(row["rereferral_pct"] - 100 * want) <= 0.05 + 1e-9, key
+        assert _is_rounded_to_one_decimal(row["rereferral_pct"], 100 * want), key
         assert row["rereferrals_12m_reconstructed"] == hindsight[key]["rereferrals_12m"], key
 
 
 def test_worked_example_fct_la_year(
     clean_warehouse: BuiltWarehouse, compiled: dict[str, str]
 ) -> None:
-    official = _truth_by_la(clean_warehouse, "expected_la_year")
-    hindsight = _truth_by_la(clean_warehouse, "expected_la_year_hindsight")
+    official, hindsight = _official_and_hindsight(clean_warehouse)
     rows = _run(clean_warehouse, compiled["worked_example_fct_la_year"])
     assert rows
     for row in rows:
