@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +23,16 @@ import duckdb
 EXPORT_FORMATS = ("parquet", "csv")
 # The schemas dbt builds (dbt_project.yml); an unqualified model name is looked up in them.
 MODEL_SCHEMAS = ("marts", "intermediate", "staging", "reference", "landing")
+
+
+# DuckDB's limits, from the environment variables `dbt build` reads (profiles.yml and the
+# on-run-start hook, macros/duckdb_temp_directory.sql) with the same defaults (a test holds
+# the two equal), so that whatever reads the warehouse in Python spills to disk under the
+# same memory limit as the build instead of growing to DuckDB's own default (80% of RAM):
+# `cin fidelity` needed 19.5 GiB at scale 1 without it.
+MEMORY_LIMIT_ENV, MEMORY_LIMIT_DEFAULT = "CIN_DUCKDB_MEMORY_LIMIT", "4GB"
+THREADS_ENV, THREADS_DEFAULT = "CIN_DUCKDB_THREADS", "2"
+TEMP_DIRECTORY_ENV = "CIN_DUCKDB_TEMP_DIRECTORY"
 
 
 class AccessError(Exception):
@@ -33,14 +45,51 @@ class QueryResult:
     rows: list[tuple]
 
 
+def duckdb_limits(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """DuckDB's settings from `env` (default: the process environment): memory_limit and
+    threads always, temp_directory only when CIN_DUCKDB_TEMP_DIRECTORY names a folder
+    (else DuckDB's default, beside the database file: `<path>.tmp`)."""
+    env = os.environ if env is None else env
+    limits = {
+        "memory_limit": env.get(MEMORY_LIMIT_ENV) or MEMORY_LIMIT_DEFAULT,
+        "threads": env.get(THREADS_ENV) or THREADS_DEFAULT,
+    }
+    if env.get(TEMP_DIRECTORY_ENV):
+        limits["temp_directory"] = env[TEMP_DIRECTORY_ENV]
+    return limits
+
+
+def apply_limits(con: duckdb.DuckDBPyConnection, env: Mapping[str, str] | None = None) -> None:
+    """Set `duckdb_limits(env)` on the database behind `con` (all its cursors share them).
+    The settings are set after opening, not passed to `duckdb.connect`: a second opening
+    of the same file in one process with a different configuration is refused. The temp
+    directory is set only when it differs: DuckDB refuses to move it once it has spilled."""
+    for name, value in duckdb_limits(env).items():
+        if name == "temp_directory":
+            (current,) = con.execute("select current_setting('temp_directory')").fetchone() or ("",)
+            if Path(current) == Path(value):
+                continue
+        con.execute(f"set {name} = '{value.replace(chr(39), chr(39) * 2)}'")
+
+
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse file; AccessError when it is missing."""
+    """A read-only connection to the warehouse file, under the warehouse's DuckDB limits
+    (`duckdb_limits`); AccessError when it is missing or a limit is not valid."""
     if not db.is_file():
         raise AccessError(f"{db}: no such warehouse (pass --db, or set CIN_DUCKDB_PATH)")
     try:
-        return duckdb.connect(str(db), read_only=True)
+        con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as error:
         raise AccessError(f"{db}: cannot open read-only: {_first_line(error)}") from None
+    try:
+        apply_limits(con)
+    except duckdb.Error as error:
+        con.close()
+        raise AccessError(
+            f"DuckDB limits ({MEMORY_LIMIT_ENV}, {THREADS_ENV}, {TEMP_DIRECTORY_ENV}):"
+            f" {_first_line(error)}"
+        ) from None
+    return con
 
 
 def _first_line(error: Exception) -> str:

@@ -386,7 +386,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _fidelity(args: argparse.Namespace) -> int:
-    from cin_warehouse import fidelity
+    from cin_warehouse import access, fidelity
 
     sources = fidelity.SOURCES if args.source == "both" else (args.source,)
     try:
@@ -394,6 +394,16 @@ def _fidelity(args: argparse.Namespace) -> int:
             reports = fidelity.measure(con, Path(args.truth), sources, args.db, args.examples)
     except fidelity.FidelityError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.OutOfMemoryException as error:
+        # DuckDB spills what it can to its temp directory; this is what it could not
+        print(
+            f"error: DuckDB ran out of memory under its limit: {str(error).strip()}\n"
+            f"give it more with {access.MEMORY_LIMIT_ENV} (now"
+            f" {access.duckdb_limits()['memory_limit']}), or fewer threads with"
+            f" {access.THREADS_ENV}",
+            file=sys.stderr,
+        )
         return 2
     fidelity.render(reports)
     if args.json:
