@@ -129,3 +129,32 @@ def test_single_return_selects_every_check_of_the_xml_alone(tmp_path: Path) -> N
             expected.update(parents)
     assert any("dfe_8820_xml" in u for u in expected), "DfE's XML rules are among them"
     assert selected == expected
+
+
+def test_check_return_names_the_files_of_a_folder_it_skips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder of returns also holds other files: each is named with why it was skipped
+    (for its name: no XML return; not an extract at all), and the returns are checked.
+    Not `cin load`'s advice to pass `--kind`, an option check-return does not have."""
+    world = make_world(tmp_path / "world", clean=True, la_codes=("330",), census_years=(2023,))
+    (xml_file,) = (world.path / "xml").rglob("*.xml")
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    xml_file.rename(folder / xml_file.name)
+    code_list = folder / "code_list.csv"  # a text file not named CIN_<year>
+    code_list.write_text("code,label\nN1,Abuse or neglect\n")
+    notes = folder / "notes.docx"
+    notes.write_text("not an extract")
+
+    code = cli.main(["check-return", str(folder), "--db", str(tmp_path / "cin.duckdb")])
+    captured = capsys.readouterr()
+
+    assert code in (0, 1), captured.err
+    skipped = dict(re.findall(r"^skipped: (.+?): (.+)$", captured.err, re.M))
+    assert skipped == {
+        str(code_list): "not named like a return (*.xml); name the file itself to check it",
+        str(notes): "not a CIN extract (expected .csv, .txt, .tsv or .xml, optionally .gz)",
+    }
+    assert "--kind" not in captured.err
+    assert re.search(r"^1 return\(s\) landed in .*; \d+ checks: ", captured.out, re.M)
