@@ -1,0 +1,43 @@
+"""`cin fidelity` in bounded memory: the report on the test warehouse, opened the way the
+command opens it (read-only, under the warehouse's DuckDB limits from the environment),
+with a memory limit far below what the report holds, still finishes, spills to the temp
+directory it was given, and gives every figure, by quirk, with the same failures, as the
+same report without a limit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cin_warehouse import fidelity
+
+# Small enough that the report must spill on the test world (asserted below), large
+# enough for DuckDB's operators that cannot spill with one thread.
+MEMORY_LIMIT = "40MB"
+
+
+def test_the_report_under_a_small_memory_limit_is_the_same(
+    warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unbounded = fidelity.measure(warehouse.con, warehouse.truth_dir)
+    # A copy: the fixture holds the file open for writing, and a read-only opening of the
+    # same file is a new database (with its own limits) only under another path.
+    warehouse.con.execute("checkpoint")
+    copy = tmp_path / "cin.duckdb"
+    shutil.copyfile(warehouse.db_path, copy)
+    spill = tmp_path / "spill"
+    monkeypatch.setenv("CIN_DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)
+    monkeypatch.setenv("CIN_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("CIN_DUCKDB_TEMP_DIRECTORY", str(spill))
+    with fidelity.open_warehouse(copy) as con:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+        assert limit.endswith("MiB") and float(limit.split()[0]) < 40
+        bounded = fidelity.measure(con, warehouse.truth_dir)
+        # DuckDB makes the folder at its first spill (and removes it when it closes)
+        assert spill.is_dir(), "no spill: the limit did not bind, the test proves nothing"
+    assert unbounded.keys() == bounded.keys() == set(fidelity.SOURCES)
+    for source in fidelity.SOURCES:
+        assert bounded[source].as_dict() == unbounded[source].as_dict()
+        assert fidelity.f1(bounded[source]) == fidelity.f1(unbounded[source])
