@@ -2,7 +2,8 @@
 tolerances.
 
 Reads `marts.fct_england_year` (national rows of one source, the NPD by default) and the
-seed `reference.ref_published_national_statistics` from a built warehouse, scales the
+seed `reference.ref_published_national_statistics` from a built warehouse (opened
+read-only under the build's DuckDB limits, `access.connect`), scales the
 counts of a synthetic world of scale S by 1 / S, and scores them with the project's
 calibration targets (cin_warehouse/data/README.md; the measures and tolerances are those of
 the generator's calibration report, `cin_warehouse.synth.calibration`, so the two cannot

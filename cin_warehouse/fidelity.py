@@ -2,6 +2,9 @@
 measured against the truth files of the synthetic world it was built from.
 
 A test tool over the truth, not part of the warehouse: it opens the warehouse read-only,
+under the DuckDB limits `dbt build` has (`access.duckdb_limits`: CIN_DUCKDB_MEMORY_LIMIT,
+default 4GB, CIN_DUCKDB_THREADS, CIN_DUCKDB_TEMP_DIRECTORY), so its joins and temp tables
+spill to disk beyond the limit instead of growing (without it: 19.5 GiB at scale 1),
 reads `truth/*.parquet` of a world written by `cin generate`, and judges each source
 (`npd`, `xml`) on its own, because the NPD's anonymised LAchildID cannot key across
 sources and each source is rebuilt within itself.
