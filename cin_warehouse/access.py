@@ -80,19 +80,20 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as error:
-        raise AccessError(f"{db}: cannot open read-only: {_first_line(error)}") from None
+        raise AccessError(f"{db}: cannot open read-only: {first_line(error)}") from None
     try:
         apply_limits(con)
     except duckdb.Error as error:
         con.close()
         raise AccessError(
             f"DuckDB limits ({MEMORY_LIMIT_ENV}, {THREADS_ENV}, {TEMP_DIRECTORY_ENV}):"
-            f" {_first_line(error)}"
+            f" {first_line(error)}"
         ) from None
     return con
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """An error's first line (DuckDB's messages go on with advice for its own SQL)."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
@@ -157,7 +158,7 @@ def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> t
             f"copy (select * from {_quoted_relation(relation)}) to '{target}' ({options})"
         ).fetchall()
     except duckdb.Error as error:
-        raise AccessError(f"export of {relation} failed: {_first_line(error)}") from None
+        raise AccessError(f"export of {relation} failed: {first_line(error)}") from None
     return relation, int(written[0][0])
 
 

@@ -398,7 +398,7 @@ def _fidelity(args: argparse.Namespace) -> int:
     except duckdb.OutOfMemoryException as error:
         # DuckDB spills what it can to its temp directory; this is what it could not
         print(
-            f"error: DuckDB ran out of memory under its limit: {str(error).strip()}\n"
+            f"error: DuckDB ran out of memory under its limit: {access.first_line(error)}\n"
             f"give it more with {access.MEMORY_LIMIT_ENV} (now"
             f" {access.duckdb_limits()['memory_limit']}), or fewer threads with"
             f" {access.THREADS_ENV}",

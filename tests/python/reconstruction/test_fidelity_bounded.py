@@ -11,22 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from cin_warehouse import fidelity
+from cin_warehouse import cli, fidelity
 
 # Small enough that the report must spill on the test world (asserted below), large
 # enough for DuckDB's operators that cannot spill with one thread.
 MEMORY_LIMIT = "40MB"
 
 
+def _copy(warehouse, tmp_path: Path) -> Path:
+    """The test warehouse under another path: the fixture holds the file open for writing,
+    and a read-only opening of it is a new database (with its own limits) only there."""
+    warehouse.con.execute("checkpoint")
+    copy = tmp_path / "cin.duckdb"
+    shutil.copyfile(warehouse.db_path, copy)
+    return copy
+
+
 def test_the_report_under_a_small_memory_limit_is_the_same(
     warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unbounded = fidelity.measure(warehouse.con, warehouse.truth_dir)
-    # A copy: the fixture holds the file open for writing, and a read-only opening of the
-    # same file is a new database (with its own limits) only under another path.
-    warehouse.con.execute("checkpoint")
-    copy = tmp_path / "cin.duckdb"
-    shutil.copyfile(warehouse.db_path, copy)
+    copy = _copy(warehouse, tmp_path)
     spill = tmp_path / "spill"
     monkeypatch.setenv("CIN_DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)
     monkeypatch.setenv("CIN_DUCKDB_THREADS", "1")
@@ -41,3 +46,17 @@ def test_the_report_under_a_small_memory_limit_is_the_same(
     for source in fidelity.SOURCES:
         assert bounded[source].as_dict() == unbounded[source].as_dict()
         assert fidelity.f1(bounded[source]) == fidelity.f1(unbounded[source])
+
+
+def test_out_of_memory_is_said_with_the_setting_to_change(
+    warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = _copy(warehouse, tmp_path)
+    monkeypatch.setenv("CIN_DUCKDB_MEMORY_LIMIT", "1MB")  # below what any join needs
+    monkeypatch.setenv("CIN_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("CIN_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    code = cli.main(["fidelity", "--db", str(copy), "--truth", str(warehouse.truth_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: DuckDB ran out of memory under its limit: Out of Memory")
+    assert "CIN_DUCKDB_MEMORY_LIMIT (now 1MB)" in err and "Traceback" not in err
