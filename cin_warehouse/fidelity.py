@@ -1041,7 +1041,10 @@ def _report(cur: duckdb.DuckDBPyConnection, source: str, listed: int) -> SourceR
     for metric, reason, n, examples in cur.execute(
         f"""
         select metric, reason, count(*), list(unit order by unit)[1:{listed}]
-        from judged where not ok group by all order by metric, count(*) desc
+        from judged where not ok group by all
+        -- reasons of one count by name: the printed main reason must not change from one
+        -- run to the next (hash aggregation gives ties in any order)
+        order by metric, count(*) desc, reason
         """
     ).fetchall():
         report.failures.setdefault(metric, {})[reason] = {"count": n, "examples": examples}

@@ -45,6 +45,9 @@ def test_the_report_under_a_small_memory_limit_is_the_same(
     assert unbounded.keys() == bounded.keys() == set(fidelity.SOURCES)
     for source in fidelity.SOURCES:
         assert bounded[source].as_dict() == unbounded[source].as_dict()
+        # and in the same order: the first reason of each measure is the one printed
+        for metric, reasons in unbounded[source].failures.items():
+            assert list(bounded[source].failures[metric]) == list(reasons), metric
         assert fidelity.f1(bounded[source]) == fidelity.f1(unbounded[source])
 
 
