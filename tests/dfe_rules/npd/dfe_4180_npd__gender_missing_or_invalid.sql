@@ -22,12 +22,20 @@ code_years as (
     {{ dq_code_years('codes') }}
 ),
 
+-- Counted in its own one-row CTE rather than by a window beside every row (for 4220 at
+-- scale 1 the window took 8.6 of 18.5 s wall).
+records_count as (
+    select count(*) as rows_checked
+    from records
+),
+
 checked as (
     select
         records.*,
         code_years.code is not null as is_valid_code,
-        count(*) over () as rows_checked
+        records_count.rows_checked
     from records
+    cross join records_count
     left join code_years
         on
             records.gender_code = code_years.code
