@@ -56,31 +56,65 @@
             from ({{ dq_dfe_rows_applying(relation, applies_when) }}) as module
         ),
 
+        -- The earliest span each starting record falls within, by a join and a group by
+        -- rather than a correlated subquery: DuckDB decorrelated that into a delim join that
+        -- copied every starting record into a buffer (29 CPU s for 8820 on the NPD at scale
+        -- 1; 16 s this way). Grouped by every carried column of the distinct starting records.
+        overlap_starts as (
+            select
+                {%- for column in carried %}
+                this_record.{{ column }},
+                {%- endfor %}
+                min(other_record.span_start) as {{ overlapped_column }}
+            from
+                {% if distinct %}starting_records{% else %}(select distinct * from starting_records){% endif %}
+                    as this_record
+            inner join span_records as other_record
+                on
+                    {%- for column in same %}
+                    other_record.{{ column }} = this_record.{{ column }} and
+                    {%- endfor %}
+                    {%- if distinct_by %}
+                    not (
+                        {%- for column in distinct_by %}
+                        other_record.{{ column }} = this_record.{{ column }}
+                        {%- if not loop.last %} and{% endif %}
+                        {%- endfor %}
+                    ) and
+                    {%- endif %}
+                    this_record.{{ start }} >= other_record.span_start
+                    and this_record.{{ start }} {{ '<=' if end_inclusive else '<' }} other_record.span_end
+            group by
+                {%- for column in carried %}
+                this_record.{{ column }}{% if not loop.last %},{% endif %}
+                {%- endfor %}
+        ),
+
+        -- Counted in its own one-row CTE rather than by a window beside every row.
+        starting_count as (
+            select count(*) as rows_checked
+            from starting_records
+        ),
+
+        -- Without `distinct`, a starting record met twice fails twice: each row is matched
+        -- back to its (distinct) overlap.
         checked as (
             select
                 {%- for column in outputs %}
-                this_record.{{ column }},
+                overlap_starts.{{ column }},
                 {%- endfor %}
-                (
-                    select min(other_record.span_start)
-                    from span_records as other_record
-                    where
-                        {%- for column in same %}
-                        other_record.{{ column }} = this_record.{{ column }} and
-                        {%- endfor %}
-                        {%- if distinct_by %}
-                        not (
-                            {%- for column in distinct_by %}
-                            other_record.{{ column }} = this_record.{{ column }}
-                            {%- if not loop.last %} and{% endif %}
-                            {%- endfor %}
-                        ) and
-                        {%- endif %}
-                        this_record.{{ start }} >= other_record.span_start
-                        and this_record.{{ start }} {{ '<=' if end_inclusive else '<' }} other_record.span_end
-                ) as {{ overlapped_column }},
-                count(*) over () as rows_checked
-            from starting_records as this_record
+                overlap_starts.{{ overlapped_column }},
+                starting_count.rows_checked
+            from overlap_starts
+            {%- if not distinct %}
+            inner join starting_records as this_record
+                on
+                    {%- for column in carried %}
+                    this_record.{{ column }} is not distinct from overlap_starts.{{ column }}
+                    {%- if not loop.last %} and{% endif %}
+                    {%- endfor %}
+            {%- endif %}
+            cross join starting_count
         )
 
         select
@@ -90,6 +124,5 @@
             || ' falls within the span of the record starting '
             || {{ dq_text(overlapped_column) }} as failure_reason
         from checked
-        where {{ overlapped_column }} is not null
     {% endcall %}
 {% endtest %}

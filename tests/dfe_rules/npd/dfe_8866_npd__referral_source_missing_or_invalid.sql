@@ -16,26 +16,32 @@ with records as (
 ),
 
 codes as (
-    select
-        code,
-        first_census_year,
-        last_census_year
-    from {{ ref('ref_codes') }}
-    where code_list = 'referral_source' and not is_legacy
+    {{ dq_codes(['referral_source'], with_recoded=false) }}
+),
+
+-- The valid (code, census year) pairs: an equality join, not a correlated range (dq_code_years).
+code_years as (
+    {{ dq_code_years('codes') }}
+),
+
+-- Counted in its own one-row CTE rather than by a window beside every row (for 4220 at
+-- scale 1 the window took 8.6 of 18.5 s wall).
+records_count as (
+    select count(*) as rows_checked
+    from records
 ),
 
 checked as (
     select
         records.*,
-        exists(
-            select 1
-            from codes
-            where
-                codes.code = records.referral_source_code
-                and records.census_year between codes.first_census_year and codes.last_census_year
-        ) as is_valid_code,
-        count(*) over () as rows_checked
+        code_years.code is not null as is_valid_code,
+        records_count.rows_checked
     from records
+    cross join records_count
+    left join code_years
+        on
+            records.referral_source_code = code_years.code
+            and records.census_year = code_years.census_year
 )
 
 select

@@ -11,6 +11,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
@@ -24,6 +25,21 @@ row_id,census_year,closure_reason_code,referral_date,closure_date,amount
 4,2023,rc1,2021-05-01,2022-01-01,-1
 5,2023,ZZ,2021-05-01,2022-01-01,
 6,2024,,2021-05-01,2022-01-01,
+"""
+
+# The failing rows of the code-validity macro, whole: a pair (year, code) met twice, a code
+# valid only in later years, a legacy value without a mapping, a code not in the list and a
+# row without a census year fail; a valid code and a missing code pass.
+CODE_ROWS = """\
+row_id,census_year,referral_source_code
+1,2020,5D
+2,2020,5D
+3,2023,5D
+4,2023,ZZ
+5,2023,
+6,,5D
+7,2013,1A
+8,2020,PR
 """
 
 SCHEMA = """\
@@ -68,6 +84,16 @@ seeds:
               name: probe_column_expression
               arguments: {expression: ">= referral_date"}
               config: {severity: warn}
+  - name: probe_code_rows
+    config:
+      column_types: {census_year: integer, referral_source_code: varchar}
+    columns:
+      - name: referral_source_code
+        data_tests:
+          - values_valid_for_census_year:
+              name: probe_code_rows_valid
+              arguments: {code_list: referral_source}
+              config: {store_failures: true}
 """
 
 # Failures worked out by hand from FIXTURE.
@@ -81,11 +107,60 @@ EXPECTED = {
     "probe_codes": 3,  # RC9 in 2022 (valid from 2023), rc1 (legacy), ZZ
     "probe_codes_legacy_allowed": 2,  # RC9 in 2022, ZZ
     "probe_column_expression": 1,  # row 2
+    "probe_code_rows_valid": 6,  # CODE_ROWS 1, 2, 4, 6, 7, 8
 }
+
+# The failing rows of probe_code_rows_valid, worked out by hand from CODE_ROWS and the
+# referral_source rows of seeds/ref_codes.csv: (row_id, census_year, code, rows_checked,
+# failure_reason). Without a census year the reason is NULL (text joined to NULL).
+EXPECTED_CODE_ROWS = [
+    (
+        1,
+        2020,
+        "5D",
+        8,
+        "referral_source_code 5D is not a valid referral_source code"
+        " in census year 2020 (valid 2023-2026)",
+    ),
+    (
+        2,
+        2020,
+        "5D",
+        8,
+        "referral_source_code 5D is not a valid referral_source code"
+        " in census year 2020 (valid 2023-2026)",
+    ),
+    (
+        4,
+        2023,
+        "ZZ",
+        8,
+        "referral_source_code ZZ is not a valid referral_source code"
+        " in census year 2023 (not in the code list)",
+    ),
+    (6, None, "5D", 8, None),
+    (
+        7,
+        2013,
+        "1A",
+        8,
+        "referral_source_code 1A is not a valid referral_source code"
+        " in census year 2013 (valid 2014-2026)",
+    ),
+    (
+        8,
+        2020,
+        "PR",
+        8,
+        "referral_source_code PR is not a valid referral_source code"
+        " in census year 2020 (not in the code list)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The probe project seeded and tested: its DuckDB file and each test's failure count."""
     root = tmp_path_factory.mktemp("dq_probe")
     shutil.copytree(PROJECT_DIR / "tests" / "generic", root / "tests" / "generic")
     (root / "macros").mkdir()
@@ -94,6 +169,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     (root / "seeds").mkdir()
     shutil.copy(PROJECT_DIR / "seeds" / "ref_codes.csv", root / "seeds" / "ref_codes.csv")
     (root / "seeds" / "probe.csv").write_text(FIXTURE, encoding="utf-8")
+    (root / "seeds" / "probe_code_rows.csv").write_text(CODE_ROWS, encoding="utf-8")
     (root / "seeds" / "_probe.yml").write_text(SCHEMA, encoding="utf-8")
     (root / "dbt_project.yml").write_text(
         textwrap.dedent(
@@ -121,9 +197,35 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     assert seeded.success, seeded.exception
     tested = dbtRunner().invoke(["test", *common])
     assert tested.result is not None, tested.exception
-    return {r.node.name: int(r.failures or 0) for r in tested.result.results}
+    return root / "probe.duckdb", {r.node.name: int(r.failures or 0) for r in tested.result.results}
+
+
+@pytest.fixture(scope="module")
+def results(probe: tuple[Path, dict[str, int]]) -> dict[str, int]:
+    return probe[1]
 
 
 @pytest.mark.parametrize("test_name", sorted(EXPECTED))
 def test_generic_test_finds_the_known_failures(results: dict[str, int], test_name: str) -> None:
     assert results[test_name] == EXPECTED[test_name]
+
+
+def test_code_validity_keeps_every_failing_row_whole(probe: tuple[Path, dict[str, int]]) -> None:
+    """Each failing row once (a pair met twice: both rows), with its columns in order."""
+    con = duckdb.connect(str(probe[0]))
+    try:
+        failures = con.execute(
+            "select * from main_dbt_test__audit.probe_code_rows_valid order by row_id"
+        )
+        columns = [column[0] for column in failures.description]
+        rows = failures.fetchall()
+    finally:
+        con.close()
+    assert columns == [
+        "row_id",
+        "census_year",
+        "referral_source_code",
+        "rows_checked",
+        "failure_reason",
+    ]
+    assert rows == EXPECTED_CODE_ROWS
