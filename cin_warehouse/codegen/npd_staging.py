@@ -150,13 +150,26 @@ def _stem(name: str) -> str:
 # Per-year SQL
 
 
-def _staged(v: npd_spec.NpdVariable, year: int, legacy: frozenset[str]) -> str:
-    raw, name = v.npd_column.lower(), v.staging_name
+def _parse(v: npd_spec.NpdVariable, year: int, legacy: frozenset[str]) -> str | None:
+    """The `parsed` CTE's macro call of a variable the typing macros parse; None for text and
+    codes without legacy values, staged straight from the raw column."""
+    raw = v.npd_column.lower()
     code_list = _code_list(v, legacy)
     if code_list:
-        return f"stage_coded('{raw}', '{name}', '{code_list}', {year})"
+        return f"parse_coded('{raw}', '{code_list}', {year})"
     if v.data_type in SQL_TYPES:
-        return f"stage_cast('{raw}', '{name}', '{SQL_TYPES[v.data_type]}')"
+        return f"parse_cast('{raw}', '{SQL_TYPES[v.data_type]}')"
+    if v.data_type in ("flag", "date"):
+        return f"parse_{v.data_type}('{raw}')"
+    return None
+
+
+def _staged(v: npd_spec.NpdVariable, legacy: frozenset[str]) -> str:
+    raw, name = v.npd_column.lower(), v.staging_name
+    if _code_list(v, legacy):
+        return f"stage_coded('{raw}', '{name}')"
+    if v.data_type in SQL_TYPES:
+        return f"stage_cast('{raw}', '{name}')"
     macro = {"text": "stage_text", "code": "stage_code", "flag": "stage_flag", "date": "stage_date"}
     return f"{macro[v.data_type]}('{raw}', '{name}')"
 
@@ -184,6 +197,14 @@ def _sql_comment(text: str) -> list[str]:
     return [f"-- {line}".rstrip() for line in text.splitlines()]
 
 
+def _prepared_cte(name: str, source: str, columns: list[str]) -> list[str]:
+    """A CTE adding `columns` to `source`'s (none when there are no columns to add)."""
+    if not columns:
+        return []
+    body = [f"{line}," for line in columns[:-1]] + [columns[-1]]
+    return [f"{name} as (", "    select", f"{INDENT}*,", *body, f"    from {source}", "),", ""]
+
+
 def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) -> str:
     present = {v.variable for v in npd_spec.variables(year, kind)}
     note = notes.year_notes.get(kind, {}).get(year, "")
@@ -201,12 +222,16 @@ def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) 
         header.append("-- Typing rules: macros/staging (one place per rule).")
     items = ["npd_provenance()", _la_code(present, year, kind)]
     comments = ["", ""]
+    parsed = []
     for v in _all_variables(kind):
         if v.variable == "LA":
             continue
         if v.variable in present:
-            items.append(_staged(v, year, legacy))
+            items.append(_staged(v, legacy))
             comments.append("")
+            parse = _parse(v, year, legacy)
+            if parse:
+                parsed.append((v.npd_column.lower(), parse))
         else:
             items.append(_absent(v, legacy))
             comments.append("  -- not in this year")
@@ -215,16 +240,25 @@ def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) 
         for i, (item, comment) in enumerate(zip(items, comments, strict=True))
     ]
     table = schema.npd_table(year, kind).split(".")[1]
+    cleaned = [f"{INDENT}{{{{ clean_value('{raw}') }}}}" for raw, _ in parsed]
+    parses = [f"{INDENT}{{{{ {parse} }}}}" for _, parse in parsed]
     lines = [
         *header,
         "with source as (",
         f"    select * from {{{{ source('npd', '{table}') }}}}",
         "),",
         "",
+        *(
+            ["-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql)."]
+            if cleaned
+            else []
+        ),
+        *_prepared_cte("cleaned", "source", cleaned),
+        *_prepared_cte("parsed", "cleaned" if cleaned else "source", parses),
         "staged as (",
         "    select",
         *columns,
-        "    from source",
+        f"    from {'parsed' if parses else 'source'}",
         ")",
         "",
         "select * from staged",

@@ -21,6 +21,21 @@
     failed cast. The `absent_*` twins emit the same columns as typed NULLs (flags false)
     for a variable the census year does not have, so every year unions cleanly (docs/architecture.md,
     Cal-ITP per-year staging + union pattern).
+
+    Each value is cleaned and parsed ONCE, in two CTEs before the typing one, and the typed
+    column and its companions are derived from those columns:
+
+      cleaned   `{{ clean_value(raw) }}`: `<raw>__text`, the raw text trimmed, blank = NULL
+      parsed    `{{ parse_date(raw) }}`, `parse_cast`, `parse_flag`, `parse_coded`:
+                `<raw>__parsed`, the value parsed from `<raw>__text`
+      staged    `{{ stage_date(raw, name) }}` ... reads `<raw>`, `<raw>__text`, `<raw>__parsed`
+
+    Written in one select, each companion re-derived the text and the parsed value (a
+    legacy code's `case` of 16 branches trimmed its raw text in each branch of each of its
+    three columns) and DuckDB's optimizer spent its planning time finding the repeats
+    again. Measured (one thread, same results): planning the 18-year NPD union 0.74 -> 0.38
+    s of CPU, typing 2014/15's 1.07M rows 1.70 -> 1.62 s. The rest of the union's time is
+    writing its 150-column table.
 #}
 
 {% macro value_stem(name) -%}
@@ -35,6 +50,11 @@
     nullif(trim({{ raw }}), '')
 {%- endmacro %}
 
+{#- The `cleaned` CTE: the raw column's text, trimmed, blank as NULL, as `<raw>__text`. -#}
+{% macro clean_value(raw) -%}
+    {{ blank_to_null(raw) }} as {{ raw }}__text
+{%- endmacro %}
+
 {#-
     Placeholder dates some LA systems write for "unknown" (docs/cin_census.md §3b). They cast
     cleanly, so they must be caught before use: they become NULL with a flag.
@@ -44,9 +64,13 @@
 {%- endmacro %}
 
 {#- Dates are ISO text (YYYY-MM-DD), as DfE's schema and the NPD write them. -#}
+{% macro parse_date(raw) -%}
+    try_cast({{ raw }}__text as date) as {{ raw }}__parsed
+{%- endmacro %}
+
 {% macro stage_date(raw, name) -%}
-    {%- set text = blank_to_null(raw) -%}
-    {%- set parsed = 'try_cast(' ~ text ~ ' as date)' -%}
+    {%- set text = raw ~ '__text' -%}
+    {%- set parsed = raw ~ '__parsed' -%}
     {%- set stem = value_stem(name) -%}
     case when {{ parsed }} not in {{ placeholder_dates() }} then {{ parsed }} end as {{ name }},
     case
@@ -67,9 +91,13 @@
 {%- endmacro %}
 
 {#- Numbers and timestamps: `data_type` is the SQL type (integer, double, timestamp). -#}
-{% macro stage_cast(raw, name, data_type) -%}
-    {%- set text = blank_to_null(raw) -%}
-    {%- set parsed = 'try_cast(' ~ text ~ ' as ' ~ data_type ~ ')' -%}
+{% macro parse_cast(raw, data_type) -%}
+    try_cast({{ raw }}__text as {{ data_type }}) as {{ raw }}__parsed
+{%- endmacro %}
+
+{% macro stage_cast(raw, name) -%}
+    {%- set text = raw ~ '__text' -%}
+    {%- set parsed = raw ~ '__parsed' -%}
     {%- set stem = value_stem(name) -%}
     {{ parsed }} as {{ name }},
     case when {{ text }} is not null and {{ parsed }} is null then {{ raw }} end as {{ stem }}_raw,
@@ -94,9 +122,13 @@
     end
 {%- endmacro %}
 
+{% macro parse_flag(raw) -%}
+    {{ yes_no(raw ~ '__text') }} as {{ raw }}__parsed
+{%- endmacro %}
+
 {% macro stage_flag(raw, name) -%}
-    {%- set text = blank_to_null(raw) -%}
-    {%- set parsed = yes_no(text) -%}
+    {%- set text = raw ~ '__text' -%}
+    {%- set parsed = raw ~ '__parsed' -%}
     {%- set stem = value_stem(name) -%}
     {{ parsed }} as {{ name }},
     case when {{ text }} is not null and {{ parsed }} is null then {{ raw }} end as {{ stem }}_raw,
@@ -130,9 +162,13 @@
     from the delivered text in any way: `A2` -> `N2`, `rc1` -> `RC1`, and padding
     (` N1 ` -> `N1`, as fixed-width exports leave it) all are recodes.
 -#}
-{% macro stage_coded(raw, name, code_list, census_year) -%}
-    {%- set text = blank_to_null(raw) -%}
-    {%- set mapped = current_code(code_list, text, census_year) -%}
+{% macro parse_coded(raw, code_list, census_year) -%}
+    {{ current_code(code_list, raw ~ '__text', census_year) }} as {{ raw }}__parsed
+{%- endmacro %}
+
+{% macro stage_coded(raw, name) -%}
+    {%- set text = raw ~ '__text' -%}
+    {%- set mapped = raw ~ '__parsed' -%}
     {%- set stem = value_stem(name) -%}
     {%- set recoded = 'coalesce(' ~ mapped ~ ' <> ' ~ raw ~ ', ' ~ text ~ ' is not null)' -%}
     {{ mapped }} as {{ name }},

@@ -257,15 +257,7 @@ assessment_measures as (
 ),
 
 enquiries_in_year as (
-    select distinct
-        enquiries.source_kind,
-        enquiries.census_year,
-        enquiries.la_code,
-        enquiries.la_child_id,
-        enquiries.s47_start_date
-    from enquiry_records as enquiries
-    inner join census_years as years on enquiries.census_year = years.census_year
-    where {{ in_census_period('enquiries.s47_start_date') }}
+    {{ events_in_return_year('enquiry_records', 's47_start_date') }}
 ),
 
 enquiry_measures as (
@@ -278,37 +270,18 @@ enquiry_measures as (
     group by source_kind, census_year, la_code
 ),
 
--- Conferences from the s47 module and from CINdetails (transfer-ins); the XML only: the
--- NPD's single DateOfInitialCPC per referral is not the s47 module.
+-- Conferences from the s47 module and from CINdetails (transfer-ins), the XML only
+-- (macros/la_year/events_in_year.sql).
 conference_dates as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        initial_cpc_date
-    from enquiry_records
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        initial_cpc_date
-    from {{ ref('int_records_conformed__episode_year') }}
-    where source_kind = 'xml'
+    {{ initial_conference_dates(
+        'enquiry_records',
+        ref('int_records_conformed__episode_year'),
+        ['source_kind', 'census_year', 'la_code', 'la_child_id', 'initial_cpc_date']
+    ) }}
 ),
 
 conferences_in_year as (
-    select distinct
-        conferences.source_kind,
-        conferences.census_year,
-        conferences.la_code,
-        conferences.la_child_id,
-        conferences.initial_cpc_date
-    from conference_dates as conferences
-    inner join census_years as years on conferences.census_year = years.census_year
-    where {{ in_census_period('conferences.initial_cpc_date') }}
+    {{ events_in_return_year('conference_dates', 'initial_cpc_date') }}
 ),
 
 conference_measures as (

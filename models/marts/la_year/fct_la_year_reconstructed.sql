@@ -176,18 +176,7 @@ assessment_measures as (
 ),
 
 enquiries_in_year as (
-    select distinct
-        enquiries.source_kind,
-        years.census_year,
-        enquiries.child_id,
-        enquiries.start_date,
-        coalesce(codes.la_code, enquiries.la_code) as la_code
-    from {{ ref('fct_s47') }} as enquiries
-    inner join census_years as years on {{ in_census_period('enquiries.start_date') }}
-    left join activity_la_codes as codes
-        on
-            enquiries.episode_id = codes.episode_id
-            and years.census_year = codes.census_year
+    {{ events_in_census_year(ref('fct_s47'), 'start_date') }}
 ),
 
 enquiry_measures as (
@@ -201,39 +190,17 @@ enquiry_measures as (
 ),
 
 -- Conferences from the s47 module and from CINdetails (transfer-ins), as fct_la_year
--- takes them (the XML only).
+-- takes them (the XML only; macros/la_year/events_in_year.sql).
 conference_dates as (
-    select
-        source_kind,
-        episode_id,
-        child_id,
-        la_code,
-        initial_cpc_date
-    from {{ ref('fct_s47') }}
-    union all
-    select
-        source_kind,
-        episode_id,
-        child_id,
-        la_code,
-        initial_cpc_date
-    from {{ ref('fct_episode') }}
-    where source_kind = 'xml'
+    {{ initial_conference_dates(
+        ref('fct_s47'),
+        ref('fct_episode'),
+        ['source_kind', 'episode_id', 'child_id', 'la_code', 'initial_cpc_date']
+    ) }}
 ),
 
 conferences_in_year as (
-    select distinct
-        conferences.source_kind,
-        years.census_year,
-        conferences.child_id,
-        conferences.initial_cpc_date,
-        coalesce(codes.la_code, conferences.la_code) as la_code
-    from conference_dates as conferences
-    inner join census_years as years on {{ in_census_period('conferences.initial_cpc_date') }}
-    left join activity_la_codes as codes
-        on
-            conferences.episode_id = codes.episode_id
-            and years.census_year = codes.census_year
+    {{ events_in_census_year('conference_dates', 'initial_cpc_date') }}
 ),
 
 conference_measures as (

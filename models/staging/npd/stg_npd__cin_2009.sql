@@ -10,6 +10,53 @@ with source as (
     select * from {{ source('npd', 'npd_cin_2009') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cin_yearofbirth') }},
+        {{ clean_value('cin_monthofbirth') }},
+        {{ clean_value('cin_ethnicgroupminor') }},
+        {{ clean_value('cin_disability') }},
+        {{ clean_value('cin_referraldate') }},
+        {{ clean_value('cin_primaryneedcode') }},
+        {{ clean_value('cin_cinat31march') }},
+        {{ clean_value('cin_asylumseeking') }},
+        {{ clean_value('cin_dateceasedasylumseeking') }},
+        {{ clean_value('cin_lookedafterchildadopted') }},
+        {{ clean_value('cin_cppindicator') }},
+        {{ clean_value('cin_idaci_score') }},
+        {{ clean_value('cin_idaci_rank') }},
+        {{ clean_value('cin_serviceprovisionstartdate') }},
+        {{ clean_value('cin_serviceprovisionenddate') }},
+        {{ clean_value('cin_cppstartdate') }},
+        {{ clean_value('cin_numberofpreviouscpp') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_cast('cin_yearofbirth', 'integer') }},
+        {{ parse_cast('cin_monthofbirth', 'integer') }},
+        {{ parse_coded('cin_ethnicgroupminor', 'ethnicity', 2009) }},
+        {{ parse_flag('cin_disability') }},
+        {{ parse_date('cin_referraldate') }},
+        {{ parse_coded('cin_primaryneedcode', 'primary_need', 2009) }},
+        {{ parse_flag('cin_cinat31march') }},
+        {{ parse_flag('cin_asylumseeking') }},
+        {{ parse_date('cin_dateceasedasylumseeking') }},
+        {{ parse_flag('cin_lookedafterchildadopted') }},
+        {{ parse_flag('cin_cppindicator') }},
+        {{ parse_cast('cin_idaci_score', 'double') }},
+        {{ parse_cast('cin_idaci_rank', 'integer') }},
+        {{ parse_date('cin_serviceprovisionstartdate') }},
+        {{ parse_date('cin_serviceprovisionenddate') }},
+        {{ parse_date('cin_cppstartdate') }},
+        {{ parse_cast('cin_numberofpreviouscpp', 'integer') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ npd_provenance() }},
@@ -17,14 +64,14 @@ staged as (
         {{ stage_text('cin_acadyr', 'academic_year_label') }},
         {{ stage_text('cin_pupilmatchingrefanonymous', 'pupil_matching_ref') }},
         {{ stage_text('cin_lachildid_anon', 'la_child_id') }},
-        {{ stage_cast('cin_yearofbirth', 'birth_year', 'integer') }},
-        {{ stage_cast('cin_monthofbirth', 'birth_month', 'integer') }},
+        {{ stage_cast('cin_yearofbirth', 'birth_year') }},
+        {{ stage_cast('cin_monthofbirth', 'birth_month') }},
         {{ stage_code('cin_gender', 'gender_code') }},
-        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code', 'ethnicity', 2009) }},
+        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code') }},
         {{ stage_code('cin_ethnicgroupmajor', 'ethnicity_major_code') }},
         {{ stage_flag('cin_disability', 'has_disability') }},
         {{ stage_date('cin_referraldate', 'referral_date') }},
-        {{ stage_coded('cin_primaryneedcode', 'primary_need_code', 'primary_need', 2009) }},
+        {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
         {{ absent_value('la_code_9') }},  -- not in this year
         {{ stage_code('cin_la_09', 'la_code_pre_2009') }},
@@ -35,8 +82,8 @@ staged as (
         {{ stage_flag('cin_cppindicator', 'is_on_cpp_at_31_march') }},
         {{ stage_text('cin_postcode', 'postcode') }},
         {{ stage_code('cin_llsoa', 'lsoa_code') }},
-        {{ stage_cast('cin_idaci_score', 'idaci_score', 'double') }},
-        {{ stage_cast('cin_idaci_rank', 'idaci_rank', 'integer') }},
+        {{ stage_cast('cin_idaci_score', 'idaci_score') }},
+        {{ stage_cast('cin_idaci_rank', 'idaci_rank') }},
         {{ stage_code('cin_servicetype', 'service_type_code') }},
         {{ stage_code('cin_serviceprovider', 'service_provider_code') }},
         {{ stage_date('cin_serviceprovisionstartdate', 'service_start_date') }},
@@ -49,7 +96,7 @@ staged as (
         {{ absent_flag('is_referral_nfa') }},  -- not in this year
         {{ absent_date('initial_cpc_date') }},  -- not in this year
         {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
-        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count', 'integer') }},
+        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count') }},
         {{ absent_date('cpp_end_date') }},  -- not in this year
         {{ stage_code('cin_categoryofabuse', 'abuse_category_code') }},
         {{ absent_value('initial_abuse_category_code') }},  -- not in this year
@@ -61,7 +108,7 @@ staged as (
         {{ absent_flag('is_started_in_year') }},  -- not in this year
         {{ absent_flag('is_ended_in_year') }},  -- not in this year
         {{ absent_flag('is_cin_at_any_point') }}  -- not in this year
-    from source
+    from parsed
 )
 
 select * from staged

@@ -5,6 +5,47 @@ with source as (
     select * from {{ source('npd', 'npd_cin_2011') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cin_yearofbirth') }},
+        {{ clean_value('cin_monthofbirth') }},
+        {{ clean_value('cin_ethnicgroupminor') }},
+        {{ clean_value('cin_disability') }},
+        {{ clean_value('cin_referraldate') }},
+        {{ clean_value('cin_primaryneedcode') }},
+        {{ clean_value('cin_cinat31march') }},
+        {{ clean_value('cin_latestreferraldate') }},
+        {{ clean_value('cin_latestclosuredate') }},
+        {{ clean_value('cin_anycasesopen31march') }},
+        {{ clean_value('cin_cinclosuredate') }},
+        {{ clean_value('cin_reasonforclosure') }},
+        {{ clean_value('cin_referralnfa') }},
+        {{ clean_value('cin_dateofinitialcpc') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_cast('cin_yearofbirth', 'integer') }},
+        {{ parse_cast('cin_monthofbirth', 'integer') }},
+        {{ parse_coded('cin_ethnicgroupminor', 'ethnicity', 2011) }},
+        {{ parse_flag('cin_disability') }},
+        {{ parse_date('cin_referraldate') }},
+        {{ parse_coded('cin_primaryneedcode', 'primary_need', 2011) }},
+        {{ parse_flag('cin_cinat31march') }},
+        {{ parse_date('cin_latestreferraldate') }},
+        {{ parse_date('cin_latestclosuredate') }},
+        {{ parse_flag('cin_anycasesopen31march') }},
+        {{ parse_date('cin_cinclosuredate') }},
+        {{ parse_coded('cin_reasonforclosure', 'closure_reason', 2011) }},
+        {{ parse_flag('cin_referralnfa') }},
+        {{ parse_date('cin_dateofinitialcpc') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ npd_provenance() }},
@@ -12,14 +53,14 @@ staged as (
         {{ stage_text('cin_acadyr', 'academic_year_label') }},
         {{ stage_text('cin_pupilmatchingrefanonymous', 'pupil_matching_ref') }},
         {{ stage_text('cin_lachildid_anon', 'la_child_id') }},
-        {{ stage_cast('cin_yearofbirth', 'birth_year', 'integer') }},
-        {{ stage_cast('cin_monthofbirth', 'birth_month', 'integer') }},
+        {{ stage_cast('cin_yearofbirth', 'birth_year') }},
+        {{ stage_cast('cin_monthofbirth', 'birth_month') }},
         {{ stage_code('cin_gender', 'gender_code') }},
-        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code', 'ethnicity', 2011) }},
+        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code') }},
         {{ stage_code('cin_ethnicgroupmajor', 'ethnicity_major_code') }},
         {{ stage_flag('cin_disability', 'has_disability') }},
         {{ stage_date('cin_referraldate', 'referral_date') }},
-        {{ stage_coded('cin_primaryneedcode', 'primary_need_code', 'primary_need', 2011) }},
+        {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
         {{ stage_code('cin_la_9code', 'la_code_9') }},
         {{ absent_value('la_code_pre_2009') }},  -- not in this year
@@ -40,7 +81,7 @@ staged as (
         {{ stage_date('cin_latestclosuredate', 'latest_closure_date') }},
         {{ stage_flag('cin_anycasesopen31march', 'has_any_case_open_at_31_march') }},
         {{ stage_date('cin_cinclosuredate', 'closure_date') }},
-        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code', 'closure_reason', 2011) }},
+        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code') }},
         {{ stage_flag('cin_referralnfa', 'is_referral_nfa') }},
         {{ stage_date('cin_dateofinitialcpc', 'initial_cpc_date') }},
         {{ absent_date('cpp_start_date') }},  -- not in this year
@@ -56,7 +97,7 @@ staged as (
         {{ absent_flag('is_started_in_year') }},  -- not in this year
         {{ absent_flag('is_ended_in_year') }},  -- not in this year
         {{ absent_flag('is_cin_at_any_point') }}  -- not in this year
-    from source
+    from parsed
 )
 
 select * from staged

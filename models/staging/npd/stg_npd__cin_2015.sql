@@ -5,6 +5,57 @@ with source as (
     select * from {{ source('npd', 'npd_cin_2015') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cin_yearofbirth') }},
+        {{ clean_value('cin_monthofbirth') }},
+        {{ clean_value('cin_ethnicgroupminor') }},
+        {{ clean_value('cin_disability') }},
+        {{ clean_value('cin_referraldate') }},
+        {{ clean_value('cin_primaryneedcode') }},
+        {{ clean_value('cin_cinat31march') }},
+        {{ clean_value('cin_latestreferraldate') }},
+        {{ clean_value('cin_latestclosuredate') }},
+        {{ clean_value('cin_anycasesopen31march') }},
+        {{ clean_value('cin_cinclosuredate') }},
+        {{ clean_value('cin_reasonforclosure') }},
+        {{ clean_value('cin_referralnfa') }},
+        {{ clean_value('cin_dateofinitialcpc') }},
+        {{ clean_value('cin_cppstartdate') }},
+        {{ clean_value('cin_numberofpreviouscpp') }},
+        {{ clean_value('cin_cppenddate') }},
+        {{ clean_value('cin_referralsource') }},
+        {{ clean_value('cin_seensocialworker') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_cast('cin_yearofbirth', 'integer') }},
+        {{ parse_cast('cin_monthofbirth', 'integer') }},
+        {{ parse_coded('cin_ethnicgroupminor', 'ethnicity', 2015) }},
+        {{ parse_flag('cin_disability') }},
+        {{ parse_date('cin_referraldate') }},
+        {{ parse_coded('cin_primaryneedcode', 'primary_need', 2015) }},
+        {{ parse_flag('cin_cinat31march') }},
+        {{ parse_date('cin_latestreferraldate') }},
+        {{ parse_date('cin_latestclosuredate') }},
+        {{ parse_flag('cin_anycasesopen31march') }},
+        {{ parse_date('cin_cinclosuredate') }},
+        {{ parse_coded('cin_reasonforclosure', 'closure_reason', 2015) }},
+        {{ parse_flag('cin_referralnfa') }},
+        {{ parse_date('cin_dateofinitialcpc') }},
+        {{ parse_date('cin_cppstartdate') }},
+        {{ parse_cast('cin_numberofpreviouscpp', 'integer') }},
+        {{ parse_date('cin_cppenddate') }},
+        {{ parse_coded('cin_referralsource', 'referral_source', 2015) }},
+        {{ parse_flag('cin_seensocialworker') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ npd_provenance() }},
@@ -12,14 +63,14 @@ staged as (
         {{ stage_text('cin_acadyr', 'academic_year_label') }},
         {{ stage_text('cin_pupilmatchingrefanonymous', 'pupil_matching_ref') }},
         {{ stage_text('cin_lachildid_anon', 'la_child_id') }},
-        {{ stage_cast('cin_yearofbirth', 'birth_year', 'integer') }},
-        {{ stage_cast('cin_monthofbirth', 'birth_month', 'integer') }},
+        {{ stage_cast('cin_yearofbirth', 'birth_year') }},
+        {{ stage_cast('cin_monthofbirth', 'birth_month') }},
         {{ stage_code('cin_gender', 'gender_code') }},
-        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code', 'ethnicity', 2015) }},
+        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code') }},
         {{ stage_code('cin_ethnicgroupmajor', 'ethnicity_major_code') }},
         {{ stage_flag('cin_disability', 'has_disability') }},
         {{ stage_date('cin_referraldate', 'referral_date') }},
-        {{ stage_coded('cin_primaryneedcode', 'primary_need_code', 'primary_need', 2015) }},
+        {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
         {{ stage_code('cin_la_9code', 'la_code_9') }},
         {{ absent_value('la_code_pre_2009') }},  -- not in this year
@@ -40,23 +91,23 @@ staged as (
         {{ stage_date('cin_latestclosuredate', 'latest_closure_date') }},
         {{ stage_flag('cin_anycasesopen31march', 'has_any_case_open_at_31_march') }},
         {{ stage_date('cin_cinclosuredate', 'closure_date') }},
-        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code', 'closure_reason', 2015) }},
+        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code') }},
         {{ stage_flag('cin_referralnfa', 'is_referral_nfa') }},
         {{ stage_date('cin_dateofinitialcpc', 'initial_cpc_date') }},
         {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
-        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count', 'integer') }},
+        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count') }},
         {{ stage_date('cin_cppenddate', 'cpp_end_date') }},
         {{ absent_value('abuse_category_code') }},  -- not in this year
         {{ stage_code('cin_initialcategoryofabuse', 'initial_abuse_category_code') }},
         {{ stage_code('cin_latestcategoryofabuse', 'latest_abuse_category_code') }},
-        {{ stage_coded('cin_referralsource', 'referral_source_code', 'referral_source', 2015) }},
+        {{ stage_coded('cin_referralsource', 'referral_source_code') }},
         {{ stage_flag('cin_seensocialworker', 'has_seen_social_worker') }},
         {{ absent_cast('age_at_period_start', 'integer') }},  -- not in this year
         {{ absent_cast('age_at_period_end', 'integer') }},  -- not in this year
         {{ absent_flag('is_started_in_year') }},  -- not in this year
         {{ absent_flag('is_ended_in_year') }},  -- not in this year
         {{ absent_flag('is_cin_at_any_point') }}  -- not in this year
-    from source
+    from parsed
 )
 
 select * from staged

@@ -5,6 +5,63 @@ with source as (
     select * from {{ source('npd', 'npd_cin_2019') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cin_yearofbirth') }},
+        {{ clean_value('cin_monthofbirth') }},
+        {{ clean_value('cin_ethnicgroupminor') }},
+        {{ clean_value('cin_disability') }},
+        {{ clean_value('cin_referraldate') }},
+        {{ clean_value('cin_primaryneedcode') }},
+        {{ clean_value('cin_cinat31march') }},
+        {{ clean_value('cin_latestreferraldate') }},
+        {{ clean_value('cin_latestclosuredate') }},
+        {{ clean_value('cin_anycasesopen31march') }},
+        {{ clean_value('cin_cinclosuredate') }},
+        {{ clean_value('cin_reasonforclosure') }},
+        {{ clean_value('cin_referralnfa') }},
+        {{ clean_value('cin_cppstartdate') }},
+        {{ clean_value('cin_numberofpreviouscpp') }},
+        {{ clean_value('cin_cppenddate') }},
+        {{ clean_value('cin_referralsource') }},
+        {{ clean_value('cin_agestartofcinperiod') }},
+        {{ clean_value('cin_ageendofcinperiod') }},
+        {{ clean_value('cin_started') }},
+        {{ clean_value('cin_ended') }},
+        {{ clean_value('cin_anypoint') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_cast('cin_yearofbirth', 'integer') }},
+        {{ parse_cast('cin_monthofbirth', 'integer') }},
+        {{ parse_coded('cin_ethnicgroupminor', 'ethnicity', 2019) }},
+        {{ parse_flag('cin_disability') }},
+        {{ parse_date('cin_referraldate') }},
+        {{ parse_coded('cin_primaryneedcode', 'primary_need', 2019) }},
+        {{ parse_flag('cin_cinat31march') }},
+        {{ parse_date('cin_latestreferraldate') }},
+        {{ parse_date('cin_latestclosuredate') }},
+        {{ parse_flag('cin_anycasesopen31march') }},
+        {{ parse_date('cin_cinclosuredate') }},
+        {{ parse_coded('cin_reasonforclosure', 'closure_reason', 2019) }},
+        {{ parse_flag('cin_referralnfa') }},
+        {{ parse_date('cin_cppstartdate') }},
+        {{ parse_cast('cin_numberofpreviouscpp', 'integer') }},
+        {{ parse_date('cin_cppenddate') }},
+        {{ parse_coded('cin_referralsource', 'referral_source', 2019) }},
+        {{ parse_cast('cin_agestartofcinperiod', 'integer') }},
+        {{ parse_cast('cin_ageendofcinperiod', 'integer') }},
+        {{ parse_flag('cin_started') }},
+        {{ parse_flag('cin_ended') }},
+        {{ parse_flag('cin_anypoint') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ npd_provenance() }},
@@ -12,14 +69,14 @@ staged as (
         {{ stage_text('cin_acadyr', 'academic_year_label') }},
         {{ stage_text('cin_pupilmatchingrefanonymous', 'pupil_matching_ref') }},
         {{ stage_text('cin_lachildid_anon', 'la_child_id') }},
-        {{ stage_cast('cin_yearofbirth', 'birth_year', 'integer') }},
-        {{ stage_cast('cin_monthofbirth', 'birth_month', 'integer') }},
+        {{ stage_cast('cin_yearofbirth', 'birth_year') }},
+        {{ stage_cast('cin_monthofbirth', 'birth_month') }},
         {{ stage_code('cin_gender', 'gender_code') }},
-        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code', 'ethnicity', 2019) }},
+        {{ stage_coded('cin_ethnicgroupminor', 'ethnicity_code') }},
         {{ stage_code('cin_ethnicgroupmajor', 'ethnicity_major_code') }},
         {{ stage_flag('cin_disability', 'has_disability') }},
         {{ stage_date('cin_referraldate', 'referral_date') }},
-        {{ stage_coded('cin_primaryneedcode', 'primary_need_code', 'primary_need', 2019) }},
+        {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
         {{ stage_code('cin_la_9code', 'la_code_9') }},
         {{ absent_value('la_code_pre_2009') }},  -- not in this year
@@ -40,23 +97,23 @@ staged as (
         {{ stage_date('cin_latestclosuredate', 'latest_closure_date') }},
         {{ stage_flag('cin_anycasesopen31march', 'has_any_case_open_at_31_march') }},
         {{ stage_date('cin_cinclosuredate', 'closure_date') }},
-        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code', 'closure_reason', 2019) }},
+        {{ stage_coded('cin_reasonforclosure', 'closure_reason_code') }},
         {{ stage_flag('cin_referralnfa', 'is_referral_nfa') }},
         {{ absent_date('initial_cpc_date') }},  -- not in this year
         {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
-        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count', 'integer') }},
+        {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count') }},
         {{ stage_date('cin_cppenddate', 'cpp_end_date') }},
         {{ absent_value('abuse_category_code') }},  -- not in this year
         {{ stage_code('cin_initialcategoryofabuse', 'initial_abuse_category_code') }},
         {{ stage_code('cin_latestcategoryofabuse', 'latest_abuse_category_code') }},
-        {{ stage_coded('cin_referralsource', 'referral_source_code', 'referral_source', 2019) }},
+        {{ stage_coded('cin_referralsource', 'referral_source_code') }},
         {{ absent_flag('has_seen_social_worker') }},  -- not in this year
-        {{ stage_cast('cin_agestartofcinperiod', 'age_at_period_start', 'integer') }},
-        {{ stage_cast('cin_ageendofcinperiod', 'age_at_period_end', 'integer') }},
+        {{ stage_cast('cin_agestartofcinperiod', 'age_at_period_start') }},
+        {{ stage_cast('cin_ageendofcinperiod', 'age_at_period_end') }},
         {{ stage_flag('cin_started', 'is_started_in_year') }},
         {{ stage_flag('cin_ended', 'is_ended_in_year') }},
         {{ stage_flag('cin_anypoint', 'is_cin_at_any_point') }}
-    from source
+    from parsed
 )
 
 select * from staged

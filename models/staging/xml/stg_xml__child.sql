@@ -6,6 +6,27 @@ with source as (
     select * from {{ source('xml', 'xml_child') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('personbirthdate') }},
+        {{ clean_value('expectedpersonbirthdate') }},
+        {{ clean_value('persondeathdate') }},
+        {{ clean_value('ethnicity') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_date('personbirthdate') }},
+        {{ parse_date('expectedpersonbirthdate') }},
+        {{ parse_date('persondeathdate') }},
+        {{ parse_coded('ethnicity', 'ethnicity', census_year) }}
+    from cleaned
+),
+
 staged as (
     select
         {{ xml_provenance() }},
@@ -18,8 +39,8 @@ staged as (
         {{ stage_date('expectedpersonbirthdate', 'expected_birth_date') }},
         {{ stage_sex('gendercurrent', 'sex') }},
         {{ stage_date('persondeathdate', 'death_date') }},
-        {{ stage_coded('ethnicity', 'ethnicity_code', 'ethnicity', census_year) }}
-    from source
+        {{ stage_coded('ethnicity', 'ethnicity_code') }}
+    from parsed
 )
 
 select * from staged

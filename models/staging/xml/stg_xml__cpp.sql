@@ -3,6 +3,25 @@ with source as (
     select * from {{ source('xml', 'xml_cpp') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cppstartdate') }},
+        {{ clean_value('cppenddate') }},
+        {{ clean_value('numberofpreviouscpp') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_date('cppstartdate') }},
+        {{ parse_date('cppenddate') }},
+        {{ parse_cast('numberofpreviouscpp', 'integer') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ xml_provenance() }},
@@ -13,8 +32,8 @@ staged as (
         {{ stage_date('cppenddate', 'cpp_end_date') }},
         {{ stage_code('initialcategoryofabuse', 'initial_abuse_category_code') }},
         {{ stage_code('latestcategoryofabuse', 'latest_abuse_category_code') }},
-        {{ stage_cast('numberofpreviouscpp', 'previous_cpp_count', 'integer') }}
-    from source
+        {{ stage_cast('numberofpreviouscpp', 'previous_cpp_count') }}
+    from parsed
 )
 
 select * from staged

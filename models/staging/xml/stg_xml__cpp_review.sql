@@ -3,6 +3,21 @@ with source as (
     select * from {{ source('xml', 'xml_cpp_review') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('cppreviewdate') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_date('cppreviewdate') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ xml_provenance() }},
@@ -11,7 +26,7 @@ staged as (
         cast(cpp_pos as integer) as cpp_pos,
         cast(review_pos as integer) as review_pos,
         {{ stage_date('cppreviewdate', 'cpp_review_date') }}
-    from source
+    from parsed
 )
 
 select * from staged

@@ -3,6 +3,27 @@ with source as (
     select * from {{ source('xml', 'xml_section47') }}
 ),
 
+-- Each raw value cleaned, then parsed, once (macros/staging/stage_values.sql).
+cleaned as (
+    select
+        *,
+        {{ clean_value('s47actualstartdate') }},
+        {{ clean_value('initialcpctarget') }},
+        {{ clean_value('dateofinitialcpc') }},
+        {{ clean_value('icpcnotrequired') }}
+    from source
+),
+
+parsed as (
+    select
+        *,
+        {{ parse_date('s47actualstartdate') }},
+        {{ parse_date('initialcpctarget') }},
+        {{ parse_date('dateofinitialcpc') }},
+        {{ parse_flag('icpcnotrequired') }}
+    from cleaned
+),
+
 staged as (
     select
         {{ xml_provenance() }},
@@ -13,7 +34,7 @@ staged as (
         {{ stage_date('initialcpctarget', 'initial_cpc_target_date') }},
         {{ stage_date('dateofinitialcpc', 'initial_cpc_date') }},
         {{ stage_flag('icpcnotrequired', 'is_icpc_not_required') }}
-    from source
+    from parsed
 )
 
 select * from staged
