@@ -21,48 +21,44 @@
 -- The episode takes B's date (the latest return wins); A's date survives as
 -- referral_date_as_first_reported, and each record says whether it carries the amended
 -- date (`is_referral_date_amended`).
-with records as (
+-- Cost (national scale, 17M records): the wide records are read and keyed once, in one
+-- pipeline (records_keyed -> dated), never held whole: a CTE read twice is materialised by
+-- DuckDB, and the earlier `keyed` CTE read by both the referral keys and the final select
+-- spilled 17M wide rows to disk. The amendment rule reads only the narrow referral keys,
+-- built from the few columns it needs (the child-key join is done twice, on narrow rows
+-- once).
+with child_keys as (
     select
-        *,
-        md5(concat_ws(
-            '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos
-        )) as episode_record_id
-    from {{ ref('int_records_conformed__episode_year') }}
+        source_kind,
+        la_code,
+        la_child_id,
+        child_id,
+        child_la_code
+    from {{ ref('int_child_keys_resolved') }}
 ),
 
-keyed as (
+referral_keys as (
+    -- the records keyed below with no exclusion reason (LA, LAchildID and referral date
+    -- present); every such record has its child key, resolved from the same records
     select
-        records.*,
         child_keys.child_id,
-        child_keys.child_la_code,
-        case
-            when records.la_code is null then 'la_code_missing'
-            when records.la_child_id is null then 'la_child_id_missing'
-            when records.referral_date is null then 'referral_date_missing'
-        end as exclusion_reason,
-        -- a closure typed before its referral (docs/cin_census.md §3b) is no closure date:
-        -- flagged here, ignored for the episode's closure
-        coalesce(records.closure_date < records.referral_date, false)
-            as is_closure_before_referral
-    from records
-    left join {{ ref('int_child_keys_resolved') }} as child_keys
+        records.referral_date,
+        min(records.census_year) as first_census_year,
+        max(records.census_year) as last_census_year,
+        -- a closure before its referral is no closure date (is_closure_before_referral)
+        count(records.closure_date) filter (
+            where not coalesce(records.closure_date < records.referral_date, false)
+        ) as closure_records,
+        coalesce(bool_or(not records.is_cin_at_31_march), false)
+            as is_marked_closed_at_31_march
+    from {{ ref('int_records_conformed__episode_year') }} as records
+    inner join child_keys
         on
             records.source_kind = child_keys.source_kind
             and records.la_code = child_keys.la_code
             and records.la_child_id = child_keys.la_child_id
-),
-
-referral_keys as (
-    select
-        child_id,
-        referral_date,
-        min(census_year) as first_census_year,
-        max(census_year) as last_census_year,
-        count(closure_date) filter (where not is_closure_before_referral) as closure_records,
-        coalesce(bool_or(not is_cin_at_31_march), false) as is_marked_closed_at_31_march
-    from keyed
-    where exclusion_reason is null
-    group by child_id, referral_date
+    where records.referral_date is not null
+    group by child_keys.child_id, records.referral_date
 ),
 
 amendment_candidates as (
@@ -103,16 +99,43 @@ amendments as (
         ) = 1
 ),
 
+records_keyed as (
+    select
+        records.*,
+        child_keys.child_id,
+        child_keys.child_la_code,
+        md5(concat_ws(
+            '|', records.source_file, records.load_id, records.first_source_line_number,
+            records.child_pos, records.cin_details_pos
+        )) as episode_record_id,
+        case
+            when records.la_code is null then 'la_code_missing'
+            when records.la_child_id is null then 'la_child_id_missing'
+            when records.referral_date is null then 'referral_date_missing'
+        end as exclusion_reason,
+        -- a closure typed before its referral (docs/cin_census.md §3b) is no closure date:
+        -- flagged here, ignored for the episode's closure
+        coalesce(records.closure_date < records.referral_date, false)
+            as is_closure_before_referral
+    from {{ ref('int_records_conformed__episode_year') }} as records
+    left join child_keys
+        on
+            records.source_kind = child_keys.source_kind
+            and records.la_code = child_keys.la_code
+            and records.la_child_id = child_keys.la_child_id
+),
+
 dated as (
     select
-        keyed.*,
-        coalesce(amendments.amended_date, keyed.referral_date) as episode_referral_date,
+        records_keyed.*,
+        coalesce(amendments.amended_date, records_keyed.referral_date)
+            as episode_referral_date,
         amendments.amended_date is not null as is_referral_date_amended
-    from keyed
+    from records_keyed
     left join amendments
         on
-            keyed.child_id = amendments.child_id
-            and keyed.referral_date = amendments.first_reported_date
+            records_keyed.child_id = amendments.child_id
+            and records_keyed.referral_date = amendments.first_reported_date
 )
 
 select
