@@ -8,6 +8,8 @@
 -- episode look like two"): the rule and its matches are int_referral_date_amendments; a
 -- record of a first-reported key takes the amended date as its episode's referral date,
 -- and says so (`is_referral_date_amended`); the record's own date stays referral_date.
+-- The wide records flow through one pipeline (records_keyed -> dated), read by nothing
+-- else: a CTE read twice is materialised whole by DuckDB (17M wide rows at national scale).
 with child_keys as (
     select
         source_kind,

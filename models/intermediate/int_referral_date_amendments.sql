@@ -21,9 +21,9 @@
 -- date (`is_referral_date_amended`).
 --
 -- A table of its own, not a CTE of int_episode_records_linked: DuckDB estimates the
--- self-join below at billions of rows (2.4 billion for 2,509 amendments at scale 0.05,
--- 45 billion for 52,545 at national scale), so as a CTE it hashed the 17M wide records
--- against it instead of the few amendments; as a table its true size is known.
+-- self-join below at billions of rows (45.9 billion for the 52,499 amendments of the
+-- national-scale world), so as a CTE the join of the amendments to every record hashed
+-- the 17M wide records instead of the few amendments; as a table its true size is known.
 with child_keys as (
     select
         source_kind,
