@@ -5,36 +5,30 @@
 -- open (docs/cin_census.md §1), so its yearly records share the key.
 --
 -- Amended referral dates (BMJ Open 2019: "an LA that amends a referral date makes one
--- episode look like two"). Rule, one place: a referral key A (child + date) is the same
--- episode as a referral key B of the same child when
---   * A appears in exactly one return (census year Y), carries no closure date there and
---     is not marked closed by 31 March (CINAt31March = 0): the 2008/09 NPD extract has no
---     closure field (docs/cin_census.md §3b), so there only CINAt31March tells that a
---     referral closed within the year (a referral closed the day it was made was
---     otherwise paired with the next referral of the child in 2009/10),
---   * A's and B's dates both fall in census year Y (an amendment keeps the year),
---   * B first appears in a later return although its date is on or before that year's
---     31 March, i.e. B "should" have been in return Y and A vanished when B appeared,
---   * the dates are at most 28 days apart (window: every amendment in the synthetic world
---     lies within 28 days; a wider window only adds false matches),
---   * A and B are each other's nearest candidate (one to one; ties to the earlier date).
--- The episode takes B's date (the latest return wins); A's date survives as
--- referral_date_as_first_reported, and each record says whether it carries the amended
--- date (`is_referral_date_amended`).
-with records as (
+-- episode look like two"): the rule and its matches are int_referral_date_amendments; a
+-- record of a first-reported key takes the amended date as its episode's referral date,
+-- and says so (`is_referral_date_amended`); the record's own date stays referral_date.
+-- The wide records flow through one pipeline (records_keyed -> dated), read by nothing
+-- else: a CTE read twice is materialised whole by DuckDB (17M wide rows at national scale).
+with child_keys as (
     select
-        *,
-        md5(concat_ws(
-            '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos
-        )) as episode_record_id
-    from {{ ref('int_records_conformed__episode_year') }}
+        source_kind,
+        la_code,
+        la_child_id,
+        child_id,
+        child_la_code
+    from {{ ref('int_child_keys_resolved') }}
 ),
 
-keyed as (
+records_keyed as (
     select
         records.*,
         child_keys.child_id,
         child_keys.child_la_code,
+        md5(concat_ws(
+            '|', records.source_file, records.load_id, records.first_source_line_number,
+            records.child_pos, records.cin_details_pos
+        )) as episode_record_id,
         case
             when records.la_code is null then 'la_code_missing'
             when records.la_child_id is null then 'la_child_id_missing'
@@ -44,75 +38,25 @@ keyed as (
         -- flagged here, ignored for the episode's closure
         coalesce(records.closure_date < records.referral_date, false)
             as is_closure_before_referral
-    from records
-    left join {{ ref('int_child_keys_resolved') }} as child_keys
+    from {{ ref('int_records_conformed__episode_year') }} as records
+    left join child_keys
         on
             records.source_kind = child_keys.source_kind
             and records.la_code = child_keys.la_code
             and records.la_child_id = child_keys.la_child_id
 ),
 
-referral_keys as (
-    select
-        child_id,
-        referral_date,
-        min(census_year) as first_census_year,
-        max(census_year) as last_census_year,
-        count(closure_date) filter (where not is_closure_before_referral) as closure_records,
-        coalesce(bool_or(not is_cin_at_31_march), false) as is_marked_closed_at_31_march
-    from keyed
-    where exclusion_reason is null
-    group by child_id, referral_date
-),
-
-amendment_candidates as (
-    select
-        first_reported.child_id,
-        first_reported.referral_date as first_reported_date,
-        amended.referral_date as amended_date,
-        abs(datediff('day', first_reported.referral_date, amended.referral_date))
-            as days_apart
-    from referral_keys as first_reported
-    inner join referral_keys as amended
-        on
-            first_reported.child_id = amended.child_id
-            and first_reported.referral_date <> amended.referral_date
-            and first_reported.last_census_year < amended.first_census_year
-            and abs(datediff('day', first_reported.referral_date, amended.referral_date)) <= 28
-    where
-        first_reported.first_census_year = first_reported.last_census_year
-        and first_reported.closure_records = 0
-        and not first_reported.is_marked_closed_at_31_march
-        and {{ census_year_of('first_reported.referral_date') }}
-        = first_reported.last_census_year
-        and {{ census_year_of('amended.referral_date') }} = first_reported.last_census_year
-),
-
-amendments as (
-    select
-        child_id,
-        first_reported_date,
-        amended_date
-    from amendment_candidates
-    qualify
-        row_number() over (
-            partition by child_id, first_reported_date order by days_apart, amended_date
-        ) = 1
-        and row_number() over (
-            partition by child_id, amended_date order by days_apart, first_reported_date
-        ) = 1
-),
-
 dated as (
     select
-        keyed.*,
-        coalesce(amendments.amended_date, keyed.referral_date) as episode_referral_date,
+        records_keyed.*,
+        coalesce(amendments.amended_date, records_keyed.referral_date)
+            as episode_referral_date,
         amendments.amended_date is not null as is_referral_date_amended
-    from keyed
-    left join amendments
+    from records_keyed
+    left join {{ ref('int_referral_date_amendments') }} as amendments
         on
-            keyed.child_id = amendments.child_id
-            and keyed.referral_date = amendments.first_reported_date
+            records_keyed.child_id = amendments.child_id
+            and records_keyed.referral_date = amendments.first_reported_date
 )
 
 select

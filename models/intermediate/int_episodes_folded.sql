@@ -32,6 +32,9 @@
 -- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
 -- take written_closure_date; to undo only the assessment rule, take 31 March of
 -- last_census_year. The NPD carries no assessments, so there the rule is 'last_return'.
+-- Cost (national scale, 17M records, 11M episodes): the records are read in one pass
+-- (episode_spans) that also takes the latest record's fields, then every join is one row
+-- per episode; no CTE is read twice (DuckDB materialises such a CTE whole).
 with linked as (
     select * from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
@@ -53,8 +56,10 @@ la_returns as (
         max(max(linked.census_year)) over (
             partition by linked.source_kind, areas.harmonised_area_code
         ) as la_last_census_year
-    from linked
+    -- read from the model, not the `linked` CTE: a CTE read twice is materialised whole
+    from {{ ref('int_episode_records_linked') }} as linked
     left join areas on linked.child_la_code = areas.la_code
+    where linked.episode_id is not null
     group by linked.source_kind, linked.child_la_code, areas.harmonised_area_code
 ),
 
@@ -82,7 +87,24 @@ episode_spans as (
         filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_reason_code,
         count(distinct closure_date) filter (where not is_closure_before_referral)
-            as distinct_closure_dates
+            as distinct_closure_dates,
+        -- the latest record (highest census year, then last line): its mutable fields,
+        -- taken in this one pass as one struct (the fields of one record), not by a window
+        -- sorting every wide record per episode
+        arg_max(
+            struct_pack(
+                child_id,
+                source_kind,
+                la_code,
+                child_la_code,
+                la_child_id,
+                episode_referral_date,
+                primary_need_code,
+                referral_source_code,
+                is_referral_nfa
+            ),
+            cast(census_year as bigint) * 100000000 + first_source_line_number
+        ) as latest_record
     from linked
     group by episode_id
 ),
@@ -127,82 +149,91 @@ assessments_no_factors as (
 ),
 
 latest_records as (
-    select *
-    from linked
-    qualify
-        row_number() over (
-            partition by episode_id order by census_year desc, first_source_line_number desc
-        ) = 1
+    select
+        * exclude (latest_record),
+        latest_record['child_id'] as child_id,
+        latest_record['source_kind'] as source_kind,
+        latest_record['la_code'] as la_code,
+        latest_record['child_la_code'] as child_la_code,
+        latest_record['la_child_id'] as la_child_id,
+        latest_record['episode_referral_date'] as episode_referral_date,
+        latest_record['primary_need_code'] as primary_need_code,
+        latest_record['referral_source_code'] as referral_source_code,
+        latest_record['is_referral_nfa'] as is_referral_nfa
+    from episode_spans
 ),
 
--- Whether and how each episode's closure is inferred (the rule at the top).
-inference as (
+-- One row per episode (every join one to one): its span, its latest record's fields, its
+-- LA's last return, and what the closure rule reads
+episodes as (
     select
-        episode_spans.episode_id,
+        latest_records.*,
+        la_returns.la_last_census_year,
         assessments_no_factors.authorisation_date as no_factors_authorisation_date,
-        case
-            when
-                episode_spans.written_closure_date is not null
-                or episode_spans.last_census_year >= la_returns.la_last_census_year
-                then null
-            when
-                assessments_no_factors.authorisation_date >= latest_records.episode_referral_date
-                and not coalesce(latest_records.is_referral_nfa, false)
-                and episode_spans.initial_cpc_date is null
-                and more.episode_id is null
-                then 'assessment_no_factors'
-            else 'last_return'
-        end as closure_inference_rule
-    from episode_spans
-    inner join latest_records on episode_spans.episode_id = latest_records.episode_id
+        more.episode_id is not null as has_more_than_assessment
+    from latest_records
     inner join la_returns
         on
             latest_records.source_kind = la_returns.source_kind
             and latest_records.child_la_code = la_returns.child_la_code
     left join assessments_no_factors
-        on episode_spans.episode_id = assessments_no_factors.episode_id
+        on latest_records.episode_id = assessments_no_factors.episode_id
     left join episodes_with_more_than_assessment as more
-        on episode_spans.episode_id = more.episode_id
+        on latest_records.episode_id = more.episode_id
+),
+
+-- Whether and how each episode's closure is inferred (the rule at the top).
+inference as (
+    select
+        *,
+        case
+            when
+                written_closure_date is not null
+                or last_census_year >= la_last_census_year
+                then null
+            when
+                no_factors_authorisation_date >= episode_referral_date
+                and not coalesce(is_referral_nfa, false)
+                and initial_cpc_date is null
+                and not has_more_than_assessment
+                then 'assessment_no_factors'
+            else 'last_return'
+        end as closure_inference_rule
+    from episodes
 )
 
 select
-    latest_records.episode_id,
-    latest_records.child_id,
-    latest_records.source_kind,
-    latest_records.la_code,
-    latest_records.child_la_code as la_code_current,
-    latest_records.la_child_id,
-    latest_records.episode_referral_date as referral_date,
-    episode_spans.referral_date_as_first_reported,
-    episode_spans.is_referral_date_amended,
+    episode_id,
+    child_id,
+    source_kind,
+    la_code,
+    child_la_code as la_code_current,
+    la_child_id,
+    episode_referral_date as referral_date,
+    referral_date_as_first_reported,
+    is_referral_date_amended,
     coalesce(
-        episode_spans.written_closure_date,
+        written_closure_date,
         case
-            when inference.closure_inference_rule = 'assessment_no_factors'
-                then inference.no_factors_authorisation_date
-            when inference.closure_inference_rule = 'last_return'
-                then {{ census_year_end('episode_spans.last_census_year') }}
+            when closure_inference_rule = 'assessment_no_factors'
+                then no_factors_authorisation_date
+            when closure_inference_rule = 'last_return'
+                then {{ census_year_end('last_census_year') }}
         end
     ) as closure_date,
-    inference.closure_inference_rule is not null as closure_date_is_inferred,
-    inference.closure_inference_rule,
-    episode_spans.written_closure_date,
-    episode_spans.written_closure_reason_code as closure_reason_code,
-    episode_spans.distinct_closure_dates > 1 as has_conflicting_closure_dates,
-    episode_spans.has_closure_before_referral,
-    latest_records.primary_need_code,
-    latest_records.referral_source_code,
-    latest_records.is_referral_nfa,
-    episode_spans.initial_cpc_date,
-    episode_spans.first_census_year,
-    episode_spans.last_census_year,
-    episode_spans.census_year_count,
-    episode_spans.record_count,
-    la_returns.la_last_census_year
-from latest_records
-inner join episode_spans on latest_records.episode_id = episode_spans.episode_id
-inner join inference on latest_records.episode_id = inference.episode_id
-inner join la_returns
-    on
-        latest_records.source_kind = la_returns.source_kind
-        and latest_records.child_la_code = la_returns.child_la_code
+    closure_inference_rule is not null as closure_date_is_inferred,
+    closure_inference_rule,
+    written_closure_date,
+    written_closure_reason_code as closure_reason_code,
+    distinct_closure_dates > 1 as has_conflicting_closure_dates,
+    has_closure_before_referral,
+    primary_need_code,
+    referral_source_code,
+    is_referral_nfa,
+    initial_cpc_date,
+    first_census_year,
+    last_census_year,
+    census_year_count,
+    record_count,
+    la_last_census_year
+from inference
