@@ -405,6 +405,18 @@ def _fidelity(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    except duckdb.IOException as error:
+        # at national scale the spill files can outgrow the disk (seen at scale 1)
+        advice = (
+            f"\nfree disk space, or point {access.TEMP_DIRECTORY_ENV} at a disk with room"
+            if "No space left" in str(error)
+            else ""
+        )
+        print(
+            f"error: DuckDB could not read or write a file: {access.first_line(error)}{advice}",
+            file=sys.stderr,
+        )
+        return 2
     fidelity.render(reports)
     if args.json:
         fidelity.write_json(reports, Path(args.json))

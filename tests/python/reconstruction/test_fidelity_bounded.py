@@ -63,3 +63,20 @@ def test_out_of_memory_is_said_with_the_setting_to_change(
     assert code == 2
     assert err.startswith("error: DuckDB ran out of memory under its limit: Out of Memory")
     assert "CIN_DUCKDB_MEMORY_LIMIT (now 1MB)" in err and "Traceback" not in err
+
+
+def test_a_spill_that_cannot_be_written_is_said_without_a_traceback(
+    warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = _copy(warehouse, tmp_path)
+    # a file where the spill folder should be: DuckDB cannot write there, as on a full disk
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("")
+    monkeypatch.setenv("CIN_DUCKDB_MEMORY_LIMIT", "40MB")
+    monkeypatch.setenv("CIN_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("CIN_DUCKDB_TEMP_DIRECTORY", str(blocked / "spill"))
+    code = cli.main(["fidelity", "--db", str(copy), "--truth", str(warehouse.truth_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: DuckDB could not read or write a file: "), err
+    assert "Traceback" not in err
