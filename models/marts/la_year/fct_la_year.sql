@@ -140,6 +140,20 @@ referrals as (
             and records.referral_date = protected.referral_date
 ),
 
+-- One row per child and LA-year first, then the LA-year's counts: the children counted
+-- once each without count(distinct) (macros/la_year/official_measures.sql).
+referral_children as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        {{ referral_child_counts() }},
+        coalesce(bool_or(is_cin_at_31_march), false) as is_child_flagged_cin_31mar
+    from referrals
+    group by source_kind, census_year, la_code, la_child_id
+),
+
 referral_measures as (
     select
         source_kind,
@@ -148,10 +162,9 @@ referral_measures as (
         {{ referral_measure_counts() }},
         -- DfE's own CINAt31March flag: the one source of this count in the 2008/09 NPD,
         -- which has no NFA flag, closure date or reason.
-        count(distinct la_child_id) filter (
-            where coalesce(is_cin_at_31_march, false)
-        ) as children_flagged_cin_31mar
-    from referrals
+        {{ child_count('la_child_id', 'is_child_flagged_cin_31mar') }}
+            as children_flagged_cin_31mar
+    from referral_children
     group by source_kind, census_year, la_code
 ),
 
@@ -191,40 +204,40 @@ previous_year_referrals as (
         records.la_child_id
 ),
 
--- The year's referrals merged with last year's, consecutive pairs per child.
-compared_referrals as (
+-- Each of the year's referrals and the child's previous referral: the one before it in
+-- the year, else last year's latest. Last year's referrals all fall before this year's
+-- (the periods do not overlap), so this is the previous referral of the two years merged;
+-- the window runs over the year's referrals alone, with no union of last year's: at
+-- national scale a window over both years' referrals was a quarter of the model's time.
+referrals_in_year as (
     select
         source_kind,
         census_year,
         la_code,
         la_child_id,
         referral_date,
-        true as is_this_year
+        lag(referral_date) over (
+            partition by source_kind, census_year, la_code, la_child_id
+            order by referral_date
+        ) as previous_referral_in_year
     from referrals
     where is_referred_in_year and la_child_id is not null
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        false as is_this_year
-    from previous_year_referrals
 ),
 
 referral_pairs as (
     select
-        source_kind,
-        census_year,
-        la_code,
-        referral_date,
-        is_this_year,
-        lag(referral_date) over (
-            partition by source_kind, census_year, la_code, la_child_id
-            order by referral_date
+        this_year.source_kind,
+        this_year.census_year,
+        this_year.la_code,
+        this_year.referral_date,
+        coalesce(
+            this_year.previous_referral_in_year, last_year.referral_date
         ) as previous_referral_date
-    from compared_referrals
+    from referrals_in_year as this_year
+    left join previous_year_referrals as last_year
+        on
+            {{ same_la_year('this_year', 'last_year') }}
+            and this_year.la_child_id = last_year.la_child_id
 ),
 
 rereferral_measures as (
@@ -234,7 +247,6 @@ rereferral_measures as (
         la_code,
         {{ rereferral_count() }}
     from referral_pairs
-    where is_this_year
     group by source_kind, census_year, la_code
 ),
 
