@@ -69,9 +69,54 @@ npd_variables as (
     group by census_year
 ),
 
+plan_records as (
+    select * from {{ ref('int_records_conformed__cpp_year') }}
+),
+
+enquiry_records as (
+    select * from {{ ref('int_records_conformed__s47') }}
+),
+
+-- The referrals with an s47 enquiry or a plan recorded in the return: more than an
+-- assessment happened (B1 "there was no s47 enquiry or child protection plan"). Only
+-- whole keys: a key with a NULL matches no referral.
+protected_referrals as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from plan_records
+    where
+        source_kind is not null
+        and census_year is not null
+        and la_code is not null
+        and la_child_id is not null
+        and referral_date is not null
+    union all
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from enquiry_records
+    where
+        source_kind is not null
+        and census_year is not null
+        and la_code is not null
+        and la_child_id is not null
+        and referral_date is not null
+),
+
 -- Each year's referrals as its return delivers them, one per episode key. NPD rows of
 -- one referral (one per plan) carry the same referral values; where a damaged extract
--- disagrees, any NFA flag and the latest closure are taken.
+-- disagrees, any NFA flag and the latest closure are taken. Whether a plan or an enquiry
+-- is recorded for the referral is taken in the same group by, from the keys of
+-- protected_referrals put beside the episode rows (only keys that have an episode row
+-- are kept): at national scale a join of every referral with those keys cost more than
+-- the grouping of both.
 referral_records as (
     select
         source_kind,
@@ -82,37 +127,37 @@ referral_records as (
         bool_or(is_referral_nfa) as is_referral_nfa,
         max(closure_date) as closure_date,
         max(closure_reason_code) as closure_reason_code,
-        bool_or(is_cin_at_31_march) as is_cin_at_31_march
-    from {{ ref('int_records_conformed__episode_year') }}
+        bool_or(is_cin_at_31_march) as is_cin_at_31_march,
+        bool_or(is_protection_key) as has_protection
+    from (
+        select
+            source_kind,
+            census_year,
+            la_code,
+            la_child_id,
+            referral_date,
+            is_referral_nfa,
+            closure_date,
+            closure_reason_code,
+            is_cin_at_31_march,
+            false as is_protection_key
+        from {{ ref('int_records_conformed__episode_year') }}
+        union all
+        select
+            source_kind,
+            census_year,
+            la_code,
+            la_child_id,
+            referral_date,
+            cast(null as boolean) as is_referral_nfa,
+            cast(null as date) as closure_date,
+            cast(null as varchar) as closure_reason_code,
+            cast(null as boolean) as is_cin_at_31_march,
+            true as is_protection_key
+        from protected_referrals
+    ) as episode_and_protection_keys
     group by source_kind, census_year, la_code, la_child_id, referral_date
-),
-
-plan_records as (
-    select * from {{ ref('int_records_conformed__cpp_year') }}
-),
-
-enquiry_records as (
-    select * from {{ ref('int_records_conformed__s47') }}
-),
-
--- Referrals with an s47 enquiry or a plan recorded in the return: more than an
--- assessment happened (B1 "there was no s47 enquiry or child protection plan").
-protected_referrals as (
-    select distinct
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from plan_records
-    union
-    select distinct
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from enquiry_records
+    having bool_or(not is_protection_key)
 ),
 
 referrals as (
@@ -124,20 +169,15 @@ referrals as (
         {{ is_assessed_not_in_need(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'protected.referral_date is not null'
+            'records.has_protection'
         ) }} as is_assessed_not_in_need,
         {{ is_cin_episode(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'protected.referral_date is not null'
+            'records.has_protection'
         ) }} as is_cin_episode
     from referral_records as records
     inner join census_years as years on records.census_year = years.census_year
-    left join protected_referrals as protected
-        on
-            {{ same_la_year('records', 'protected') }}
-            and records.la_child_id = protected.la_child_id
-            and records.referral_date = protected.referral_date
 ),
 
 -- One row per child and LA-year first, then the LA-year's counts: the children counted
