@@ -69,54 +69,9 @@ npd_variables as (
     group by census_year
 ),
 
-plan_records as (
-    select * from {{ ref('int_records_conformed__cpp_year') }}
-),
-
-enquiry_records as (
-    select * from {{ ref('int_records_conformed__s47') }}
-),
-
--- The referrals with an s47 enquiry or a plan recorded in the return: more than an
--- assessment happened (B1 "there was no s47 enquiry or child protection plan"). Only
--- whole keys: a key with a NULL matches no referral.
-protected_referrals as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from plan_records
-    where
-        source_kind is not null
-        and census_year is not null
-        and la_code is not null
-        and la_child_id is not null
-        and referral_date is not null
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from enquiry_records
-    where
-        source_kind is not null
-        and census_year is not null
-        and la_code is not null
-        and la_child_id is not null
-        and referral_date is not null
-),
-
 -- Each year's referrals as its return delivers them, one per episode key. NPD rows of
 -- one referral (one per plan) carry the same referral values; where a damaged extract
--- disagrees, any NFA flag and the latest closure are taken. Whether a plan or an enquiry
--- is recorded for the referral is taken in the same group by, from the keys of
--- protected_referrals put beside the episode rows (only keys that have an episode row
--- are kept): at national scale a join of every referral with those keys cost more than
--- the grouping of both.
+-- disagrees, any NFA flag and the latest closure are taken.
 referral_records as (
     select
         source_kind,
@@ -127,37 +82,37 @@ referral_records as (
         bool_or(is_referral_nfa) as is_referral_nfa,
         max(closure_date) as closure_date,
         max(closure_reason_code) as closure_reason_code,
-        bool_or(is_cin_at_31_march) as is_cin_at_31_march,
-        bool_or(is_protection_key) as has_protection
-    from (
-        select
-            source_kind,
-            census_year,
-            la_code,
-            la_child_id,
-            referral_date,
-            is_referral_nfa,
-            closure_date,
-            closure_reason_code,
-            is_cin_at_31_march,
-            false as is_protection_key
-        from {{ ref('int_records_conformed__episode_year') }}
-        union all
-        select
-            source_kind,
-            census_year,
-            la_code,
-            la_child_id,
-            referral_date,
-            cast(null as boolean) as is_referral_nfa,
-            cast(null as date) as closure_date,
-            cast(null as varchar) as closure_reason_code,
-            cast(null as boolean) as is_cin_at_31_march,
-            true as is_protection_key
-        from protected_referrals
-    ) as episode_and_protection_keys
+        bool_or(is_cin_at_31_march) as is_cin_at_31_march
+    from {{ ref('int_records_conformed__episode_year') }}
     group by source_kind, census_year, la_code, la_child_id, referral_date
-    having bool_or(not is_protection_key)
+),
+
+plan_records as (
+    select * from {{ ref('int_records_conformed__cpp_year') }}
+),
+
+enquiry_records as (
+    select * from {{ ref('int_records_conformed__s47') }}
+),
+
+-- Referrals with an s47 enquiry or a plan recorded in the return: more than an
+-- assessment happened (B1 "there was no s47 enquiry or child protection plan").
+protected_referrals as (
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from plan_records
+    union
+    select distinct
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date
+    from enquiry_records
 ),
 
 referrals as (
@@ -169,15 +124,20 @@ referrals as (
         {{ is_assessed_not_in_need(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'records.has_protection'
+            'protected.referral_date is not null'
         ) }} as is_assessed_not_in_need,
         {{ is_cin_episode(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'records.has_protection'
+            'protected.referral_date is not null'
         ) }} as is_cin_episode
     from referral_records as records
     inner join census_years as years on records.census_year = years.census_year
+    left join protected_referrals as protected
+        on
+            {{ same_la_year('records', 'protected') }}
+            and records.la_child_id = protected.la_child_id
+            and records.referral_date = protected.referral_date
 ),
 
 -- One row per child and LA-year first, then the LA-year's counts: the children counted
@@ -189,7 +149,8 @@ referral_children as (
         la_code,
         la_child_id,
         {{ referral_child_counts() }},
-        coalesce(bool_or(is_cin_at_31_march), false) as is_child_flagged_cin_31mar
+        coalesce(bool_or(is_cin_at_31_march), false) as is_child_flagged_cin_31mar,
+        min(referral_date) filter (where is_referred_in_year) as first_referral_in_year
     from referrals
     group by source_kind, census_year, la_code, la_child_id
 ),
@@ -244,50 +205,31 @@ previous_year_referrals as (
         records.la_child_id
 ),
 
--- Each of the year's referrals and the child's previous referral: the one before it in
--- the year, else last year's latest. Last year's referrals all fall before this year's
--- (the periods do not overlap), so this is the previous referral of the two years merged;
--- the window runs over the year's referrals alone, with no union of last year's: at
--- national scale a window over both years' referrals was a quarter of the model's time.
-referrals_in_year as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        lag(referral_date) over (
-            partition by source_kind, census_year, la_code, la_child_id
-            order by referral_date
-        ) as previous_referral_in_year
-    from referrals
-    where is_referred_in_year and la_child_id is not null
-),
-
-referral_pairs as (
-    select
-        this_year.source_kind,
-        this_year.census_year,
-        this_year.la_code,
-        this_year.referral_date,
-        coalesce(
-            this_year.previous_referral_in_year, last_year.referral_date
-        ) as previous_referral_date
-    from referrals_in_year as this_year
-    left join previous_year_referrals as last_year
-        on
-            {{ same_la_year('this_year', 'last_year') }}
-            and this_year.la_child_id = last_year.la_child_id
-),
-
+-- Re-referrals (methodology "referrals within 12 months"): the year's referrals made 365
+-- days or less after the child's previous referral, last year's return's included. Two
+-- dates of one census period (1 April - 31 March; 2008/09: from 1 October) are at most
+-- 365 days apart, so every referral of a child after its first in the year is one; the
+-- first is one when last year's latest referral is 365 days or less before it. Counted
+-- so from one row per child, with no window over the referrals (at national scale that
+-- window was a quarter of the model's time). test_fct_la_year_independent.py checks the
+-- count against the pairs of consecutive referrals.
 rereferral_measures as (
     select
-        source_kind,
-        census_year,
-        la_code,
-        {{ rereferral_count() }}
-    from referral_pairs
-    group by source_kind, census_year, la_code
+        children.source_kind,
+        children.census_year,
+        children.la_code,
+        cast(sum(children.referrals - 1) + count(*) filter (
+            where {{ is_within_12_months(
+                'children.first_referral_in_year', 'last_year.referral_date'
+            ) }}
+        ) as bigint) as rereferrals_12m
+    from referral_children as children
+    left join previous_year_referrals as last_year
+        on
+            {{ same_la_year('children', 'last_year') }}
+            and children.la_child_id = last_year.la_child_id
+    where children.la_child_id is not null and children.referrals > 0
+    group by children.source_kind, children.census_year, children.la_code
 ),
 
 working_days as (
