@@ -6,7 +6,10 @@ only report their difference there. Here the same rules (DfE methodology 2016-17
 referral is LA + child + referral date; children referred are distinct children; a
 re-referral follows the child's previous referral, this year's or last year's return's, by
 365 days or less) are applied in plain Python to the conformed records the model reads,
-with their duplicate rows and missing child identifiers, and every LA-year must agree.
+quirks included, and every LA-year must agree. The world's predecessor LAs (835-837 before
+BCP 839, 928 before North Northamptonshire 940) exercise the successor codes. The model
+counts re-referrals without sorting (fct_la_year.sql, rereferral_measures); this sorts
+each child's dates and takes consecutive pairs, the methodology's own wording.
 """
 
 from __future__ import annotations
