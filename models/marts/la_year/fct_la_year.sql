@@ -140,6 +140,21 @@ referrals as (
             and records.referral_date = protected.referral_date
 ),
 
+-- One row per child and LA-year first, then the LA-year's counts: the children counted
+-- once each without count(distinct) (macros/la_year/official_measures.sql).
+referral_children as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        {{ referral_child_counts() }},
+        coalesce(bool_or(is_cin_at_31_march), false) as is_child_flagged_cin_31mar,
+        min(referral_date) filter (where is_referred_in_year) as first_referral_in_year
+    from referrals
+    group by source_kind, census_year, la_code, la_child_id
+),
+
 referral_measures as (
     select
         source_kind,
@@ -148,10 +163,9 @@ referral_measures as (
         {{ referral_measure_counts() }},
         -- DfE's own CINAt31March flag: the one source of this count in the 2008/09 NPD,
         -- which has no NFA flag, closure date or reason.
-        count(distinct la_child_id) filter (
-            where coalesce(is_cin_at_31_march, false)
-        ) as children_flagged_cin_31mar
-    from referrals
+        {{ child_count('la_child_id', 'is_child_flagged_cin_31mar') }}
+            as children_flagged_cin_31mar
+    from referral_children
     group by source_kind, census_year, la_code
 ),
 
@@ -191,51 +205,31 @@ previous_year_referrals as (
         records.la_child_id
 ),
 
--- The year's referrals merged with last year's, consecutive pairs per child.
-compared_referrals as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        true as is_this_year
-    from referrals
-    where is_referred_in_year and la_child_id is not null
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        false as is_this_year
-    from previous_year_referrals
-),
-
-referral_pairs as (
-    select
-        source_kind,
-        census_year,
-        la_code,
-        referral_date,
-        is_this_year,
-        lag(referral_date) over (
-            partition by source_kind, census_year, la_code, la_child_id
-            order by referral_date
-        ) as previous_referral_date
-    from compared_referrals
-),
-
+-- Re-referrals (methodology "referrals within 12 months"): the year's referrals made 365
+-- days or less after the child's previous referral, last year's return's included. Two
+-- dates of one census period (1 April - 31 March; 2008/09: from 1 October) are at most
+-- 365 days apart, so every referral of a child after its first in the year is one; the
+-- first is one when last year's latest referral is 365 days or less before it. Counted
+-- so from one row per child, with no window over the referrals (at national scale that
+-- window was a quarter of the model's time). test_fct_la_year_independent.py checks the
+-- count against the pairs of consecutive referrals.
 rereferral_measures as (
     select
-        source_kind,
-        census_year,
-        la_code,
-        {{ rereferral_count() }}
-    from referral_pairs
-    where is_this_year
-    group by source_kind, census_year, la_code
+        children.source_kind,
+        children.census_year,
+        children.la_code,
+        cast(sum(children.referrals - 1) + count(*) filter (
+            where {{ is_within_12_months(
+                'children.first_referral_in_year', 'last_year.referral_date'
+            ) }}
+        ) as bigint) as rereferrals_12m
+    from referral_children as children
+    left join previous_year_referrals as last_year
+        on
+            {{ same_la_year('children', 'last_year') }}
+            and children.la_child_id = last_year.la_child_id
+    where children.la_child_id is not null and children.referrals > 0
+    group by children.source_kind, children.census_year, children.la_code
 ),
 
 working_days as (

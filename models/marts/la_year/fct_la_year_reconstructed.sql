@@ -126,13 +126,26 @@ referrals as (
     inner join episode_years on episodes.episode_id = episode_years.episode_id
 ),
 
+-- One row per child and LA-year first, then the LA-year's counts: the children counted
+-- once each without count(distinct) (macros/la_year/official_measures.sql).
+referral_children as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        child_id,
+        {{ referral_child_counts() }}
+    from referrals
+    group by source_kind, census_year, la_code, child_id
+),
+
 referral_measures as (
     select
         source_kind,
         census_year,
         la_code,
         {{ referral_measure_counts('child_id') }}
-    from referrals
+    from referral_children
     group by source_kind, census_year, la_code
 ),
 
