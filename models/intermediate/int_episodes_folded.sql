@@ -76,7 +76,7 @@ episode_spans as (
         -- is NULL (never a wrong count), which the not_null test on it reports
         case
             when max(census_year) - min(census_year) < 64
-                then bit_count(bit_or(cast(1 as ubigint) << (census_year % 64)))
+                then cast(bit_count(bit_or(cast(1 as ubigint) << (census_year % 64))) as bigint)
         end as census_year_count,
         count(*) as record_count,
         bool_or(is_referral_date_amended) as is_referral_date_amended,
