@@ -32,12 +32,12 @@
 -- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
 -- take written_closure_date; to undo only the assessment rule, take 31 March of
 -- last_census_year. The NPD carries no assessments, so there the rule is 'last_return'.
--- Cost (national scale, 17M records, 11M episodes): the records are read in one pass
+-- Cost (national scale, 17M records, 11M episodes): the records are grouped in one pass
 -- (episode_spans), then every join is one row per episode; no CTE is read twice (DuckDB
 -- materialises such a CTE whole). That pass is one hash aggregate with 11M groups, and it
 -- is kept narrow so that it fits a small memory limit (DuckDB 1.5 at 2 GB, one thread):
 -- only fixed-size states (no count(distinct), each a hash table of its own; no struct or
--- text carried per group), and the latest record's text fields read back by one join.
+-- text carried per group); the latest record's fields are read back by one join.
 with linked as (
     select * from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
