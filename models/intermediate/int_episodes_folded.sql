@@ -32,9 +32,12 @@
 -- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
 -- take written_closure_date; to undo only the assessment rule, take 31 March of
 -- last_census_year. The NPD carries no assessments, so there the rule is 'last_return'.
--- Cost (national scale, 17M records, 11M episodes): the records are read in one pass
--- (episode_spans) that also takes the latest record's fields, then every join is one row
--- per episode; no CTE is read twice (DuckDB materialises such a CTE whole).
+-- Cost (national scale, 17M records, 11M episodes): the records are grouped in one pass
+-- (episode_spans), then every join is one row per episode; no CTE is read twice (DuckDB
+-- materialises such a CTE whole). That pass is one hash aggregate with 11M groups, and it
+-- is kept narrow so that it fits a small memory limit (DuckDB 1.5 at 2 GB, one thread):
+-- only fixed-size states (no count(distinct), each a hash table of its own; no struct or
+-- text carried per group); the latest record's fields are read back by one join.
 with linked as (
     select * from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
@@ -68,7 +71,13 @@ episode_spans as (
         episode_id,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,
-        count(distinct census_year) as census_year_count,
+        -- count(distinct census_year) as one bit per year (a 64-bit set): an episode's
+        -- years lie within one childhood, far under 64 apart; were they not, the count
+        -- is NULL (never a wrong count), which the not_null test on it reports
+        case
+            when max(census_year) - min(census_year) < 64
+                then cast(bit_count(bit_or(cast(1 as ubigint) << (census_year % 64))) as bigint)
+        end as census_year_count,
         count(*) as record_count,
         bool_or(is_referral_date_amended) as is_referral_date_amended,
         bool_or(is_closure_before_referral) as has_closure_before_referral,
@@ -86,25 +95,19 @@ episode_spans as (
         )
         filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_reason_code,
-        count(distinct closure_date) filter (where not is_closure_before_referral)
-            as distinct_closure_dates,
-        -- the latest record (highest census year, then last line): its mutable fields,
-        -- taken in this one pass as one struct (the fields of one record), not by a window
-        -- sorting every wide record per episode
+        -- more than one distinct closure date <=> the least differs from the greatest
+        min(closure_date) filter (where not is_closure_before_referral)
+            as least_closure_date,
+        max(closure_date) filter (where not is_closure_before_referral)
+            as greatest_closure_date,
+        -- the latest record (highest census year, then last line): only a 64-bit hash of
+        -- its key; its mutable fields are read back in latest_records (the fields of one
+        -- record), not carried through this aggregate nor by a window sorting every wide
+        -- record per episode
         arg_max(
-            struct_pack(
-                child_id,
-                source_kind,
-                la_code,
-                child_la_code,
-                la_child_id,
-                episode_referral_date,
-                primary_need_code,
-                referral_source_code,
-                is_referral_nfa
-            ),
+            hash(episode_record_id),
             cast(census_year as bigint) * 100000000 + first_source_line_number
-        ) as latest_record
+        ) as latest_record_hash
     from linked
     group by episode_id
 ),
@@ -112,15 +115,15 @@ episode_spans as (
 -- Activity recorded on each episode beyond its assessments: section 47 enquiries, child
 -- protection plans, CIN plans (the initial conference is episode_spans.initial_cpc_date
 -- or an enquiry's).
-module_keys as (
-    {{ episode_keys_of_records() }}
-),
-
+-- The CIN plans' episodes: the plans joined to the records they sit under, not to the
+-- distinct keys of all 17M records (a hash table of them all, beside the span aggregate);
+-- repeats go in the union below.
 cin_plan_episodes as (
-    select module_keys.episode_id
+    select records.episode_id
     from {{ ref('int_records_conformed__cin_plan') }} as cin_plans
-    inner join module_keys
-        on {{ same_episode_record('cin_plans', 'module_keys') }}
+    inner join {{ ref('int_episode_records_linked') }} as records
+        on {{ same_episode_record('cin_plans', 'records') }}
+    where records.episode_id is not null
 ),
 
 episodes_with_more_than_assessment as (
@@ -148,19 +151,27 @@ assessments_no_factors as (
         and authorisation_date is not null
 ),
 
+-- Each episode's latest record's fields, read back by the hash of its key within the
+-- episode (two records of one episode sharing a 64-bit hash would give two rows, which
+-- the unique test on episode_id reports; never a wrong record); from the model, not the
+-- `linked` CTE: a CTE read twice is materialised whole.
 latest_records as (
     select
-        * exclude (latest_record),
-        latest_record['child_id'] as child_id,
-        latest_record['source_kind'] as source_kind,
-        latest_record['la_code'] as la_code,
-        latest_record['child_la_code'] as child_la_code,
-        latest_record['la_child_id'] as la_child_id,
-        latest_record['episode_referral_date'] as episode_referral_date,
-        latest_record['primary_need_code'] as primary_need_code,
-        latest_record['referral_source_code'] as referral_source_code,
-        latest_record['is_referral_nfa'] as is_referral_nfa
+        episode_spans.* exclude (episode_spans.latest_record_hash),
+        latest.child_id,
+        latest.source_kind,
+        latest.la_code,
+        latest.child_la_code,
+        latest.la_child_id,
+        latest.episode_referral_date,
+        latest.primary_need_code,
+        latest.referral_source_code,
+        latest.is_referral_nfa
     from episode_spans
+    inner join {{ ref('int_episode_records_linked') }} as latest
+        on
+            episode_spans.episode_id = latest.episode_id
+            and episode_spans.latest_record_hash = hash(latest.episode_record_id)
 ),
 
 -- One row per episode (every join one to one): its span, its latest record's fields, its
@@ -225,7 +236,8 @@ select
     closure_inference_rule,
     written_closure_date,
     written_closure_reason_code as closure_reason_code,
-    distinct_closure_dates > 1 as has_conflicting_closure_dates,
+    coalesce(least_closure_date <> greatest_closure_date, false)
+        as has_conflicting_closure_dates,
     has_closure_before_referral,
     primary_need_code,
     referral_source_code,
