@@ -39,7 +39,12 @@
 -- only fixed-size states (no count(distinct), each a hash table of its own; no struct or
 -- text carried per group); the latest record's fields are read back by one join.
 with linked as (
-    select * from {{ ref('int_episode_records_linked') }}
+    select
+        *,
+        -- the order in which the records of an episode were returned (highest census
+        -- year, then last line: "the latest record"), one sortable number for arg_max
+        cast(census_year as bigint) * 100000000 + first_source_line_number as record_order
+    from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
 ),
 
@@ -81,18 +86,13 @@ episode_spans as (
         count(*) as record_count,
         bool_or(is_referral_date_amended) as is_referral_date_amended,
         bool_or(is_closure_before_referral) as has_closure_before_referral,
-        arg_min(referral_date, cast(census_year as bigint) * 100000000 + first_source_line_number)
-            as referral_date_as_first_reported,
-        arg_max(
-            initial_cpc_date, cast(census_year as bigint) * 100000000 + first_source_line_number
-        )
+        arg_min(referral_date, record_order) as referral_date_as_first_reported,
+        arg_max(initial_cpc_date, record_order)
         filter (where initial_cpc_date is not null) as initial_cpc_date,
-        arg_max(closure_date, cast(census_year as bigint) * 100000000 + first_source_line_number)
+        arg_max(closure_date, record_order)
         filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_date,
-        arg_max(
-            closure_reason_code, cast(census_year as bigint) * 100000000 + first_source_line_number
-        )
+        arg_max(closure_reason_code, record_order)
         filter (where closure_date is not null and not is_closure_before_referral)
             as written_closure_reason_code,
         -- more than one distinct closure date <=> the least differs from the greatest
@@ -104,10 +104,7 @@ episode_spans as (
         -- its key; its mutable fields are read back in latest_records (the fields of one
         -- record), not carried through this aggregate nor by a window sorting every wide
         -- record per episode
-        arg_max(
-            hash(episode_record_id),
-            cast(census_year as bigint) * 100000000 + first_source_line_number
-        ) as latest_record_hash
+        arg_max(hash(episode_record_id), record_order) as latest_record_hash
     from linked
     group by episode_id
 ),
