@@ -208,7 +208,8 @@ previous_year_referrals as (
 -- Re-referrals (methodology "referrals within 12 months"): the year's referrals made 365
 -- days or less after the child's previous referral, last year's return's included. Two
 -- dates of one census period (1 April - 31 March; 2008/09: from 1 October) are at most
--- 365 days apart, so every referral of a child after its first in the year is one; the
+-- 365 days apart (the seed test ref_census_years_period_within_april_to_march holds every
+-- period to that), so every referral of a child after its first in the year is one; the
 -- first is one when last year's latest referral is 365 days or less before it. Counted
 -- so from one row per child, with no window over the referrals (at national scale that
 -- window was a quarter of the model's time). test_fct_la_year_independent.py checks the
