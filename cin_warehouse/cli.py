@@ -618,7 +618,10 @@ def _check_through_dbt(
                 str(dbt_dir),
                 "--log-path",
                 str(dbt_dir / "logs"),
-                "--quiet",
+                # Nothing from dbt on the console (its log file keeps everything): the
+                # report below says what failed, as the replayed plan's does.
+                "--log-level",
+                "none",
             ]
         )
     finally:
