@@ -345,8 +345,6 @@ def test_a_broken_plan_is_reported_by_the_cli_with_file_node_and_problem(
 
 def test_a_failing_hook_stops_the_replay_with_the_hook_named(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / check_plan.SEEDS_FILE)).close()
-    plan = _plan(
-        _node("model.fine", "select 1 as one"), on_run_start=("set no_such_setting = 1",)
-    )
+    plan = _plan(_node("model.fine", "select 1 as one"), on_run_start=("set no_such_setting = 1",))
     with pytest.raises(check_plan.ReplayError, match=r"dbt_project.yml: on-run-start hook 0: "):
         check_plan.replay(plan, tmp_path / "cin.duckdb", tmp_path)
