@@ -15,8 +15,9 @@ without importing dbt; dbt's per-node work (about 40 ms of Jinja per node, 139 n
 start-up are what the replay saves. The replay does what dbt-core 1.11 and dbt-duckdb 1.11
 do with each node (their macros are named where reproduced) and gives the same outcome per
 node: status (success, pass, warn, fail, error, skipped) and failure count. A node whose
-config it does not reproduce (a contract, hooks, a view, ...) means no plan is saved and
-every check runs dbt, with the reason said.
+config it does not reproduce (a contract, hooks, a view, ...), or compiled SQL that names
+the dbt run itself (its invocation_id or run_started_at), means no plan is saved and every
+check runs dbt, with the reason said.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ SEEDS_CATALOG = "check_plan_seeds"
 
 # Files at the project's root that dbt reads.
 ROOT_FILES = (
+    ".dbtignore",
     "dbt_project.yml",
     "selectors.yml",
     "profiles.yml",
@@ -250,6 +252,24 @@ def _build_graph(graph_file: Path) -> Any:
         return pickle.load(handle)  # noqa: S301 - dbt's own file, written by this check's run
 
 
+def _run_moment(texts: Sequence[str]) -> str | None:
+    """`invocation_id` or `run_started_at` when the compiled SQL holds this run's value."""
+    from dbt import tracking
+    from dbt_common.invocation import get_invocation_id
+
+    values = {"invocation_id": get_invocation_id()}
+    user = tracking.active_user
+    if user is not None and user.run_started_at is not None:
+        # Rendered as a datetime (to the second at least) or a date/time string of it.
+        started = user.run_started_at
+        values["run_started_at"] = started.strftime("%Y-%m-%d %H:%M:%S")
+        values["run_started_at "] = started.strftime("%Y-%m-%dT%H:%M:%S")
+    for name, value in values.items():
+        if any(value in text for text in texts):
+            return name.strip()
+    return None
+
+
 def plan_from_dbt(
     results: Sequence[Any],
     graph_file: Path,
@@ -315,6 +335,9 @@ def plan_from_dbt(
         for tag in ("on-run-start", "on-run-end")
     }
     texts = [n.sql for n in plan_nodes] + [*hook_sql["on-run-start"], *hook_sql["on-run-end"]]
+    moment = _run_moment(texts)
+    if moment:
+        return f"the compiled SQL names this dbt run ({moment}), which a replay would repeat"
     databases = {n.database for n in plan_nodes}
     if len(databases) != 1:
         return f"the nodes are built in {len(databases)} databases"

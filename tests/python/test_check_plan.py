@@ -348,3 +348,28 @@ def test_a_failing_hook_stops_the_replay_with_the_hook_named(tmp_path: Path) -> 
     plan = _plan(_node("model.fine", "select 1 as one"), on_run_start=("set no_such_setting = 1",))
     with pytest.raises(check_plan.ReplayError, match=r"dbt_project.yml: on-run-start hook 0: "):
         check_plan.replay(plan, tmp_path / "cin.duckdb", tmp_path)
+
+
+def test_a_node_the_replay_cannot_reproduce_means_no_plan(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """A staging module made a view (the replay builds tables only): the check runs dbt,
+    says why no plan is saved, and leaves none, so the next check runs dbt too."""
+    check = run_check  # type: ignore[assignment]
+    module = project.path / "models" / "staging" / "xml" / "stg_xml__header.sql"
+    original = module.read_text()
+    module.write_text("{{ config(materialized='view') }}\n" + original)
+    try:
+        result = check(tmp_path / "a" / "cin.duckdb")
+    finally:
+        module.write_text(original)
+    assert project.runs[-1] == "dbt"
+    assert re.search(
+        r"^note: no check plan saved \(model\.cin_warehouse\.stg_xml__header has a sql model"
+        r" materialised as view, which the replay does not reproduce\)",
+        result.err,
+        re.M,
+    ), result.err
+    plan_dir = project.path / "target" / "check_return" / "dbt_given_db"
+    assert not (plan_dir / check_plan.PLAN_FILE).exists()
+    assert RULE_8805.search(result.out), result.out
