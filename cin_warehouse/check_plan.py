@@ -391,15 +391,18 @@ def load(plan_dir: Path, fingerprint: str) -> Plan | None:
         return None
     if not (plan_dir / SEEDS_FILE).is_file():
         return None
-    nodes = tuple(PlanNode(**{**n, "skips": tuple(n["skips"])}) for n in raw.pop("nodes"))
-    return Plan(
-        **{
-            **raw,
-            "on_run_start": tuple(raw["on_run_start"]),
-            "on_run_end": tuple(raw["on_run_end"]),
-            "nodes": nodes,
-        }
-    )
+    try:
+        nodes = tuple(PlanNode(**{**n, "skips": tuple(n["skips"])}) for n in raw.pop("nodes"))
+        return Plan(
+            **{
+                **raw,
+                "on_run_start": tuple(raw["on_run_start"]),
+                "on_run_end": tuple(raw["on_run_end"]),
+                "nodes": nodes,
+            }
+        )
+    except (KeyError, TypeError):  # not a plan this code wrote: dbt makes a new one
+        return None
 
 
 # --- the replay ------------------------------------------------------------------------------

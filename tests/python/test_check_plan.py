@@ -286,6 +286,16 @@ def test_a_node_that_fails_is_reported_and_its_dependants_skipped(tmp_path: Path
             error_if="!= 0",
             **test,
         ),
+        # Without stored failures, dbt counts the test's own rows, up to its limit.
+        _node(
+            "test.limited",
+            'select * from "cin"."staging"."fine"',
+            severity="error",
+            error_if="> 2",
+            fail_calc="count(*)",
+            warn_if="!= 0",
+            limit=2,
+        ),
         _node(
             "test.passes",
             'select * from "cin"."staging"."fine" where n < 0',
@@ -303,14 +313,20 @@ def test_a_node_that_fails_is_reported_and_its_dependants_skipped(tmp_path: Path
         "test.fails": ("fail", 3),
         "model.after_failure": ("skipped", 0),
         "test.warns": ("warn", 5),
+        "test.limited": ("warn", 2),
         "test.passes": ("pass", 0),
     }
     (broken,) = [o for o in outcomes if o.status == "error"]
+    assert [o.unique_id for o in outcomes] == [n.unique_id for n in plan.nodes]
     assert broken.message and broken.message.startswith("models/broken.sql: Catalog Error")
     assert "no_such_table" in broken.message
     with duckdb.connect(str(tmp_path / "cin.duckdb")) as con:
         stored = con.execute('select count(*) from "cin"."dq_failures"."fails"').fetchone()
         assert stored == (3,)  # the failing rows kept, as dbt's store_failures keeps them
+        kept = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'dq_failures'"
+        ).fetchall()
+        assert ("limited",) not in kept  # store_failures off: nothing kept
 
 
 def test_a_broken_plan_is_reported_by_the_cli_with_file_node_and_problem(
@@ -373,3 +389,15 @@ def test_a_node_the_replay_cannot_reproduce_means_no_plan(
     plan_dir = project.path / "target" / "check_return" / "dbt_given_db"
     assert not (plan_dir / check_plan.PLAN_FILE).exists()
     assert RULE_8805.search(result.out), result.out
+
+
+def test_a_plan_file_this_code_did_not_write_is_not_used(tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / check_plan.SEEDS_FILE)).close()
+    plan_file = tmp_path / check_plan.PLAN_FILE
+    for text in (
+        "{not json",
+        json.dumps({"format": check_plan.PLAN_FORMAT, "fingerprint": "f", "nodes": [{"x": 1}]}),
+        json.dumps({"format": check_plan.PLAN_FORMAT + 1, "fingerprint": "f", "nodes": []}),
+    ):
+        plan_file.write_text(text)
+        assert check_plan.load(tmp_path, "f") is None, text
