@@ -618,10 +618,13 @@ def _check_through_dbt(
                 str(dbt_dir),
                 "--log-path",
                 str(dbt_dir / "logs"),
-                # Nothing from dbt on the console (its log file keeps everything): the
-                # report below says what failed, as the replayed plan's does.
+                # Nothing from dbt on the console, everything in its log file (as with
+                # --quiet, which still printed each failing test): cin's report says what
+                # failed, the same whether dbt ran or the plan was replayed.
                 "--log-level",
                 "none",
+                "--log-level-file",
+                "debug",
             ]
         )
     finally:
@@ -665,7 +668,8 @@ def _check_through_dbt(
             rule_code=r.node.config.meta.get("dfe_rule_code"),
         )
         for r in results
-        if r.node.resource_type != "operation"
+        # An on-run hook is said when it fails (the replay stops there, with the hook named).
+        if r.node.resource_type != "operation" or str(r.status) == "error"
     ]
 
 
