@@ -6,8 +6,9 @@ dbt's build graph, with the SQL dbt compiled for it, its materialisation and tes
 (severity, fail_calc, warn_if, error_if, limit, store_failures), the selected nodes dbt skips
 when it errors or fails (its descendants in dbt's build graph, test edges included), the
 on-run-start/end hooks as compiled, and the DuckDB settings of the profile; and the seed
-tables dbt loaded, copied into a template database beside the plan. dbt stays the only
-author of the SQL: the plan holds what dbt compiled, nothing written here.
+tables dbt loaded, copied into a template database beside the plan. dbt stays the author
+of the SQL: the plan holds what dbt compiled; the replay adds only the statements dbt's
+materialisations wrap around it (create table as, drop, the test's count and thresholds).
 
 The next check of an unchanged project (same fingerprint: every file dbt reads, the
 environment variables they read, dbt's and DuckDB's versions) replays the plan in DuckDB
@@ -249,7 +250,8 @@ def _unreproduced(node: Any) -> str | None:
 def _build_graph(graph_file: Path) -> Any:
     """dbt's build graph (test edges included) as dbt wrote it (target/graph.gpickle)."""
     with graph_file.open("rb") as handle:
-        return pickle.load(handle)  # noqa: S301 - dbt's own file, written by this check's run
+        # dbt's own file, written by this check's run a moment ago.
+        return pickle.load(handle)
 
 
 def _run_moment(texts: Sequence[str]) -> str | None:
