@@ -16,6 +16,8 @@ from cin_warehouse.ingest import LoadError, loader
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from cin_warehouse import check_plan
+
 DEFAULT_DB = "warehouse/cin.duckdb"
 
 
@@ -475,11 +477,14 @@ CHECK_DIR = PROJECT_DIR / "target" / "check_return"
 
 
 def _check_return(args: argparse.Namespace) -> int:
-    """Land XML returns, build the `single_return` selector, print the rules that fail."""
-    from dbt.artifacts.schemas.run import RunExecutionResult
-    from dbt.cli.main import dbtRunner
+    """Land XML returns, build the `single_return` selector, print the rules that fail.
+
+    The build replays the check plan saved by the last dbt run when the project is unchanged
+    (cin_warehouse/check_plan.py), else runs dbt, which saves a new plan."""
     from rich.console import Console
     from rich.table import Table
+
+    from cin_warehouse import check_plan
 
     err_console = Console(stderr=True, soft_wrap=True)
     if not (PROJECT_DIR / "selectors.yml").is_file():
@@ -524,15 +529,82 @@ def _check_return(args: argparse.Namespace) -> int:
         )
         return 2
 
-    # A parse of its own for a given warehouse, so that checking one does not spoil the
-    # parse the default warehouse's next check reuses.
+    # A parse (and a plan) of its own for a given warehouse, so that checking one does not
+    # spoil the parse and plan the default warehouse's next check reuses.
     dbt_dir = CHECK_DIR / ("dbt_given_db" if args.db else "dbt")
+    try:
+        nodes = _check_nodes(db, dbt_dir, through_dbt=args.through_dbt, err_console=err_console)
+    except check_plan.ReplayError as error:
+        err_console.print(f"[red]error[/red]: check plan: {error}", highlight=False)
+        return 2
+    if nodes is None:
+        return 2
+    tests = [n for n in nodes if n.resource_type == "test"]
+    errors = [n for n in nodes if n.status == "error"]
+    findings = [n for n in tests if n.status in ("warn", "fail")]
+    counts: dict[str, int] = {}
+    for n in tests:
+        counts[n.status] = counts.get(n.status, 0) + 1
+    console = _wide_console()
+    console.print(
+        f"{len(landed)} return(s) landed in {db}; {len(tests)} checks: "
+        + ", ".join(f"{count} {status}" for status, count in sorted(counts.items())),
+        highlight=False,
+    )
+    for n in errors:
+        err_console.print(f"[red]error[/red]: {n.name}: {n.message}", highlight=False)
+    if findings:
+        table = Table(show_edge=False, box=None, pad_edge=False)
+        for column in ("rule", "check", "status", "rows failing"):
+            table.add_column(column, justify="right" if column == "rows failing" else "left")
+        findings.sort(key=lambda n: (n.status != "fail", n.name))
+        for n in findings:
+            table.add_row(n.rule_code or "-", n.name, n.status, f"{n.failures:,}")
+        console.print(table)
+        console.print(
+            "status fail: over the rule's ceiling (seeds/ref_dfe_rules.csv); the failing rows"
+            f" are in the dq_failures schema of {db}.",
+            highlight=False,
+        )
+    return 1 if errors or any(n.status == "fail" for n in findings) else 0
+
+
+def _check_nodes(
+    db: Path, dbt_dir: Path, *, through_dbt: bool, err_console: Console
+) -> list[check_plan.NodeOutcome] | None:
+    """Each node's outcome: the saved check plan replayed when it is the project's (and fits
+    the warehouse), else a dbt build, which saves the plan for the next check. None when dbt
+    could not run (said on standard error)."""
+    from cin_warehouse import check_plan
+
+    fingerprint = check_plan.project_fingerprint(PROJECT_DIR)
+    if not through_dbt:
+        plan = check_plan.load(dbt_dir, fingerprint)
+        if plan is not None:
+            try:
+                return check_plan.replay(plan, db, dbt_dir)
+            except check_plan.PlanMismatchError:
+                pass  # e.g. another warehouse name: dbt compiles for it
+    return _check_through_dbt(db, dbt_dir, fingerprint, err_console)
+
+
+def _check_through_dbt(
+    db: Path, dbt_dir: Path, fingerprint: str, err_console: Console
+) -> list[check_plan.NodeOutcome] | None:
+    """`dbt build --selector single_return` on the warehouse, in process; then its plan."""
+    from dbt.adapters.factory import FACTORY
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.cli.main import dbtRunner
+    from dbt.flags import get_flags
+
+    from cin_warehouse import check_plan
+
     # profiles.yml reads the warehouse from the environment: set for this build only.
     previous = os.environ.get("CIN_DUCKDB_PATH")
     os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
     try:
-        # --no-write-json: the results are read here, in-process; writing dbt's
-        # manifest.json (twice per run) took a sixth of the check's profiled time.
+        # dbt writes its build graph (graph.gpickle, with the test edges that say which
+        # nodes a failure skips) only with its JSON artefacts: the plan needs it.
         result = dbtRunner().invoke(
             [
                 "build",
@@ -546,8 +618,13 @@ def _check_return(args: argparse.Namespace) -> int:
                 str(dbt_dir),
                 "--log-path",
                 str(dbt_dir / "logs"),
-                "--quiet",
-                "--no-write-json",
+                # Nothing from dbt on the console, everything in its log file (as with
+                # --quiet, which still printed each failing test): cin's report says what
+                # failed, the same whether dbt ran or the plan was replayed.
+                "--log-level",
+                "none",
+                "--log-level-file",
+                "debug",
             ]
         )
     finally:
@@ -557,37 +634,43 @@ def _check_return(args: argparse.Namespace) -> int:
             os.environ["CIN_DUCKDB_PATH"] = previous
     if not isinstance(result.result, RunExecutionResult):
         err_console.print(f"[red]error[/red]: dbt build failed: {result.exception}")
-        return 2
+        return None
     results = result.result.results
-    tests = [r for r in results if r.node.resource_type == "test"]
-    errors = [r for r in results if str(r.status) == "error"]
-    findings = [r for r in tests if str(r.status) in ("warn", "fail")]
-    counts: dict[str, int] = {}
-    for r in tests:
-        counts[str(r.status)] = counts.get(str(r.status), 0) + 1
-    console = _wide_console()
-    console.print(
-        f"{len(landed)} return(s) landed in {db}; {len(tests)} checks: "
-        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())),
-        highlight=False,
+    # The profile as dbt rendered it for this run (its DuckDB settings go into the plan).
+    credentials = getattr(
+        getattr(FACTORY.adapters.get("duckdb"), "config", None), "credentials", None
     )
-    for r in errors:
-        err_console.print(f"[red]error[/red]: {r.node.name}: {r.message}", highlight=False)
-    if findings:
-        table = Table(show_edge=False, box=None, pad_edge=False)
-        for column in ("rule", "check", "status", "rows failing"):
-            table.add_column(column, justify="right" if column == "rows failing" else "left")
-        findings.sort(key=lambda r: (str(r.status) != "fail", r.node.name))
-        for r in findings:
-            rule = r.node.config.meta.get("dfe_rule_code") or "-"
-            table.add_row(rule, r.node.name, str(r.status), f"{r.failures or 0:,}")
-        console.print(table)
-        console.print(
-            "status fail: over the rule's ceiling (seeds/ref_dfe_rules.csv); the failing rows"
-            f" are in the dq_failures schema of {db}.",
+    flags = get_flags()
+    plan = check_plan.plan_from_dbt(
+        results,
+        dbt_dir / "graph.gpickle",
+        credentials,
+        fingerprint,
+        db,
+        warn_error=bool(flags.WARN_ERROR or flags.WARN_ERROR_OPTIONS.includes("LogTestResult")),
+    )
+    if isinstance(plan, check_plan.Plan):
+        check_plan.save(plan, dbt_dir, db)
+    else:
+        check_plan.discard(dbt_dir)
+        err_console.print(
+            f"note: no check plan saved ({plan}): the next check runs dbt again",
             highlight=False,
         )
-    return 1 if errors or any(str(r.status) == "fail" for r in findings) else 0
+    return [
+        check_plan.NodeOutcome(
+            unique_id=r.node.unique_id,
+            name=r.node.name,
+            resource_type=str(r.node.resource_type),
+            status=str(r.status),
+            failures=r.failures or 0,
+            message=r.message,
+            rule_code=r.node.config.meta.get("dfe_rule_code"),
+        )
+        for r in results
+        # An on-run hook is said when it fails (the replay stops there, with the hook named).
+        if r.node.resource_type != "operation" or str(r.status) == "error"
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -719,6 +802,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         help="land into this warehouse and keep it (default: a fresh one,"
         " target/check_return/cin.duckdb, replaced at each check)",
+    )
+    check.add_argument(
+        "--through-dbt",
+        action="store_true",
+        help="run dbt build even when the check plan saved by the last dbt run is the"
+        " project's (and save it anew)",
     )
     check.set_defaults(handler=_check_return)
     return parser

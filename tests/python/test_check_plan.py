@@ -1,0 +1,403 @@
+"""The check plan of `cin check-return` (cin_warehouse/check_plan.py): a replayed check gives
+exactly what dbt gives on the same return (each node's status and failure count, the report,
+every table built), a project edit sends the next check through dbt, and a node that cannot
+run is reported with its file and DuckDB's problem, its dependants skipped as dbt skips them.
+
+The checks run on a copy of the dbt project in a temporary folder (cli.PROJECT_DIR and
+cli.CHECK_DIR pointed at it), so editing a file there leaves the repository alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cin_warehouse import check_plan, cli
+from tests.python.conftest import PROJECT_DIR, make_world
+from tests.python.test_cli_check_return import RULE_CEILING, _break_closure_reasons
+
+RULE_8805 = re.compile(
+    r"^8805\s+dfe_8805_xml__closure_date_without_reason\s+(\w+)\s+([\d,]+)$", re.M
+)
+
+
+@dataclass
+class Project:
+    """A copy of the dbt project and a return whose rule 8805 fails (40% of closures)."""
+
+    path: Path
+    xml_file: Path
+    checked: int
+    missing: int
+    runs: list[str] = field(default_factory=list)  # "dbt" or "plan", one per check
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = tmp_path_factory.mktemp("check_plan")
+    copy = root / "project"
+    copy.mkdir()
+    for name in ("dbt_project.yml", "selectors.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, copy / name)
+    for folder in ("models", "macros", "seeds", "analyses"):
+        if (PROJECT_DIR / folder).is_dir():
+            shutil.copytree(PROJECT_DIR / folder, copy / folder)
+    shutil.copytree(PROJECT_DIR / "tests", copy / "tests", ignore=shutil.ignore_patterns("python"))
+    world = make_world(root / "world", clean=True, la_codes=("330",), census_years=(2023,))
+    (xml_file,) = (world.path / "xml").rglob("*.xml")
+    checked, missing = _break_closure_reasons(xml_file, 0.4)
+    assert missing > RULE_CEILING * checked, "rule 8805 should fail on this return"
+    return Project(path=copy, xml_file=xml_file, checked=checked, missing=missing)
+
+
+@dataclass
+class Check:
+    code: int
+    out: str
+    err: str
+    nodes: list[check_plan.NodeOutcome]
+
+
+@pytest.fixture
+def run_check(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[object]:
+    """`cin check-return` of the project's return into a given warehouse; records which
+    path (dbt or the plan) each check took and every node's outcome."""
+    monkeypatch.setattr(cli, "PROJECT_DIR", project.path)
+    monkeypatch.setattr(cli, "CHECK_DIR", project.path / "target" / "check_return")
+    through_dbt = cli._check_through_dbt
+    replay = check_plan.replay
+    seen: list[list[check_plan.NodeOutcome]] = []
+
+    def spy_dbt(*args: object, **kwargs: object) -> list[check_plan.NodeOutcome] | None:
+        project.runs.append("dbt")
+        nodes = through_dbt(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(nodes or [])
+        return nodes
+
+    def spy_replay(*args: object, **kwargs: object) -> list[check_plan.NodeOutcome]:
+        nodes = replay(*args, **kwargs)  # type: ignore[arg-type]
+        project.runs.append("plan")
+        seen.append(nodes)
+        return nodes
+
+    monkeypatch.setattr(cli, "_check_through_dbt", spy_dbt)
+    monkeypatch.setattr(check_plan, "replay", spy_replay)
+
+    def check(db: Path, *extra: str) -> Check:
+        seen.clear()
+        code = cli.main(["check-return", str(project.xml_file), "--db", str(db), *extra])
+        captured = capsys.readouterr()
+        assert len(seen) == 1, captured.err
+        return Check(code, captured.out, captured.err, seen[0])
+
+    yield check
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], list[str]]:
+    """(schema, table) -> its columns with their types, in order, of what a check builds."""
+    rows = con.execute(
+        "select table_schema, table_name, column_name || ' ' || data_type"
+        " from information_schema.columns where table_catalog = ?"
+        " and table_schema in ('staging', 'reference', 'dq_failures')"
+        " order by table_schema, table_name, ordinal_position",
+        [catalog],
+    ).fetchall()
+    tables: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in rows:
+        tables.setdefault((schema, table), []).append(column)
+    return tables
+
+
+def _outcomes(check: Check) -> dict[str, tuple[str, int]]:
+    return {n.unique_id: (n.status, n.failures) for n in check.nodes}
+
+
+def test_a_replayed_check_gives_exactly_what_dbt_gives(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    check = run_check  # type: ignore[assignment]
+    by_dbt = check(tmp_path / "a" / "cin.duckdb", "--through-dbt")
+    replayed = check(tmp_path / "b" / "cin.duckdb")
+    assert project.runs[-2:] == ["dbt", "plan"]
+
+    # The same outcome for every node, and the broken rule's count counted from the XML.
+    assert _outcomes(replayed) == _outcomes(by_dbt)
+    assert {n.resource_type for n in by_dbt.nodes} == {"model", "seed", "test"}
+    line = RULE_8805.search(replayed.out)
+    assert line and (line.group(1), int(line.group(2).replace(",", ""))) == (
+        "fail",
+        project.missing,
+    )
+    # The same report (but for the warehouse's path) and exit code.
+    assert replayed.out.replace(str(tmp_path / "b"), "DIR") == by_dbt.out.replace(
+        str(tmp_path / "a"), "DIR"
+    )
+    assert (replayed.code, by_dbt.code) == (1, 1)
+
+    # The same tables: staging modules, seeds, each test's failing rows; same columns, same
+    # types, same rows (as multisets).
+    with duckdb.connect(str(tmp_path / "a" / "cin.duckdb")) as con:
+        con.execute(f"attach '{tmp_path / 'b' / 'cin.duckdb'}' as replayed (read_only)")
+        tables = _tables(con, "cin")
+        assert tables == _tables(con, "replayed")
+        modules = {p.stem for p in (project.path / "models/staging/xml").glob("stg_xml__*.sql")}
+        assert {t for s, t in tables if s == "staging"} == modules
+        for (schema, table), columns in tables.items():
+            # Each check lands the return anew, under a load id of its own (a UUID).
+            kept = "* exclude (load_id)" if "load_id VARCHAR" in columns else "*"
+            for left, right in (("cin", "replayed"), ("replayed", "cin")):
+                (extra,) = con.execute(
+                    f'select count(*) from (select {kept} from {left}."{schema}"."{table}"'
+                    f' except all select {kept} from {right}."{schema}"."{table}")'
+                ).fetchone() or (None,)
+                assert extra == 0, f"{schema}.{table}: rows in {left} only"
+
+
+def test_an_edited_project_file_sends_the_check_through_dbt(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """Raising rule 8805's ceiling in the seed turns its failure into a warning: a check
+    after the edit runs dbt (a replay of the old plan would still say fail), and saves a
+    plan that the next check replays."""
+    check = run_check  # type: ignore[assignment]
+    before = check(tmp_path / "a" / "cin.duckdb")
+    assert RULE_8805.search(before.out).group(1) == "fail"  # type: ignore[union-attr]
+    plan_dir = project.path / "target" / "check_return" / "dbt_given_db"
+    fingerprint = check_plan.project_fingerprint(project.path)
+    assert check_plan.load(plan_dir, fingerprint) is not None
+
+    seed = project.path / "seeds" / "ref_dfe_rules.csv"
+    rows = list(csv.DictReader(seed.open(newline="")))
+    for row in rows:
+        if row["rule_code"] == "8805":
+            row["error_ceiling"] = "0.9"
+    with seed.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert check_plan.project_fingerprint(project.path) != fingerprint
+    assert check_plan.load(plan_dir, check_plan.project_fingerprint(project.path)) is None
+
+    after = check(tmp_path / "b" / "cin.duckdb")
+    again = check(tmp_path / "c" / "cin.duckdb")
+    assert project.runs[-2:] == ["dbt", "plan"]
+    for result in (after, again):
+        assert RULE_8805.search(result.out).group(1) == "warn"  # type: ignore[union-attr]
+    assert _outcomes(again) == _outcomes(after)
+
+
+def test_what_the_fingerprint_reads(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file dbt reads counts (a macro, a new singular test, a YAML file anywhere in the
+    test folder), pytest's files do not, nor do the warehouse's path; the environment
+    variables the project reads do."""
+    base = project.path
+    fingerprint = check_plan.project_fingerprint(base)
+    assert fingerprint == check_plan.project_fingerprint(base)
+
+    pytest_file = base / "tests" / "python" / "test_something.py"
+    pytest_file.parent.mkdir(exist_ok=True)
+    pytest_file.write_text("def test_nothing() -> None: ...\n")
+    monkeypatch.setenv("CIN_DUCKDB_PATH", "/elsewhere/cin.duckdb")
+    assert check_plan.project_fingerprint(base) == fingerprint
+
+    monkeypatch.setenv("CIN_DUCKDB_TEMP_DIRECTORY", "/tmp/spill")
+    assert check_plan.project_fingerprint(base) != fingerprint
+    monkeypatch.delenv("CIN_DUCKDB_TEMP_DIRECTORY")
+    assert check_plan.project_fingerprint(base) == fingerprint
+
+    for name, text in (
+        ("macros/episode_key.sql", "\n-- an edit\n"),
+        ("tests/dfe_rules/xml/dfe_9999_xml__new.sql", "select 1 as x where false\n"),
+        ("tests/python/_extra.yml", "version: 2\n"),
+    ):
+        path = base / name
+        original = path.read_bytes() if path.exists() else None
+        with path.open("a") as handle:
+            handle.write(text)
+        assert check_plan.project_fingerprint(base) != fingerprint, name
+        if original is None:
+            path.unlink()
+        else:
+            path.write_bytes(original)
+        assert check_plan.project_fingerprint(base) == fingerprint, name
+    pytest_file.unlink()
+
+
+def _node(unique_id: str, sql: str, skips: tuple[str, ...] = (), **config: object) -> object:
+    kind, name = unique_id.split(".")
+    return check_plan.PlanNode(
+        unique_id=unique_id,
+        name=name,
+        resource_type=kind,
+        path=f"{'models' if kind == 'model' else 'tests'}/{name}.sql",
+        database="cin",
+        schema="staging" if kind == "model" else "dq_failures",
+        identifier=name,
+        sql=sql,
+        skips=skips,
+        **config,  # type: ignore[arg-type]
+    )
+
+
+def _plan(*nodes: object, on_run_start: tuple[str, ...] = ()) -> check_plan.Plan:
+    return check_plan.Plan(
+        fingerprint="-",
+        database="cin",
+        db_path=None,
+        settings={"threads": "1"},
+        on_run_start=on_run_start,
+        on_run_end=(),
+        nodes=tuple(nodes),  # type: ignore[arg-type]
+    )
+
+
+def test_a_node_that_fails_is_reported_and_its_dependants_skipped(tmp_path: Path) -> None:
+    """dbt's rules, stated by dbt-core's test runner: a test fails when its severity is
+    error and error_if holds, warns when warn_if holds (with the failure count), else
+    passes with 0; a node that errors or fails skips the nodes dbt's graph puts after it."""
+    duckdb.connect(str(tmp_path / check_plan.SEEDS_FILE)).close()
+    test = {"fail_calc": "count(*)", "warn_if": "!= 0", "store_failures": True}
+    plan = _plan(
+        _node("model.broken", "select * from no_such_table", ("test.on_broken",)),
+        _node("test.on_broken", "select 1", severity="error", error_if="!= 0", **test),
+        _node("model.fine", "select range as n from range(5)"),
+        _node(
+            "test.fails",
+            'select * from "cin"."staging"."fine" where n > 1',
+            ("model.after_failure",),
+            severity="error",
+            error_if="> 2",
+            **test,
+        ),
+        _node("model.after_failure", "select 1 as one"),
+        _node(
+            "test.warns",
+            'select * from "cin"."staging"."fine"',
+            severity="warn",
+            error_if="!= 0",
+            **test,
+        ),
+        # Without stored failures, dbt counts the test's own rows, up to its limit.
+        _node(
+            "test.limited",
+            'select * from "cin"."staging"."fine"',
+            severity="error",
+            error_if="> 2",
+            fail_calc="count(*)",
+            warn_if="!= 0",
+            limit=2,
+        ),
+        _node(
+            "test.passes",
+            'select * from "cin"."staging"."fine" where n < 0',
+            severity="error",
+            error_if="!= 0",
+            **test,
+        ),
+    )
+    outcomes = check_plan.replay(plan, tmp_path / "cin.duckdb", tmp_path)
+    found = {o.unique_id: (o.status, o.failures) for o in outcomes}
+    assert found == {
+        "model.broken": ("error", 0),
+        "test.on_broken": ("skipped", 0),
+        "model.fine": ("success", 0),
+        "test.fails": ("fail", 3),
+        "model.after_failure": ("skipped", 0),
+        "test.warns": ("warn", 5),
+        "test.limited": ("warn", 2),
+        "test.passes": ("pass", 0),
+    }
+    (broken,) = [o for o in outcomes if o.status == "error"]
+    assert [o.unique_id for o in outcomes] == [n.unique_id for n in plan.nodes]
+    assert broken.message and broken.message.startswith("models/broken.sql: Catalog Error")
+    assert "no_such_table" in broken.message
+    with duckdb.connect(str(tmp_path / "cin.duckdb")) as con:
+        stored = con.execute('select count(*) from "cin"."dq_failures"."fails"').fetchone()
+        assert stored == (3,)  # the failing rows kept, as dbt's store_failures keeps them
+        kept = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'dq_failures'"
+        ).fetchall()
+        assert ("limited",) not in kept  # store_failures off: nothing kept
+
+
+def test_a_broken_plan_is_reported_by_the_cli_with_file_node_and_problem(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """A saved plan whose SQL for one staging module no longer runs: the check says which
+    module, its file and DuckDB's error, skips the module's tests and exits 1."""
+    check = run_check  # type: ignore[assignment]
+    check(tmp_path / "a" / "cin.duckdb")  # a plan for the project as it is
+    plan_file = project.path / "target" / "check_return" / "dbt_given_db" / check_plan.PLAN_FILE
+    saved = plan_file.read_text()
+    raw = json.loads(saved)
+    (header,) = [n for n in raw["nodes"] if n["name"] == "stg_xml__header"]
+    header["sql"] = "select * from raw.no_such_table"
+    plan_file.write_text(json.dumps(raw))
+    try:
+        broken = check(tmp_path / "b" / "cin.duckdb")
+    finally:
+        plan_file.write_text(saved)
+    assert project.runs[-1] == "plan"
+    assert broken.code == 1
+    assert re.search(
+        r"^error: stg_xml__header: models/staging/xml/stg_xml__header\.sql: Catalog Error: .*"
+        r"no_such_table",
+        broken.err,
+        re.M,
+    ), broken.err
+    skipped = {n.unique_id for n in broken.nodes if n.status == "skipped"}
+    assert skipped == set(header["skips"]) and skipped
+    assert re.search(r"; \d+ checks: .*\d+ skipped", broken.out)
+
+
+def test_a_failing_hook_stops_the_replay_with_the_hook_named(tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / check_plan.SEEDS_FILE)).close()
+    plan = _plan(_node("model.fine", "select 1 as one"), on_run_start=("set no_such_setting = 1",))
+    with pytest.raises(check_plan.ReplayError, match=r"dbt_project.yml: on-run-start hook 0: "):
+        check_plan.replay(plan, tmp_path / "cin.duckdb", tmp_path)
+
+
+def test_a_node_the_replay_cannot_reproduce_means_no_plan(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """A staging module made a view (the replay builds tables only): the check runs dbt,
+    says why no plan is saved, and leaves none, so the next check runs dbt too."""
+    check = run_check  # type: ignore[assignment]
+    module = project.path / "models" / "staging" / "xml" / "stg_xml__header.sql"
+    original = module.read_text()
+    module.write_text("{{ config(materialized='view') }}\n" + original)
+    try:
+        result = check(tmp_path / "a" / "cin.duckdb")
+    finally:
+        module.write_text(original)
+    assert project.runs[-1] == "dbt"
+    assert re.search(
+        r"^note: no check plan saved \(model\.cin_warehouse\.stg_xml__header has a sql model"
+        r" materialised as view, which the replay does not reproduce\)",
+        result.err,
+        re.M,
+    ), result.err
+    plan_dir = project.path / "target" / "check_return" / "dbt_given_db"
+    assert not (plan_dir / check_plan.PLAN_FILE).exists()
+    assert RULE_8805.search(result.out), result.out
+
+
+def test_a_plan_file_this_code_did_not_write_is_not_used(tmp_path: Path) -> None:
+    duckdb.connect(str(tmp_path / check_plan.SEEDS_FILE)).close()
+    plan_file = tmp_path / check_plan.PLAN_FILE
+    for text in (
+        "{not json",
+        json.dumps({"format": check_plan.PLAN_FORMAT, "fingerprint": "f", "nodes": [{"x": 1}]}),
+        json.dumps({"format": check_plan.PLAN_FORMAT + 1, "fingerprint": "f", "nodes": []}),
+    ):
+        plan_file.write_text(text)
+        assert check_plan.load(tmp_path, "f") is None, text
