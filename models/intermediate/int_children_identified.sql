@@ -157,8 +157,11 @@ children as (
             arg_max(sex, census_year) filter (where sex is not null)
         ) as sex,
         -- M and F both seen (two distinct values <=> the least differs from the greatest)
-        min(sex) filter (where sex in ('M', 'F'))
-        <> max(sex) filter (where sex in ('M', 'F')) as has_sex_conflict,
+        coalesce(
+            min(sex) filter (where sex in ('M', 'F'))
+            <> max(sex) filter (where sex in ('M', 'F')),
+            false
+        ) as has_sex_conflict,
         arg_max(ethnicity_code, census_year) filter (where ethnicity_code is not null)
             as ethnicity_code,
         coalesce(min(ethnicity_code) <> max(ethnicity_code), false) as has_ethnicity_conflict,
@@ -181,14 +184,16 @@ resolved as (
         children.last_census_year,
         children.sex,
         children.ethnicity_code,
+        children.has_sex_conflict,
         children.has_ethnicity_conflict,
         children.record_count,
         child_identifiers.identifier,
         births.birth_year,
         births.birth_month,
-        coalesce(children.has_sex_conflict, false) as has_sex_conflict,
         coalesce(child_identifiers.all_identifiers, all_identifier_lists.all_identifiers)
             as all_identifiers,
+        -- the later of the flag's and the codes' latest answers (in one year: yes if
+        -- either says yes); odd is yes (coded_disability)
         greatest(
             children.latest_disability_answer, coded_disability.latest_disability_answer
         ) % 2 = 1 as has_disability,
