@@ -28,12 +28,32 @@
 -- identifier match; failure modes: two children given one UPN in error with the same
 -- birth month and sex are merged; a child whose only UPN record is missing stays apart;
 -- an adopted child is always a new person.
+-- Cost (national scale, 14M child-year records, 6.8M children): every aggregate holds
+-- fixed-size states only, so that the model fits a small memory limit (DuckDB 1.5 at 2 GB,
+-- one thread): no count(distinct) (each a hash table of its own over the group and the
+-- value; "two or more distinct values" is least <> greatest), no ordered string_agg over
+-- every child (only over the few with three or more identifiers), and the records that
+-- several aggregates read are only the columns the rules need, joined for each reader
+-- rather than written out once.
 {% set link_rounds = 6 %}
-with child_records as (
+with child_records as not materialized (
+    -- only the columns the rules below read, and not materialised: three aggregates read
+    -- it, and DuckDB would write it whole first (14M rows at national scale) and spill it
+    -- under a small memory limit; each reader repeats the join instead (about the same
+    -- CPU; at 2 GB, 17 instead of 24 GB written to the spill files)
     select
-        records.*,
         child_keys.child_id,
+        records.source_kind,
         child_keys.child_la_code,
+        records.la_child_id,
+        records.la_code,
+        records.census_year,
+        records.birth_year,
+        records.birth_month,
+        records.sex,
+        records.ethnicity_code,
+        records.has_disability,
+        records.record_count,
         case records.source_kind
             when 'npd' then records.pupil_matching_ref
             else records.upn
@@ -62,9 +82,25 @@ child_identifiers as (
         child_id,
         arg_max(identifier, records_carrying * 10000 + last_census_year) as identifier,
         count(*) as identifier_count,
-        string_agg(identifier, ',' order by identifier) as all_identifiers
+        -- the identifiers in order, comma separated: for one or two, the least and the
+        -- greatest; three or more (a handful of children) are listed in all_identifier_lists
+        case
+            when count(*) = 1 then min(identifier)
+            when count(*) = 2 then min(identifier) || ',' || max(identifier)
+        end as all_identifiers
     from identifier_votes
     group by child_id
+),
+
+all_identifier_lists as (
+    select
+        identifier_votes.child_id,
+        string_agg(identifier_votes.identifier, ',' order by identifier_votes.identifier)
+            as all_identifiers
+    from identifier_votes
+    inner join child_identifiers on identifier_votes.child_id = child_identifiers.child_id
+    where child_identifiers.identifier_count > 2
+    group by identifier_votes.child_id
 ),
 
 birth_votes as (
@@ -89,40 +125,25 @@ births as (
     group by child_id
 ),
 
-disability_years as (
+-- Disability: the answer of the latest census year with one (a year with a disability
+-- code other than NONE, or the NPD's Disability flag, answers yes). Each answer is one
+-- number, census year * 2 + (1 if yes): the greatest is the latest year, and it is odd
+-- when any answer of that year is yes, so no (child, year) table is built first.
+coded_disability as (
     select
-        child_id,
-        census_year,
-        bool_or(has_disability) as has_disability
-    from (
-        select
-            child_id,
-            census_year,
-            has_disability
-        from child_records
-        where has_disability is not null
-        union all
-        select
-            child_keys.child_id,
-            disabilities.census_year,
-            disabilities.disability_code <> 'NONE' as has_disability
-        from {{ ref('int_records_conformed__disability') }} as disabilities
-        inner join {{ ref('int_child_keys_resolved') }} as child_keys
-            on
-                disabilities.source_kind = child_keys.source_kind
-                and disabilities.la_code = child_keys.la_code
-                and disabilities.la_child_id = child_keys.la_child_id
-        where disabilities.disability_code is not null
-    ) as answers
-    group by child_id, census_year
-),
-
-disability as (
-    select
-        child_id,
-        arg_max(has_disability, census_year) as has_disability
-    from disability_years
-    group by child_id
+        child_keys.child_id,
+        max(
+            disabilities.census_year * 2
+            + cast(disabilities.disability_code <> 'NONE' as integer)
+        ) as latest_disability_answer
+    from {{ ref('int_records_conformed__disability') }} as disabilities
+    inner join {{ ref('int_child_keys_resolved') }} as child_keys
+        on
+            disabilities.source_kind = child_keys.source_kind
+            and disabilities.la_code = child_keys.la_code
+            and disabilities.la_child_id = child_keys.la_child_id
+    where disabilities.disability_code is not null
+    group by child_keys.child_id
 ),
 
 children as (
@@ -138,10 +159,18 @@ children as (
             arg_max(sex, census_year) filter (where sex in ('M', 'F')),
             arg_max(sex, census_year) filter (where sex is not null)
         ) as sex,
-        count(distinct sex) filter (where sex in ('M', 'F')) > 1 as has_sex_conflict,
+        -- M and F both seen (two distinct values <=> the least differs from the greatest)
+        coalesce(
+            min(sex) filter (where sex in ('M', 'F'))
+            <> max(sex) filter (where sex in ('M', 'F')),
+            false
+        ) as has_sex_conflict,
         arg_max(ethnicity_code, census_year) filter (where ethnicity_code is not null)
             as ethnicity_code,
-        count(distinct ethnicity_code) > 1 as has_ethnicity_conflict,
+        coalesce(min(ethnicity_code) <> max(ethnicity_code), false) as has_ethnicity_conflict,
+        -- the disability flag's answers, coded as in coded_disability
+        max(census_year * 2 + cast(has_disability as integer))
+            as latest_disability_answer,
         sum(record_count) as record_count
     from child_records
     group by child_id
@@ -149,18 +178,35 @@ children as (
 
 resolved as (
     select
-        children.*,
+        children.child_id,
+        children.source_kind,
+        children.la_code_current,
+        children.la_child_id,
+        children.la_code,
+        children.first_census_year,
+        children.last_census_year,
+        children.sex,
+        children.ethnicity_code,
+        children.has_sex_conflict,
+        children.has_ethnicity_conflict,
+        children.record_count,
         child_identifiers.identifier,
-        child_identifiers.all_identifiers,
         births.birth_year,
         births.birth_month,
-        disability.has_disability,
+        coalesce(child_identifiers.all_identifiers, all_identifier_lists.all_identifiers)
+            as all_identifiers,
+        -- the later of the flag's and the codes' latest answers (in one year: yes if
+        -- either says yes); odd is yes (coded_disability)
+        greatest(
+            children.latest_disability_answer, coded_disability.latest_disability_answer
+        ) % 2 = 1 as has_disability,
         coalesce(child_identifiers.identifier_count, 0) as identifier_count,
         coalesce(births.has_birth_conflict, false) as has_birth_conflict
     from children
     left join child_identifiers on children.child_id = child_identifiers.child_id
+    left join all_identifier_lists on children.child_id = all_identifier_lists.child_id
     left join births on children.child_id = births.child_id
-    left join disability on children.child_id = disability.child_id
+    left join coded_disability on children.child_id = coded_disability.child_id
 ),
 
 identifier_links as (
@@ -180,9 +226,19 @@ shared_identifiers as (
     select
         source_kind,
         identifier,
-        count(distinct child_id) as children_sharing,
-        count(distinct birth_year * 100 + birth_month) > 1
-        or count(distinct sex) filter (where sex in ('M', 'F')) > 1 as is_in_conflict
+        -- a child carries an identifier once here (identifier_votes: one row per child
+        -- and identifier), so the rows are the children sharing it
+        count(*) as children_sharing,
+        -- two distinct birth months, or M and F: the least differs from the greatest
+        coalesce(
+            min(birth_year * 100 + birth_month) <> max(birth_year * 100 + birth_month),
+            false
+        )
+        or coalesce(
+            min(sex) filter (where sex in ('M', 'F'))
+            <> max(sex) filter (where sex in ('M', 'F')),
+            false
+        ) as is_in_conflict
     from identifier_links
     group by source_kind, identifier
 ),
