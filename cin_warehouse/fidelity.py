@@ -361,13 +361,25 @@ def _load_truth(cur: duckdb.DuckDBPyConnection, truth_dir: Path, settings: dict)
             select distinct record_id, quirk, false as npd_only
             from t_quirks where record_id >= 0
         ),
+        -- a child-year entry names the child by LAchildID as written or anonymised: two
+        -- equi-joins (one condition with `or` is a nested-loop join: 150 CPU s at scale 1)
+        child_year_entries as (
+            select census_year, la_code, LAchildID, quirk,
+                   quirk in {NPD_ONLY_QUIRKS} as npd_only
+            from t_quirks where record_id < 0 and census_year > 0
+        ),
         child_year_level as (
-            select distinct k.record_id, q.quirk, q.quirk in {NPD_ONLY_QUIRKS} as npd_only
-            from t_quirks as q
+            select k.record_id, q.quirk, q.npd_only
+            from child_year_entries as q
             join keys as k
               on k.census_year = q.census_year and k.la_code = q.la_code
-             and (k.la_child_id = q.LAchildID or k.la_child_id_anon = q.LAchildID)
-            where q.record_id < 0 and q.census_year > 0
+             and k.la_child_id = q.LAchildID
+            union
+            select k.record_id, q.quirk, q.npd_only
+            from child_year_entries as q
+            join keys as k
+              on k.census_year = q.census_year and k.la_code = q.la_code
+             and k.la_child_id_anon = q.LAchildID
         ),
         child_level as (
             select distinct k.record_id, q.quirk, false as npd_only
