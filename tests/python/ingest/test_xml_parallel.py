@@ -1,0 +1,140 @@
+"""XML returns read by worker processes land exactly as returns read in the main process."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cin_warehouse.ingest import files, loader
+from tests.python.ingest import fixtures
+from tests.python.ingest.test_xml_streaming import _landed
+
+
+def _returns(folder: Path) -> list[Path]:
+    """Returns that land, fail and are re-delivered in one run, in this order."""
+    texts: dict[str, bytes] = {}
+
+    def add(name: str, text: str) -> None:
+        texts[name] = text.encode("utf-8")
+
+    def a_return(year: int, la: str, n: int, seed: int, **options: str) -> str:
+        return fixtures.return_xml(year, la, fixtures.make_children(year, n, seed=seed), **options)
+
+    add("a0_CIN_2019_202.xml", a_return(2019, "202", 12, 1))
+    add("a1_CIN_2020_202.xml", a_return(2020, "202", 9, 2))
+    broken = a_return(2021, "202", 10, 3)
+    add("b_broken.xml", broken[: len(broken) // 2])  # malformed: fails at its end
+    add("c_invoice.xml", "<?xml version='1.0'?>\n<Invoice><Total>3</Total></Invoice>\n")
+    add("d_redelivery.xml", a_return(2020, "202", 5, 4))  # replaces a1
+    add("e_same_bytes.xml", a_return(2019, "202", 12, 1))  # a0 again: unchanged
+    add("f_no_lea.xml", a_return(2022, " ", 4, 5))  # whose return is it?
+    add(
+        "g_unknown.xml",
+        re.sub("</CINdetails>", "<Extra>x</Extra></CINdetails>", a_return(2022, "330", 6, 6)),
+    )
+    add("h_empty.xml", "")
+    # Declared UTF-8 but Windows-1252: decoded as such, with a message.
+    texts["i_cp1252.xml"] = a_return(2023, "330", 3, 7).replace("Test", "Tést").encode("cp1252")
+    texts["j_CIN_2024_330.xml.gz"] = gzip.compress(a_return(2024, "330", 7, 8).encode())
+    texts["k_truncated.xml.gz"] = gzip.compress(a_return(2025, "330", 7, 9).encode())[:-40]
+    add("l_CIN_2021_330.xml", a_return(2021, "330", 8, 10))
+    for name, data in texts.items():
+        (folder / name).write_bytes(data)
+    return sorted(folder.iterdir())
+
+
+def _land(paths: list[Path], db: Path, workers: int) -> list[loader.Outcome]:
+    raw_files = [files.classify(path) for path in paths]
+    with duckdb.connect(str(db)) as con:
+        return loader.land_files(con, raw_files, workers=workers)
+
+
+def _outcome(outcome: loader.Outcome) -> tuple[object, ...]:
+    record = outcome.record
+    return (
+        outcome.path.name,
+        outcome.status,
+        str(outcome.error) if outcome.error else None,
+        None if record is None else (record.encoding, record.messages, record.rows_per_table),
+    )
+
+
+@pytest.fixture
+def read_by_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The files (their places in the landing) that worker processes read."""
+    indexes: list[int] = []
+    get = loader._Preparer.get
+
+    def spy(self: loader._Preparer, index: int) -> loader.Prepared | None:
+        prepared = get(self, index)
+        if prepared is not None:
+            indexes.append(index)
+        return prepared
+
+    monkeypatch.setattr(loader._Preparer, "get", spy)
+    return indexes
+
+
+def test_parallel_landing_equals_serial(tmp_path: Path, read_by_workers: list[int]) -> None:
+    """Every raw table, outcome, error and manifest message is the same whether the
+    returns are read by two worker processes or in the main process, with failing files in
+    the middle of a batch (the batch lands again file by file), a re-delivery, the same
+    bytes again, gzip and Windows-1252 returns."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    paths = _returns(folder)
+    serial = _land(paths, tmp_path / "serial.duckdb", workers=0)
+    assert read_by_workers == []
+    parallel = _land(paths, tmp_path / "parallel.duckdb", workers=2)
+    # The empty file is not sent to a worker (nothing to read); every other file is.
+    empty = [i for i, path in enumerate(paths) if path.name == "h_empty.xml"]
+    assert sorted(set(read_by_workers)) == [i for i in range(len(paths)) if i not in empty]
+
+    assert [_outcome(o) for o in parallel] == [_outcome(o) for o in serial]
+    assert [o.status for o in serial] == [
+        "landed", "landed", "failed", "failed", "replaced", "unchanged", "failed", "landed",
+        "failed", "landed", "landed", "failed", "landed",
+    ]  # fmt: skip
+    assert _landed(tmp_path / "parallel.duckdb") == _landed(tmp_path / "serial.duckdb")
+
+
+def test_large_return_is_read_in_the_main_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_by_workers: list[int]
+) -> None:
+    """A return above PREPARE_BYTES is read streaming in the main process, between
+    returns read by workers, and lands as in a serial landing."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    children = {
+        "CIN_2019_202.xml": 3,
+        "CIN_2020_202.xml": 40,
+        "CIN_2021_202.xml": 3,
+        "CIN_2022_202.xml": 3,
+    }
+    for name, n in children.items():
+        year = int(name[4:8])
+        text = fixtures.return_xml(year, "202", fixtures.make_children(year, n, seed=n))
+        (folder / name).write_text(text)
+    paths = sorted(folder.iterdir())
+    sizes = [path.stat().st_size for path in paths]
+    monkeypatch.setattr(loader, "PREPARE_BYTES", max(sizes) - 1)
+    serial = _land(paths, tmp_path / "serial.duckdb", workers=0)
+    parallel = _land(paths, tmp_path / "parallel.duckdb", workers=2)
+    assert sorted(set(read_by_workers)) == [0, 2, 3]  # not the large one
+    assert [_outcome(o) for o in parallel] == [_outcome(o) for o in serial]
+    assert [o.status for o in parallel] == ["landed"] * 4
+    assert _landed(tmp_path / "parallel.duckdb") == _landed(tmp_path / "serial.duckdb")
+
+
+def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(loader.WORKERS_ENV, "3")
+    assert loader.load_workers() == 3
+    monkeypatch.setenv(loader.WORKERS_ENV, "0")
+    assert loader.load_workers() == 0
+    monkeypatch.setenv(loader.WORKERS_ENV, "many")
+    with pytest.raises(loader.LoadError, match="CIN_LOAD_WORKERS.*not a number"):
+        loader.load_workers()
