@@ -2,7 +2,9 @@
 
 Consecutive XML returns share a transaction (fewer commits and inserts); if one of them
 fails, the shared transaction is rolled back and each file is landed again in its own, so
-what lands is what landing the files one by one would land.
+what lands is what landing the files one by one would land. XML returns are read (scanned,
+parsed, walked into Arrow batches) ahead by worker processes while this process writes
+them, in the files' order, exactly as it writes a return it reads itself (`_Preparer`).
 
 A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
 so. Any error rolls the file's transaction back, so a failed file leaves no row in any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import re
 from pathlib import Path
 
@@ -138,3 +139,30 @@ def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(loader.WORKERS_ENV, "many")
     with pytest.raises(loader.LoadError, match="CIN_LOAD_WORKERS.*not a number"):
         loader.load_workers()
+
+
+def test_returns_are_read_here_when_the_workers_die(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_by_workers: list[int]
+) -> None:
+    """Worker processes killed before they read anything (as by the out-of-memory killer):
+    every return is read in the main process instead and lands as in a serial landing."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    paths = _returns(folder)
+    start = loader._Preparer.__init__
+
+    def start_then_kill(self: loader._Preparer, *args: object) -> None:
+        start(self, *args)  # type: ignore[arg-type]
+        if self.pool is not None:  # the parallel landing's
+            killed.extend(self.pool._processes.values())
+            for process in killed:
+                process.kill()
+
+    killed: list[multiprocessing.Process] = []
+
+    monkeypatch.setattr(loader._Preparer, "__init__", start_then_kill)
+    serial = _land(paths, tmp_path / "serial.duckdb", workers=0)
+    parallel = _land(paths, tmp_path / "parallel.duckdb", workers=2)
+    assert killed and read_by_workers == []
+    assert [_outcome(o) for o in parallel] == [_outcome(o) for o in serial]
+    assert _landed(tmp_path / "parallel.duckdb") == _landed(tmp_path / "serial.duckdb")
