@@ -221,6 +221,10 @@ def _prepare(raw_file: files.RawFile) -> Prepared:
 # (a return's rows wait in memory as Arrow batches until written; a larger return is read
 # and written streaming, in the main process, so memory stays flat however large it is).
 PREPARE_BYTES = 64 * 2**20
+# A worker process takes about 0.4 CPU s to start (Python, lxml, pyarrow): as long as the
+# main process takes to read about 12 MB of returns. One worker per this many bytes of
+# returns to read, so that a small landing does not pay for a pool.
+WORKER_BYTES = 8 * 2**20
 WORKERS_ENV = "CIN_LOAD_WORKERS"
 
 
@@ -239,8 +243,9 @@ def load_workers() -> int:
 class _Preparer:
     """Reads the XML returns of a landing ahead, in file order, in a pool of worker
     processes (`_prepare`), at most `ahead` returns beyond the one the main process asks
-    for; the main process keeps every database write, in the files' order. No pool (every
-    file read in the main process) with fewer than two such returns or no workers."""
+    for; the main process keeps every database write, in the files' order. At most one
+    worker per WORKER_BYTES of returns; no pool (every file read in the main process) with
+    fewer than two such returns or no workers."""
 
     def __init__(self, raw_files: list[files.RawFile], workers: int) -> None:
         self.raw_files = raw_files
@@ -252,6 +257,9 @@ class _Preparer:
         self.position = {index: place for place, index in enumerate(self.todo)}
         self.futures: dict[int, Future[Prepared]] = {}
         self.submitted = 0  # places of `todo` submitted so far
+        # A worker costs about as much CPU to start as reading WORKER_BYTES of returns.
+        total = sum(_size(raw_files[i]) for i in self.todo)
+        workers = min(workers, len(self.todo), total // WORKER_BYTES)
         self.ahead = 2 * workers
         self.pool: ProcessPoolExecutor | None = None
         if workers > 0 and len(self.todo) >= 2:
@@ -261,7 +269,7 @@ class _Preparer:
             # calling `land` need an `if __name__ == "__main__"` guard); if the workers
             # cannot start or die, the returns are read in the main process instead.
             self.pool = ProcessPoolExecutor(
-                min(workers, len(self.todo)), mp_context=multiprocessing.get_context("spawn")
+                workers, mp_context=multiprocessing.get_context("spawn")
             )
             self._submit_to(0)
 

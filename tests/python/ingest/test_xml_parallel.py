@@ -66,7 +66,9 @@ def _outcome(outcome: loader.Outcome) -> tuple[object, ...]:
 
 @pytest.fixture
 def read_by_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The files (their places in the landing) that worker processes read."""
+    """The files (their places in the landing) that worker processes read; a pool even
+    for these small returns."""
+    monkeypatch.setattr(loader, "WORKER_BYTES", 1)
     indexes: list[int] = []
     get = loader._Preparer.get
 
@@ -139,6 +141,25 @@ def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(loader.WORKERS_ENV, "many")
     with pytest.raises(loader.LoadError, match="CIN_LOAD_WORKERS.*not a number"):
         loader.load_workers()
+
+
+def test_no_pool_for_small_returns(tmp_path: Path) -> None:
+    """Two small returns are read in the main process: a worker would cost more to start
+    than they take to read."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    raw_files = []
+    for year in (2019, 2020):
+        path = folder / f"CIN_{year}_202.xml"
+        path.write_text(fixtures.return_xml(year, "202", fixtures.make_children(year, 5)))
+        raw_files.append(files.classify(path))
+    assert sum(f.path.stat().st_size for f in raw_files) < loader.WORKER_BYTES
+    preparer = loader._Preparer(raw_files, workers=2)
+    try:
+        assert preparer.pool is None
+        assert preparer.get(0) is None
+    finally:
+        preparer.close()
 
 
 def test_returns_are_read_here_when_the_workers_die(
