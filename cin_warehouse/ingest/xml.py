@@ -7,6 +7,10 @@ memory stays flat however large the return. Values land as delivered (an
 element present but empty lands as '', an absent one as NULL), with position keys to
 rebuild the nesting and the line of each module element. Elements the loader does not
 know land in `raw.xml_unknown_elements` with their path and text, and are reported.
+
+The same reading runs in a worker process (`parse_xml_file`, no database): it keeps the
+header and the Arrow batches in order, and the main process writes them
+(`land_xml_file(..., parsed=...)`) exactly as it writes a return it reads itself.
 """
 
 from __future__ import annotations
