@@ -221,8 +221,8 @@ def _prepare(raw_file: files.RawFile) -> Prepared:
 # (a return's rows wait in memory as Arrow batches until written; a larger return is read
 # and written streaming, in the main process, so memory stays flat however large it is).
 PREPARE_BYTES = 64 * 2**20
-# A worker process takes about 0.4 CPU s to start (Python, lxml, pyarrow): as long as the
-# main process takes to read about 12 MB of returns. One worker per this many bytes of
+# A worker process takes about 0.35 CPU s to start (Python, DuckDB, lxml, pyarrow): as long
+# as the main process takes to read about 10 MB of returns. One worker per this many bytes of
 # returns to read, so that a small landing does not pay for a pool.
 WORKER_BYTES = 8 * 2**20
 WORKERS_ENV = "CIN_LOAD_WORKERS"
@@ -243,16 +243,27 @@ def load_workers() -> int:
 class _Preparer:
     """Reads the XML returns of a landing ahead, in file order, in a pool of worker
     processes (`_prepare`), at most `ahead` returns beyond the one the main process asks
-    for; the main process keeps every database write, in the files' order. At most one
-    worker per WORKER_BYTES of returns; no pool (every file read in the main process) with
-    fewer than two such returns or no workers."""
+    for; the main process keeps every database write, in the files' order. Returns already
+    landed from the same path with the same size (`landed`) are left to the main process.
+    At most one worker per WORKER_BYTES of returns; no pool (every file read in the main
+    process) with fewer than two such returns or no workers."""
 
-    def __init__(self, raw_files: list[files.RawFile], workers: int) -> None:
+    def __init__(
+        self,
+        raw_files: list[files.RawFile],
+        workers: int,
+        landed: frozenset[tuple[str, int]] = frozenset(),
+    ) -> None:
         self.raw_files = raw_files
+        # Not a file landed from the same path with the same size: most likely the same
+        # bytes again (`unchanged`: only hashed), which the main process scans itself (and
+        # reads, if they are not the same bytes after all).
         self.todo = [
             i
             for i, f in enumerate(raw_files)
-            if f.format == "xml" and 0 < _size(f) <= PREPARE_BYTES
+            if f.format == "xml"
+            and 0 < _size(f) <= PREPARE_BYTES
+            and (str(f.path), _size(f)) not in landed
         ]
         self.position = {index: place for place, index in enumerate(self.todo)}
         self.futures: dict[int, Future[Prepared]] = {}
@@ -269,7 +280,8 @@ class _Preparer:
             # calling `land` need an `if __name__ == "__main__"` guard); if the workers
             # cannot start or die, the returns are read in the main process instead.
             self.pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
             )
             self._submit_to(0)
 
@@ -352,12 +364,13 @@ def land_files(
     consecutive XML files share a transaction (see `_land_xml_batch`). XML returns are read
     ahead by `workers` processes (default `load_workers()`; 0: none), written here in the
     files' order, so what lands does not depend on them."""
-    # Workers start reading returns now, while the schema is checked.
-    preparer = _Preparer(raw_files, load_workers() if workers is None else workers)
+    con.execute("begin transaction")
+    schema.ensure_raw_schema(con)
+    con.execute("commit")
+    preparer = _Preparer(
+        raw_files, load_workers() if workers is None else workers, manifest.landed_files(con)
+    )
     try:
-        con.execute("begin transaction")
-        schema.ensure_raw_schema(con)
-        con.execute("commit")
         outcomes: list[Outcome] = []
         start = 0
         while start < len(raw_files):

@@ -133,6 +133,54 @@ def test_large_return_is_read_in_the_main_process(
     assert _landed(tmp_path / "parallel.duckdb") == _landed(tmp_path / "serial.duckdb")
 
 
+def test_returns_already_landed_are_left_to_the_main_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers do not read a return landed before from the same path with the same size
+    (most likely `unchanged`); if an earlier file of the landing superseded that load, the
+    main process reads it, and it lands as in a serial landing."""
+    monkeypatch.setattr(loader, "WORKER_BYTES", 1)
+    seen: dict[str, bool] = {}
+    get = loader._Preparer.get
+
+    def spy(self: loader._Preparer, index: int) -> loader.Prepared | None:
+        prepared = get(self, index)
+        seen[self.raw_files[index].path.name] = prepared is not None
+        return prepared
+
+    monkeypatch.setattr(loader._Preparer, "get", spy)
+
+    def a_return(year: int, seed: int) -> str:
+        return fixtures.return_xml(year, "202", fixtures.make_children(year, 6, seed=seed))
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    first = [folder / "CIN_2019_202.xml", folder / "CIN_2020_202.xml"]
+    first[0].write_text(a_return(2019, 1))
+    first[1].write_text(a_return(2020, 2))
+    redelivery = folder / "redelivery_2019.xml"
+    redelivery.write_text(a_return(2019, 3))
+    new = folder / "CIN_2021_202.xml"
+    new.write_text(a_return(2021, 4))
+    # The re-delivery replaces 2019, the first 2019 bytes replace it back, 2020 is unchanged.
+    again = [redelivery, *first, new]
+    landings = {}
+    for workers in (0, 2):
+        db = tmp_path / f"workers_{workers}.duckdb"
+        _land(first, db, workers)
+        seen.clear()
+        landings[workers] = [_outcome(o) for o in _land(again, db, workers)]
+    assert [outcome[1] for outcome in landings[2]] == ["replaced", "replaced", "unchanged", "landed"]
+    assert landings[2] == landings[0]
+    assert _landed(tmp_path / "workers_2.duckdb") == _landed(tmp_path / "workers_0.duckdb")
+    assert seen == {
+        "redelivery_2019.xml": True,
+        "CIN_2019_202.xml": False,  # read by the main process
+        "CIN_2020_202.xml": False,  # only hashed, by the main process
+        "CIN_2021_202.xml": True,
+    }
+
+
 def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(loader.WORKERS_ENV, "3")
     assert loader.load_workers() == 3
@@ -154,7 +202,7 @@ def test_no_pool_for_small_returns(tmp_path: Path) -> None:
         path.write_text(fixtures.return_xml(year, "202", fixtures.make_children(year, 5)))
         raw_files.append(files.classify(path))
     assert sum(f.path.stat().st_size for f in raw_files) < loader.WORKER_BYTES
-    preparer = loader._Preparer(raw_files, workers=2)
+    preparer = loader._Preparer(raw_files, 2, frozenset())
     try:
         assert preparer.pool is None
         assert preparer.get(0) is None
