@@ -170,7 +170,8 @@ def test_returns_already_landed_are_left_to_the_main_process(
         _land(first, db, workers)
         seen.clear()
         landings[workers] = [_outcome(o) for o in _land(again, db, workers)]
-    assert [outcome[1] for outcome in landings[2]] == ["replaced", "replaced", "unchanged", "landed"]
+    statuses = [outcome[1] for outcome in landings[2]]
+    assert statuses == ["replaced", "replaced", "unchanged", "landed"]
     assert landings[2] == landings[0]
     assert _landed(tmp_path / "workers_2.duckdb") == _landed(tmp_path / "workers_0.duckdb")
     assert seen == {
