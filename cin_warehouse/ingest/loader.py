@@ -229,15 +229,23 @@ WORKERS_ENV = "CIN_LOAD_WORKERS"
 
 
 def load_workers() -> int:
-    """Worker processes that read XML returns: CIN_LOAD_WORKERS, else one per CPU (0: none,
-    every return is read in the main process)."""
+    """Worker processes that read XML returns (0: none, every return is read in the main
+    process): CIN_LOAD_WORKERS, else one per idle CPU, the CPUs less the 1-minute load
+    average. Workers add CPU (their start); they save time only where a core would
+    otherwise idle: with the cores busy, landing with them took longer than without
+    (measured, BENCHMARKS.md, "Third pass")."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
         try:
             return max(int(value), 0)
         except ValueError:
             raise LoadError(WORKERS_ENV, f"not a number of worker processes: {value!r}") from None
-    return os.cpu_count() or 1
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return cpus
+    return max(cpus - int(load), 0)
 
 
 class _Preparer:

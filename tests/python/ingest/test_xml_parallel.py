@@ -192,6 +192,26 @@ def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         loader.load_workers()
 
 
+@pytest.mark.parametrize(
+    ("load", "workers"), [(0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (4.0, 0), (9.5, 0)]
+)
+def test_load_workers_default_is_the_idle_cpus(
+    monkeypatch: pytest.MonkeyPatch, load: float, workers: int
+) -> None:
+    """Without CIN_LOAD_WORKERS: the CPUs less the 1-minute load average (a busy machine
+    lands in one process), and one per CPU where there is no load average."""
+    monkeypatch.delenv(loader.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(loader.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(loader.os, "getloadavg", lambda: (load, load, load))
+    assert loader.load_workers() == workers
+
+    def no_load_average() -> tuple[float, float, float]:
+        raise OSError("no load average")
+
+    monkeypatch.setattr(loader.os, "getloadavg", no_load_average)
+    assert loader.load_workers() == 4
+
+
 def test_no_pool_for_small_returns(tmp_path: Path) -> None:
     """Two small returns are read in the main process: a worker would cost more to start
     than they take to read."""
