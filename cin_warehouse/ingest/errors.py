@@ -13,3 +13,7 @@ class LoadError(Exception):
         self.problem = problem
         self.where = where
         super().__init__(f"{path}: {where}: {problem}" if where else f"{path}: {problem}")
+
+    def __reduce__(self) -> tuple[type[LoadError], tuple[Path, str, str | None]]:
+        # Pickled whole (a worker process that reads a return sends its error back).
+        return (LoadError, (self.path, self.problem, self.where))

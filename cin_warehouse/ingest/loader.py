@@ -2,7 +2,9 @@
 
 Consecutive XML returns share a transaction (fewer commits and inserts); if one of them
 fails, the shared transaction is rolled back and each file is landed again in its own, so
-what lands is what landing the files one by one would land.
+what lands is what landing the files one by one would land. XML returns are read (scanned,
+parsed, walked into Arrow batches) ahead by worker processes while this process writes
+them, in the files' order, exactly as it writes a return it reads itself (`_Preparer`).
 
 A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
 so. Any error rolls the file's transaction back, so a failed file leaves no row in any
@@ -13,8 +15,12 @@ not look like extracts are skipped, each with its reason.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,15 +64,23 @@ def land_file(
     raw_file: files.RawFile,
     progress: Progress | None = None,
     batch: xml.Batches | None = None,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """Land one file in one transaction (the caller has set up the raw schema); with
     `batch`, an XML file in the caller's transaction instead, its rows through `batch`
-    (with DuckDB on one thread already: see `_land_xml_batch`)."""
+    (with DuckDB on one thread already: see `_land_xml_batch`); with `prepared`, an XML
+    file already scanned and read by a worker process (`_prepare`)."""
     started = _now()
-    try:
-        scan = files.scan(raw_file, text=raw_file.format == "npd")
-    except LoadError as error:
-        return Outcome(raw_file, "failed", error=error)
+    if prepared is not None:
+        if prepared.scan is None:
+            assert prepared.error is not None
+            return Outcome(raw_file, "failed", error=prepared.error)
+        scan = prepared.scan
+    else:
+        try:
+            scan = files.scan(raw_file, text=raw_file.format == "npd")
+        except LoadError as error:
+            return Outcome(raw_file, "failed", error=error)
     previous = manifest.same_bytes_loaded(con, scan.sha256)
     if previous is not None:
         return Outcome(raw_file, "unchanged", previous=previous)
@@ -101,13 +115,13 @@ def land_file(
             if advance is not None:
                 advance(scan.size_bytes // 2)
         if batch is not None:
-            return _write(con, raw_file, scan, record, parsed, advance, batch)
+            return _write(con, raw_file, scan, record, parsed, advance, batch, prepared)
         if raw_file.format == "xml":
             # An XML return reaches DuckDB as many small Arrow batches, which one thread
             # inserts and commits with about half the CPU of two (measured on the returns
             # of a small world); NPD files keep every thread for DuckDB's CSV reader.
             with _duckdb_threads(con, 1):
-                return _write(con, raw_file, scan, record, parsed, advance)
+                return _write(con, raw_file, scan, record, parsed, advance, None, prepared)
         return _write(con, raw_file, scan, record, parsed, advance)
     finally:
         if parsed is not None or raw_file.format == "npd":
@@ -134,9 +148,11 @@ def _write(
     parsed: npd.Parsed | None,
     advance: files.Progress | None,
     batch: xml.Batches | None = None,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """The one transaction of a file: its rows, rejects, column map and manifest row
-    (with `batch`: the caller's transaction, which it rolls back if this fails)."""
+    (with `batch`: the caller's transaction, which it rolls back if this fails; with
+    `prepared`: what a worker process read of the XML file, or the error it met)."""
     transaction = batch is None
     if transaction:
         con.execute("begin transaction")
@@ -145,6 +161,10 @@ def _write(
             npd.write_npd_file(con, parsed, record)
             if advance is not None:
                 advance(scan.size_bytes - scan.size_bytes // 2)
+        elif prepared is not None:
+            if prepared.error is not None:
+                raise prepared.error
+            xml.land_xml_file(con, raw_file, scan, record, advance, batch, prepared.parsed)
         else:
             xml.land_xml_file(con, raw_file, scan, record, advance, batch)
         record.finished_at = _now()
@@ -158,14 +178,152 @@ def _write(
     except (duckdb.Error, OSError, ValueError) as error:
         if transaction:
             con.execute("rollback")
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        failure = LoadError(raw_file.path, f"could not be landed: {first_line}")
-        return Outcome(raw_file, "failed", error=failure)
+        return Outcome(raw_file, "failed", error=_could_not_land(raw_file, error))
     except BaseException:
         if transaction:
             con.execute("rollback")
         raise
     return Outcome(raw_file, "replaced" if record.replaces else "landed", record=record)
+
+
+def _could_not_land(raw_file: files.RawFile, error: Exception) -> LoadError:
+    """An unexpected error of the landing (DuckDB, the file system, a value), in one line."""
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return LoadError(raw_file.path, f"could not be landed: {first_line}")
+
+
+@dataclass
+class Prepared:
+    """An XML return scanned and read by a worker process (`_prepare`): its scan (None if
+    that failed) and what its landing writes, or the error its landing would give."""
+
+    scan: files.Scan | None
+    parsed: xml.Parsed | None
+    error: LoadError | None
+
+
+def _prepare(raw_file: files.RawFile) -> Prepared:
+    """In a worker process: what `land_file` does to an XML file before it needs the
+    database (the scan, then the whole parse), with the error it would meet."""
+    try:
+        scan = files.scan(raw_file, text=False)
+    except LoadError as error:
+        return Prepared(None, None, error)
+    try:
+        return Prepared(scan, xml.parse_xml_file(raw_file, scan), None)
+    except LoadError as error:
+        return Prepared(scan, None, error)
+    except (OSError, ValueError) as error:
+        return Prepared(scan, None, _could_not_land(raw_file, error))
+
+
+# XML returns up to this size are read in worker processes while the main process writes
+# (a return's rows wait in memory as Arrow batches until written; a larger return is read
+# and written streaming, in the main process, so memory stays flat however large it is).
+PREPARE_BYTES = 64 * 2**20
+# A worker process takes about 0.35 CPU s to start (Python, DuckDB, lxml, pyarrow): as long
+# as the main process takes to read about 10 MB of returns. One worker per this many bytes of
+# returns to read, so that a small landing does not pay for a pool.
+WORKER_BYTES = 8 * 2**20
+WORKERS_ENV = "CIN_LOAD_WORKERS"
+
+
+def load_workers() -> int:
+    """Worker processes that read XML returns (0: none, every return is read in the main
+    process): CIN_LOAD_WORKERS, else one per idle CPU, the CPUs less the 1-minute load
+    average. Workers add CPU (their start); they save time only where a core would
+    otherwise idle: with the cores busy, landing with them took longer than without
+    (measured, BENCHMARKS.md, "Third pass")."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        try:
+            return max(int(value), 0)
+        except ValueError:
+            raise LoadError(WORKERS_ENV, f"not a number of worker processes: {value!r}") from None
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return cpus
+    return max(cpus - int(load), 0)
+
+
+class _Preparer:
+    """Reads the XML returns of a landing ahead, in file order, in a pool of worker
+    processes (`_prepare`), at most `ahead` returns beyond the one the main process asks
+    for; the main process keeps every database write, in the files' order. Returns already
+    landed from the same path with the same size (`landed`) are left to the main process.
+    At most one worker per WORKER_BYTES of returns; no pool (every file read in the main
+    process) with fewer than two such returns or no workers."""
+
+    def __init__(
+        self,
+        raw_files: list[files.RawFile],
+        workers: int,
+        landed: frozenset[tuple[str, int]] = frozenset(),
+    ) -> None:
+        self.raw_files = raw_files
+        # Not a file landed from the same path with the same size: most likely the same
+        # bytes again (`unchanged`: only hashed), which the main process scans itself (and
+        # reads, if they are not the same bytes after all).
+        self.todo = [
+            i
+            for i, f in enumerate(raw_files)
+            if f.format == "xml"
+            and 0 < _size(f) <= PREPARE_BYTES
+            and (str(f.path), _size(f)) not in landed
+        ]
+        self.position = {index: place for place, index in enumerate(self.todo)}
+        self.futures: dict[int, Future[Prepared]] = {}
+        self.submitted = 0  # places of `todo` submitted so far
+        # A worker costs about as much CPU to start as reading WORKER_BYTES of returns.
+        total = sum(_size(raw_files[i]) for i in self.todo)
+        workers = min(workers, len(self.todo), total // WORKER_BYTES)
+        self.ahead = 2 * workers
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 0 and len(self.todo) >= 2:
+            # Spawned, not forked: the main process has DuckDB's threads (and a progress
+            # bar's) running, which a fork copies in whatever state they are in. A spawned
+            # worker imports the main module as Python's multiprocessing does (scripts
+            # calling `land` need an `if __name__ == "__main__"` guard); if the workers
+            # cannot start or die, the returns are read in the main process instead.
+            self.pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+            self._submit_to(0)
+
+    def _submit_to(self, place: int) -> None:
+        assert self.pool is not None
+        end = min(place + self.ahead, len(self.todo))
+        while self.submitted < end:
+            index = self.todo[self.submitted]
+            self.futures[index] = self.pool.submit(_prepare, self.raw_files[index])
+            self.submitted += 1
+
+    def get(self, index: int) -> Prepared | None:
+        """The file `index` read by a worker (None: read it in the main process)."""
+        place = self.position.get(index)
+        if self.pool is None or place is None:
+            return None
+        self._submit_to(place)
+        try:
+            return self.futures[index].result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the rest is read in the main process.
+            self.close()
+            return None
+
+    def release(self, end: int) -> None:
+        """Forget what was read of the files before `end` (they are written)."""
+        for index in [i for i in self.futures if i < end]:
+            del self.futures[index]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.futures = {}
 
 
 def land(
@@ -208,21 +366,32 @@ def land_files(
     con: duckdb.DuckDBPyConnection,
     raw_files: list[files.RawFile],
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> list[Outcome]:
     """Land files one by one over an open connection (failed ones get a manifest row);
-    consecutive XML files share a transaction (see `_land_xml_batch`)."""
+    consecutive XML files share a transaction (see `_land_xml_batch`). XML returns are read
+    ahead by `workers` processes (default `load_workers()`; 0: none), written here in the
+    files' order, so what lands does not depend on them."""
     con.execute("begin transaction")
     schema.ensure_raw_schema(con)
     con.execute("commit")
-    outcomes: list[Outcome] = []
-    start = 0
-    while start < len(raw_files):
-        batch = _xml_batch(raw_files, start)
-        if len(batch) > 1:
-            outcomes += _land_xml_batch(con, batch, progress)
-        else:
-            outcomes.append(_land_alone(con, raw_files[start], progress))
-        start += max(len(batch), 1)
+    preparer = _Preparer(
+        raw_files, load_workers() if workers is None else workers, manifest.landed_files(con)
+    )
+    try:
+        outcomes: list[Outcome] = []
+        start = 0
+        while start < len(raw_files):
+            batch = _xml_batch(raw_files, start)
+            if len(batch) > 1:
+                outcomes += _land_xml_batch(con, batch, progress, preparer, start)
+            else:
+                prepared = preparer.get(start)
+                outcomes.append(_land_alone(con, raw_files[start], progress, prepared))
+            start += max(len(batch), 1)
+            preparer.release(start)
+    finally:
+        preparer.close()
     return outcomes
 
 
@@ -252,13 +421,16 @@ def _size(raw_file: files.RawFile) -> int:
 
 
 def _land_alone(
-    con: duckdb.DuckDBPyConnection, raw_file: files.RawFile, progress: Progress | None
+    con: duckdb.DuckDBPyConnection,
+    raw_file: files.RawFile,
+    progress: Progress | None,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """Land one file in its own transaction (a failed one gets its manifest row)."""
     if progress is not None:
         progress.start_file(raw_file, _size(raw_file))
     started = _now()
-    outcome = land_file(con, raw_file, progress)
+    outcome = land_file(con, raw_file, progress, prepared=prepared)
     if outcome.status == "failed":
         _record_failure(con, outcome, started)
     if progress is not None:
@@ -267,22 +439,27 @@ def _land_alone(
 
 
 def _land_xml_batch(
-    con: duckdb.DuckDBPyConnection, batch: list[files.RawFile], progress: Progress | None
+    con: duckdb.DuckDBPyConnection,
+    batch: list[files.RawFile],
+    progress: Progress | None,
+    preparer: _Preparer,
+    start: int,
 ) -> list[Outcome]:
     """Land XML files in one transaction, committed once. If any of them fails, the whole
     transaction is rolled back and each file is landed again alone, so a failed file still
     changes nothing and every other file lands exactly as it would alone (a later file of
-    the batch sees the earlier ones: a re-delivery, or the same bytes again)."""
+    the batch sees the earlier ones: a re-delivery, or the same bytes again). The files are
+    `start` on of the landing's (what `preparer` read of them is used twice if need be)."""
     outcomes: list[Outcome] = []
     committed = False
     held = xml.Batches(con, hold=True)
     with _duckdb_threads(con, 1):
         con.execute("begin transaction")
         try:
-            for raw_file in batch:
+            for index, raw_file in enumerate(batch, start):
                 if progress is not None:
                     progress.start_file(raw_file, _size(raw_file))
-                outcome = land_file(con, raw_file, progress, held)
+                outcome = land_file(con, raw_file, progress, held, preparer.get(index))
                 if outcome.status == "failed":
                     break
                 outcomes.append(outcome)
@@ -298,7 +475,10 @@ def _land_xml_batch(
         if not committed:
             _rollback(con)
     if not committed:
-        return [_land_alone(con, raw_file, progress) for raw_file in batch]
+        return [
+            _land_alone(con, raw_file, progress, preparer.get(index))
+            for index, raw_file in enumerate(batch, start)
+        ]
     if progress is not None:
         for outcome in outcomes:
             progress.end_file(outcome)

@@ -58,6 +58,14 @@ def same_bytes_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> PreviousLo
     return PreviousLoad(*row) if row else None
 
 
+def landed_files(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, int]]:
+    """The path and size of every current (not superseded) load's file."""
+    rows = con.execute(
+        "select source_file, size_bytes from raw._loads where status = 'loaded'"
+    ).fetchall()
+    return frozenset((path, size) for path, size in rows)
+
+
 def current_loads(
     con: duckdb.DuckDBPyConnection,
     file_format: str,

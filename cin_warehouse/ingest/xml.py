@@ -7,6 +7,10 @@ memory stays flat however large the return. Values land as delivered (an
 element present but empty lands as '', an absent one as NULL), with position keys to
 rebuild the nesting and the line of each module element. Elements the loader does not
 know land in `raw.xml_unknown_elements` with their path and text, and are reported.
+
+The same reading runs in a worker process (`parse_xml_file`, no database): it keeps the
+header and the Arrow batches in order, and the main process writes them
+(`land_xml_file(..., parsed=...)`) exactly as it writes a return it reads itself.
 """
 
 from __future__ import annotations
@@ -109,15 +113,15 @@ ROOT = _trie()
 
 
 class _Landing:
-    """State of one file's streaming landing (one instance per file: no global state)."""
+    """State of one file's streaming parse (one instance per file: no global state). What
+    must reach the database goes to `out`: the header's census year and LA, and Arrow
+    batches of rows (a `_Writer` writes them at once; a `_Recorder`, in a worker process,
+    keeps them for the main process to write in the files' order)."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord, sink: Batches
-    ) -> None:
-        self.con = con
-        self.sink = sink
+    def __init__(self, path: Path, out: _Writer | _Recorder) -> None:
+        self.out = out
         self.path = path
-        self.record = record
+        self.messages: list[str] = []
         self.buffers: dict[str, list[list[Any]]] = {m.name: [] for m in MODULES}
         self.unknown: list[dict[str, Any]] = []
         self.buffered = 0
@@ -153,7 +157,7 @@ class _Landing:
             )
         self.census_year = int(year[1]) if year else int(reference[1])  # type: ignore[index]
         if year and reference and int(reference[1]) != int(year[1]):
-            self.record.messages.append(
+            self.messages.append(
                 f"line {line}: Header Year {values['Year']} but ReferenceDate"
                 f" {values['ReferenceDate']}; census year taken from Year"
             )
@@ -162,20 +166,7 @@ class _Landing:
         self.la_code = lea.strip()
         self._check_file_name(line)
         self.header = values
-        self.record.census_year = self.census_year
-        self.record.la_code = self.la_code
-        # A re-delivery (same year and LA, other bytes) replaces the earlier return's rows.
-        self.record.replaces = manifest.current_loads(
-            self.con, "xml", "la_return", self.census_year, self.la_code
-        )
-        if self.record.replaces:
-            self.sink.flush()  # rows held from an earlier file may be the ones replaced
-            for table in [m.table for m in MODULES] + [UNKNOWN_TABLE]:
-                self.con.execute(
-                    f"delete from {table} where list_contains(?, _load_id)",
-                    [self.record.replaces],
-                )
-            manifest.supersede(self.con, self.record.replaces, self.record.load_id)
+        self.out.header(self.census_year, self.la_code)
         self.buffers["header"].append(row)
         self.buffered += 1
 
@@ -304,19 +295,63 @@ class _Landing:
         self.buffered = 0
 
     def _insert(self, table: str, batch: pa.Table) -> None:
+        self.out.batch(table, batch)
+        self.counts[table] += batch.num_rows
+
+
+class _Writer:
+    """Writes a return's header and batches in the caller's transaction, as they come."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord, sink: Batches
+    ) -> None:
+        self.con = con
+        self.path = path
+        self.record = record
+        self.sink = sink
+
+    def header(self, census_year: int, la_code: str) -> None:
+        record = self.record
+        record.census_year = census_year
+        record.la_code = la_code
+        # A re-delivery (same year and LA, other bytes) replaces the earlier return's rows.
+        record.replaces = manifest.current_loads(self.con, "xml", "la_return", census_year, la_code)
+        if record.replaces:
+            self.sink.flush()  # rows held from an earlier file may be the ones replaced
+            for table in [m.table for m in MODULES] + [UNKNOWN_TABLE]:
+                self.con.execute(
+                    f"delete from {table} where list_contains(?, _load_id)", [record.replaces]
+                )
+            manifest.supersede(self.con, record.replaces, record.load_id)
+
+    def batch(self, table: str, batch: pa.Table) -> None:
         # One Arrow table per module and batch, with the file's provenance as constant
         # columns: DuckDB reads it in one insert with no statement parameters (which cost
         # more per insert than the constant columns).
         count = batch.num_rows
+        record = self.record
         for name, value, data_type in (
-            ("_load_id", self.record.load_id, pa.string()),
+            ("_load_id", record.load_id, pa.string()),
             ("_source_file", str(self.path), pa.string()),
-            ("_census_year", self.census_year, pa.int32()),
-            ("_la_code", self.la_code, pa.string()),
+            ("_census_year", record.census_year, pa.int32()),
+            ("_la_code", record.la_code, pa.string()),
         ):
             batch = batch.append_column(name, pa.repeat(pa.scalar(value, data_type), count))
         self.sink.add(table, batch)
-        self.counts[table] += count
+
+
+class _Recorder:
+    """Keeps a return's header and batches, in order, for a `_Writer` in another process
+    (`Parsed.replay`): the parse needs no database."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, tuple[Any, ...]]] = []
+
+    def header(self, census_year: int, la_code: str) -> None:
+        self.steps.append(("header", (census_year, la_code)))
+
+    def batch(self, table: str, batch: pa.Table) -> None:
+        self.steps.append(("batch", (table, batch)))
 
 
 class Batches:
@@ -360,6 +395,35 @@ def _declared_encoding(raw_file: files.RawFile) -> str | None:
     return match[1].decode("ascii").lower() if match else None
 
 
+@dataclass
+class Parsed:
+    """A return read to the end without a database (in a worker process): what its landing
+    writes, in order, and what its manifest row says of it."""
+
+    encoding: str
+    messages: list[str]
+    steps: list[tuple[str, tuple[Any, ...]]]
+    counts: dict[str, int]
+    repeated: int
+    bytes_read: int  # of the file as stored (compressed if gzipped): the progress bar's
+
+
+def parse_xml_file(raw_file: files.RawFile, scan: files.Scan) -> Parsed:
+    """Read one return to the end, keeping what its landing would write (no database: the
+    main process writes it with `land_xml_file(..., parsed=...)`). Raises what the landing
+    would raise."""
+    recorder = _Recorder()
+    read = [0]
+
+    def count(n_bytes: int) -> None:
+        read[0] += n_bytes
+
+    landing, encoding = _read(raw_file, scan, recorder, count)
+    return Parsed(
+        encoding, landing.messages, recorder.steps, landing.counts, landing.repeated, read[0]
+    )
+
+
 def land_xml_file(
     con: duckdb.DuckDBPyConnection,
     raw_file: files.RawFile,
@@ -367,44 +431,28 @@ def land_xml_file(
     record: LoadRecord,
     progress: files.Progress | None = None,
     sink: Batches | None = None,
+    parsed: Parsed | None = None,
 ) -> None:
     """Stream one return into the raw XML tables inside the caller's transaction (through
-    `sink` if given: the caller flushes it; else each batch is inserted at once)."""
-    path = raw_file.path
-    if scan.empty:
-        raise LoadError(path, "empty file (no XML at all)")
-    override = None
-    declared = _declared_encoding(raw_file)
-    record.encoding = declared or "utf-8"
-    if scan.encoding != "utf-8" and declared in (None, "utf-8", "utf8"):
-        # Declared (or defaulted) UTF-8 but it is not: Windows-1252 exports are common.
-        override = "windows-1252"
-        record.encoding = override
-        record.messages.append(
-            f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
-        )
+    `sink` if given: the caller flushes it; else each batch is inserted at once); with
+    `parsed` (`parse_xml_file`'s reading of it), write that instead of reading the file."""
     if sink is None:
         sink = Batches(con, hold=False)
-    landing = _Landing(con, path, record, sink)
-    try:
-        with open(path, "rb") as handle:
-            _check_root(path, _decompressed(handle, raw_file), override)
-        with open(path, "rb") as handle:
-            _stream(
-                _Feed(_decompressed(files.CountingReader(handle, progress), raw_file)),
-                override,
-                landing,
-            )
-    except etree.XMLSyntaxError as error:
-        message = error.msg or str(error)
-        raise LoadError(path, f"malformed XML: {message}", where=f"line {error.lineno}") from error
-    except EOFError as error:
-        raise LoadError(path, "truncated gzip file (compressed stream ends early)") from error
-    if landing.header is None:
-        raise LoadError(path, "no Header/Source/LEA: cannot tell which LA's return this is")
-    landing.flush()
-    record.rows_per_table = {t: n for t, n in landing.counts.items() if n}
-    unknown = landing.counts[UNKNOWN_TABLE]
+    writer = _Writer(con, raw_file.path, record, sink)
+    if parsed is None:
+        landing, encoding = _read(raw_file, scan, writer, progress)
+        messages, counts, repeated = landing.messages, landing.counts, landing.repeated
+    else:
+        for step, arguments in parsed.steps:
+            getattr(writer, step)(*arguments)
+        encoding, messages = parsed.encoding, parsed.messages
+        counts, repeated = parsed.counts, parsed.repeated
+        if progress is not None:
+            progress(parsed.bytes_read)
+    record.encoding = encoding
+    record.messages += messages
+    record.rows_per_table = {t: n for t, n in counts.items() if n}
+    unknown = counts[UNKNOWN_TABLE]
     if unknown:
         sink.flush()  # the first unknown element is read back from its table
         first = con.execute(
@@ -417,12 +465,57 @@ def land_xml_file(
             f"{unknown} unknown element(s) kept in {UNKNOWN_TABLE} (first: {first[0]} at line"
             f" {first[1]})"
         )
-    if landing.repeated:
+    if repeated:
         record.messages.append(
-            f"{landing.repeated} repeated single-valued element(s) kept in {UNKNOWN_TABLE}"
+            f"{repeated} repeated single-valued element(s) kept in {UNKNOWN_TABLE}"
         )
-    if not landing.counts["raw.xml_child"]:
+    if not counts["raw.xml_child"]:
         record.messages.append("the return has no Child elements")
+
+
+def _read(
+    raw_file: files.RawFile,
+    scan: files.Scan,
+    out: _Writer | _Recorder,
+    progress: files.Progress | None,
+) -> tuple[_Landing, str]:
+    """Read one return to the end, its header and rows to `out`: the landing, and the
+    encoding it was read in (for the manifest; a message says when it is not declared)."""
+    path = raw_file.path
+    if scan.empty:
+        raise LoadError(path, "empty file (no XML at all)")
+    override = None
+    declared = _declared_encoding(raw_file)
+    encoding = declared or "utf-8"
+    landing = _Landing(path, out)
+    if scan.encoding != "utf-8" and declared in (None, "utf-8", "utf8"):
+        # Declared (or defaulted) UTF-8 but it is not: Windows-1252 exports are common.
+        override = "windows-1252"
+        encoding = override
+        landing.messages.append(
+            f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
+        )
+    try:
+        with open(path, "rb") as handle:
+            _check_root(path, _decompressed(handle, raw_file), override)
+        with open(path, "rb") as handle:
+            _stream(
+                _Feed(_decompressed(files.CountingReader(handle, progress), raw_file)),
+                override,
+                landing,
+                # libxml2 counts lines by line feeds; fewer than BIG_LINE of them: every
+                # element's line is exact, no start line of a nested module is needed.
+                EVENT_TAGS if scan.line_count >= BIG_LINE else SHORT_EVENT_TAGS,
+            )
+    except etree.XMLSyntaxError as error:
+        message = error.msg or str(error)
+        raise LoadError(path, f"malformed XML: {message}", where=f"line {error.lineno}") from error
+    except EOFError as error:
+        raise LoadError(path, "truncated gzip file (compressed stream ends early)") from error
+    if landing.header is None:
+        raise LoadError(path, "no Header/Source/LEA: cannot tell which LA's return this is")
+    landing.flush()
+    return landing, encoding
 
 
 def _parser(stream: Any, override: str | None, **options: Any) -> Any:
@@ -463,6 +556,9 @@ def _check_root(path: Path, stream: Any, override: str | None) -> None:
 # longer change: before a finished Child's earlier siblings are freed, and at the end.
 MODULE_TAGS = frozenset(m.path[-1] for m in MODULES)
 EVENT_TAGS = ("{*}Message", *sorted(f"{{*}}{tag}" for tag in MODULE_TAGS))
+# The events of a return shorter than BIG_LINE lines: those `_stream` acts on (about a
+# tenth of the parse and walk's CPU fewer on the returns of BENCHMARKS.md).
+SHORT_EVENT_TAGS = ("{*}Message", "{*}Header", "{*}Child")
 MESSAGE = ROOT.children["Message"]
 CHILDREN = MESSAGE.children["Children"]
 HEADER = MESSAGE.children["Header"]
@@ -526,8 +622,10 @@ def _is_child_row(elem: Any, root: Any) -> bool:
     )
 
 
-def _stream(stream: Any, override: str | None, landing: _Landing) -> None:
-    parser = _parser(stream, override, events=("start", "end"), tag=EVENT_TAGS)
+def _stream(stream: Any, override: str | None, landing: _Landing, tags: tuple[str, ...]) -> None:
+    """Land the return read from `stream`, with events for the elements `tags` (the root,
+    Header and Child, and the nested modules if their start lines are needed)."""
+    parser = _parser(stream, override, events=("start", "end"), tag=tags)
     root: Any = None
     top_row: list[Any] = [None]  # the rows of Message/Children/Child (and Header) have no parent
     top_counts: dict[str, int] = {}
