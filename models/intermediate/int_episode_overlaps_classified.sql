@@ -70,7 +70,20 @@ hosted as (
     select
         *,
         max(span_end) over earlier_episodes as host_span_end,
-        max_by(episode_id, span_end) over earlier_episodes as host_episode_id
+        -- the host's own columns ride along in the window (one struct, so every field
+        -- comes from the same episode): joining the episodes back on the host's md5 key
+        -- was the costliest step at national scale after the two window sorts
+        max_by(
+            {
+                'episode_id': episode_id,
+                'closure_date': closure_date,
+                'written_closure_date': written_closure_date,
+                'closure_date_is_inferred': closure_date_is_inferred,
+                'primary_need_code': primary_need_code,
+                'referral_source_code': referral_source_code
+            },
+            span_end
+        ) over earlier_episodes as host_episode
     from episodes
     window earlier_episodes as (
         partition by child_id
@@ -111,11 +124,11 @@ with_host as (
     select
         hosted.*,
         written_open_cases.open_case_written_closure_date,
-        host_episodes.written_closure_date as host_written_closure_date,
-        host_episodes.closure_date_is_inferred as host_closure_date_is_inferred,
+        hosted.host_episode['written_closure_date'] as host_written_closure_date,
+        hosted.host_episode['closure_date_is_inferred'] as host_closure_date_is_inferred,
         hosted.host_span_end is not null
         and hosted.referral_date < hosted.host_span_end as is_overlapping,
-        host_episodes.closure_date is null as is_host_open,
+        hosted.host_episode['closure_date'] is null as is_host_open,
         -- a re-referral recorded inside an open case is near-identical to it: the case's
         -- primary need and referral source. Where either carries no source (the NPD has
         -- no ReferralSource before 2013/14, docs/cin_census.md §3b) the need alone is no
@@ -124,8 +137,8 @@ with_host as (
         -- returned the case open a census year later caught 310 more phantoms and
         -- flagged 356 more real referrals), so it stays a missing closure
         coalesce(
-            hosted.primary_need_code = host_episodes.primary_need_code
-            and hosted.referral_source_code = host_episodes.referral_source_code,
+            hosted.primary_need_code = hosted.host_episode['primary_need_code']
+            and hosted.referral_source_code = hosted.host_episode['referral_source_code'],
             false
         ) as has_host_details,
         -- closed on an outcome of its own: a written closure with a known reason other
@@ -135,7 +148,7 @@ with_host as (
             and coalesce(hosted.closure_reason_code, 'RC7') <> 'RC7'
             and hosted.written_closure_date is distinct from coalesce(
                 written_open_cases.open_case_written_closure_date,
-                host_episodes.written_closure_date
+                hosted.host_episode['written_closure_date']
             ),
             false
         ) as has_own_outcome,
@@ -147,14 +160,13 @@ with_host as (
         or hosted.initial_cpc_date is not null
         or coalesce(hosted.is_referral_nfa, false) as has_own_activity
     from hosted
-    left join episodes as host_episodes on hosted.host_episode_id = host_episodes.episode_id
     left join written_open_cases on hosted.episode_id = written_open_cases.episode_id
 ),
 
 classified as (
     select
-        * exclude (host_episode_id),
-        case when is_overlapping then host_episode_id end as overlap_host_episode_id,
+        * exclude (host_episode),
+        case when is_overlapping then host_episode['episode_id'] end as overlap_host_episode_id,
         case
             when not is_overlapping then null
             when open_case_written_closure_date is not null and has_own_outcome
