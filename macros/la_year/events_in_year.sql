@@ -36,7 +36,9 @@
 
 {#- The rebuilt events in the census year their date falls in, one per source, year,
     child, date and LA (duplicates removed as in events_in_return_year), under the LA code
-    of their episode that year (`activity_la_codes`), else the event's own. -#}
+    of their episode that year (the span of `episode_la_spans` holding the year: an
+    episode's spans are disjoint and cover every year, so at most one matches), else the
+    event's own. -#}
 {% macro events_in_census_year(events, date_column) -%}
     select distinct
         events.source_kind,
@@ -46,8 +48,8 @@
         coalesce(codes.la_code, events.la_code) as la_code
     from {{ events }} as events
     inner join census_years as years on {{ in_census_period('events.' ~ date_column) }}
-    left join activity_la_codes as codes
+    left join episode_la_spans as codes
         on
             events.episode_id = codes.episode_id
-            and years.census_year = codes.census_year
+            and years.census_year between codes.from_census_year and codes.to_census_year
 {%- endmacro %}

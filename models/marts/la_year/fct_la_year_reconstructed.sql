@@ -160,18 +160,6 @@ rereferral_measures as (
     group by source_kind, census_year, la_code
 ),
 
--- The census year's LA code of an activity on an episode (assessment, enquiry, plan):
--- its episode's code that year, else the code of its own latest return.
-activity_la_codes as (
-    select
-        spans.episode_id,
-        years.census_year,
-        spans.la_code
-    from episode_la_spans as spans
-    inner join census_years as years
-        on years.census_year between spans.from_census_year and spans.to_census_year
-),
-
 assessment_measures as (
     select
         assessments.source_kind,
@@ -181,10 +169,15 @@ assessment_measures as (
     from {{ ref('fct_assessment') }} as assessments
     inner join census_years as years
         on {{ in_census_period('assessments.authorisation_date') }}
-    left join activity_la_codes as codes
+    -- The census year's LA code of an activity on an episode (assessment, enquiry, conference):
+    -- its episode's code that year (the one span holding the year: an episode's spans are
+    -- disjoint and cover every year), else the code of its own latest return. Joined on
+    -- the span, not on a table of every episode's every census year (201M rows at
+    -- national scale, a third of this model's time).
+    left join episode_la_spans as codes
         on
             assessments.episode_id = codes.episode_id
-            and years.census_year = codes.census_year
+            and years.census_year between codes.from_census_year and codes.to_census_year
     group by all
 ),
 
