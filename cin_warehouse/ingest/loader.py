@@ -348,6 +348,8 @@ def land(
             progress.end_file(skip)
     if not raw_files:
         return outcomes
+    # A wrong CIN_LOAD_WORKERS is said before the warehouse is opened (or made): nothing changes.
+    workers = load_workers()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = duckdb.connect(str(db_path))
@@ -358,7 +360,7 @@ def land(
     with connection as con:
         # DuckDB draws its own progress bar on a terminal; `cin load` draws one already.
         con.execute("set enable_progress_bar = false")
-        outcomes += land_files(con, raw_files, progress)
+        outcomes += land_files(con, raw_files, progress, workers)
     return outcomes
 
 

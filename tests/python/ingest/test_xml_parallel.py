@@ -192,6 +192,20 @@ def test_load_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         loader.load_workers()
 
 
+def test_wrong_workers_setting_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Said before the warehouse is opened: no database file is made, nothing lands.
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    returns = _returns(folder)
+    monkeypatch.setenv(loader.WORKERS_ENV, "two")
+    db = tmp_path / "warehouse" / "cin.duckdb"
+    with pytest.raises(loader.LoadError, match="CIN_LOAD_WORKERS.*not a number"):
+        loader.land(returns, db, kind="xml")
+    assert not db.exists()
+
+
 @pytest.mark.parametrize(
     ("load", "workers"), [(0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (4.0, 0), (9.5, 0)]
 )
