@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -247,11 +246,17 @@ def _unreproduced(node: Any) -> str | None:
     return None
 
 
-def _build_graph(graph_file: Path) -> Any:
-    """dbt's build graph (test edges included) as dbt wrote it (target/graph.gpickle)."""
-    with graph_file.open("rb") as handle:
-        # dbt's own file, written by this check's run a moment ago.
-        return pickle.load(handle)
+def build_graph(manifest: Any) -> Any:
+    """dbt's build graph, test edges included (what says which nodes a failure skips), made
+    from the parsed manifest as dbt-core's Compiler.compile(add_test_edges=True) makes it
+    for `dbt build` (the graph.gpickle dbt writes only with its JSON artefacts)."""
+    from dbt.compilation import Linker
+
+    linker = Linker()
+    linker.link_graph(manifest)
+    manifest.build_parent_and_child_maps()
+    linker.add_test_edges(manifest)
+    return linker.graph
 
 
 def _run_moment(texts: Sequence[str]) -> str | None:
@@ -274,7 +279,7 @@ def _run_moment(texts: Sequence[str]) -> str | None:
 
 def plan_from_dbt(
     results: Sequence[Any],
-    graph_file: Path,
+    graph: Any,
     credentials: Any,
     fingerprint: str,
     db: Path,
@@ -298,7 +303,6 @@ def plan_from_dbt(
             return f"{unique_id} has {reason}, which the replay does not reproduce"
         if result.node.resource_type != "seed" and not getattr(result.node, "compiled", False):
             return f"dbt did not compile {unique_id} ({result.status}): it has no SQL to save"
-    graph = _build_graph(graph_file)
     selected = set(nodes)
     order = [u for u in nx.lexicographical_topological_sort(graph) if u in selected]
     if set(order) != selected:

@@ -595,6 +595,7 @@ def _check_through_dbt(
     from dbt.adapters.factory import FACTORY
     from dbt.artifacts.schemas.run import RunExecutionResult
     from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.manifest import Manifest
     from dbt.flags import get_flags
 
     from cin_warehouse import check_plan
@@ -602,30 +603,38 @@ def _check_through_dbt(
     # profiles.yml reads the warehouse from the environment: set for this build only.
     previous = os.environ.get("CIN_DUCKDB_PATH")
     os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
+    common = [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(dbt_dir),
+        "--log-path",
+        str(dbt_dir / "logs"),
+        # Nothing from dbt on the console (as with --quiet, which still printed each
+        # failing test): cin's report says what failed, the same whether dbt ran or the
+        # plan was replayed. dbt's warnings and errors go to its log file; its debug lines
+        # (every statement and event) cost about 1.2 s of CPU a check (BENCHMARKS.md).
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "warn",
+        # No JSON artefacts (manifest.json twice, run_results.json, graph.gpickle: about
+        # 1.5 s of CPU): the plan is made from the parsed manifest and the run's results,
+        # in memory. dbt's partial parse (partial_parse.msgpack) is still kept in dbt_dir.
+        "--no-write-json",
+    ]
     try:
-        # dbt writes its build graph (graph.gpickle, with the test edges that say which
-        # nodes a failure skips) only with its JSON artefacts: the plan needs it.
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--selector",
-                "single_return",
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(dbt_dir),
-                "--log-path",
-                str(dbt_dir / "logs"),
-                # Nothing from dbt on the console, everything in its log file (as with
-                # --quiet, which still printed each failing test): cin's report says what
-                # failed, the same whether dbt ran or the plan was replayed.
-                "--log-level",
-                "none",
-                "--log-level-file",
-                "debug",
-            ]
+        # Parsed first, so that the build graph (with the test edges that say which nodes
+        # a failure skips) can be made from the same manifest the build runs.
+        parsed = dbtRunner().invoke(["parse", *common])
+        if not isinstance(parsed.result, Manifest):
+            err_console.print(f"[red]error[/red]: dbt parse failed: {parsed.exception}")
+            return None
+        manifest = parsed.result
+        result = dbtRunner(manifest=manifest).invoke(
+            ["build", "--selector", "single_return", *common]
         )
     finally:
         if previous is None:
@@ -643,7 +652,7 @@ def _check_through_dbt(
     flags = get_flags()
     plan = check_plan.plan_from_dbt(
         results,
-        dbt_dir / "graph.gpickle",
+        check_plan.build_graph(manifest),
         credentials,
         fingerprint,
         db,
