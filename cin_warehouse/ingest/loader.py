@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -228,24 +229,85 @@ WORKER_BYTES = 8 * 2**20
 WORKERS_ENV = "CIN_LOAD_WORKERS"
 
 
-def load_workers() -> int:
-    """Worker processes that read XML returns (0: none, every return is read in the main
-    process): CIN_LOAD_WORKERS, else one per idle CPU, the CPUs less the 1-minute load
-    average. Workers add CPU (their start); they save time only where a core would
-    otherwise idle: with the cores busy, landing with them took longer than without
-    (measured, BENCHMARKS.md, "Third pass")."""
+# The idle CPU time of the whole machine is sampled over this long (/proc/stat) to choose
+# the workers: the 1-minute load average lags (a command run just before leaves it high on
+# a machine that is idle now; BENCHMARKS.md, "Third pass").
+IDLE_SAMPLE_SECONDS = 0.15
+PROC_STAT = Path("/proc/stat")
+
+
+def _workers_setting() -> int | None:
+    """CIN_LOAD_WORKERS as a number of workers; None when it is not set."""
     value = os.environ.get(WORKERS_ENV, "").strip()
-    if value:
-        try:
-            return max(int(value), 0)
-        except ValueError:
-            raise LoadError(WORKERS_ENV, f"not a number of worker processes: {value!r}") from None
-    cpus = os.cpu_count() or 1
+    if not value:
+        return None
     try:
-        load = os.getloadavg()[0]
-    except OSError:  # no load average on this system
-        return cpus
-    return max(cpus - int(load), 0)
+        return max(int(value), 0)
+    except ValueError:
+        raise LoadError(WORKERS_ENV, f"not a number of worker processes: {value!r}") from None
+
+
+def _read_proc_stat() -> str | None:
+    try:
+        return PROC_STAT.read_text()
+    except OSError:  # not Linux
+        return None
+
+
+def _cpu_jiffies(stat: str) -> tuple[int, int] | None:
+    """(idle, total) CPU time of all CPUs so far, from /proc/stat's `cpu` line (proc(5):
+    user nice system idle iowait irq softirq steal; guest time is inside user and nice)."""
+    first = stat.split("\n", 1)[0].split()
+    if len(first) < 5 or first[0] != "cpu":
+        return None
+    try:
+        times = [int(v) for v in first[1:9]]
+    except ValueError:
+        return None
+    return times[3] + times[4], sum(times)
+
+
+def busy_cpus(
+    cpus: int,
+    read_stat: Callable[[], str | None] = _read_proc_stat,
+    wait: Callable[[float], object] = time.sleep,
+) -> float | None:
+    """How many of `cpus` were busy over the last IDLE_SAMPLE_SECONDS (two readings of
+    /proc/stat); None where there is no /proc/stat or the sample says nothing."""
+    before_text = read_stat()
+    if before_text is None:
+        return None
+    wait(IDLE_SAMPLE_SECONDS)
+    after_text = read_stat()
+    before = _cpu_jiffies(before_text)
+    after = _cpu_jiffies(after_text) if after_text is not None else None
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    idle_share = (after[0] - before[0]) / (after[1] - before[1])
+    return cpus * (1 - min(max(idle_share, 0.0), 1.0))
+
+
+def load_workers(
+    read_stat: Callable[[], str | None] = _read_proc_stat,
+    wait: Callable[[float], object] = time.sleep,
+) -> int:
+    """Worker processes that read XML returns (0: none, every return is read in the main
+    process): CIN_LOAD_WORKERS, else one per idle CPU: the CPUs less those busy over a short
+    sample of /proc/stat (the 1-minute load average where there is none). Workers add CPU
+    (their start); they save time only where a core would otherwise idle: with the cores
+    busy, landing with them took longer than without (measured, BENCHMARKS.md, "Third
+    pass")."""
+    setting = _workers_setting()
+    if setting is not None:
+        return setting
+    cpus = os.cpu_count() or 1
+    busy = busy_cpus(cpus, read_stat, wait)
+    if busy is None:
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:  # no load average either
+            return cpus
+    return max(cpus - int(busy), 0)
 
 
 class _Preparer:
@@ -254,12 +316,13 @@ class _Preparer:
     for; the main process keeps every database write, in the files' order. Returns already
     landed from the same path with the same size (`landed`) are left to the main process.
     At most one worker per WORKER_BYTES of returns; no pool (every file read in the main
-    process) with fewer than two such returns or no workers."""
+    process) with fewer than two such returns or no workers. `workers` None: load_workers(),
+    asked only when the returns allow a pool (it samples the machine's idle CPU)."""
 
     def __init__(
         self,
         raw_files: list[files.RawFile],
-        workers: int,
+        workers: int | None,
         landed: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.raw_files = raw_files
@@ -278,10 +341,13 @@ class _Preparer:
         self.submitted = 0  # places of `todo` submitted so far
         # A worker costs about as much CPU to start as reading WORKER_BYTES of returns.
         total = sum(_size(raw_files[i]) for i in self.todo)
-        workers = min(workers, len(self.todo), total // WORKER_BYTES)
+        most = min(len(self.todo), total // WORKER_BYTES) if len(self.todo) >= 2 else 0
+        if most > 0 and workers is None:
+            workers = load_workers()
+        workers = min(workers or 0, most)
         self.ahead = 2 * workers
         self.pool: ProcessPoolExecutor | None = None
-        if workers > 0 and len(self.todo) >= 2:
+        if workers > 0:
             # Spawned, not forked: the main process has DuckDB's threads (and a progress
             # bar's) running, which a fork copies in whatever state they are in. A spawned
             # worker imports the main module as Python's multiprocessing does (scripts
@@ -349,7 +415,7 @@ def land(
     if not raw_files:
         return outcomes
     # A wrong CIN_LOAD_WORKERS is said before the warehouse is opened (or made): nothing changes.
-    workers = load_workers()
+    workers = _workers_setting()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = duckdb.connect(str(db_path))
@@ -372,14 +438,13 @@ def land_files(
 ) -> list[Outcome]:
     """Land files one by one over an open connection (failed ones get a manifest row);
     consecutive XML files share a transaction (see `_land_xml_batch`). XML returns are read
-    ahead by `workers` processes (default `load_workers()`; 0: none), written here in the
+    ahead by `workers` processes (default `load_workers()`, asked only when the returns
+    allow a pool; 0: none), written here in the
     files' order, so what lands does not depend on them."""
     con.execute("begin transaction")
     schema.ensure_raw_schema(con)
     con.execute("commit")
-    preparer = _Preparer(
-        raw_files, load_workers() if workers is None else workers, manifest.landed_files(con)
-    )
+    preparer = _Preparer(raw_files, workers, manifest.landed_files(con))
     try:
         outcomes: list[Outcome] = []
         start = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import multiprocessing
+import os
 import re
 from pathlib import Path
 
@@ -206,24 +207,96 @@ def test_wrong_workers_setting_changes_nothing(
     assert not db.exists()
 
 
+def _stat(user: int, idle: int, iowait: int = 0) -> str:
+    """/proc/stat as proc(5) gives it: the `cpu` line (user nice system idle iowait irq
+    softirq steal guest guest_nice, in clock ticks), then one line per CPU."""
+    return f"cpu  {user} 7 300 {idle} {iowait} 0 11 0 40 0\ncpu0 1 0 1 1 0 0 0 0 0 0\nctxt 12345\n"
+
+
+def _samples(*texts: str | None) -> object:
+    """A read_stat giving these /proc/stat texts in turn."""
+    given = iter(texts)
+    return lambda: next(given)
+
+
 @pytest.mark.parametrize(
-    ("load", "workers"), [(0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (4.0, 0), (9.5, 0)]
+    ("busy", "workers"), [(0.0, 4), (0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (4.0, 0)]
 )
-def test_load_workers_default_is_the_idle_cpus(
-    monkeypatch: pytest.MonkeyPatch, load: float, workers: int
+def test_load_workers_default_is_the_cpus_idle_now(
+    monkeypatch: pytest.MonkeyPatch, busy: float, workers: int
 ) -> None:
-    """Without CIN_LOAD_WORKERS: the CPUs less the 1-minute load average (a busy machine
-    lands in one process), and one per CPU where there is no load average."""
+    """Without CIN_LOAD_WORKERS: the CPUs less those busy over a short sample of /proc/stat
+    (idle and iowait time count as idle), whatever the 1-minute load average says."""
     monkeypatch.delenv(loader.WORKERS_ENV, raising=False)
     monkeypatch.setattr(loader.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(loader.os, "getloadavg", lambda: (load, load, load))
-    assert loader.load_workers() == workers
+    # A command that just ended left the load average high: the sample says idle.
+    monkeypatch.setattr(loader.os, "getloadavg", lambda: (9.5, 9.5, 9.5))
+    waited: list[float] = []
+    # 4 CPUs over 1 s at 100 ticks a second: 400 ticks, `busy` CPUs' worth of them in user
+    # time, the rest split between idle and iowait.
+    spent = round(busy * 100)
+    rest = 400 - spent
+    read_stat = _samples(
+        _stat(10_000, 50_000, 2_000),
+        _stat(10_000 + spent, 50_000 + rest - rest // 4, 2_000 + rest // 4),
+    )
+    assert loader.load_workers(read_stat, waited.append) == workers  # type: ignore[arg-type]
+    assert waited == [loader.IDLE_SAMPLE_SECONDS]
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        (None,),  # no /proc/stat (not Linux)
+        ("cpu0 1 2 3 4 5\n", "cpu0 1 2 3 4 5\n"),  # no `cpu` line first
+        ("cpu 1 2 x 4 5\n", "cpu 1 2 x 4 5\n"),  # not numbers
+        (_stat(10, 50), _stat(10, 50)),  # no tick between the readings
+        (_stat(10, 50), None),  # gone between the readings
+    ],
+)
+def test_load_workers_falls_back_to_the_load_average(
+    monkeypatch: pytest.MonkeyPatch, samples: tuple[str | None, ...]
+) -> None:
+    """Where /proc/stat says nothing: the CPUs less the 1-minute load average, and one per
+    CPU where there is no load average either."""
+    monkeypatch.delenv(loader.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(loader.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(loader.os, "getloadavg", lambda: (2.7, 0.0, 0.0))
+    assert loader.load_workers(_samples(*samples), lambda _: None) == 2  # type: ignore[arg-type]
 
     def no_load_average() -> tuple[float, float, float]:
         raise OSError("no load average")
 
     monkeypatch.setattr(loader.os, "getloadavg", no_load_average)
-    assert loader.load_workers() == 4
+    assert loader.load_workers(_samples(*samples), lambda _: None) == 4  # type: ignore[arg-type]
+
+
+def test_busy_cpus_of_this_machine() -> None:
+    """The real /proc/stat, where there is one: between none and all of the CPUs."""
+    if not loader.PROC_STAT.is_file():
+        pytest.skip("no /proc/stat here")
+    cpus = os.cpu_count() or 1
+    busy = loader.busy_cpus(cpus)
+    assert busy is not None and 0 <= busy <= cpus
+
+
+def test_the_idle_cpus_are_sampled_only_when_a_pool_could_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A landing whose returns allow no pool (one return: `cin check-return`) does not wait
+    for a sample of the machine's idle CPU; one whose returns allow a pool does."""
+    monkeypatch.delenv(loader.WORKERS_ENV, raising=False)
+    asked: list[int] = []
+    monkeypatch.setattr(loader, "load_workers", lambda: asked.append(1) or 0)
+    path = tmp_path / "CIN_2019_202.xml"
+    path.write_text(fixtures.return_xml(2019, "202", fixtures.make_children(2019, 5)))
+    alone = loader._Preparer([files.classify(path)], None, frozenset())
+    assert (alone.pool, asked) == (None, [])
+    second = tmp_path / "CIN_2020_202.xml"
+    second.write_text(fixtures.return_xml(2020, "202", fixtures.make_children(2020, 5)))
+    monkeypatch.setattr(loader, "WORKER_BYTES", 1)
+    pair = loader._Preparer([files.classify(path), files.classify(second)], None, frozenset())
+    assert (pair.pool, asked) == (None, [1])  # asked; it said no workers
 
 
 def test_no_pool_for_small_returns(tmp_path: Path) -> None:
