@@ -39,6 +39,8 @@ demo: $(STAMP)
 	@# The measured data quality of this warehouse, on the site (cin_warehouse/measured_docs.py).
 	@$(BIN)/cin docs-measured --db $(DEMO_DB) --out target/measured_docs >/dev/null
 	@CIN_MEASURED_DOCS=target/measured_docs $(BIN)/dbt docs generate --static --profiles-dir . --quiet
+	@# The plan of `cin check-return`, so that the first check of an LA's return replays it.
+	@$(BIN)/cin check-return --prepare
 	@$(BIN)/cin demo-summary --db $(DEMO_DB)
 	@$(BIN)/cin dq --db $(DEMO_DB)
 

@@ -72,6 +72,10 @@ ENV_VAR_CALL = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
 # Set by `cin check-return` itself for each dbt run; the warehouse the plan was compiled
 # for is compared on its own (Plan.database, Plan.db_path).
 WAREHOUSE_VARIABLE = "CIN_DUCKDB_PATH"
+# dbt's variables that change neither its SQL nor its outcomes, left out of the fingerprint:
+# the Makefile sets this one, so a plan made by `make demo` (`cin check-return --prepare`)
+# is also the plan of a check run from a shell that does not set it.
+OUTCOME_FREE_DBT_VARIABLES = frozenset({"DBT_SEND_ANONYMOUS_USAGE_STATS"})
 VERSIONED_PACKAGES = ("dbt-core", "dbt-adapters", "dbt-duckdb")
 # Profile features of dbt-duckdb the replay does not reproduce (it applies `settings` only).
 UNREPRODUCED_CREDENTIALS = (
@@ -205,6 +209,7 @@ def project_fingerprint(project_dir: Path) -> str:
     variables.discard(WAREHOUSE_VARIABLE)
     # dbt's own flags from the environment (e.g. DBT_WARN_ERROR) change outcomes too.
     variables.update(name for name in os.environ if name.startswith("DBT_"))
+    variables -= OUTCOME_FREE_DBT_VARIABLES
     for name in sorted(variables):
         digest.update(f"env {name}={os.environ.get(name, '<unset>')}\0".encode())
     for package in VERSIONED_PACKAGES:

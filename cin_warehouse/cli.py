@@ -494,6 +494,20 @@ def _check_return(args: argparse.Namespace) -> int:
             highlight=False,
         )
         return 2
+    if args.prepare:
+        if args.paths or args.db:
+            err_console.print(
+                "[red]error[/red]: --prepare makes the plan of the default check from a"
+                " generated return: give it no return and no --db",
+                highlight=False,
+            )
+            return 2
+        return _prepare_plan(through_dbt=args.through_dbt, err_console=err_console)
+    if not args.paths:
+        err_console.print(
+            "[red]error[/red]: name the XML return(s) to check (or --prepare)", highlight=False
+        )
+        return 2
     db = Path(args.db) if args.db else CHECK_DIR / "cin.duckdb"
     if not args.db:  # a return checked alone: nothing from an earlier check
         for stale in (db, db.with_name(db.name + ".wal")):
@@ -567,6 +581,68 @@ def _check_return(args: argparse.Namespace) -> int:
             highlight=False,
         )
     return 1 if errors or any(n.status == "fail" for n in findings) else 0
+
+
+# The return `cin check-return --prepare` checks to make the plan: a small synthetic one
+# (one LA, one year; about 230 children, a few seconds to generate). The plan holds what dbt
+# compiled, which depends on the project, not on the return's rows (the macros that query
+# while compiling read seeds only), so a plan made on it replays any return.
+PREPARE_RETURN = {"scale": 0.01, "la_codes": ("330",), "census_years": (2023,), "seed": 1}
+
+
+def _prepare_plan(*, through_dbt: bool, err_console: Console) -> int:
+    """Make the default check's plan (CHECK_DIR/dbt) before any user return is checked: a
+    generated return landed in the default warehouse and checked through dbt, which saves
+    the plan; the warehouse and the return are removed afterwards. Nothing to do when the
+    saved plan is the project's already (unless `through_dbt`)."""
+    import tempfile
+
+    from cin_warehouse import check_plan
+    from cin_warehouse.synth.config import GeneratorSettings
+    from cin_warehouse.synth.generate import generate
+
+    dbt_dir = CHECK_DIR / "dbt"
+    plan_file = dbt_dir / check_plan.PLAN_FILE
+    fingerprint = check_plan.project_fingerprint(PROJECT_DIR)
+    if not through_dbt and check_plan.load(dbt_dir, fingerprint) is not None:
+        print(f"check plan up to date: {plan_file} (the project is unchanged)")
+        return 0
+    db = CHECK_DIR / "cin.duckdb"
+    stale = (db, db.with_name(db.name + ".wal"))
+    with tempfile.TemporaryDirectory(prefix="cin_prepare_") as folder:
+        world = generate(GeneratorSettings(**PREPARE_RETURN), Path(folder), formats="xml")
+        returns = [f for f in world.files if f.suffix == ".xml"]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        try:
+            outcomes = loader.land(returns, db, kind="xml")
+            failed = [o for o in outcomes if o.status == "failed"]
+            if failed:  # the generator's own return: a bug of this code, said plainly
+                for outcome in failed:
+                    err_console.print(f"[red]error[/red]: {outcome.error}", highlight=False)
+                return 2
+            nodes = _check_through_dbt(db, dbt_dir, fingerprint, err_console)
+        except LoadError as error:
+            err_console.print(f"[red]error[/red]: {error}", highlight=False)
+            return 2
+        finally:
+            # It held the generated return, not one of the user's.
+            for path in stale:
+                path.unlink(missing_ok=True)
+    if nodes is None:
+        return 2
+    plan = check_plan.load(dbt_dir, fingerprint)
+    if plan is None:  # why was said on standard error (a node the replay cannot reproduce)
+        err_console.print(
+            "[red]error[/red]: no check plan could be made: every check runs dbt",
+            highlight=False,
+        )
+        return 1
+    print(
+        f"check plan prepared: {plan_file} ({len(plan.nodes)} nodes, from a generated"
+        " return); the next `cin check-return` of an unchanged project replays it"
+    )
+    return 0
 
 
 def _check_nodes(
@@ -806,7 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check-return",
         help="check one LA's XML return against DfE's validation rules, in seconds",
     )
-    check.add_argument("paths", nargs="+", help="XML return files or folders")
+    check.add_argument("paths", nargs="*", help="XML return files or folders")
     check.add_argument(
         "--db",
         help="land into this warehouse and keep it (default: a fresh one,"
@@ -816,7 +892,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--through-dbt",
         action="store_true",
         help="run dbt build even when the check plan saved by the last dbt run is the"
-        " project's (and save it anew)",
+        " project's (and save it anew; with --prepare: make the plan anew)",
+    )
+    check.add_argument(
+        "--prepare",
+        action="store_true",
+        help="make the check plan now, from a small generated return, so that the first"
+        " check of a return replays it (`make demo` does this)",
     )
     check.set_defaults(handler=_check_return)
     return parser

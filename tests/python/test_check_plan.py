@@ -12,6 +12,8 @@ import csv
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +211,14 @@ def test_what_the_fingerprint_reads(project: Project, monkeypatch: pytest.Monkey
     monkeypatch.setenv("CIN_DUCKDB_PATH", "/elsewhere/cin.duckdb")
     assert check_plan.project_fingerprint(base) == fingerprint
 
+    # dbt's anonymous usage events (set by the Makefile, which runs `--prepare`) change no
+    # outcome; its other variables may (--warn-error makes a warning fail).
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    assert check_plan.project_fingerprint(base) == fingerprint
+    monkeypatch.setenv("DBT_WARN_ERROR", "true")
+    assert check_plan.project_fingerprint(base) != fingerprint
+    monkeypatch.delenv("DBT_WARN_ERROR")
+
     monkeypatch.setenv("CIN_DUCKDB_TEMP_DIRECTORY", "/tmp/spill")
     assert check_plan.project_fingerprint(base) != fingerprint
     monkeypatch.delenv("CIN_DUCKDB_TEMP_DIRECTORY")
@@ -401,3 +411,80 @@ def test_a_plan_file_this_code_did_not_write_is_not_used(tmp_path: Path) -> None
     ):
         plan_file.write_text(text)
         assert check_plan.load(tmp_path, "f") is None, text
+
+
+# The first check of a fresh install after `cin check-return --prepare`, in a process of its
+# own: the replay runs (once) and dbt is never imported.
+FIRST_CHECK = """
+import sys
+from pathlib import Path
+
+from cin_warehouse import check_plan, cli
+
+cli.PROJECT_DIR = Path(sys.argv[1])
+cli.CHECK_DIR = cli.PROJECT_DIR / "target" / "check_return"
+replays = []
+replay = check_plan.replay
+
+
+def spy(*args, **kwargs):
+    replays.append(1)
+    return replay(*args, **kwargs)
+
+
+check_plan.replay = spy
+code = cli.main(["check-return", sys.argv[2]])
+imported = sorted(m for m in sys.modules if m == "dbt" or m.startswith("dbt."))
+print(f"replays={len(replays)} dbt_modules={len(imported)}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_prepared_plan_makes_the_first_check_of_a_return_replay(
+    project: Project, run_check: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--prepare` on a project with no plan makes one through dbt from a generated return
+    (and keeps no warehouse of it); the first check of a user's return then replays it,
+    without importing dbt, and reports what a dbt build of that return reports."""
+    check = run_check  # type: ignore[assignment]
+    check_dir = project.path / "target" / "check_return"
+    shutil.rmtree(check_dir / "dbt", ignore_errors=True)  # a fresh install: no plan yet
+    dbt_runs = project.runs.count("dbt")
+
+    assert cli.main(["check-return", "--prepare"]) == 0
+    prepared = capsys.readouterr()
+    assert project.runs.count("dbt") == dbt_runs + 1, prepared.err
+    assert re.search(r"^check plan prepared: .*check_plan\.json \(\d+ nodes", prepared.out, re.M)
+    assert check_plan.load(check_dir / "dbt", check_plan.project_fingerprint(project.path))
+    assert not (check_dir / "cin.duckdb").exists()  # the generated return is not kept
+
+    # Prepared already: nothing runs.
+    assert cli.main(["check-return", "--prepare"]) == 0
+    assert "check plan up to date" in capsys.readouterr().out
+    assert project.runs.count("dbt") == dbt_runs + 1
+
+    first = subprocess.run(
+        [sys.executable, "-c", FIRST_CHECK, str(project.path), str(project.xml_file)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        check=False,
+    )
+    assert "replays=1 dbt_modules=0" in first.stderr, first.stderr
+    by_dbt = check(tmp_path / "a" / "cin.duckdb", "--through-dbt")
+    assert first.returncode == by_dbt.code
+    assert first.stdout.replace(str(check_dir), "DIR") == by_dbt.out.replace(
+        str(tmp_path / "a"), "DIR"
+    )
+    # The broken rule's count, counted from the XML (its status is the seed's ceiling's).
+    line = RULE_8805.search(first.stdout)
+    assert line and int(line.group(2).replace(",", "")) == project.missing, first.stdout
+
+
+def test_prepare_takes_no_return_and_a_check_needs_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["check-return", "--prepare", "CIN_2023_330.xml"]) == 2
+    assert "--prepare makes the plan of the default check" in capsys.readouterr().err
+    assert cli.main(["check-return", "--prepare", "--db", "other.duckdb"]) == 2
+    assert "give it no return and no --db" in capsys.readouterr().err
+    assert cli.main(["check-return"]) == 2
+    assert "name the XML return(s) to check (or --prepare)" in capsys.readouterr().err
