@@ -583,13 +583,6 @@ def _check_return(args: argparse.Namespace) -> int:
     return 1 if errors or any(n.status == "fail" for n in findings) else 0
 
 
-# The return `cin check-return --prepare` checks to make the plan: a small synthetic one
-# (one LA, one year; about 230 children, a few seconds to generate). The plan holds what dbt
-# compiled, which depends on the project, not on the return's rows (the macros that query
-# while compiling read seeds only), so a plan made on it replays any return.
-PREPARE_RETURN = {"scale": 0.01, "la_codes": ("330",), "census_years": (2023,), "seed": 1}
-
-
 def _prepare_plan(*, through_dbt: bool, err_console: Console) -> int:
     """Make the default check's plan (CHECK_DIR/dbt) before any user return is checked: a
     generated return landed in the default warehouse and checked through dbt, which saves
@@ -610,7 +603,12 @@ def _prepare_plan(*, through_dbt: bool, err_console: Console) -> int:
     db = CHECK_DIR / "cin.duckdb"
     stale = (db, db.with_name(db.name + ".wal"))
     with tempfile.TemporaryDirectory(prefix="cin_prepare_") as folder:
-        world = generate(GeneratorSettings(**PREPARE_RETURN), Path(folder), formats="xml")
+        # A small synthetic return (one LA, one year; about 230 children, a few seconds to
+        # generate). The plan holds what dbt compiled, which depends on the project, not on
+        # the return's rows (the macros that query while compiling read seeds only), so a
+        # plan made on it replays any return.
+        settings = GeneratorSettings(scale=0.01, la_codes=("330",), census_years=(2023,), seed=1)
+        world = generate(settings, Path(folder), formats="xml")
         returns = [f for f in world.files if f.suffix == ".xml"]
         for path in stale:
             path.unlink(missing_ok=True)
