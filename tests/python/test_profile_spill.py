@@ -64,18 +64,7 @@ def test_the_next_cursor_opens_after_duckdb_spilled(tmp_path: Path) -> None:
 
 def test_temp_directory_is_not_a_per_cursor_setting() -> None:
     settings = _rendered_output({})["settings"]
-    assert set(settings) == {"threads", "memory_limit", "preserve_insertion_order"}
-
-
-def test_every_cursor_may_reorder_rows(tmp_path: Path) -> None:
-    # DuckDB's default keeps insertion order; the profile turns it off on every cursor dbt
-    # opens, the next one included (dbt-duckdb re-runs the settings per cursor)
-    output = _rendered_output({"CIN_DUCKDB_PATH": str(tmp_path / "cin.duckdb")})
-    credentials = DuckDBCredentials.from_dict({**output, "database": "cin", "schema": "main"})
-    environment = environments.create(credentials)
-    for cursor in (environment.handle().cursor(), environment.handle().cursor()):
-        cursor.execute("select current_setting('preserve_insertion_order')")
-        assert cursor.fetchone() == (False,)
+    assert set(settings) == {"threads", "memory_limit"}
 
 
 def test_the_run_start_hook_sets_the_temp_directory_only_when_asked() -> None:
