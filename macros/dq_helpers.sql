@@ -120,9 +120,12 @@
         || coalesce(
             (
                 select
+                    -- the spans in year order: without `order by`, string_agg joins them
+                    -- in whatever order the rows arrive
                     ' (valid ' || string_agg(
                         cast(codes.first_census_year as varchar)
                         || '-' || cast(codes.last_census_year as varchar), ', '
+                        order by codes.first_census_year
                     ) || ')'
                 from codes
                 where codes.code = cast(failing.{{ column_name }} as varchar)
