@@ -10,23 +10,34 @@
 -- under which the same LAchildID is returned (when exactly one successor has it), else
 -- the seed's allocation; `is_child_la_resolved_from_successor` says which.
 with submitted_keys as (
-    select distinct
+    -- one aggregate over the records of both tables (a distinct of each, then a distinct
+    -- of their union, grouped the 6.8M keys of the national scale three times)
+    select
         source_kind,
         la_code,
         la_code_current,
         is_la_split_allocation,
         la_child_id
-    from {{ ref('int_records_conformed__child_year') }}
-    where la_child_id is not null and la_code is not null
-    union
-    select distinct
-        source_kind,
-        la_code,
-        la_code_current,
-        is_la_split_allocation,
-        la_child_id
-    from {{ ref('int_records_conformed__episode_year') }}
-    where la_child_id is not null and la_code is not null
+    from (
+        select
+            source_kind,
+            la_code,
+            la_code_current,
+            is_la_split_allocation,
+            la_child_id
+        from {{ ref('int_records_conformed__child_year') }}
+        where la_child_id is not null and la_code is not null
+        union all
+        select
+            source_kind,
+            la_code,
+            la_code_current,
+            is_la_split_allocation,
+            la_child_id
+        from {{ ref('int_records_conformed__episode_year') }}
+        where la_child_id is not null and la_code is not null
+    ) as submitted_records
+    group by source_kind, la_code, la_code_current, is_la_split_allocation, la_child_id
 ),
 
 areas as (

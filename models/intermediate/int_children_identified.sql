@@ -34,17 +34,31 @@
 -- value; "two or more distinct values" is least <> greatest), no ordered string_agg over
 -- every child (only over the few with three or more identifiers), and the records that
 -- several aggregates read are only the columns the rules need, joined for each reader
--- rather than written out once.
+-- rather than written out once. The child is grouped and joined on its natural key
+-- (source, child's LA, LAchildID: short strings, compared inline), not on the 32-character
+-- md5 child_id, which is made once per child (resolved); only the person linkage, over
+-- the few children sharing an identifier, runs on child_id (its label is the least).
 {% set link_rounds = 6 %}
-with child_records as not materialized (
+with split_child_keys as (
+    -- Only a key submitted under a split LA can belong to a child of another LA than its
+    -- records' la_code_current (int_child_keys_resolved; its test says so), so the
+    -- records look up these few keys only, not a hash table of every child key.
+    select
+        source_kind,
+        la_code,
+        la_child_id,
+        child_la_code
+    from {{ ref('int_child_keys_resolved') }}
+    where is_la_split_allocation
+),
+
+child_records as not materialized (
     -- only the columns the rules below read, and not materialised: three aggregates read
     -- it, and DuckDB would write it whole first (14M rows at national scale) and spill it
     -- under a small memory limit; each reader repeats the join instead (about the same
     -- CPU; at 2 GB, 17 instead of 24 GB written to the spill files)
     select
-        child_keys.child_id,
         records.source_kind,
-        child_keys.child_la_code,
         records.la_child_id,
         records.la_code,
         records.census_year,
@@ -54,32 +68,39 @@ with child_records as not materialized (
         records.ethnicity_code,
         records.has_disability,
         records.record_count,
+        coalesce(split_child_keys.child_la_code, records.la_code_current) as child_la_code,
         case records.source_kind
             when 'npd' then records.pupil_matching_ref
             else records.upn
         end as identifier
     from {{ ref('int_records_conformed__child_year') }} as records
-    inner join {{ ref('int_child_keys_resolved') }} as child_keys
+    left join split_child_keys
         on
-            records.source_kind = child_keys.source_kind
-            and records.la_code = child_keys.la_code
-            and records.la_child_id = child_keys.la_child_id
+            records.source_kind = split_child_keys.source_kind
+            and records.la_code = split_child_keys.la_code
+            and records.la_child_id = split_child_keys.la_child_id
+    -- every such record's key is a child key (int_child_keys_resolved is made from them)
+    where records.la_code is not null and records.la_child_id is not null
 ),
 
 identifier_votes as (
     select
-        child_id,
+        source_kind,
+        child_la_code,
+        la_child_id,
         identifier,
         sum(record_count) as records_carrying,
         max(census_year) as last_census_year
     from child_records
     where identifier is not null
-    group by child_id, identifier
+    group by source_kind, child_la_code, la_child_id, identifier
 ),
 
 child_identifiers as (
     select
-        child_id,
+        source_kind,
+        child_la_code,
+        la_child_id,
         arg_max(identifier, records_carrying * 10000 + last_census_year) as identifier,
         count(*) as identifier_count,
         -- the identifiers in order, comma separated: for one or two, the least and the
@@ -89,40 +110,51 @@ child_identifiers as (
             when count(*) = 2 then min(identifier) || ',' || max(identifier)
         end as all_identifiers
     from identifier_votes
-    group by child_id
+    group by source_kind, child_la_code, la_child_id
 ),
 
 all_identifier_lists as (
     select
-        identifier_votes.child_id,
+        identifier_votes.source_kind,
+        identifier_votes.child_la_code,
+        identifier_votes.la_child_id,
         string_agg(identifier_votes.identifier, ',' order by identifier_votes.identifier)
             as all_identifiers
     from identifier_votes
-    inner join child_identifiers on identifier_votes.child_id = child_identifiers.child_id
+    inner join child_identifiers
+        on
+            identifier_votes.source_kind = child_identifiers.source_kind
+            and identifier_votes.child_la_code = child_identifiers.child_la_code
+            and identifier_votes.la_child_id = child_identifiers.la_child_id
     where child_identifiers.identifier_count > 2
-    group by identifier_votes.child_id
+    group by
+        identifier_votes.source_kind, identifier_votes.child_la_code, identifier_votes.la_child_id
 ),
 
 birth_votes as (
     select
-        child_id,
+        source_kind,
+        child_la_code,
+        la_child_id,
         birth_year,
         birth_month,
         sum(record_count) as records_carrying,
         max(census_year) as last_census_year
     from child_records
     where birth_year is not null
-    group by child_id, birth_year, birth_month
+    group by source_kind, child_la_code, la_child_id, birth_year, birth_month
 ),
 
 births as (
     select
-        child_id,
+        source_kind,
+        child_la_code,
+        la_child_id,
         arg_max(birth_year, records_carrying * 10000 + last_census_year) as birth_year,
         arg_max(birth_month, records_carrying * 10000 + last_census_year) as birth_month,
         count(*) > 1 as has_birth_conflict
     from birth_votes
-    group by child_id
+    group by source_kind, child_la_code, la_child_id
 ),
 
 -- Disability: the answer of the latest census year with one (a year with a disability
@@ -131,7 +163,9 @@ births as (
 -- when any answer of that year is yes, so no (child, year) table is built first.
 coded_disability as (
     select
-        child_keys.child_id,
+        disabilities.source_kind,
+        child_keys.child_la_code,
+        disabilities.la_child_id,
         max(
             disabilities.census_year * 2
             + cast(disabilities.disability_code <> 'NONE' as integer)
@@ -143,15 +177,14 @@ coded_disability as (
             and disabilities.la_code = child_keys.la_code
             and disabilities.la_child_id = child_keys.la_child_id
     where disabilities.disability_code is not null
-    group by child_keys.child_id
+    group by disabilities.source_kind, child_keys.child_la_code, disabilities.la_child_id
 ),
 
 children as (
     select
-        child_id,
-        any_value(source_kind) as source_kind,
-        any_value(child_la_code) as la_code_current,
-        any_value(la_child_id) as la_child_id,
+        source_kind,
+        child_la_code,
+        la_child_id,
         arg_max(la_code, census_year) as la_code,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,
@@ -173,14 +206,16 @@ children as (
             as latest_disability_answer,
         sum(record_count) as record_count
     from child_records
-    group by child_id
+    group by source_kind, child_la_code, la_child_id
 ),
 
 resolved as (
     select
-        children.child_id,
+        -- the child key's md5 text, made here once per child
+        {{ child_key('children.source_kind', 'children.child_la_code', 'children.la_child_id') }}
+            as child_id,
         children.source_kind,
-        children.la_code_current,
+        children.child_la_code as la_code_current,
         children.la_child_id,
         children.la_code,
         children.first_census_year,
@@ -203,23 +238,43 @@ resolved as (
         coalesce(child_identifiers.identifier_count, 0) as identifier_count,
         coalesce(births.has_birth_conflict, false) as has_birth_conflict
     from children
-    left join child_identifiers on children.child_id = child_identifiers.child_id
-    left join all_identifier_lists on children.child_id = all_identifier_lists.child_id
-    left join births on children.child_id = births.child_id
-    left join coded_disability on children.child_id = coded_disability.child_id
+    left join child_identifiers
+        on
+            children.source_kind = child_identifiers.source_kind
+            and children.child_la_code = child_identifiers.child_la_code
+            and children.la_child_id = child_identifiers.la_child_id
+    left join all_identifier_lists
+        on
+            children.source_kind = all_identifier_lists.source_kind
+            and children.child_la_code = all_identifier_lists.child_la_code
+            and children.la_child_id = all_identifier_lists.la_child_id
+    left join births
+        on
+            children.source_kind = births.source_kind
+            and children.child_la_code = births.child_la_code
+            and children.la_child_id = births.la_child_id
+    left join coded_disability
+        on
+            children.source_kind = coded_disability.source_kind
+            and children.child_la_code = coded_disability.child_la_code
+            and children.la_child_id = coded_disability.la_child_id
 ),
 
 identifier_links as (
     -- every identifier a child carried, with the child's resolved demographics
     select
-        identifier_votes.child_id,
+        resolved.child_id,
         resolved.source_kind,
         identifier_votes.identifier,
         resolved.birth_year,
         resolved.birth_month,
         resolved.sex
     from identifier_votes
-    inner join resolved on identifier_votes.child_id = resolved.child_id
+    inner join resolved
+        on
+            identifier_votes.source_kind = resolved.source_kind
+            and identifier_votes.child_la_code = resolved.la_code_current
+            and identifier_votes.la_child_id = resolved.la_child_id
 ),
 
 shared_identifiers as (
@@ -301,6 +356,9 @@ conflicts as (
         on
             identifier_links.source_kind = shared_identifiers.source_kind
             and identifier_links.identifier = shared_identifiers.identifier
+    -- an identifier one child alone carries is neither shared nor in conflict (one birth
+    -- month, one sex), so only the shared ones are read: the child's flags stay false
+    where shared_identifiers.children_sharing > 1
     group by identifier_links.child_id
 )
 

@@ -24,22 +24,30 @@
 -- self-join below at billions of rows (45.9 billion for the 52,499 amendments of the
 -- national-scale world), so as a CTE the join of the amendments to every record hashed
 -- the 17M wide records instead of the few amendments; as a table its true size is known.
-with child_keys as (
+with split_child_keys as (
+    -- Only a key submitted under a split LA can belong to a child of another LA than its
+    -- records' la_code_current (int_child_keys_resolved; its test says so), so the
+    -- records look up these few keys only, not a hash table of every child key.
     select
         source_kind,
         la_code,
         la_child_id,
-        child_id
+        child_la_code
     from {{ ref('int_child_keys_resolved') }}
+    where is_la_split_allocation
 ),
 
 referral_keys as (
     -- the records int_episode_records_linked keys with no exclusion reason (LA, LAchildID
-    -- and referral date present); every such record has its child key, resolved from the
-    -- same records
+    -- and referral date present), each under its child key. The child is its natural key
+    -- (source, child's LA, LAchildID: short strings), not the 32-character child_id text
+    -- made from it: grouping and joining on it costs less, and the md5 text is made only
+    -- for the amendments found.
     select
-        child_keys.child_id,
+        records.source_kind,
+        records.la_child_id,
         records.referral_date,
+        coalesce(split_child_keys.child_la_code, records.la_code_current) as child_la_code,
         min(records.census_year) as first_census_year,
         max(records.census_year) as last_census_year,
         -- a closure before its referral is no closure date (is_closure_before_referral)
@@ -49,18 +57,23 @@ referral_keys as (
         coalesce(bool_or(not records.is_cin_at_31_march), false)
             as is_marked_closed_at_31_march
     from {{ ref('int_records_conformed__episode_year') }} as records
-    inner join child_keys
+    left join split_child_keys
         on
-            records.source_kind = child_keys.source_kind
-            and records.la_code = child_keys.la_code
-            and records.la_child_id = child_keys.la_child_id
-    where records.referral_date is not null
-    group by child_keys.child_id, records.referral_date
+            records.source_kind = split_child_keys.source_kind
+            and records.la_code = split_child_keys.la_code
+            and records.la_child_id = split_child_keys.la_child_id
+    where
+        records.referral_date is not null
+        and records.la_code is not null
+        and records.la_child_id is not null
+    group by all
 ),
 
 amendment_candidates as (
     select
-        first_reported.child_id,
+        first_reported.source_kind,
+        first_reported.child_la_code,
+        first_reported.la_child_id,
         first_reported.referral_date as first_reported_date,
         amended.referral_date as amended_date,
         abs(datediff('day', first_reported.referral_date, amended.referral_date))
@@ -68,7 +81,9 @@ amendment_candidates as (
     from referral_keys as first_reported
     inner join referral_keys as amended
         on
-            first_reported.child_id = amended.child_id
+            first_reported.source_kind = amended.source_kind
+            and first_reported.child_la_code = amended.child_la_code
+            and first_reported.la_child_id = amended.la_child_id
             and first_reported.referral_date <> amended.referral_date
             and first_reported.last_census_year < amended.first_census_year
             and abs(datediff('day', first_reported.referral_date, amended.referral_date)) <= 28
@@ -82,14 +97,16 @@ amendment_candidates as (
 )
 
 select
-    child_id,
+    {{ child_key('source_kind', 'child_la_code', 'la_child_id') }} as child_id,
     first_reported_date,
     amended_date
 from amendment_candidates
 qualify
     row_number() over (
-        partition by child_id, first_reported_date order by days_apart, amended_date
+        partition by source_kind, child_la_code, la_child_id, first_reported_date
+        order by days_apart, amended_date
     ) = 1
     and row_number() over (
-        partition by child_id, amended_date order by days_apart, first_reported_date
+        partition by source_kind, child_la_code, la_child_id, amended_date
+        order by days_apart, first_reported_date
     ) = 1
