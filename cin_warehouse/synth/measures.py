@@ -135,7 +135,9 @@ episode_areas as materialized (
     -- registered tables, DuckDB otherwise joined every identity to every census year
     -- first (18 rows per identity, ten times the episodes in the years, spilling at the
     -- 1GB limit at scale 0.5).
-    select i.area_index, i.branch_index, e.* exclude (area_index)
+    -- (only the columns read below: the text columns would double what is held)
+    select i.area_index, i.branch_index, e.episode_id, e.identity_id, e.referral_date,
+           e.closure_date, e.closure_reason, e.is_referral_nfa, e.first_protection_date
     from ({EPISODES_WITH_PROTECTION_SQL}) e
     join identities i using (identity_id)
 ),
