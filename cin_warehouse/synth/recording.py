@@ -200,12 +200,12 @@ class Recorder:
         self.s = settings
         self.rng = np.random.default_rng([settings.seed, 1])
         ep = world.episodes
-        self.ep_identity = _col(ep, "identity_id")
+        self.ep_identity = _narrow(_col(ep, "identity_id"))
         self.ep_referral = _col(ep, "referral_date")
         self.ep_closure = _col(ep, "closure_date")
         self.ep_nfa = _col(ep, "is_referral_nfa")
         ident = world.identities
-        self.id_person = _col(ident, "person_id")
+        self.id_person = _narrow(_col(ident, "person_id"))
         self.id_area = _col(ident, "area_index")
         self.id_branch = _col(ident, "branch_index")
         self.id_area_code = _col(ident, "area_code")
@@ -237,7 +237,7 @@ class Recorder:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
-            self._columns[key] = _col(self._world_table(table, name), name)
+            self._columns[key] = _narrow(_col(self._world_table(table, name), name))
         return self._columns[key]
 
     def codes(self, table: str, name: str) -> _Codes:
@@ -858,16 +858,17 @@ class Recorder:
         )
         # Factors of the assessments written with an authorisation date (rule 8614).
         # Tables are sorted by (episode, sequence), so the keys below are sorted too.
-        a_key = a_ep * 8 + self.col("assessments", "assessment_seq")
+        # (in 8 bytes: the ids are held in 4, and 8 times an id may not fit in them)
+        a_key = a_ep.astype(np.int64) * 8 + self.col("assessments", "assessment_seq")
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
         f_ep, f_code = self.col("factors", "episode_id"), self.codes("factors", "factor")
-        f_key = f_ep * 8 + self.col("factors", "assessment_seq")
+        f_key = f_ep.astype(np.int64) * 8 + self.col("factors", "assessment_seq")
         # Each factor's assessment row, found once for all years (a_key is sorted and
         # unique; -1 for a factor without an assessment, which is never written).
         if self._factor_assessment_row is None:
             row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
             found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
-            self._factor_assessment_row = np.where(found, row, -1)
+            self._factor_assessment_row = _narrow(np.where(found, row, -1))
         f_row = self._factor_assessment_row
         has_row = f_row >= 0
         f_mask = np.zeros(len(f_key), dtype=bool)
@@ -1033,6 +1034,19 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An int64 array (ids, row numbers) as int32 when every value fits, else as it is;
+    other types as they are. For arrays the recorder holds for the whole run: at national
+    scale the ids of the factors, assessments and other modules read every year took about
+    0.6 GB more in 8 bytes than in 4. The values are unchanged."""
+    if values.dtype != np.int64 or (
+        len(values)
+        and (values.min() < np.iinfo(np.int32).min or values.max() > np.iinfo(np.int32).max)
+    ):
+        return values
+    return values.astype(np.int32)
 
 
 def _rank_within_unsorted(groups: np.ndarray) -> np.ndarray:

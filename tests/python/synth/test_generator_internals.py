@@ -15,7 +15,7 @@ import pytest
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import db
-from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _Texts
+from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _narrow, _Texts
 from cin_warehouse.synth.world import _Collector, _text_objects
 
 
@@ -92,3 +92,29 @@ def test_texts_and_text_objects_equal_the_values_taken_in_python(
     assert texts.array.to_pylist() == values
     objects = _text_objects(pa.chunked_array([values], pa.string()))
     assert objects.dtype == object and objects.tolist() == values
+
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    ("values", "narrowed"),
+    [
+        ([0, 5, INT32_MAX, -1, INT32_MIN], True),
+        ([], True),
+        ([0, INT32_MAX + 1], False),  # one value past int32: left in 8 bytes
+        ([INT32_MIN - 1, 3], False),
+    ],
+)
+def test_narrow_keeps_every_id_and_uses_4_bytes_only_where_all_fit(
+    values: list[int], narrowed: bool
+) -> None:
+    out = _narrow(np.array(values, dtype=np.int64))
+    assert out.tolist() == values  # Python ints: compared exactly, whatever the dtype
+    assert out.dtype == (np.int32 if narrowed else np.int64)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.bool_, "datetime64[D]", object])
+def test_narrow_leaves_other_types_as_they_are(dtype: object) -> None:
+    values = np.array([0, 1, 1], dtype=dtype)
+    assert _narrow(values) is values
