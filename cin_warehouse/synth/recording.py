@@ -857,24 +857,27 @@ class Recorder:
             schema=MODULES["assessment"],
         )
         # Factors of the assessments written with an authorisation date (rule 8614).
-        # Tables are sorted by (episode, sequence), so the keys below are sorted too.
-        # (in 8 bytes: the ids are held in 4, and 8 times an id may not fit in them)
-        a_key = a_ep.astype(np.int64) * 8 + self.col("assessments", "assessment_seq")
+        # Tables are sorted by (episode, sequence), so the keys below are sorted too; they
+        # are built for the year's rows only (over all the world's factors, two 8-byte
+        # arrays of them were among the largest of a year's temporaries).
+        a_seq = self.col("assessments", "assessment_seq")
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
         f_ep, f_code = self.col("factors", "episode_id"), self.codes("factors", "factor")
-        f_key = f_ep.astype(np.int64) * 8 + self.col("factors", "assessment_seq")
+        f_seq = self.col("factors", "assessment_seq")
         # Each factor's assessment row, found once for all years (a_key is sorted and
         # unique; -1 for a factor without an assessment, which is never written).
         if self._factor_assessment_row is None:
+            a_key, f_key = _module_key(a_ep, a_seq), _module_key(f_ep, f_seq)
             row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
             found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
             self._factor_assessment_row = _narrow(np.where(found, row, -1))
+            del a_key, f_key
         f_row = self._factor_assessment_row
         has_row = f_row >= 0
-        f_mask = np.zeros(len(f_key), dtype=bool)
+        f_mask = np.zeros(len(f_row), dtype=bool)
         f_mask[has_row] = authorised[f_row[has_row]]
-        f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
-        group = f_key[f_mask]
+        group = _module_key(f_ep[f_mask], f_seq[f_mask])
+        f_apos = a_pos[np.searchsorted(_module_key(a_ep[m], a_seq[m]), group)].astype(np.int16)
         out["assessment_factor"] = pa.table(
             {
                 **base(f_ep, f_mask, "assessment_pos", f_apos),
@@ -1034,6 +1037,12 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def _module_key(episode: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """A key of (episode, sequence) that sorts as the pair does (sequences are below 8), in
+    8 bytes: the ids are held in 4, and 8 times an id may not fit in them."""
+    return episode.astype(np.int64) * 8 + seq
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
