@@ -150,6 +150,15 @@ class _Codes:
         index = pc.fill_null(encoded.indices, len(values)).to_numpy()
         self.index = index.astype(np.int8 if len(self.values) <= 127 else np.int32)
 
+    @classmethod
+    def keyed(cls, values: np.ndarray, index: np.ndarray) -> _Codes:
+        """Codes given as their distinct values and each row's index into them (-1:
+        missing)."""
+        codes = cls.__new__(cls)
+        codes.values = np.concatenate([values.astype(object), np.array([None], dtype=object)])
+        codes.index = index
+        return codes
+
     def __len__(self) -> int:
         return len(self.index)
 
@@ -524,14 +533,15 @@ class Recorder:
             visible = (written_ref <= ref) & (in_period | retrospective)
         # Where the case is, and under which LA code it is reported that year: looked up
         # for the records in this year's returns only (the rest of the world's records
-        # keep None; nothing below reads them).
+        # give None; nothing below reads them), held as a 4-byte key per record into the
+        # year's codes (two 8-byte pointers per record of the world were more).
         ident = r.identity
-        la_old = np.full(len(ident), None, dtype=object)
-        la_new = np.full(len(ident), None, dtype=object)
+        la_key = np.full(len(ident), -1, dtype=np.int32)
         shown = ident[visible]
-        la_old[visible], la_new[visible] = geography.reporting_codes(
+        old_codes, new_codes, la_key[visible] = geography.reporting_code_keys(
             self.id_area[shown], self.id_branch[shown], cal.census_year_end(census_year)
         )
+        la_old, la_new = _Codes.keyed(old_codes, la_key), _Codes.keyed(new_codes, la_key)
         # Quirk: early returns left out part of the cases carried over from earlier periods.
         # A retrospective case was closed before the period: returned on purpose, not carried.
         carried = visible & (written_ref < period_start) & ~retrospective
@@ -576,14 +586,15 @@ class Recorder:
         )
 
     def _log_missing_returns(self, year, la_old, visible, missing_las) -> None:
+        shown = np.flatnonzero(visible)
         for la in missing_las:
-            hit = visible & (la_old == la)
+            hit = shown[la_old[shown] == la]
             self._log(
                 year,
                 "missing_returns",
-                np.full(hit.sum(), la),
+                np.full(len(hit), la),
                 None,
-                np.flatnonzero(hit),
+                hit,
                 "return",
                 "submitted",
                 None,
