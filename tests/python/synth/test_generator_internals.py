@@ -118,3 +118,14 @@ def test_narrow_keeps_every_id_and_uses_4_bytes_only_where_all_fit(
 def test_narrow_leaves_other_types_as_they_are(dtype: object) -> None:
     values = np.array([0, 1, 1], dtype=dtype)
     assert _narrow(values) is values
+
+
+def test_keyed_codes_index_like_the_values_and_minus_one_is_missing() -> None:
+    values = np.array(["202", "E09000001", "330"], dtype=object)
+    index = np.array([2, -1, 0, 0, 1, -1], dtype=np.int32)
+    codes = _Codes.keyed(values, index)
+    expected = ["330", None, "202", "202", "E09000001", None]
+    assert len(codes) == len(index)
+    assert codes[np.arange(len(index))].tolist() == expected
+    mask = np.array([True, True, False, False, True, False])
+    assert codes[mask].tolist() == [e for e, m in zip(expected, mask, strict=True) if m]
