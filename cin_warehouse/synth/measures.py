@@ -46,10 +46,10 @@ from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.world import World
 
 BASES = ("official", "hindsight")
-# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). At
-# scale 0.1 the query's peak RSS was +1.33 GiB with 3GB, +0.75 with 1GB, +0.29 with 500MB,
-# for 14-18 s of CPU whichever the limit; at 0.5, +1.57 GiB and 80 s with 3GB, +0.44 GiB
-# and 155 s with 1GB (spilling): memory first, as the generator's peak is the target.
+# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
+# the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
+# of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
+# earlier plan: 15.9 s with 1GB). Memory first, as the generator's peak is the target.
 MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
