@@ -143,10 +143,11 @@ def code_change_dates() -> np.ndarray:
     return np.array(sorted(days), dtype="datetime64[D]")
 
 
-def reporting_codes(
+def reporting_code_keys(
     area_index: np.ndarray, branch_index: np.ndarray, when: date
-) -> tuple[np.ndarray, np.ndarray]:
-    """Old (3-digit) and new (GSS) codes under which each (area, branch) reports on a date."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Old (3-digit) and new (GSS) codes under which every (area, branch) reports on a
+    date, as two object arrays by key, and each row's key into them."""
     all_areas = areas()
     width = max(len(a.branches) for a in all_areas)
     old = np.full(len(all_areas) * width, None, dtype=object)
@@ -157,4 +158,12 @@ def reporting_codes(
             old[area.index * width + b] = code.old_code
             new[area.index * width + b] = code.new_code
     key = area_index.astype(np.int64) * width + branch_index
+    return old, new, key
+
+
+def reporting_codes(
+    area_index: np.ndarray, branch_index: np.ndarray, when: date
+) -> tuple[np.ndarray, np.ndarray]:
+    """Old (3-digit) and new (GSS) codes under which each (area, branch) reports on a date."""
+    old, new, key = reporting_code_keys(area_index, branch_index, when)
     return old[key], new[key]

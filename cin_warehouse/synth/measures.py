@@ -46,10 +46,10 @@ from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.world import World
 
 BASES = ("official", "hindsight")
-# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). At
-# scale 0.1 the query's peak RSS was +1.33 GiB with 3GB, +0.75 with 1GB, +0.29 with 500MB,
-# for 14-18 s of CPU whichever the limit; at 0.5, +1.57 GiB and 80 s with 3GB, +0.44 GiB
-# and 155 s with 1GB (spilling): memory first, as the generator's peak is the target.
+# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
+# the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
+# of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
+# earlier plan: 15.9 s with 1GB). Memory first, as the generator's peak is the target.
 MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
@@ -125,29 +125,46 @@ def measures_sql(basis: str) -> str:
     """The measures query on one basis (`official` or `hindsight`)."""
     if basis not in BASES:
         raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
-    as_at = "p.period_end" if basis == "official" else END_OF_TIME
+    as_at = "e.period_end" if basis == "official" else END_OF_TIME
     return f"""
 with periods as (select * from census_periods),
 la_of as (select * from la_year_codes),
-ep_year as (
-    -- Each episode in each census year's (perfect) return: referred by the end of the
-    -- period and not closed before its start.
-    select p.census_year, p.period_start, p.period_end, l.la_code,
-           i.area_index, i.branch_index, e.* exclude (area_index),
-           {is_cin_episode_sql(as_at)} as is_cin_episode,
-           {assessed_not_in_need_sql(as_at)} as is_assessed_not_in_need
+episode_areas as materialized (
+    -- Each episode with its child's area and lineage branch. Each step of the year's
+    -- join is materialized so that it is made in this order: with no statistics on the
+    -- registered tables, DuckDB otherwise joined every identity to every census year
+    -- first (18 rows per identity, ten times the episodes in the years, spilling at the
+    -- 1GB limit at scale 0.5).
+    -- (only the columns read below: the text columns would double what is held)
+    select i.area_index, i.branch_index, e.episode_id, e.identity_id, e.referral_date,
+           e.closure_date, e.closure_reason, e.is_referral_nfa, e.first_protection_date
     from ({EPISODES_WITH_PROTECTION_SQL}) e
     join identities i using (identity_id)
+),
+episode_periods as materialized (
+    -- Each episode in each census year's (perfect) return: referred by the end of the
+    -- period and not closed before its start (an open episode's closure as the end of
+    -- time, so that both conditions are one range join).
+    select p.census_year, p.period_start, p.period_end, e.*
+    from episode_areas e
     join periods p
       on e.referral_date <= p.period_end
-     and (e.closure_date is null or e.closure_date >= p.period_start)
+     and coalesce(e.closure_date, {END_OF_TIME}) >= p.period_start
+),
+ep_year as (
+    select l.la_code, e.*,
+           {is_cin_episode_sql(as_at)} as is_cin_episode,
+           {assessed_not_in_need_sql(as_at)} as is_assessed_not_in_need
+    from episode_periods e
     join la_of l
-      on l.area_index = i.area_index and l.branch_index = i.branch_index
-     and l.census_year = p.census_year
+      on l.area_index = e.area_index and l.branch_index = e.branch_index
+     and l.census_year = e.census_year
 ),
 {PREVIOUS_REFERRAL_SQL[basis]},
-referral_measures as (
-    select census_year, la_code,
+referral_children as (
+    -- One row per child, LA and year, so that each count of children below counts rows
+    -- (one hash table per year's children, not one per count(distinct) and LA).
+    select census_year, la_code, identity_id,
            count(*) filter (where referral_date >= period_start) as referrals,
            count(*) filter (where referral_date >= period_start
                             and referral_date - pr.previous_referral_date <= 365)
@@ -156,25 +173,33 @@ referral_measures as (
                as referrals_nfa,
            count(*) filter (where referral_date >= period_start and is_assessed_not_in_need)
                as referrals_assessed_not_in_need,
-           count(distinct identity_id) filter (where referral_date >= period_start)
-               as children_referred,
            count(*) filter (where is_cin_episode and referral_date >= period_start)
                as episodes_starting,
-           count(distinct identity_id) filter (where is_cin_episode
-                                               and referral_date >= period_start)
-               as children_starting_episode,
            count(*) filter (where is_cin_episode
                             and (closure_date is null or closure_date >= period_start))
                as episodes_any_point,
-           count(distinct identity_id) filter (where is_cin_episode
-                            and (closure_date is null or closure_date >= period_start))
-               as children_in_need_any_point,
            count(*) filter (where is_cin_episode and closure_date between period_start
                             and period_end) as episodes_ending,
-           count(distinct identity_id) filter (where is_cin_episode
+           count(*) filter (where is_cin_episode
                             and (closure_date is null or closure_date > period_end))
-               as children_in_need_31mar
+               as cin_episodes_open_31mar
     from ep_year left join previous_referral pr using (census_year, episode_id)
+    group by all
+),
+referral_measures as (
+    select census_year, la_code,
+           sum(referrals)::bigint as referrals,
+           sum(rereferrals_12m)::bigint as rereferrals_12m,
+           sum(referrals_nfa)::bigint as referrals_nfa,
+           sum(referrals_assessed_not_in_need)::bigint as referrals_assessed_not_in_need,
+           count(*) filter (where referrals > 0) as children_referred,
+           sum(episodes_starting)::bigint as episodes_starting,
+           count(*) filter (where episodes_starting > 0) as children_starting_episode,
+           sum(episodes_any_point)::bigint as episodes_any_point,
+           count(*) filter (where episodes_any_point > 0) as children_in_need_any_point,
+           sum(episodes_ending)::bigint as episodes_ending,
+           count(*) filter (where cin_episodes_open_31mar > 0) as children_in_need_31mar
+    from referral_children
     group by all
 ),
 assessment_measures as (

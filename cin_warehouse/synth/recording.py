@@ -150,6 +150,15 @@ class _Codes:
         index = pc.fill_null(encoded.indices, len(values)).to_numpy()
         self.index = index.astype(np.int8 if len(self.values) <= 127 else np.int32)
 
+    @classmethod
+    def keyed(cls, values: np.ndarray, index: np.ndarray) -> _Codes:
+        """Codes given as their distinct values and each row's index into them (-1:
+        missing)."""
+        codes = cls.__new__(cls)
+        codes.values = np.concatenate([values.astype(object), np.array([None], dtype=object)])
+        codes.index = index
+        return codes
+
     def __len__(self) -> int:
         return len(self.index)
 
@@ -200,12 +209,12 @@ class Recorder:
         self.s = settings
         self.rng = np.random.default_rng([settings.seed, 1])
         ep = world.episodes
-        self.ep_identity = _col(ep, "identity_id")
+        self.ep_identity = _narrow(_col(ep, "identity_id"))
         self.ep_referral = _col(ep, "referral_date")
         self.ep_closure = _col(ep, "closure_date")
         self.ep_nfa = _col(ep, "is_referral_nfa")
         ident = world.identities
-        self.id_person = _col(ident, "person_id")
+        self.id_person = _narrow(_col(ident, "person_id"))
         self.id_area = _col(ident, "area_index")
         self.id_branch = _col(ident, "branch_index")
         self.id_area_code = _col(ident, "area_code")
@@ -237,7 +246,7 @@ class Recorder:
         """A column of a world table as numpy, converted once (years reuse it)."""
         key = (table, name)
         if key not in self._columns:
-            self._columns[key] = _col(self._world_table(table, name), name)
+            self._columns[key] = _narrow(_col(self._world_table(table, name), name))
         return self._columns[key]
 
     def codes(self, table: str, name: str) -> _Codes:
@@ -524,14 +533,15 @@ class Recorder:
             visible = (written_ref <= ref) & (in_period | retrospective)
         # Where the case is, and under which LA code it is reported that year: looked up
         # for the records in this year's returns only (the rest of the world's records
-        # keep None; nothing below reads them).
+        # give None; nothing below reads them), held as a 4-byte key per record into the
+        # year's codes (two 8-byte pointers per record of the world were more).
         ident = r.identity
-        la_old = np.full(len(ident), None, dtype=object)
-        la_new = np.full(len(ident), None, dtype=object)
+        la_key = np.full(len(ident), -1, dtype=np.int32)
         shown = ident[visible]
-        la_old[visible], la_new[visible] = geography.reporting_codes(
+        old_codes, new_codes, la_key[visible] = geography.reporting_code_keys(
             self.id_area[shown], self.id_branch[shown], cal.census_year_end(census_year)
         )
+        la_old, la_new = _Codes.keyed(old_codes, la_key), _Codes.keyed(new_codes, la_key)
         # Quirk: early returns left out part of the cases carried over from earlier periods.
         # A retrospective case was closed before the period: returned on purpose, not carried.
         carried = visible & (written_ref < period_start) & ~retrospective
@@ -576,14 +586,15 @@ class Recorder:
         )
 
     def _log_missing_returns(self, year, la_old, visible, missing_las) -> None:
+        shown = np.flatnonzero(visible)
         for la in missing_las:
-            hit = visible & (la_old == la)
+            hit = shown[la_old[shown] == la]
             self._log(
                 year,
                 "missing_returns",
-                np.full(hit.sum(), la),
+                np.full(len(hit), la),
                 None,
-                np.flatnonzero(hit),
+                hit,
                 "return",
                 "submitted",
                 None,
@@ -857,23 +868,27 @@ class Recorder:
             schema=MODULES["assessment"],
         )
         # Factors of the assessments written with an authorisation date (rule 8614).
-        # Tables are sorted by (episode, sequence), so the keys below are sorted too.
-        a_key = a_ep * 8 + self.col("assessments", "assessment_seq")
+        # Tables are sorted by (episode, sequence), so the keys below are sorted too; they
+        # are built for the year's rows only (over all the world's factors, two 8-byte
+        # arrays of them were among the largest of a year's temporaries).
+        a_seq = self.col("assessments", "assessment_seq")
         authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
         f_ep, f_code = self.col("factors", "episode_id"), self.codes("factors", "factor")
-        f_key = f_ep * 8 + self.col("factors", "assessment_seq")
+        f_seq = self.col("factors", "assessment_seq")
         # Each factor's assessment row, found once for all years (a_key is sorted and
         # unique; -1 for a factor without an assessment, which is never written).
         if self._factor_assessment_row is None:
+            a_key, f_key = _module_key(a_ep, a_seq), _module_key(f_ep, f_seq)
             row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
             found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
-            self._factor_assessment_row = np.where(found, row, -1)
+            self._factor_assessment_row = _narrow(np.where(found, row, -1))
+            del a_key, f_key
         f_row = self._factor_assessment_row
         has_row = f_row >= 0
-        f_mask = np.zeros(len(f_key), dtype=bool)
+        f_mask = np.zeros(len(f_row), dtype=bool)
         f_mask[has_row] = authorised[f_row[has_row]]
-        f_apos = a_pos[np.searchsorted(a_key[m], f_key[f_mask])].astype(np.int16)
-        group = f_key[f_mask]
+        group = _module_key(f_ep[f_mask], f_seq[f_mask])
+        f_apos = a_pos[np.searchsorted(_module_key(a_ep[m], a_seq[m]), group)].astype(np.int16)
         out["assessment_factor"] = pa.table(
             {
                 **base(f_ep, f_mask, "assessment_pos", f_apos),
@@ -1033,6 +1048,26 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def _module_key(episode: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """A key of (episode, sequence) that sorts as the pair does (sequences are below 8), in
+    8 bytes: the ids are held in 4, and 8 times an id may not fit in them."""
+    return episode.astype(np.int64) * 8 + seq
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """An int64 array (ids, row numbers) as int32 when every value fits, else as it is;
+    other types as they are. For arrays the recorder holds for the whole run: at national
+    scale the ids of the factors, assessments and other modules read every year (and each
+    factor's assessment row) took about 0.4 GB more in 8 bytes than in 4. The values are
+    unchanged."""
+    if values.dtype != np.int64 or (
+        len(values)
+        and (values.min() < np.iinfo(np.int32).min or values.max() > np.iinfo(np.int32).max)
+    ):
+        return values
+    return values.astype(np.int32)
 
 
 def _rank_within_unsorted(groups: np.ndarray) -> np.ndarray:

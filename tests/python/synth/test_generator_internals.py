@@ -7,15 +7,17 @@ behaviour of a library the helper works around.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth import calendar as cal
-from cin_warehouse.synth import db
-from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _Texts
+from cin_warehouse.synth import db, truth
+from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _narrow, _Records, _Texts
 from cin_warehouse.synth.world import _Collector, _text_objects
 
 
@@ -92,3 +94,74 @@ def test_texts_and_text_objects_equal_the_values_taken_in_python(
     assert texts.array.to_pylist() == values
     objects = _text_objects(pa.chunked_array([values], pa.string()))
     assert objects.dtype == object and objects.tolist() == values
+
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    ("values", "narrowed"),
+    [
+        ([0, 5, INT32_MAX, -1, INT32_MIN], True),
+        ([], True),
+        ([0, INT32_MAX + 1], False),  # one value past int32: left in 8 bytes
+        ([INT32_MIN - 1, 3], False),
+    ],
+)
+def test_narrow_keeps_every_id_and_uses_4_bytes_only_where_all_fit(
+    values: list[int], narrowed: bool
+) -> None:
+    out = _narrow(np.array(values, dtype=np.int64))
+    assert out.tolist() == values  # Python ints: compared exactly, whatever the dtype
+    assert out.dtype == (np.int32 if narrowed else np.int64)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.bool_, "datetime64[D]", object])
+def test_narrow_leaves_other_types_as_they_are(dtype: object) -> None:
+    values = np.array([0, 1, 1], dtype=dtype)
+    assert _narrow(values) is values
+
+
+def test_keyed_codes_index_like_the_values_and_minus_one_is_missing() -> None:
+    values = np.array(["202", "E09000001", "330"], dtype=object)
+    index = np.array([2, -1, 0, 0, 1, -1], dtype=np.int32)
+    codes = _Codes.keyed(values, index)
+    expected = ["330", None, "202", "202", "E09000001", None]
+    assert len(codes) == len(index)
+    assert codes[np.arange(len(index))].tolist() == expected
+    mask = np.array([True, True, False, False, True, False])
+    assert codes[mask].tolist() == [e for e, m in zip(expected, mask, strict=True) if m]
+
+
+def _some_records(n: int) -> _Records:
+    rng = np.random.default_rng(7)
+    closure = np.array(["2019-05-01"] * n, dtype="datetime64[D]")
+    closure[::3] = np.datetime64("NaT")
+    return _Records(
+        episode=rng.integers(0, 1000, n).astype(np.int32),
+        identity=rng.integers(0, 500, n).astype(np.int32),
+        is_phantom=rng.random(n) < 0.2,
+        referral=np.array(["2018-04-02"] * n, dtype="datetime64[D]") + rng.integers(0, 30, n),
+        closure=closure,
+        reason=_Codes(pa.array(["RC1"] * n, pa.string())),
+        closure_missing=rng.random(n) < 0.1,
+        extra_open_years=rng.integers(0, 3, n).astype(np.int32),
+        amended_delta=rng.integers(-5, 5, n).astype(np.int32),
+        amended_year=rng.integers(0, 2020, n).astype(np.int16),
+    )
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 6, 7, 14])
+def test_records_written_a_row_group_at_a_time_equal_the_whole_table_written_at_once(
+    n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row groups of 3 rows stand for pyarrow's default of 1Mi: the file written part by
+    # part must be byte for byte the one pq.write_table makes of the whole table.
+    monkeypatch.setattr(truth, "RECORDS_ROW_GROUP", 3)
+    records = _some_records(n)
+    whole = truth._records(records, 0, n)
+    assert whole.column("record_id").to_pylist() == list(range(n))
+    pq.write_table(whole, tmp_path / "whole.parquet", row_group_size=3 if n else None)
+    truth._write_records(tmp_path / "parts.parquet", records)
+    assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    assert pq.read_metadata(tmp_path / "parts.parquet").num_row_groups == max(-(-n // 3), 1)
