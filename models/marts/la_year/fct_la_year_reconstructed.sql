@@ -51,7 +51,11 @@ episode_codes as (
     select
         episode_id,
         min(la_code) as la_code,
-        count(distinct la_code) > 1 as has_two_codes
+        -- one code: every record has a code, and it is the same (a record without a code
+        -- makes its year's code NULL, so such an episode takes the spans year by year)
+        not coalesce(
+            min(la_code) = max(la_code) and count(la_code) = count(*), false
+        ) as has_two_codes
     from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
     group by episode_id
