@@ -45,8 +45,8 @@ official as (
 -- the predecessor's code until the successor returns it (no guess between successors).
 -- Most episodes are returned under one code only: theirs is one span over every year
 -- (found with one aggregate); the spans year by year (a window) are built only for the
--- few returned under two codes. At national scale the window over every record was a
--- sixth of this model's time.
+-- few returned under two codes. At national scale the aggregate and window year by year
+-- over every record were a seventh of this model's time.
 episode_codes as (
     select
         episode_id,
@@ -183,6 +183,9 @@ episode_years as (
             )
 ),
 
+-- The referrals: the episode years of the episodes that are referrals, read from the rows
+-- above (which carry each episode's previous referral) rather than joined back onto them
+-- (at national scale that join of 11M episodes was a ninth of this model's time).
 referrals as (
     select
         source_kind,

@@ -117,7 +117,7 @@ overlapping_records as (
 
 -- Both counts per LA-year, each from its own rows: the overlapping records are counted
 -- where they were found, not joined back onto every record (at national scale that join
--- of 16M records was a tenth of this model's time).
+-- of 16M records was a twentieth of this model's time).
 episode_record_totals as (
     select
         source_kind,
