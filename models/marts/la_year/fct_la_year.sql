@@ -69,9 +69,65 @@ npd_variables as (
     group by census_year
 ),
 
+plan_records as (
+    select * from {{ ref('int_records_conformed__cpp_year') }}
+),
+
+enquiry_records as (
+    select * from {{ ref('int_records_conformed__s47') }}
+),
+
 -- Each year's referrals as its return delivers them, one per episode key. NPD rows of
 -- one referral (one per plan) carry the same referral values; where a damaged extract
--- disagrees, any NFA flag and the latest closure are taken.
+-- disagrees, any NFA flag and the latest closure are taken. With each, whether the return
+-- records a plan or an s47 enquiry on it: more than an assessment happened (B1 "there was
+-- no s47 enquiry or child protection plan"). The plan and enquiry keys are rows of the
+-- same aggregate, not a join onto it (at national scale that join of 16M referrals was a
+-- eighth of this model's time); a key holding a NULL protects nothing, as in a join.
+referral_and_protection_rows as (
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        true as is_referral_row,
+        is_referral_nfa,
+        closure_date,
+        closure_reason_code,
+        is_cin_at_31_march,
+        false as is_protection_row
+    from {{ ref('int_records_conformed__episode_year') }}
+    union all
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        false as is_referral_row,
+        null as is_referral_nfa,
+        null as closure_date,
+        null as closure_reason_code,
+        null as is_cin_at_31_march,
+        true as is_protection_row
+    from plan_records
+    union all
+    select
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        false as is_referral_row,
+        null as is_referral_nfa,
+        null as closure_date,
+        null as closure_reason_code,
+        null as is_cin_at_31_march,
+        true as is_protection_row
+    from enquiry_records
+),
+
 referral_records as (
     select
         source_kind,
@@ -82,37 +138,18 @@ referral_records as (
         bool_or(is_referral_nfa) as is_referral_nfa,
         max(closure_date) as closure_date,
         max(closure_reason_code) as closure_reason_code,
-        bool_or(is_cin_at_31_march) as is_cin_at_31_march
-    from {{ ref('int_records_conformed__episode_year') }}
+        bool_or(is_cin_at_31_march) as is_cin_at_31_march,
+        coalesce(bool_or(
+            is_protection_row
+            and source_kind is not null
+            and census_year is not null
+            and la_code is not null
+            and la_child_id is not null
+            and referral_date is not null
+        ), false) as has_protection
+    from referral_and_protection_rows
     group by source_kind, census_year, la_code, la_child_id, referral_date
-),
-
-plan_records as (
-    select * from {{ ref('int_records_conformed__cpp_year') }}
-),
-
-enquiry_records as (
-    select * from {{ ref('int_records_conformed__s47') }}
-),
-
--- Referrals with an s47 enquiry or a plan recorded in the return: more than an
--- assessment happened (B1 "there was no s47 enquiry or child protection plan").
-protected_referrals as (
-    select distinct
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from plan_records
-    union
-    select distinct
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date
-    from enquiry_records
+    having bool_or(is_referral_row)
 ),
 
 referrals as (
@@ -124,20 +161,15 @@ referrals as (
         {{ is_assessed_not_in_need(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'protected.referral_date is not null'
+            'records.has_protection'
         ) }} as is_assessed_not_in_need,
         {{ is_cin_episode(
             'records.is_referral_nfa',
             'records.closure_reason_code',
-            'protected.referral_date is not null'
+            'records.has_protection'
         ) }} as is_cin_episode
     from referral_records as records
     inner join census_years as years on records.census_year = years.census_year
-    left join protected_referrals as protected
-        on
-            {{ same_la_year('records', 'protected') }}
-            and records.la_child_id = protected.la_child_id
-            and records.referral_date = protected.referral_date
 ),
 
 -- One row per child and LA-year first, then the LA-year's counts: the children counted
@@ -150,7 +182,13 @@ referral_children as (
         la_child_id,
         {{ referral_child_counts() }},
         coalesce(bool_or(is_cin_at_31_march), false) as is_child_flagged_cin_31mar,
-        min(referral_date) filter (where is_referred_in_year) as first_referral_in_year
+        min(referral_date) filter (where is_referred_in_year) as first_referral_in_year,
+        -- for next year's re-referrals: the latest referral of this return's 1 April - 31
+        -- March year (methodology: "remove any duplicated children, keeping the latest")
+        max(referral_date) filter (
+            where referral_date
+            between make_date(census_year - 1, 4, 1) and make_date(census_year, 3, 31)
+        ) as latest_referral_april_to_march
     from referrals
     group by source_kind, census_year, la_code, la_child_id
 ),
@@ -164,7 +202,11 @@ referral_measures as (
         -- DfE's own CINAt31March flag: the one source of this count in the 2008/09 NPD,
         -- which has no NFA flag, closure date or reason.
         {{ child_count('la_child_id', 'is_child_flagged_cin_31mar') }}
-            as children_flagged_cin_31mar
+            as children_flagged_cin_31mar,
+        -- re-referrals (below): every referral of a child after its first in the year
+        coalesce(sum(referrals - 1) filter (
+            where la_child_id is not null and referrals > 0
+        ), 0) as later_referrals_of_children
     from referral_children
     group by source_kind, census_year, la_code
 ),
@@ -181,56 +223,67 @@ la_successors as (
 ),
 
 -- Last year's referrals (its 1 April - 31 March year, as its return holds them), the
--- latest per child (methodology: "remove any duplicated children, keeping the latest").
+-- latest per child (methodology: "remove any duplicated children, keeping the latest"),
+-- under the code the LA has this year: a child of two LAs merged into one is two rows
+-- here, and "one of them within 365 days" is "the latest within 365 days".
 previous_year_referrals as (
     select
-        records.source_kind,
-        records.la_child_id,
-        records.census_year + 1 as census_year,
-        coalesce(successors.la_code, records.la_code) as la_code,
-        max(records.referral_date) as referral_date
-    from referral_records as records
+        children.source_kind,
+        children.la_child_id,
+        children.latest_referral_april_to_march as referral_date,
+        children.census_year + 1 as census_year,
+        coalesce(successors.la_code, children.la_code) as la_code
+    from referral_children as children
     left join la_successors as successors
         on
-            records.la_code = successors.previous_la_code
-            and records.census_year + 1 = successors.census_year
+            children.la_code = successors.previous_la_code
+            and children.census_year + 1 = successors.census_year
     where
-        records.la_child_id is not null
-        and records.referral_date
-        between make_date(records.census_year - 1, 4, 1) and make_date(records.census_year, 3, 31)
-    group by
-        records.source_kind,
-        records.census_year + 1,
-        coalesce(successors.la_code, records.la_code),
-        records.la_child_id
+        children.la_child_id is not null
+        and children.latest_referral_april_to_march is not null
 ),
 
 -- Re-referrals (methodology "referrals within 12 months"): the year's referrals made 365
 -- days or less after the child's previous referral, last year's return's included. Two
 -- dates of one census period (1 April - 31 March; 2008/09: from 1 October) are at most
 -- 365 days apart (the seed test ref_census_years_period_within_april_to_march holds every
--- period to that), so every referral of a child after its first in the year is one; the
--- first is one when last year's latest referral is 365 days or less before it. Counted
--- so from one row per child, with no window over the referrals (at national scale that
--- window was a quarter of the model's time). test_fct_la_year_independent.py checks the
--- count against the pairs of consecutive referrals.
-rereferral_measures as (
+-- period to that), so every referral of a child after its first in the year is one
+-- (referral_measures.later_referrals_of_children); the first is one when last year's
+-- latest referral is 365 days or less before it. Counted so from one row per child, with
+-- no window over the referrals (at national scale that window was a quarter of the
+-- model's time), and last year's latest referrals taken from the children of its year,
+-- not grouped again.
+-- test_fct_la_year_independent.py checks the count against the pairs of consecutive
+-- referrals.
+first_referrals_rereferred as (
     select
         children.source_kind,
         children.census_year,
         children.la_code,
-        cast(sum(children.referrals - 1) + count(*) filter (
-            where {{ is_within_12_months(
-                'children.first_referral_in_year', 'last_year.referral_date'
-            ) }}
-        ) as bigint) as rereferrals_12m
+        -- a child of two merged LAs can match last year twice: counted once
+        count(distinct children.la_child_id) as first_referrals_rereferred
     from referral_children as children
-    left join previous_year_referrals as last_year
+    inner join previous_year_referrals as last_year
         on
             {{ same_la_year('children', 'last_year') }}
             and children.la_child_id = last_year.la_child_id
-    where children.la_child_id is not null and children.referrals > 0
+    where {{ is_within_12_months('children.first_referral_in_year', 'last_year.referral_date') }}
     group by children.source_kind, children.census_year, children.la_code
+),
+
+rereferral_measures as (
+    select
+        referral_measures.source_kind,
+        referral_measures.census_year,
+        referral_measures.la_code,
+        cast(
+            referral_measures.later_referrals_of_children
+            + coalesce(rereferred.first_referrals_rereferred, 0)
+            as bigint
+        ) as rereferrals_12m
+    from referral_measures
+    left join first_referrals_rereferred as rereferred
+        on {{ same_la_year('referral_measures', 'rereferred') }}
 ),
 
 working_days as (

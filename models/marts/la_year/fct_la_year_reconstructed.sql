@@ -43,16 +43,35 @@ official as (
 -- that year's return; in a year without a record, the code of its latest earlier record
 -- (before its first record: the first record's code). A reorganised LA's case carries
 -- the predecessor's code until the successor returns it (no guess between successors).
-episode_record_years as (
+-- Most episodes are returned under one code only: theirs is one span over every year
+-- (found with one aggregate); the spans year by year (a window) are built only for the
+-- few returned under two codes. At national scale the aggregate and window year by year
+-- over every record were a seventh of this model's time.
+episode_codes as (
     select
         episode_id,
-        census_year,
-        -- one code per return; two records of one year under two codes (a damaged
-        -- return) take the greater, a deterministic pick
-        max(la_code) as la_code
+        min(la_code) as la_code,
+        -- one code: every record has a code, and it is the same (a record without a code
+        -- makes its year's code NULL, so such an episode takes the spans year by year)
+        not coalesce(
+            min(la_code) = max(la_code) and count(la_code) = count(*), false
+        ) as has_two_codes
     from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
-    group by episode_id, census_year
+    group by episode_id
+),
+
+episode_record_years as (
+    select
+        records.episode_id,
+        records.census_year,
+        -- one code per return; two records of one year under two codes (a damaged
+        -- return) take the greater, a deterministic pick
+        max(records.la_code) as la_code
+    from {{ ref('int_episode_records_linked') }} as records
+    inner join episode_codes as codes
+        on records.episode_id = codes.episode_id and codes.has_two_codes
+    group by records.episode_id, records.census_year
 ),
 
 episode_la_spans as (
@@ -67,63 +86,126 @@ episode_la_spans as (
             lead(census_year) over (partition by episode_id order by census_year) - 1, 9999
         ) as to_census_year
     from episode_record_years
+    union all
+    select
+        episode_id,
+        la_code,
+        0 as from_census_year,
+        9999 as to_census_year
+    from episode_codes
+    where not has_two_codes
+),
+
+-- Each rebuilt episode with the child's previous referral (any return); phantom
+-- re-referrals are not referrals, so they are neither counted nor previous referrals
+-- (they are lagged among themselves, and that lag is not read).
+episodes as (
+    select
+        episode_id,
+        child_id,
+        source_kind,
+        referral_date,
+        closure_date,
+        is_referral_nfa,
+        is_assessed_not_in_need,
+        is_cin_episode,
+        coalesce(overlap_kind = 'rereferral_of_open_case', false) as is_phantom_rereferral,
+        lag(referral_date) over (
+            partition by child_id, coalesce(overlap_kind = 'rereferral_of_open_case', false)
+            order by referral_date, episode_id
+        ) as previous_referral_date
+    from {{ ref('fct_episode') }}
 ),
 
 -- Each rebuilt episode in each census year in which it was open (referred by 31 March,
 -- not closed before 1 April), under that year's LA code. Phantom re-referrals stay here:
--- a plan recorded on one is still a plan.
+-- a plan recorded on one is still a plan. The years are counted out from the census
+-- years of the referral and closure dates (a date from 1 April is in the next year's
+-- census), not found by comparing every episode with every census year (105M pairs at
+-- national scale): each census period lies within 1 April - 31 March (the seed test
+-- ref_census_years_period_within_april_to_march), so these years hold every year in
+-- which the episode was open; the census period then decides (2008/09 began in
+-- October).
+census_year_bounds as (
+    select
+        min(census_year) as first_census_year,
+        max(census_year) as last_census_year
+    from census_years
+),
+
+episode_year_candidates as (
+    select
+        episodes.*,
+        spans.la_code as year_la_code,
+        unnest(generate_series(
+            greatest(
+                {{ census_year_of('episodes.referral_date') }},
+                spans.from_census_year,
+                bounds.first_census_year
+            ),
+            least(
+                coalesce(
+                    {{ census_year_of('episodes.closure_date') }}, bounds.last_census_year
+                ),
+                spans.to_census_year,
+                bounds.last_census_year
+            )
+        )) as census_year
+    from episodes
+    inner join episode_la_spans as spans on episodes.episode_id = spans.episode_id
+    cross join census_year_bounds as bounds
+),
+
 episode_years as (
     select
-        episodes.episode_id,
+        candidates.episode_id,
+        candidates.child_id,
+        candidates.source_kind,
+        candidates.referral_date,
+        candidates.closure_date,
+        candidates.is_referral_nfa,
+        candidates.is_assessed_not_in_need,
+        candidates.is_cin_episode,
+        candidates.is_phantom_rereferral,
+        candidates.previous_referral_date,
+        candidates.year_la_code,
         years.census_year,
-        spans.la_code,
         years.period_start,
         years.period_end
-    from {{ ref('fct_episode') }} as episodes
+    from episode_year_candidates as candidates
     inner join census_years as years
         on
-            episodes.referral_date <= years.period_end
-            and (episodes.closure_date is null or episodes.closure_date >= years.period_start)
-    inner join episode_la_spans as spans
-        on
-            episodes.episode_id = spans.episode_id
-            and years.census_year between spans.from_census_year and spans.to_census_year
+            candidates.census_year = years.census_year
+            and candidates.referral_date <= years.period_end
+            and (
+                candidates.closure_date is null
+                or candidates.closure_date >= years.period_start
+            )
 ),
 
--- Each rebuilt episode with the child's previous referral (any return); phantom
--- re-referrals are not referrals, so they are neither counted nor previous referrals.
-episodes as (
-    select
-        *,
-        lag(referral_date) over (
-            partition by child_id order by referral_date, episode_id
-        ) as previous_referral_date
-    from {{ ref('fct_episode') }}
-    where overlap_kind is distinct from 'rereferral_of_open_case'
-),
-
+-- The referrals: the episode years of the episodes that are referrals, read from the rows
+-- above (which carry each episode's previous referral) rather than joined back onto them
+-- (at national scale that join of 11M episodes was a ninth of this model's time).
 referrals as (
     select
-        episodes.source_kind,
-        episode_years.census_year,
-        episode_years.la_code,
-        episodes.child_id,
-        episodes.referral_date,
-        episodes.previous_referral_date,
+        source_kind,
+        census_year,
+        year_la_code as la_code,
+        child_id,
+        referral_date,
+        previous_referral_date,
         -- a closure after 31 March is not yet a closure in that year (see the top)
         case
-            when episodes.closure_date <= episode_years.period_end then episodes.closure_date
+            when closure_date <= period_end then closure_date
         end as closure_date,
-        episodes.is_referral_nfa,
-        episodes.is_assessed_not_in_need,
-        episodes.is_cin_episode,
-        episode_years.period_start,
-        episode_years.period_end,
-        {{ in_census_period(
-            'episodes.referral_date', 'episode_years.period_start', 'episode_years.period_end'
-        ) }} as is_referred_in_year
-    from episodes
-    inner join episode_years on episodes.episode_id = episode_years.episode_id
+        is_referral_nfa,
+        is_assessed_not_in_need,
+        is_cin_episode,
+        period_start,
+        period_end,
+        {{ in_census_period('referral_date') }} as is_referred_in_year
+    from episode_years
+    where not is_phantom_rereferral
 ),
 
 -- One row per child and LA-year first, then the LA-year's counts: the children counted
@@ -230,7 +312,7 @@ plans as (
     select
         plan_spells.source_kind,
         episode_years.census_year,
-        episode_years.la_code,
+        episode_years.year_la_code as la_code,
         plan_spells.child_id,
         plan_spells.start_date as cpp_start_date,
         plan_spells.previous_cpp_count,
