@@ -1,6 +1,6 @@
 """What `cin load` shows: a rich progress bar over the bytes to land, one line per file
 (landed, replaced, unchanged, failed, skipped, with warnings) or, with `--summary`, one
-line per folder (failures and skips still one line each), and a closing summary."""
+line per folder (failures and skips still one line each), and a closing summary line."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
 from cin_warehouse.ingest import files
 from cin_warehouse.ingest.loader import Outcome
@@ -130,15 +129,16 @@ STATUSES = ("landed", "replaced", "unchanged", "failed", "skipped")
 
 
 def print_summary(outcomes: list[Outcome], db: Path, console: Console) -> None:
-    table = Table(title=f"cin load into {db}", show_edge=False)
-    for column in ("files", *STATUSES, "rows", "rejects"):
-        table.add_column(column, justify="right")
+    """The closing line: the landing's files by status, its rows and rejects. A line, as
+    `print_folders` writes, not a table: rich cuts a table's cells to fit the width, and at
+    national scale (tens of millions of rows) the row count was cut to "10,982,1…" at the
+    80 columns rich assumes when the output is not a terminal (a log, a pipe)."""
     count = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     records = [o.record for o in outcomes if o.record is not None]
-    table.add_row(
-        f"{len(outcomes):,}",
-        *(f"{count[s]:,}" for s in STATUSES),
-        f"{sum(r.rows_landed for r in records):,}",
-        f"{sum(r.rows_rejected for r in records):,}",
+    states = ", ".join(f"{n:,} {s}" for s, n in count.items() if n)
+    console.print(
+        f"cin load into {escape(str(db))}: {len(outcomes):,} files ({states or 'none'});"
+        f" {sum(r.rows_landed for r in records):,} rows,"
+        f" {sum(r.rows_rejected for r in records):,} rejected",
+        highlight=False,
     )
-    console.print(table)

@@ -256,7 +256,8 @@ def test_cli_exit_code_and_one_line_error(
     assert code == 1
     assert f"error: {bad}: empty file (no header, no rows)" in err.splitlines()
     assert query(seeded_db, "select count(*) from raw.npd_cin_2018")[0][0] == 7
-    assert "rows" in out and "rejects" in out
+    # The closing line counts the failed file and the 7 rows of the good one.
+    assert f"cin load into {seeded_db}: 2 files (1 landed, 1 failed); 7 rows, 0 rejected" in out
 
 
 def test_cli_missing_path(seeded_db: Path, tmp_path: Path, capsys) -> None:

@@ -3,22 +3,31 @@ CIN_DUCKDB_PATH, failed loads in the manifest (issue 11)."""
 
 from __future__ import annotations
 
+import io
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from cin_warehouse import cli
+from cin_warehouse.ingest import files, report
+from cin_warehouse.ingest.loader import Outcome
+from cin_warehouse.ingest.manifest import LoadRecord
 from tests.python.ingest import fixtures
 from tests.python.ingest.fixtures import query
 
 
 def summary_counts(out: str) -> dict[str, int]:
-    """The figures of `cin load`'s closing summary table, by column name."""
-    lines = out.splitlines()
-    header = next(i for i, line in enumerate(lines) if "files" in line and "rejects" in line)
-    names = [c.strip() for c in lines[header].replace("┃", "│").split("│")]
-    values = [c.strip().replace(",", "") for c in lines[header + 2].split("│")]
-    return dict(zip(names, map(int, values), strict=True))
+    """The figures of `cin load`'s closing summary line, by name: `cin load into DB: 5 files
+    (2 landed, 3 skipped); 9 rows, 0 rejected`."""
+    line = next(line for line in out.splitlines() if line.startswith("cin load into "))
+    files_part, rows_part = line.split(": ", 1)[1].split("; ")
+    counts = {"files": int(files_part.split(" files")[0].replace(",", ""))}
+    for figure in [*files_part.split("(", 1)[1].rstrip(")").split(", "), *rows_part.split(", ")]:
+        value, name = figure.split(" ")
+        counts[name] = int(value.replace(",", ""))
+    return counts
 
 
 def _misnamed_folder(files_dir: Path) -> dict[str, str]:
@@ -56,9 +65,12 @@ def test_every_file_of_a_folder_is_landed_or_reported_as_skipped(
     for name, reason in expected_skips.items():
         assert skipped[name].startswith(reason)
     assert "use `--kind npd` or name it CIN_<year>.csv" in skipped["cin_2016_extract.csv"]
-    # The summary table counts them.
+    # The summary line counts them: the two landed files' rows, as the manifest has them.
     counts = summary_counts(out)
     assert (counts["files"], counts["landed"], counts["skipped"]) == (5, 2, 3)
+    assert query(db, "select sum(rows_landed), sum(rows_rejected) from raw._loads") == [
+        (counts["rows"], counts["rejected"])
+    ]
     assert query(db, "select count(*) from raw._loads") == [(2,)]
 
 
@@ -145,3 +157,31 @@ def test_a_failed_load_is_in_the_manifest_with_its_error(db: Path, files_dir: Pa
         ),
     ]
     assert query(db, "select count(*) from raw.npd_cin_2018") == [(0,)]
+
+
+def test_summary_keeps_every_digit_of_a_national_landing_at_80_columns() -> None:
+    """At scale 1 a landing has tens of millions of rows and 1,521 returns; rich assumes 80
+    columns when the output is not a terminal (a log, a pipe), and the old summary table cut
+    the row count to "10,982,1…" there. Two returns of 5,491,062 rows each (one with 7
+    rejects) and a skipped file: every figure in full, as `cin load` prints it."""
+    started = datetime(2026, 1, 1)
+
+    def landed(name: str, rows: int, rejected: int) -> Outcome:
+        path = Path("/data/cin/xml/2025") / name
+        record = LoadRecord(
+            load_id=name, source_file=str(path), file_name=name, sha256="0" * 64,
+            size_bytes=1, format="xml", file_kind="la_return", census_year=2025,
+            la_code=name[9:12], encoding="utf-8", delimiter=None,
+            rows_per_table={"raw.xml_child": rows - 1, "raw.xml_header": 1},
+            rows_rejected=rejected, lines_in_file=None, blank_lines=None, started_at=started,
+        )  # fmt: skip
+        return Outcome(files.RawFile(path, "xml", False), "landed", record)
+
+    skipped = Outcome(files.Skipped(Path("/data/cin/notes.docx"), "not a CIN extract"), "skipped")
+    outcomes = [landed("CIN_2025_330.xml", 5_491_062, 7), landed("CIN_2025_881.xml", 5_491_062, 0)]
+    out = io.StringIO()
+    console = Console(file=out, width=80, soft_wrap=True)  # as `cin load` makes it
+    report.print_summary([*outcomes, skipped], Path("/work/warehouse/cin.duckdb"), console)
+    counts = summary_counts(out.getvalue())
+    assert counts == {"files": 3, "landed": 2, "skipped": 1, "rows": 10_982_124, "rejected": 7}
+    assert "10,982,124 rows" in out.getvalue()
