@@ -11,6 +11,20 @@
     md5(concat_ws('|', 'child', {{ source_kind }}, {{ la_code_current }}, {{ la_child_id }}))
 {%- endmacro %}
 
+{#- The child keys a record must look up to find its child's LA: only a key submitted under a
+    split LA can belong to a child of another LA than its records' la_code_current
+    (int_child_keys_resolved, whose data test says so); every other record's child LA is its
+    la_code_current, so the records join these few keys, not every child key. -#}
+{% macro split_child_keys() -%}
+    select
+        source_kind,
+        la_code,
+        la_child_id,
+        child_la_code
+    from {{ ref('int_child_keys_resolved') }}
+    where is_la_split_allocation
+{%- endmacro %}
+
 {% macro episode_key(child_id, referral_date) -%}
     md5(concat_ws('|', 'episode', {{ child_id }}, strftime({{ referral_date }}, '%Y-%m-%d')))
 {%- endmacro %}

@@ -19,23 +19,19 @@ with submitted_keys as (
         is_la_split_allocation,
         la_child_id
     from (
-        select
-            source_kind,
-            la_code,
-            la_code_current,
-            is_la_split_allocation,
-            la_child_id
-        from {{ ref('int_records_conformed__child_year') }}
-        where la_child_id is not null and la_code is not null
-        union all
-        select
-            source_kind,
-            la_code,
-            la_code_current,
-            is_la_split_allocation,
-            la_child_id
-        from {{ ref('int_records_conformed__episode_year') }}
-        where la_child_id is not null and la_code is not null
+        {% for records in [
+            'int_records_conformed__child_year', 'int_records_conformed__episode_year'
+        ] %}
+            {% if not loop.first %}union all{% endif %}
+            select
+                source_kind,
+                la_code,
+                la_code_current,
+                is_la_split_allocation,
+                la_child_id
+            from {{ ref(records) }}
+            where la_child_id is not null and la_code is not null
+        {% endfor %}
     ) as submitted_records
     group by source_kind, la_code, la_code_current, is_la_split_allocation, la_child_id
 ),

@@ -40,16 +40,7 @@
 -- the few children sharing an identifier, runs on child_id (its label is the least).
 {% set link_rounds = 6 %}
 with split_child_keys as (
-    -- Only a key submitted under a split LA can belong to a child of another LA than its
-    -- records' la_code_current (int_child_keys_resolved; its test says so), so the
-    -- records look up these few keys only, not a hash table of every child key.
-    select
-        source_kind,
-        la_code,
-        la_child_id,
-        child_la_code
-    from {{ ref('int_child_keys_resolved') }}
-    where is_la_split_allocation
+    {{ split_child_keys() }}
 ),
 
 child_records as not materialized (

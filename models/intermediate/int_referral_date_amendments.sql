@@ -25,16 +25,7 @@
 -- national-scale world), so as a CTE the join of the amendments to every record hashed
 -- the 17M wide records instead of the few amendments; as a table its true size is known.
 with split_child_keys as (
-    -- Only a key submitted under a split LA can belong to a child of another LA than its
-    -- records' la_code_current (int_child_keys_resolved; its test says so), so the
-    -- records look up these few keys only, not a hash table of every child key.
-    select
-        source_kind,
-        la_code,
-        la_child_id,
-        child_la_code
-    from {{ ref('int_child_keys_resolved') }}
-    where is_la_split_allocation
+    {{ split_child_keys() }}
 ),
 
 referral_keys as (

@@ -98,34 +98,22 @@ referral_and_protection_rows as (
         is_cin_at_31_march,
         false as is_protection_row
     from {{ ref('int_records_conformed__episode_year') }}
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        false as is_referral_row,
-        null as is_referral_nfa,
-        null as closure_date,
-        null as closure_reason_code,
-        null as is_cin_at_31_march,
-        true as is_protection_row
-    from plan_records
-    union all
-    select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
-        false as is_referral_row,
-        null as is_referral_nfa,
-        null as closure_date,
-        null as closure_reason_code,
-        null as is_cin_at_31_march,
-        true as is_protection_row
-    from enquiry_records
+    {% for protection_records in ['plan_records', 'enquiry_records'] %}
+        union all
+        select
+            source_kind,
+            census_year,
+            la_code,
+            la_child_id,
+            referral_date,
+            false as is_referral_row,
+            null as is_referral_nfa,
+            null as closure_date,
+            null as closure_reason_code,
+            null as is_cin_at_31_march,
+            true as is_protection_row
+        from {{ protection_records }}
+    {% endfor %}
 ),
 
 referral_records as (
