@@ -14,7 +14,17 @@
 --     previous plans: the earliest record's; reviews: distinct review dates (XML);
 --   * episode: the latest record's.
 with records as (
-    select * from {{ ref('int_cpp_records_linked') }}
+    select
+        *,
+        -- The order in which the plan's records were returned: the census year, then, for
+        -- records of one year that share a key, the later line, the load and the record's
+        -- place in the return. A total order, so the same record wins in every build
+        -- (arg_max/arg_min pick any one of tied rows: at national scale, 187 plan-years
+        -- hold two NPD rows, two plans of a child returned without start dates, which the
+        -- key cannot tell apart; their categories differ, and two builds differed).
+        (census_year, first_source_line_number, load_id, child_pos, cin_details_pos, cpp_pos)
+            as record_order
+    from {{ ref('int_cpp_records_linked') }}
     where cpp_id is not null
 ),
 
@@ -25,17 +35,17 @@ plans as (
         any_value(child_id) as child_id,
         min(cpp_start_date) as recorded_start_date,
         bool_and(is_start_date_unrecorded) as is_start_date_unrecorded,
-        arg_max(episode_id, census_year) as episode_id,
-        arg_max(la_code, census_year) as la_code,
-        arg_max(cpp_end_date, census_year) filter (where cpp_end_date is not null)
+        arg_max(episode_id, record_order) as episode_id,
+        arg_max(la_code, record_order) as la_code,
+        arg_max(cpp_end_date, record_order) filter (where cpp_end_date is not null)
             as written_end_date,
-        arg_min(initial_abuse_category_code, census_year)
+        arg_min(initial_abuse_category_code, record_order)
         filter (where initial_abuse_category_code is not null)
             as initial_abuse_category_code,
-        arg_max(latest_abuse_category_code, census_year)
+        arg_max(latest_abuse_category_code, record_order)
         filter (where latest_abuse_category_code is not null)
             as latest_abuse_category_code,
-        arg_min(previous_cpp_count, census_year) filter (where previous_cpp_count is not null)
+        arg_min(previous_cpp_count, record_order) filter (where previous_cpp_count is not null)
             as previous_cpp_count,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,
