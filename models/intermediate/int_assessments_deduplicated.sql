@@ -12,7 +12,19 @@ records as (
     select
         assessments.*,
         episode_keys.episode_id,
-        episode_keys.child_id
+        episode_keys.child_id,
+        -- The order in which the records were returned: the census year, then, for records
+        -- of one year that share a key (e.g. two assessments of an episode returned without start
+        -- dates), the later line, the load and the record's place in the return. A total
+        -- order, so the same record wins in every build (as in int_cpp_spells).
+        (
+            assessments.census_year,
+            assessments.source_line_number,
+            assessments.load_id,
+            assessments.child_pos,
+            assessments.cin_details_pos,
+            assessments.assessment_pos
+        ) as record_order
     from {{ ref('int_records_conformed__assessment') }} as assessments
     inner join episode_keys
         on {{ same_episode_record('assessments', 'episode_keys') }}
@@ -54,11 +66,11 @@ assessments as (
         any_value(episode_id) as episode_id,
         any_value(child_id) as child_id,
         any_value(source_kind) as source_kind,
-        arg_max(la_code, census_year) as la_code,
+        arg_max(la_code, record_order) as la_code,
         min(assessment_start_date) as start_date,
-        arg_max(assessment_authorisation_date, census_year)
+        arg_max(assessment_authorisation_date, record_order)
         filter (where assessment_authorisation_date is not null) as authorisation_date,
-        arg_max(assessment_internal_review_date, census_year)
+        arg_max(assessment_internal_review_date, record_order)
         filter (where assessment_internal_review_date is not null) as internal_review_date,
         count(distinct assessment_authorisation_date) > 1 as has_conflicting_authorisation_dates,
         min(census_year) as first_census_year,

@@ -10,7 +10,19 @@ records as (
     select
         enquiries.*,
         episode_keys.episode_id,
-        episode_keys.child_id
+        episode_keys.child_id,
+        -- The order in which the records were returned: the census year, then, for records
+        -- of one year that share a key (e.g. two enquiries of an episode returned without start
+        -- dates), the later line, the load and the record's place in the return. A total
+        -- order, so the same record wins in every build (as in int_cpp_spells).
+        (
+            enquiries.census_year,
+            enquiries.source_line_number,
+            enquiries.load_id,
+            enquiries.child_pos,
+            enquiries.cin_details_pos,
+            enquiries.s47_pos
+        ) as record_order
     from {{ ref('int_records_conformed__s47') }} as enquiries
     inner join episode_keys
         on {{ same_episode_record('enquiries', 'episode_keys') }}
@@ -24,13 +36,13 @@ select
     any_value(episode_id) as episode_id,
     any_value(child_id) as child_id,
     any_value(source_kind) as source_kind,
-    arg_max(la_code, census_year) as la_code,
+    arg_max(la_code, record_order) as la_code,
     min(s47_start_date) as start_date,
-    arg_max(initial_cpc_target_date, census_year)
+    arg_max(initial_cpc_target_date, record_order)
     filter (where initial_cpc_target_date is not null) as initial_cpc_target_date,
-    arg_max(initial_cpc_date, census_year) filter (where initial_cpc_date is not null)
+    arg_max(initial_cpc_date, record_order) filter (where initial_cpc_date is not null)
         as initial_cpc_date,
-    arg_max(is_icpc_not_required, census_year) filter (where is_icpc_not_required is not null)
+    arg_max(is_icpc_not_required, record_order) filter (where is_icpc_not_required is not null)
         as is_icpc_not_required,
     min(census_year) as first_census_year,
     max(census_year) as last_census_year,
