@@ -25,6 +25,23 @@
     where is_la_split_allocation
 {%- endmacro %}
 
+{#- The order in which a module's records were returned, for arg_max/arg_min of "the latest
+    (earliest) record": the census year, then, for records of one year that share a key
+    (e.g. two without start dates), the later line, the load and the record's place in the
+    return. A total order, so the same record wins in every build (arg_max and arg_min pick
+    any one of tied rows). -#}
+{% macro return_order(line_column, position_column, relation=none) -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    (
+        {{ prefix }}census_year,
+        {{ prefix }}{{ line_column }},
+        {{ prefix }}load_id,
+        {{ prefix }}child_pos,
+        {{ prefix }}cin_details_pos,
+        {{ prefix }}{{ position_column }}
+    )
+{%- endmacro %}
+
 {% macro episode_key(child_id, referral_date) -%}
     md5(concat_ws('|', 'episode', {{ child_id }}, strftime({{ referral_date }}, '%Y-%m-%d')))
 {%- endmacro %}

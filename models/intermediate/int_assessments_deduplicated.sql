@@ -13,18 +13,8 @@ records as (
         assessments.*,
         episode_keys.episode_id,
         episode_keys.child_id,
-        -- The order in which the records were returned: the census year, then, for records
-        -- of one year that share a key (e.g. two assessments of an episode returned without start
-        -- dates), the later line, the load and the record's place in the return. A total
-        -- order, so the same record wins in every build (as in int_cpp_spells).
-        (
-            assessments.census_year,
-            assessments.source_line_number,
-            assessments.load_id,
-            assessments.child_pos,
-            assessments.cin_details_pos,
-            assessments.assessment_pos
-        ) as record_order
+        -- The latest record is the last returned (return_order).
+        {{ return_order('source_line_number', 'assessment_pos', 'assessments') }} as record_order
     from {{ ref('int_records_conformed__assessment') }} as assessments
     inner join episode_keys
         on {{ same_episode_record('assessments', 'episode_keys') }}

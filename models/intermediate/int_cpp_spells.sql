@@ -16,14 +16,10 @@
 with records as (
     select
         *,
-        -- The order in which the plan's records were returned: the census year, then, for
-        -- records of one year that share a key, the later line, the load and the record's
-        -- place in the return. A total order, so the same record wins in every build
-        -- (arg_max/arg_min pick any one of tied rows: at national scale, 187 plan-years
-        -- hold two NPD rows, two plans of a child returned without start dates, which the
-        -- key cannot tell apart; their categories differ, and two builds differed).
-        (census_year, first_source_line_number, load_id, child_pos, cin_details_pos, cpp_pos)
-            as record_order
+        -- The latest record is the last returned (return_order); at national scale 187
+        -- plan-years hold two NPD rows under one key, two plans of a child returned without
+        -- start dates, whose categories differ: by census year alone two builds differed.
+        {{ return_order('first_source_line_number', 'cpp_pos') }} as record_order
     from {{ ref('int_cpp_records_linked') }}
     where cpp_id is not null
 ),

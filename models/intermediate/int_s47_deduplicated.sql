@@ -11,18 +11,8 @@ records as (
         enquiries.*,
         episode_keys.episode_id,
         episode_keys.child_id,
-        -- The order in which the records were returned: the census year, then, for records
-        -- of one year that share a key (e.g. two enquiries of an episode returned without start
-        -- dates), the later line, the load and the record's place in the return. A total
-        -- order, so the same record wins in every build (as in int_cpp_spells).
-        (
-            enquiries.census_year,
-            enquiries.source_line_number,
-            enquiries.load_id,
-            enquiries.child_pos,
-            enquiries.cin_details_pos,
-            enquiries.s47_pos
-        ) as record_order
+        -- The latest record is the last returned (return_order).
+        {{ return_order('source_line_number', 's47_pos', 'enquiries') }} as record_order
     from {{ ref('int_records_conformed__s47') }} as enquiries
     inner join episode_keys
         on {{ same_episode_record('enquiries', 'episode_keys') }}
