@@ -35,6 +35,33 @@ checked as (
 checked_count as (
     select count(*) as rows_checked
     from checked
+),
+
+-- The (census year, LA code) pairs of the rows: a few hundred however many rows.
+checked_pairs as (
+    select distinct
+        census_year,
+        la_code
+    from checked
+),
+
+-- The pairs that are not valid. Checked per pair, not per row: a correlated `not exists`
+-- on every row made DuckDB copy every checked row into a buffer (as in dq_code_years,
+-- macros/dq_helpers.sql).
+invalid_pairs as (
+    select
+        checked_pairs.census_year,
+        checked_pairs.la_code
+    from checked_pairs
+    where
+        not exists (
+            select 1
+            from codes
+            where
+                codes.submitted_la_code = checked_pairs.la_code
+                and checked_pairs.census_year
+                between codes.first_census_year and codes.last_census_year
+        )
 )
 
 select
@@ -43,12 +70,8 @@ select
     'LA code ' || checked.la_code || ' is not a DfE LA code valid in census year '
     || checked.census_year as failure_reason
 from checked
+inner join invalid_pairs
+    on
+        checked.census_year is not distinct from invalid_pairs.census_year
+        and checked.la_code = invalid_pairs.la_code
 cross join checked_count
-where
-    not exists (
-        select 1
-        from codes
-        where
-            codes.submitted_la_code = checked.la_code
-            and checked.census_year between codes.first_census_year and codes.last_census_year
-    )

@@ -25,21 +25,32 @@
             from ({{ dq_dfe_rows_applying(relation, applies_when) }}) as module
         ),
 
-        checked as (
+        open_counts as (
             select
                 {{ group_by | join(', ') }},
-                count(*) filter (where {{ open_when }}) as open_records,
-                count(*) over () as rows_checked
+                count(*) filter (where {{ open_when }}) as open_records
             from open_candidates
             group by {{ group_by | join(', ') }}
+        ),
+
+        -- The groups counted in a one-row CTE rather than by a window beside every group,
+        -- which held every group in memory at once.
+        checked_count as (
+            select count(*) as rows_checked
+            from open_counts
         )
 
         select
-            checked.*,
+            {%- for column in group_by %}
+            open_counts.{{ column }},
+            {%- endfor %}
+            open_counts.open_records,
+            checked_count.rows_checked,
             {{ dq_sql_string(rule_code ~ ': ') }}
-            || checked.open_records
+            || open_counts.open_records
             || ' open records where one at most may be open' as failure_reason
-        from checked
-        where checked.open_records > 1
+        from open_counts
+        cross join checked_count
+        where open_counts.open_records > 1
     {% endcall %}
 {% endtest %}

@@ -14,11 +14,11 @@
 with npd_records as not materialized (
     select
         census_year,
-        coalesce(la_code, la_code_post_2009) as la_code,
         la_child_id,
         referral_date,
         closure_date,
         is_referral_nfa,
+        coalesce(la_code, la_code_post_2009) as la_code,
         -- The child-year as one number, to find the child-years of more than one record by
         -- a group by on it: on the three keys (one a text) that group by of 16 million rows
         -- was most of the cost. Two child-years sharing a hash only bring both into the
@@ -155,8 +155,10 @@ left join episode_overlaps
         and episodes_in_child_year.la_code = episode_overlaps.la_code
         and episodes_in_child_year.la_child_id = episode_overlaps.la_child_id
         and episodes_in_child_year.referral_date = episode_overlaps.referral_date
-        and episodes_in_child_year.closure_date is not distinct from episode_overlaps.closure_date
-        and episodes_in_child_year.is_referral_nfa is not distinct from episode_overlaps.is_referral_nfa
+        and episodes_in_child_year.closure_date
+        is not distinct from episode_overlaps.closure_date
+        and episodes_in_child_year.is_referral_nfa
+        is not distinct from episode_overlaps.is_referral_nfa
 cross join single_record_counts
 cross join multiple_record_counts
 where

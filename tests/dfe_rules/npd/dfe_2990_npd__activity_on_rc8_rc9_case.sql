@@ -17,11 +17,19 @@ with records as (
     where closure_reason_code in ('RC8', 'RC9')
 ),
 
+-- Counted in its own one-row CTE rather than by a window beside every row, which held
+-- every row checked in memory at once.
+checked_count as (
+    select count(*) as rows_checked
+    from records
+),
+
 checked as (
     select
-        *,
-        count(*) over () as rows_checked
+        records.*,
+        checked_count.rows_checked
     from records
+    cross join checked_count
 )
 
 select

@@ -16,11 +16,19 @@ with records as (
     where closure_date is not null
 ),
 
+-- Counted in its own one-row CTE rather than by a window beside every row, which held
+-- every row checked in memory at once.
+checked_count as (
+    select count(*) as rows_checked
+    from records
+),
+
 checked as (
     select
-        *,
-        count(*) over () as rows_checked
+        records.*,
+        checked_count.rows_checked
     from records
+    cross join checked_count
 )
 
 select

@@ -32,20 +32,29 @@ cutoffs as (
 checked as (
     select
         records.*,
-        cutoffs.last_working_day_before_year,
-        count(*) over () as rows_checked
+        cutoffs.last_working_day_before_year
     from records
     inner join cutoffs
         on records.census_year = cutoffs.census_year
+),
+
+-- Counted in its own one-row CTE rather than by a window beside every row, which held
+-- every row of the NPD in memory at once (3 CPU s at scale 1).
+checked_count as (
+    select count(*) as rows_checked
+    from checked
 )
 
 select
-    *,
+    checked.*,
+    checked_count.rows_checked,
     '8569Q: referral '
-    || {{ dq_text('referral_date') }}
+    || {{ dq_text('checked.referral_date') }}
     || ' is before the census year (less one working day) but flagged no further action'
         as failure_reason
 from checked
+cross join checked_count
 where
-    is_referral_nfa and referral_date < last_working_day_before_year
+    checked.is_referral_nfa
+    and checked.referral_date < checked.last_working_day_before_year
 {% endcall %}

@@ -25,14 +25,28 @@ with records as (
         )
 ),
 
-checked as (
+records_in_year as (
     select
         records.*,
-        census.period_end,
-        count(*) over () as rows_checked
+        census.period_end
     from records
     inner join {{ ref('ref_census_years') }} as census
         on records.census_year = census.census_year
+),
+
+-- Counted in its own one-row CTE rather than by a window beside every row, which held
+-- every row checked in memory at once.
+checked_count as (
+    select count(*) as rows_checked
+    from records_in_year
+),
+
+checked as (
+    select
+        records_in_year.*,
+        checked_count.rows_checked
+    from records_in_year
+    cross join checked_count
 )
 
 select
