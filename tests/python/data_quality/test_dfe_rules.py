@@ -452,6 +452,11 @@ def rule_test_results(
         PROJECT_DIR / "macros" / "working_days.sql",
     ]:
         shutil.copy(macro, root / "macros" / macro.name)
+    # The quality model that computes 8815, 8816 and 8820 on the NPD for their rule tests,
+    # read from the fixture seeds as from the staging models.
+    (root / "models").mkdir()
+    quality = PROJECT_DIR / "models" / "marts" / "quality" / "dq_npd_episode_order.sql"
+    shutil.copy(quality, root / "models" / quality.name)
     seeds = root / "seeds"
     seeds.mkdir()
     yaml = "version: 2\nseeds:\n"
@@ -478,6 +483,8 @@ def rule_test_results(
     common = ["--project-dir", str(root), "--profiles-dir", str(root), "--quiet"]
     seeded = dbtRunner().invoke(["seed", *common])
     assert seeded.success, seeded.exception
+    built = dbtRunner().invoke(["run", *common])
+    assert built.success, built.exception
     tested = dbtRunner().invoke(["test", *common])
     assert tested.result is not None, tested.exception
     errored = [r.node.name for r in tested.result.results if r.failures is None]
