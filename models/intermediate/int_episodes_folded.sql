@@ -41,9 +41,11 @@
 with linked as (
     select
         *,
-        -- the order in which the records of an episode were returned (highest census
-        -- year, then last line: "the latest record"), one sortable number for arg_max
-        cast(census_year as bigint) * 100000000 + first_source_line_number as record_order
+        -- the order in which the records of an episode were returned ("the latest
+        -- record": highest census year, then last line, then load and place in the
+        -- return, return_order): a total order, so the same record wins in every build
+        -- where records of one year share a line (an XML return written on few lines)
+        {{ return_order('first_source_line_number') }} as record_order
     from {{ ref('int_episode_records_linked') }}
     where episode_id is not null
 ),
@@ -100,7 +102,7 @@ episode_spans as (
             as least_closure_date,
         max(closure_date) filter (where not is_closure_before_referral)
             as greatest_closure_date,
-        -- the latest record (highest census year, then last line): only a 64-bit hash of
+        -- the latest record (record_order): only a 64-bit hash of
         -- its key; its mutable fields are read back in latest_records (the fields of one
         -- record), not carried through this aggregate nor by a window sorting every wide
         -- record per episode
