@@ -29,19 +29,16 @@
     (earliest) record": the census year, then, for records of one year that share a key
     (e.g. two without start dates), the later line, the load and the record's place in the
     return. A total order, so the same record wins in every build (arg_max and arg_min pick
-    any one of tied rows). The episode records (CINdetails) are the finest level of their
-    return: no position_column. -#}
-{% macro return_order(line_column, position_column=none, relation=none) -%}
+    any one of tied rows). -#}
+{% macro return_order(line_column, position_column, relation=none) -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
     (
         {{ prefix }}census_year,
         {{ prefix }}{{ line_column }},
         {{ prefix }}load_id,
         {{ prefix }}child_pos,
-        {{ prefix }}cin_details_pos
-        {%- if position_column %},
+        {{ prefix }}cin_details_pos,
         {{ prefix }}{{ position_column }}
-        {%- endif %}
     )
 {%- endmacro %}
 

@@ -53,7 +53,8 @@ linked as (
     select
         records.*,
         -- the order in which the records of an episode were returned ("the latest
-        -- record"): return_order (census year, line, load, Child, CINdetails), a total
+        -- record"): the order of return_order (macros/episode_key.sql: census year, line,
+        -- load, Child, CINdetails; no module position at this level), a total
         -- order, so the same record wins in every build where records of one year share a
         -- line (an XML return written on few lines). Packed into one 128-bit number, the
         -- same order (12 bits of year, 40 of line, 24 each of load, Child and CINdetails;
