@@ -38,14 +38,51 @@
 -- is kept narrow so that it fits a small memory limit (DuckDB 1.5 at 2 GB, one thread):
 -- only fixed-size states (no count(distinct), each a hash table of its own; no struct or
 -- text carried per group); the latest record's fields are read back by one join.
-with linked as (
+with loads as (
+    -- each load's place in load_id order (a NULL load last), for record_order below
     select
-        *,
-        -- the order in which the records of an episode were returned (highest census
-        -- year, then last line: "the latest record"), one sortable number for arg_max
-        cast(census_year as bigint) * 100000000 + first_source_line_number as record_order
-    from {{ ref('int_episode_records_linked') }}
-    where episode_id is not null
+        load_id,
+        row_number() over (order by load_id) as load_rank
+    from (
+        select distinct load_id
+        from {{ ref('int_episode_records_linked') }}
+    ) as loaded
+),
+
+linked as (
+    select
+        records.*,
+        -- the order in which the records of an episode were returned ("the latest
+        -- record"): the order of return_order (macros/episode_key.sql: census year, line,
+        -- load, Child, CINdetails; no module position at this level), a total
+        -- order, so the same record wins in every build where records of one year share a
+        -- line (an XML return written on few lines). Packed into one 128-bit number, the
+        -- same order (12 bits of year, 40 of line, 24 each of load, Child and CINdetails;
+        -- the NPD's positions are NULL, 0 here, for every record of its episodes): as the
+        -- row value itself, each arg_max state holds a variable-size key, and the
+        -- aggregate ran out of 3 GB at national scale. A record beyond the widths stops
+        -- the build, never a wrong order.
+        case
+            when
+                records.census_year between 0 and 4095
+                and records.first_source_line_number between 0 and 1099511627775
+                and loads.load_rank <= 16777215
+                and coalesce(records.child_pos, 0) between 0 and 16777215
+                and coalesce(records.cin_details_pos, 0) between 0 and 16777215
+                then
+                    (cast(records.census_year as hugeint) << 112)
+                    | (cast(records.first_source_line_number as hugeint) << 72)
+                    | (cast(loads.load_rank as hugeint) << 48)
+                    | (cast(coalesce(records.child_pos, 0) as hugeint) << 24)
+                    | cast(coalesce(records.cin_details_pos, 0) as hugeint)
+            else cast(error(
+                'int_episodes_folded: record ' || records.episode_record_id
+                || ' lies beyond the widths of record_order'
+            ) as hugeint)
+        end as record_order
+    from {{ ref('int_episode_records_linked') }} as records
+    inner join loads on records.load_id is not distinct from loads.load_id
+    where records.episode_id is not null
 ),
 
 areas as (
@@ -100,7 +137,7 @@ episode_spans as (
             as least_closure_date,
         max(closure_date) filter (where not is_closure_before_referral)
             as greatest_closure_date,
-        -- the latest record (highest census year, then last line): only a 64-bit hash of
+        -- the latest record (record_order): only a 64-bit hash of
         -- its key; its mutable fields are read back in latest_records (the fields of one
         -- record), not carried through this aggregate nor by a window sorting every wide
         -- record per episode

@@ -238,7 +238,6 @@ REBUILD_MODELS = (
     "int_child_keys_resolved",
     "int_episode_records_linked",
     "int_episodes_folded",
-    "int_episode_overlaps_classified",
     "int_episodes_rebuilt",
     "int_children_identified",
     "int_cpp_records_linked",
