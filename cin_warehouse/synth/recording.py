@@ -186,8 +186,10 @@ class _Texts:
 
 
 @dataclass
-class _Records:
-    """The LA records of episodes (true ones first, index = episode id; phantoms after)."""
+class LARecords:
+    """The LA records of episodes (true ones first, index = episode id; phantoms after):
+    `Recorder.records`, read by the census years and written by `truth` as the records
+    table."""
 
     episode: np.ndarray
     identity: np.ndarray
@@ -391,7 +393,7 @@ class Recorder:
         self.upn_date[order] = allocated_on
 
     # --- records: true episodes plus phantoms --------------------------------------------
-    def _records(self, reasons: np.ndarray) -> _Records:
+    def _records(self, reasons: np.ndarray) -> LARecords:
         """`reasons`: each episode's closure reason (None while open)."""
         rng = self.rng
         e = len(self.ep_referral)
@@ -441,7 +443,7 @@ class Recorder:
         # The records are held for the whole run: ids in 4 bytes and years in 2, not 8
         # (the truth writes them as int64, as before).
         ids = np.int32 if max(n, len(self.id_person)) < 2**31 else np.int64
-        return _Records(
+        return LARecords(
             episode=episode.astype(ids),
             identity=self.ep_identity[episode].astype(ids),
             is_phantom=np.arange(n) >= e,

@@ -17,7 +17,7 @@ import pytest
 
 from cin_warehouse.synth import calendar as cal
 from cin_warehouse.synth import db, truth
-from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _narrow, _Records, _Texts
+from cin_warehouse.synth.recording import LARecords, _Codes, _date_text, _iso, _narrow, _Texts
 from cin_warehouse.synth.world import _Collector, _text_objects
 
 
@@ -133,11 +133,11 @@ def test_keyed_codes_index_like_the_values_and_minus_one_is_missing() -> None:
     assert codes[mask].tolist() == [e for e, m in zip(expected, mask, strict=True) if m]
 
 
-def _some_records(n: int) -> _Records:
+def _some_records(n: int) -> LARecords:
     rng = np.random.default_rng(7)
     closure = np.array(["2019-05-01"] * n, dtype="datetime64[D]")
     closure[::3] = np.datetime64("NaT")
-    return _Records(
+    return LARecords(
         episode=rng.integers(0, 1000, n).astype(np.int32),
         identity=rng.integers(0, 500, n).astype(np.int32),
         is_phantom=rng.random(n) < 0.2,
