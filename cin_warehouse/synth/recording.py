@@ -678,7 +678,9 @@ class Recorder:
         la_of_identity[child_ident] = child_la
         tables = {
             "header": self._header(year, np.unique(child_la)),
-            "child": self._children(year, child_ident, child_la, child_la9, child_pos, rec, ref),
+            "child": self._children(
+                year, child_ident, child_id, child_la, child_la9, child_pos, rec, ref
+            ),
         }
         # CIN details: ordered by referral date within the child.
         c_rec = rec[np.lexsort((written_ref[rec], ident))]
@@ -710,7 +712,7 @@ class Recorder:
             schema=MODULES["header"],
         )
 
-    def _children(self, year, ident, la, la9, child_pos, rec, ref) -> pa.Table:
+    def _children(self, year, ident, child_id, la, la9, child_pos, rec, ref) -> pa.Table:
         rng = np.random.default_rng([self.s.seed, 2, year])
         person = self.id_person[ident]
         birth = self.p_birth[person]
@@ -730,7 +732,7 @@ class Recorder:
             year,
             "second_upn",
             la[use_second],
-            self.la_child_id[ident][use_second],
+            child_id[use_second],
             np.full(use_second.sum(), -1),
             "UPN",
             upn_now[use_second],
@@ -742,7 +744,7 @@ class Recorder:
             year,
             "upn_missing",
             la[drop],
-            self.la_child_id[ident][drop],
+            child_id[drop],
             np.full(drop.sum(), -1),
             "UPN",
             written_upn[drop],
@@ -786,7 +788,7 @@ class Recorder:
                 "la_code_9": la9.astype(object),
                 "person_id": person,
                 "identity_id": ident,
-                "LAchildID": self.la_child_id[ident],
+                "LAchildID": child_id,
                 "UPN": written_upn,
                 "FormerUPN": np.full(n, None, dtype=object),
                 "UPNunknown": unknown,
