@@ -395,18 +395,23 @@ class _Damage:
 
     def _legacy_codes(self, columns, n) -> None:
         rate = self.rate("legacy_code")
+        rng = self.rng
+        mappable_share = self.knob("legacy_code_mappable_share")
+        unmappable_share = self.knob("legacy_code_unmappable_share")
         for field, code_list in CODE_FIELDS.items():
             if field not in columns or (field == "CIN_EthnicGroupMinor" and self.year == 2009):
                 continue
             mapped, unmapped = _legacy_candidates(code_list)
             values = columns[field]
-            for row in np.flatnonzero(present(values) & (self.rng.random(n) < rate)):
+            for row in np.flatnonzero(present(values) & (rng.random(n) < rate)):
                 true_value = values[row]
                 options = mapped.get(true_value, [])
-                if options and self.rng.random() < self.knob("legacy_code_mappable_share"):
-                    written = str(self.rng.choice(options))
-                elif self.rng.random() < self.knob("legacy_code_unmappable_share") and unmapped:
-                    written = str(self.rng.choice(unmapped))
+                # A value picked by one bounded integer: the draw `rng.choice` of a list
+                # makes, without turning the list into an array each time.
+                if options and rng.random() < mappable_share:
+                    written = options[rng.integers(len(options))]
+                elif rng.random() < unmappable_share and unmapped:
+                    written = unmapped[rng.integers(len(unmapped))]
                 else:
                     written = f" {true_value} "  # padded, as fixed-width exports leave it
                 values[row] = written
@@ -419,7 +424,7 @@ class _Damage:
                 continue
             values = columns[field]
             for row in np.flatnonzero(~present(values) & (self.rng.random(n) < rate)):
-                written = str(self.rng.choice(PLACEHOLDER_DATES))
+                written = PLACEHOLDER_DATES[self.rng.integers(len(PLACEHOLDER_DATES))]
                 values[row] = written
                 self._note(columns, row, "placeholder_date", field, None, written)
 

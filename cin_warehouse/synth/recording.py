@@ -36,6 +36,8 @@ NAT = cal.NAT
 # Random stream of the service provision quirk ([seed, tag, year]; world.py uses 11-13).
 SERVICE_QUIRK_STREAM = 14
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # A-Z without I, O, S: 23 letters, mod 23
+# Identities whose UPNs are built at once (bounds the text temporaries of `upn`).
+UPN_PART = 1 << 20
 QUIRK_LOG = pa.schema(
     [
         ("census_year", pa.int16()),
@@ -98,7 +100,7 @@ def upn(la_code: np.ndarray, year: np.ndarray, serial: np.ndarray) -> np.ndarray
         np.char.zfill(serial.astype("U7"), 7),
     )
     digits = np.frombuffer(body.astype("S12").tobytes(), dtype=np.uint8).reshape(len(body), 12) - 48
-    check = (digits * np.arange(2, 14)).sum(axis=1) % 23
+    check = (digits * np.arange(2, 14, dtype=np.uint16)).sum(axis=1) % 23
     letters = np.array(list(UPN_CHECK_LETTERS))[check]
     return np.char.add(letters, body)
 
@@ -186,8 +188,10 @@ class _Texts:
 
 
 @dataclass
-class _Records:
-    """The LA records of episodes (true ones first, index = episode id; phantoms after)."""
+class LARecords:
+    """The LA records of episodes (true ones first, index = episode id; phantoms after):
+    `Recorder.records`, read by the census years and written by `truth` as the records
+    table."""
 
     episode: np.ndarray
     identity: np.ndarray
@@ -290,9 +294,11 @@ class Recorder:
         rank[order] = np.arange(n) - starts[self.id_area[order]]
         number = 100000 + self.id_area.astype(np.int64) * 1_000_000 + rank
         style = self.id_area % 3
-        # Each style's text built for its own rows only, from one conversion (numpy's text
-        # of an int64 is 84 bytes a row: three whole copies were GBs at national scale).
-        text = number.astype(str)
+        # Each style's text built for its own rows only, from one conversion of the width
+        # needed (numpy's default text of an int64 is 21 characters, 84 bytes a row: three
+        # whole copies were GBs at national scale).
+        text = number.astype(f"U{len(str(int(number.max(initial=0))))}")
+        del number, rank, order
         ids = np.empty(n, dtype=object)
         for kind, make in enumerate(
             (
@@ -325,6 +331,8 @@ class Recorder:
         )
         # Kept in Arrow from here on (see _Texts).
         self.true_la_child_id, self.la_child_id = _Texts(true_ids), _Texts(ids)
+        # The Python strings go now, not at the end: the UPNs below are built beside them.
+        del ids, true_ids
         # UPN: allocated when a state-school child starts reception (September after the
         # 4th birthday); an adopted child gets a new one (BMJ Open 2019).
         birth = self.p_birth[self.id_person]
@@ -337,6 +345,7 @@ class Recorder:
         self.upn_date = np.where(
             self.p_school[self.id_person], np.maximum(entry, self.id_start), NAT
         )
+        del birth, birth_year, birth_month, entry_year, entry
         year = np.where(
             np.isnat(self.upn_date), 2000, self.upn_date.astype("datetime64[Y]").astype(int) + 1970
         )
@@ -344,7 +353,7 @@ class Recorder:
         # Characters 2-4 are the LA that allocated the UPN, as it was coded on that day
         # (942/943 only exist from April 2023; rule 1530). Codes change only on the
         # geography's change dates, so one lookup serves each period between two of them.
-        code = self.id_area_code.astype(str).astype(object)
+        code = self.id_area_code.copy()  # the codes' shared strings, not one per identity
         changes = geography.code_change_dates()
         period = np.searchsorted(changes, self.upn_date, side="right")
         for p in np.unique(period[has]):
@@ -358,9 +367,15 @@ class Recorder:
         second = has & (rng.random(n) < self.s.quirk_rate("second_upn", 2017))
         # Serial numbers run within each LA and year of allocation, so every UPN (first
         # and second) is unique (rule 1520) and the 7 digits never overflow.
-        group = np.char.add(code, year.astype(str))
+        group = np.char.add(code, year.astype("U4"))  # four digits (numpy's default: 21)
         serials = _rank_within_unsorted(np.concatenate([group, group[second]]))
-        first_upn = upn(code, year, serials[:n]).astype(object)
+        del group
+        # Built a part at a time: the text of a UPN is taken apart into its digits and put
+        # together again, several times its 13 characters for each identity.
+        first_upn = np.empty(n, dtype=object)
+        for start in range(0, n, UPN_PART):
+            part = slice(start, start + UPN_PART)
+            first_upn[part] = upn(code[part], year[part], serials[:n][part])
         first_upn[~has] = None
         second_upn = np.full(n, None, dtype=object)
         second_upn[second] = upn(code[second], year[second], serials[n:])
@@ -391,7 +406,7 @@ class Recorder:
         self.upn_date[order] = allocated_on
 
     # --- records: true episodes plus phantoms --------------------------------------------
-    def _records(self, reasons: np.ndarray) -> _Records:
+    def _records(self, reasons: np.ndarray) -> LARecords:
         """`reasons`: each episode's closure reason (None while open)."""
         rng = self.rng
         e = len(self.ep_referral)
@@ -441,7 +456,7 @@ class Recorder:
         # The records are held for the whole run: ids in 4 bytes and years in 2, not 8
         # (the truth writes them as int64, as before).
         ids = np.int32 if max(n, len(self.id_person)) < 2**31 else np.int64
-        return _Records(
+        return LARecords(
             episode=episode.astype(ids),
             identity=self.ep_identity[episode].astype(ids),
             is_phantom=np.arange(n) >= e,
@@ -663,7 +678,9 @@ class Recorder:
         la_of_identity[child_ident] = child_la
         tables = {
             "header": self._header(year, np.unique(child_la)),
-            "child": self._children(year, child_ident, child_la, child_la9, child_pos, rec, ref),
+            "child": self._children(
+                year, child_ident, child_id, child_la, child_la9, child_pos, rec, ref
+            ),
         }
         # CIN details: ordered by referral date within the child.
         c_rec = rec[np.lexsort((written_ref[rec], ident))]
@@ -695,7 +712,7 @@ class Recorder:
             schema=MODULES["header"],
         )
 
-    def _children(self, year, ident, la, la9, child_pos, rec, ref) -> pa.Table:
+    def _children(self, year, ident, child_id, la, la9, child_pos, rec, ref) -> pa.Table:
         rng = np.random.default_rng([self.s.seed, 2, year])
         person = self.id_person[ident]
         birth = self.p_birth[person]
@@ -715,7 +732,7 @@ class Recorder:
             year,
             "second_upn",
             la[use_second],
-            self.la_child_id[ident][use_second],
+            child_id[use_second],
             np.full(use_second.sum(), -1),
             "UPN",
             upn_now[use_second],
@@ -727,7 +744,7 @@ class Recorder:
             year,
             "upn_missing",
             la[drop],
-            self.la_child_id[ident][drop],
+            child_id[drop],
             np.full(drop.sum(), -1),
             "UPN",
             written_upn[drop],
@@ -771,7 +788,7 @@ class Recorder:
                 "la_code_9": la9.astype(object),
                 "person_id": person,
                 "identity_id": ident,
-                "LAchildID": self.la_child_id[ident],
+                "LAchildID": child_id,
                 "UPN": written_upn,
                 "FormerUPN": np.full(n, None, dtype=object),
                 "UPNunknown": unknown,

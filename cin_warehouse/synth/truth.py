@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from cin_warehouse.synth import db, npd_writer
 from cin_warehouse.synth.config import GeneratorSettings
-from cin_warehouse.synth.recording import Recorder, _Records
+from cin_warehouse.synth.recording import LARecords, Recorder
 from cin_warehouse.synth.world import World
 
 # pyarrow's default row group, in rows (`pq.write_table`'s `row_group_size=None`).
@@ -164,7 +164,7 @@ def write_world(
     return written
 
 
-def _records(r: _Records, start: int, stop: int) -> pa.Table:
+def _records(r: LARecords, start: int, stop: int) -> pa.Table:
     """Rows `start` to `stop` of the LA records' table."""
     part = slice(start, stop)
     return pa.table(
@@ -184,7 +184,7 @@ def _records(r: _Records, start: int, stop: int) -> pa.Table:
     )
 
 
-def _write_records(path: Path, r: _Records) -> Path:
+def _write_records(path: Path, r: LARecords) -> Path:
     """The LA records' table, built and written one row group at a time (at national
     scale the whole table was about 0.7 GB beside the world and the recorder). The row
     groups are those `pq.write_table` makes of the whole table (`RECORDS_ROW_GROUP` rows

@@ -841,22 +841,33 @@ class _Simulation:
         order = np.argsort(a_key, kind="stable")
         f_ep = factors["episode_id"].to_numpy()
         f_seq = factors["assessment_seq"].to_numpy()
-        f_code = _text_objects(factors["factor"])
+        # The codes as small integers into their distinct values (no Python object per
+        # factor: about 28 million at national scale).
+        encoded = pc.dictionary_encode(factors["factor"].combine_chunks())
+        if encoded.null_count:
+            raise ValueError("a factor without a code")
+        dictionary = encoded.dictionary.to_pylist()
+        f_index = encoded.indices.to_numpy()
+        del encoded
         row = order[np.searchsorted(a_key[order], f_ep * 8 + f_seq)]
         f_active = active[row]
-        replace = ~f_active & (f_code == "9A")
+        del row
+        replace = ~f_active & _is_code(f_index, dictionary, "9A")
         weights = {k: v for k, v in self.path["factor_weights"].items() if k != "9A"}
-        f_code[replace] = _factor_codes(
-            self.asylum_rng, weights, cal.census_year_of(a_auth[row[replace]])
-        )
-        keep = ~(f_active & (f_code == "21"))
-        return pa.table(
-            {
-                "episode_id": np.concatenate([f_ep[keep], a_ep[active]]),
-                "assessment_seq": np.concatenate([f_seq[keep], a_seq[active]]),
-                "factor": np.concatenate([f_code[keep], np.full(active.sum(), "9A", dtype=object)]),
-            },
-            schema=factors.schema,
+        a_row = order[np.searchsorted(a_key[order], f_ep[replace] * 8 + f_seq[replace])]
+        new_codes = _factor_codes(self.asylum_rng, weights, cal.census_year_of(a_auth[a_row]))
+        codes = sorted({*dictionary, *new_codes.tolist(), "9A"})
+        position = {code: i for i, code in enumerate(codes)}
+        f_code = np.array([position[c] for c in dictionary], dtype=np.int16)[f_index]
+        del f_index
+        f_code[replace] = np.array([position[c] for c in new_codes.tolist()], dtype=np.int16)
+        keep = ~(f_active & (f_code == position.get("21", -1)))
+        return _distinct_sorted_factors(
+            np.concatenate([f_ep[keep], a_ep[active]]),
+            np.concatenate([f_seq[keep], a_seq[active]]),
+            np.concatenate([f_code[keep], np.full(active.sum(), position["9A"], np.int16)]),
+            codes,
+            factors.schema,
         )
 
     def _world(self) -> World:
@@ -866,25 +877,30 @@ class _Simulation:
         )
         areas = geography.areas()
         identities = self.identities.table()
-        area_index = identities["area_index"].to_numpy()
+        # Each identity's area code taken from the areas' (no Python list of a string per
+        # identity).
+        area_codes = pa.array([area.old_code for area in areas], type=pa.string())
         identities = identities.append_column(
-            "area_code", pa.array([areas[i].old_code for i in area_index], type=pa.string())
+            "area_code", area_codes.take(identities["area_index"].combine_chunks())
         )
         episodes = self.episodes.table()
         assessments = self.assessments.table()
-        factors = self._asylum_factors(self.factors.table(), assessments, episodes, persons)
-        return _sorted_world(
-            persons=persons,
-            identities=identities,
-            episodes=episodes,
-            assessments=assessments,
-            factors=factors,
-            s47=self.s47.table(),
-            cpps=self.cpps.table(),
-            reviews=self.reviews.table(),
-            cin_plans=self.cin_plans.table(),
-            services=self._services(episodes, persons),
-        )
+        tables = {
+            "persons": persons,
+            "identities": identities,
+            "episodes": episodes,
+            "assessments": assessments,
+            "factors": self._asylum_factors(self.factors.table(), assessments, episodes, persons),
+            "s47": self.s47.table(),
+            "cpps": self.cpps.table(),
+            "reviews": self.reviews.table(),
+            "cin_plans": self.cin_plans.table(),
+            "services": self._services(episodes, persons),
+        }
+        # Only `tables` refers to them from here: a table sorted replaces its unsorted
+        # self, which is freed at once (the assessments were held twice).
+        del persons, identities, episodes, assessments
+        return _sorted_world(tables)
 
     def _services(self, episodes: pa.Table, persons: pa.Table) -> pa.Table:
         """Services provided to children in need in the one census year that collected
@@ -952,25 +968,60 @@ def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
     return values[pc.fill_null(encoded.indices, len(values) - 1).to_numpy()]
 
 
+def _is_code(index: np.ndarray, dictionary: list[str], code: str) -> np.ndarray:
+    """Where a dictionary-encoded column holds `code`."""
+    if code not in dictionary:
+        return np.zeros(len(index), dtype=bool)
+    return index == dictionary.index(code)
+
+
+def _distinct_sorted_factors(
+    episode: np.ndarray, seq: np.ndarray, code: np.ndarray, codes: list[str], schema: pa.Schema
+) -> pa.Table:
+    """The factors table: each (episode, assessment, factor) once (rule 8898 forbids a
+    factor twice for one assessment), sorted by the three (`codes` is sorted, so a code's
+    position sorts as its text). The same rows in the same order as an Arrow `group_by`
+    on the three columns then `sort_by` gave, in one sorted 8-byte key per factor (at
+    national scale the hash table and the sorted copy of the text column were the top of
+    the simulation). Assessment sequences are below 8, as in the recorder's keys."""
+    width = len(codes)
+    key = episode.astype(np.int64)
+    del episode
+    key *= 8
+    key += seq
+    key *= width
+    key += code
+    del seq, code
+    key.sort()
+    if len(key):
+        key = key[np.r_[True, key[1:] != key[:-1]]]
+    factor = pa.array(codes, pa.string()).take(pa.array(key % width))
+    key //= width
+    return pa.table(
+        {
+            "episode_id": pa.array(key // 8, pa.int64()),
+            "assessment_seq": pa.array(key % 8, pa.int16()),
+            "factor": factor,
+        },
+        schema=schema,
+    )
+
+
 def _date_column(table: pa.Table, name: str) -> np.ndarray:
     return table[name].to_numpy(zero_copy_only=False).astype("datetime64[D]")
 
 
-def _sorted_world(**tables: pa.Table) -> World:
-    """Sort each table by its parent key (the recording step relies on it) and drop a
-    factor drawn twice for one assessment (rule 8898 forbids duplicates)."""
+def _sorted_world(tables: dict[str, pa.Table]) -> World:
+    """Sort each table by its parent key (the recording step relies on it; the factors
+    come sorted and without duplicates from `_distinct_sorted_factors`)."""
     order = {
         "assessments": ["episode_id", "assessment_seq"],
-        "factors": ["episode_id", "assessment_seq", "factor"],
         "s47": ["episode_id", "s47_seq"],
         "cpps": ["episode_id", "start_date"],
         "reviews": ["cpp_id", "review_seq"],
         "cin_plans": ["episode_id", "plan_seq"],
         "services": ["episode_id", "service_seq"],
     }
-    tables["factors"] = (
-        tables["factors"].group_by(order["factors"], use_threads=False).aggregate([])
-    )
     for name, keys in order.items():
         tables[name] = tables[name].sort_by([(k, "ascending") for k in keys])
     return World(**tables)

@@ -16,9 +16,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth import calendar as cal
-from cin_warehouse.synth import db, truth
-from cin_warehouse.synth.recording import _Codes, _date_text, _iso, _narrow, _Records, _Texts
-from cin_warehouse.synth.world import _Collector, _text_objects
+from cin_warehouse.synth import db, recording, truth
+from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.recording import (
+    UPN_CHECK_LETTERS,
+    LARecords,
+    Recorder,
+    _Codes,
+    _date_text,
+    _iso,
+    _narrow,
+    _Texts,
+)
+from cin_warehouse.synth.world import (
+    FACTORS,
+    _Collector,
+    _distinct_sorted_factors,
+    _text_objects,
+    simulate,
+)
 
 
 def test_census_year_of_every_day_equals_the_april_to_march_rule() -> None:
@@ -133,11 +149,11 @@ def test_keyed_codes_index_like_the_values_and_minus_one_is_missing() -> None:
     assert codes[mask].tolist() == [e for e, m in zip(expected, mask, strict=True) if m]
 
 
-def _some_records(n: int) -> _Records:
+def _some_records(n: int) -> LARecords:
     rng = np.random.default_rng(7)
     closure = np.array(["2019-05-01"] * n, dtype="datetime64[D]")
     closure[::3] = np.datetime64("NaT")
-    return _Records(
+    return LARecords(
         episode=rng.integers(0, 1000, n).astype(np.int32),
         identity=rng.integers(0, 500, n).astype(np.int32),
         is_phantom=rng.random(n) < 0.2,
@@ -165,3 +181,36 @@ def test_records_written_a_row_group_at_a_time_equal_the_whole_table_written_at_
     truth._write_records(tmp_path / "parts.parquet", records)
     assert (tmp_path / "parts.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
     assert pq.read_metadata(tmp_path / "parts.parquet").num_row_groups == max(-(-n // 3), 1)
+
+
+def test_factors_distinct_and_sorted_as_python_sorts_the_triples() -> None:
+    rng = np.random.default_rng(3)
+    codes = sorted(["10A", "1B", "21", "2A", "9A", "18B"])  # text order: "10A" < "1B"
+    n = 5_000
+    episode = rng.integers(0, 300, n)
+    seq = rng.integers(0, 8, n).astype(np.int16)
+    code = rng.integers(0, len(codes), n).astype(np.int16)
+    table = _distinct_sorted_factors(episode, seq, code, codes, pa.schema(FACTORS))
+    expected = sorted(
+        {(int(e), int(q), codes[c]) for e, q, c in zip(episode, seq, code, strict=True)}
+    )
+    assert table.schema == pa.schema(FACTORS)
+    assert [tuple(row.values()) for row in table.to_pylist()] == expected
+
+
+def test_upns_built_in_parts_equal_upns_built_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = simulate(GeneratorSettings(scale=0.01, la_codes=("202", "330"), seed=7))
+    settings = GeneratorSettings(scale=0.01, la_codes=("202", "330"), seed=7)
+    whole = Recorder(world, settings)
+    n = len(whole.id_person)
+    monkeypatch.setattr(recording, "UPN_PART", 251)  # many parts, the last one short
+    assert n > 3 * 251 and n % 251
+    parted = Recorder(world, settings)
+    every = np.arange(n)
+    first = parted.upn[every]
+    assert first.tolist() == whole.upn[every].tolist()
+    assert parted.second_upn[every].tolist() == whole.second_upn[every].tolist()
+    # Independently: each UPN's check letter from its 12 characters (DfE's UPN rule).
+    for value in first[recording.present(first)][:500]:
+        weighted = sum(int(ch) * w for ch, w in zip(value[1:], range(2, 14), strict=True))
+        assert value[0] == UPN_CHECK_LETTERS[weighted % 23]
