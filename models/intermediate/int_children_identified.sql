@@ -87,7 +87,7 @@ child_records as not materialized (
         {%- endfor %}
         conformed_records.la_code_current as child_la_code
     from conformed_records
-    where not conformed_records.is_la_split_allocation
+    where not coalesce(conformed_records.is_la_split_allocation, true)
     union all
     select
         {%- for column in record_columns %}
@@ -101,7 +101,8 @@ child_records as not materialized (
             conformed_records.source_kind = split_child_keys.source_kind
             and conformed_records.la_code = split_child_keys.la_code
             and conformed_records.la_child_id = split_child_keys.la_child_id
-    where conformed_records.is_la_split_allocation
+    -- (an unknown flag too: looked up, as every record was)
+    where coalesce(conformed_records.is_la_split_allocation, true)
 ),
 
 identifier_votes as (

@@ -58,7 +58,7 @@ child_referral_records as not materialized (
         {%- endfor %}
         referral_records.la_code_current as child_la_code
     from referral_records
-    where not referral_records.is_la_split_allocation
+    where not coalesce(referral_records.is_la_split_allocation, true)
     union all
     select
         {%- for column in record_columns %}
@@ -72,7 +72,8 @@ child_referral_records as not materialized (
             referral_records.source_kind = split_child_keys.source_kind
             and referral_records.la_code = split_child_keys.la_code
             and referral_records.la_child_id = split_child_keys.la_child_id
-    where referral_records.is_la_split_allocation
+    -- (an unknown flag too: looked up, as every record was)
+    where coalesce(referral_records.is_la_split_allocation, true)
 ),
 
 referral_keys as (
