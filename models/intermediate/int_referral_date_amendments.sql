@@ -24,77 +24,39 @@
 -- self-join below at billions of rows (45.9 billion for the 52,499 amendments of the
 -- national-scale world), so as a CTE the join of the amendments to every record hashed
 -- the 17M wide records instead of the few amendments; as a table its true size is known.
-{% set record_columns = [
-    'source_kind', 'la_child_id', 'census_year', 'referral_date', 'closure_date',
-    'is_cin_at_31_march'
-] %}
 with split_child_keys as (
     {{ split_child_keys() }}
 ),
 
--- the records int_episode_records_linked keys with no exclusion reason (LA, LAchildID and
--- referral date present)
-referral_records as not materialized (
+referral_keys as (
+    -- the records int_episode_records_linked keys with no exclusion reason (LA, LAchildID
+    -- and referral date present), each under its child key. The child is its natural key
+    -- (source, child's LA, LAchildID: short strings), not the 32-character child_id text
+    -- made from it: grouping and joining on it costs less, and the md5 text is made only
+    -- for the amendments found.
     select
-        {%- for column in record_columns %}
-            {{ column }},
-        {%- endfor %}
-        la_code,
-        la_code_current,
-        is_la_split_allocation
-    from {{ ref('int_records_conformed__episode_year') }}
-    where
-        referral_date is not null
-        and la_code is not null
-        and la_child_id is not null
-),
-
--- each record under its child's LA: only the split-allocated records look their key up
--- (why: int_children_identified, child_records)
-child_referral_records as not materialized (
-    select
-        {%- for column in record_columns %}
-            referral_records.{{ column }},
-        {%- endfor %}
-        referral_records.la_code_current as child_la_code
-    from referral_records
-    where not coalesce(referral_records.is_la_split_allocation, true)
-    union all
-    select
-        {%- for column in record_columns %}
-            referral_records.{{ column }},
-        {%- endfor %}
-        coalesce(split_child_keys.child_la_code, referral_records.la_code_current)
-            as child_la_code
-    from referral_records
+        records.source_kind,
+        records.la_child_id,
+        records.referral_date,
+        coalesce(split_child_keys.child_la_code, records.la_code_current) as child_la_code,
+        min(records.census_year) as first_census_year,
+        max(records.census_year) as last_census_year,
+        -- a closure before its referral is no closure date (is_closure_before_referral)
+        count(records.closure_date) filter (
+            where not coalesce(records.closure_date < records.referral_date, false)
+        ) as closure_records,
+        coalesce(bool_or(not records.is_cin_at_31_march), false)
+            as is_marked_closed_at_31_march
+    from {{ ref('int_records_conformed__episode_year') }} as records
     left join split_child_keys
         on
-            referral_records.source_kind = split_child_keys.source_kind
-            and referral_records.la_code = split_child_keys.la_code
-            and referral_records.la_child_id = split_child_keys.la_child_id
-    -- (an unknown flag too: looked up, as every record was)
-    where coalesce(referral_records.is_la_split_allocation, true)
-),
-
-referral_keys as (
-    -- each referral key under its child key. The child is its natural key (source,
-    -- child's LA, LAchildID: short strings), not the 32-character child_id text made from
-    -- it: grouping and joining on it costs less, and the md5 text is made only for the
-    -- amendments found.
-    select
-        source_kind,
-        la_child_id,
-        referral_date,
-        child_la_code,
-        min(census_year) as first_census_year,
-        max(census_year) as last_census_year,
-        -- a closure before its referral is no closure date (is_closure_before_referral)
-        count(closure_date) filter (
-            where not coalesce(closure_date < referral_date, false)
-        ) as closure_records,
-        coalesce(bool_or(not is_cin_at_31_march), false)
-            as is_marked_closed_at_31_march
-    from child_referral_records
+            records.source_kind = split_child_keys.source_kind
+            and records.la_code = split_child_keys.la_code
+            and records.la_child_id = split_child_keys.la_child_id
+    where
+        records.referral_date is not null
+        and records.la_code is not null
+        and records.la_child_id is not null
     group by all
 ),
 
