@@ -19,19 +19,27 @@ with submitted_keys as (
         is_la_split_allocation,
         la_child_id
     from (
-        {% for records in [
-            'int_records_conformed__child_year', 'int_records_conformed__episode_year'
-        ] %}
-            {% if not loop.first %}union all{% endif %}
-            select
-                source_kind,
-                la_code,
-                la_code_current,
-                is_la_split_allocation,
-                la_child_id
-            from {{ ref(records) }}
-            where la_child_id is not null and la_code is not null
-        {% endfor %}
+        select
+            source_kind,
+            la_code,
+            la_code_current,
+            is_la_split_allocation,
+            la_child_id
+        from {{ ref('int_records_conformed__child_year') }}
+        where la_child_id is not null and la_code is not null
+        union all
+        -- Only the XML episode records: an NPD episode record's key is the key of the child
+        -- record made from the same staged NPD row (both tables group every row of
+        -- stg_npd__cin, keeping these columns as staged), so they add no key; at national
+        -- scale they were half the rows grouped here.
+        select
+            source_kind,
+            la_code,
+            la_code_current,
+            is_la_split_allocation,
+            la_child_id
+        from {{ ref('int_records_conformed__episode_year') }}
+        where la_child_id is not null and la_code is not null and source_kind = 'xml'
     ) as submitted_records
     group by source_kind, la_code, la_code_current, is_la_split_allocation, la_child_id
 ),

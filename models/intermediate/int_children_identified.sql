@@ -39,39 +39,71 @@
 -- md5 child_id, which is made once per child (resolved); only the person linkage, over
 -- the few children sharing an identifier, runs on child_id (its label is the least).
 {% set link_rounds = 6 %}
+{% set record_columns = [
+    'source_kind', 'la_child_id', 'la_code', 'census_year', 'birth_year', 'birth_month', 'sex',
+    'ethnicity_code', 'has_disability', 'record_count', 'identifier'
+] %}
 with split_child_keys as (
     {{ split_child_keys() }}
 ),
 
-child_records as not materialized (
+conformed_records as not materialized (
     -- only the columns the rules below read, and not materialised: three aggregates read
     -- it, and DuckDB would write it whole first (14M rows at national scale) and spill it
-    -- under a small memory limit; each reader repeats the join instead (about the same
+    -- under a small memory limit; each reader repeats the scan instead (about the same
     -- CPU; at 2 GB, 17 instead of 24 GB written to the spill files)
     select
-        records.source_kind,
-        records.la_child_id,
-        records.la_code,
-        records.census_year,
-        records.birth_year,
-        records.birth_month,
-        records.sex,
-        records.ethnicity_code,
-        records.has_disability,
-        records.record_count,
-        coalesce(split_child_keys.child_la_code, records.la_code_current) as child_la_code,
-        case records.source_kind
-            when 'npd' then records.pupil_matching_ref
-            else records.upn
+        source_kind,
+        la_child_id,
+        la_code,
+        la_code_current,
+        is_la_split_allocation,
+        census_year,
+        birth_year,
+        birth_month,
+        sex,
+        ethnicity_code,
+        has_disability,
+        record_count,
+        case source_kind
+            when 'npd' then pupil_matching_ref
+            else upn
         end as identifier
-    from {{ ref('int_records_conformed__child_year') }} as records
+    from {{ ref('int_records_conformed__child_year') }}
+    -- every such record's key is a child key (int_child_keys_resolved is made from them)
+    where la_code is not null and la_child_id is not null
+),
+
+child_records as not materialized (
+    -- each record under its child's LA. Only a key submitted under a split LA can have a
+    -- child LA other than its records' la_code_current (split_child_keys), and a key is
+    -- split-allocated or not in all its records (int_child_keys_resolved is unique on the
+    -- key, a data test), so only the split-allocated records look their key up (274,482
+    -- of 14.2M at national scale), not every record three times. With the boolean sex
+    -- conflict below: 110 -> 94 CPU s for this model at national scale (2 threads, 3 GB),
+    -- the same rows.
+    select
+        {%- for column in record_columns %}
+            conformed_records.{{ column }},
+        {%- endfor %}
+        conformed_records.la_code_current as child_la_code
+    from conformed_records
+    where not coalesce(conformed_records.is_la_split_allocation, true)
+    union all
+    select
+        {%- for column in record_columns %}
+            conformed_records.{{ column }},
+        {%- endfor %}
+        coalesce(split_child_keys.child_la_code, conformed_records.la_code_current)
+            as child_la_code
+    from conformed_records
     left join split_child_keys
         on
-            records.source_kind = split_child_keys.source_kind
-            and records.la_code = split_child_keys.la_code
-            and records.la_child_id = split_child_keys.la_child_id
-    -- every such record's key is a child key (int_child_keys_resolved is made from them)
-    where records.la_code is not null and records.la_child_id is not null
+            conformed_records.source_kind = split_child_keys.source_kind
+            and conformed_records.la_code = split_child_keys.la_code
+            and conformed_records.la_child_id = split_child_keys.la_child_id
+    -- (an unknown flag too: looked up, as every record was)
+    where coalesce(conformed_records.is_la_split_allocation, true)
 ),
 
 identifier_votes as (
@@ -183,12 +215,8 @@ children as (
             arg_max(sex, census_year) filter (where sex in ('M', 'F')),
             arg_max(sex, census_year) filter (where sex is not null)
         ) as sex,
-        -- M and F both seen (two distinct values <=> the least differs from the greatest)
-        coalesce(
-            min(sex) filter (where sex in ('M', 'F'))
-            <> max(sex) filter (where sex in ('M', 'F')),
-            false
-        ) as has_sex_conflict,
+        -- M and F both seen (boolean states: cheaper than the least and greatest text)
+        coalesce(bool_or(sex = 'M') and bool_or(sex = 'F'), false) as has_sex_conflict,
         arg_max(ethnicity_code, census_year) filter (where ethnicity_code is not null)
             as ethnicity_code,
         coalesce(min(ethnicity_code) <> max(ethnicity_code), false) as has_ethnicity_conflict,
