@@ -387,6 +387,18 @@ def save(plan: Plan, plan_dir: Path, db: Path) -> None:
     written.replace(plan_dir / PLAN_FILE)
 
 
+def holds_tables(db: Path, tables: Iterable[tuple[str, str]]) -> bool:
+    """Whether the warehouse holds any of these (schema, name) tables."""
+    with duckdb.connect(str(db)) as con:
+        held = set(
+            con.execute(
+                "select table_schema, table_name from information_schema.tables"
+                " where table_catalog = current_database()"
+            ).fetchall()
+        )
+    return not held.isdisjoint(tables)
+
+
 def drop_seeds(plan: Plan, db: Path) -> None:
     """Drop the plan's seed tables from the warehouse (dbt loaded them to compile the plan):
     the replay makes them from the template, as on any warehouse a check lands into."""

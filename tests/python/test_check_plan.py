@@ -216,6 +216,28 @@ def test_an_edited_project_file_sends_the_check_through_dbt(
         )
 
 
+def test_a_warehouse_holding_the_seeds_goes_through_dbts_build_after_an_edit(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """dbt seeds into a table that exists already (truncate and insert, keeping its
+    columns), which a plan's seed template would then copy: after an edit, a check into a
+    warehouse that holds the seed tables (--db keeps them) runs dbt's build, and the plan
+    is made by the build, not compiled."""
+    check = run_check  # type: ignore[assignment]
+    db = tmp_path / "a" / "cin.duckdb"
+    check(db)
+    macro = project.path / "macros" / "episode_key.sql"
+    original = macro.read_bytes()
+    macro.write_bytes(original + b"\n-- an edit\n")
+    try:
+        again = check(db)
+    finally:
+        macro.write_bytes(original)
+    assert project.runs[-1] == "dbt"
+    line = RULE_8805.search(again.out)
+    assert line and int(line.group(2).replace(",", "")) == project.missing, again.out
+
+
 def test_what_the_fingerprint_reads(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file dbt reads counts (a macro, a new singular test, a YAML file anywhere in the
     test folder), pytest's files do not, nor do the warehouse's path; the environment
