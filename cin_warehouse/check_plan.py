@@ -264,7 +264,7 @@ def build_graph(manifest: Any) -> Any:
     return linker.graph
 
 
-def _run_moment(texts: Sequence[str]) -> str | None:
+def run_moment(texts: Sequence[str]) -> str | None:
     """`invocation_id` or `run_started_at` when the compiled SQL holds this run's value."""
     from dbt import tracking
     from dbt_common.invocation import get_invocation_id
@@ -346,7 +346,7 @@ def plan_from_dbt(
         for tag in ("on-run-start", "on-run-end")
     }
     texts = [n.sql for n in plan_nodes] + [*hook_sql["on-run-start"], *hook_sql["on-run-end"]]
-    moment = _run_moment(texts)
+    moment = run_moment(texts)
     if moment:
         return f"the compiled SQL names this dbt run ({moment}), which a replay would repeat"
     databases = {n.database for n in plan_nodes}
@@ -385,6 +385,27 @@ def save(plan: Plan, plan_dir: Path, db: Path) -> None:
     written = plan_dir / (PLAN_FILE + ".partial")
     written.write_text(text)
     written.replace(plan_dir / PLAN_FILE)
+
+
+def holds_tables(db: Path, tables: Iterable[tuple[str, str]]) -> bool:
+    """Whether the warehouse holds any of these (schema, name) tables."""
+    with duckdb.connect(str(db)) as con:
+        held = set(
+            con.execute(
+                "select table_schema, table_name from information_schema.tables"
+                " where table_catalog = current_database()"
+            ).fetchall()
+        )
+    return not held.isdisjoint(tables)
+
+
+def drop_seeds(plan: Plan, db: Path) -> None:
+    """Drop the plan's seed tables from the warehouse (dbt loaded them to compile the plan):
+    the replay makes them from the template, as on any warehouse a check lands into."""
+    with duckdb.connect(str(db)) as con:
+        for node in plan.nodes:
+            if node.resource_type == "seed":
+                con.execute(f"drop table if exists {node.relation}")
 
 
 def discard(plan_dir: Path) -> None:

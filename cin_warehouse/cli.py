@@ -6,6 +6,8 @@ import argparse
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -480,7 +482,8 @@ def _check_return(args: argparse.Namespace) -> int:
     """Land XML returns, build the `single_return` selector, print the rules that fail.
 
     The build replays the check plan saved by the last dbt run when the project is unchanged
-    (cin_warehouse/check_plan.py), else runs dbt, which saves a new plan."""
+    (cin_warehouse/check_plan.py); else dbt seeds and compiles a new plan, which is saved
+    and replayed (dbt's build only when that plan cannot be made, or with --through-dbt)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -654,6 +657,8 @@ def _check_nodes(
     fingerprint = check_plan.project_fingerprint(PROJECT_DIR)
     if not through_dbt:
         plan = check_plan.load(dbt_dir, fingerprint)
+        if plan is None:  # the project changed (or no plan yet): dbt compiles a new one
+            plan = _plan_through_dbt_compile(db, dbt_dir, fingerprint)
         if plan is not None:
             try:
                 return check_plan.replay(plan, db, dbt_dir)
@@ -662,22 +667,9 @@ def _check_nodes(
     return _check_through_dbt(db, dbt_dir, fingerprint, err_console)
 
 
-def _check_through_dbt(
-    db: Path, dbt_dir: Path, fingerprint: str, err_console: Console
-) -> list[check_plan.NodeOutcome] | None:
-    """`dbt build --selector single_return` on the warehouse, in process; then its plan."""
-    from dbt.adapters.factory import FACTORY
-    from dbt.artifacts.schemas.run import RunExecutionResult
-    from dbt.cli.main import dbtRunner
-    from dbt.contracts.graph.manifest import Manifest
-    from dbt.flags import get_flags
-
-    from cin_warehouse import check_plan
-
-    # profiles.yml reads the warehouse from the environment: set for this build only.
-    previous = os.environ.get("CIN_DUCKDB_PATH")
-    os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
-    common = [
+def _dbt_arguments(db: Path, dbt_dir: Path) -> list[str]:
+    """dbt's options for a check of the warehouse `db`, its target folder `dbt_dir`."""
+    return [
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -699,7 +691,101 @@ def _check_through_dbt(
         # in memory. dbt's partial parse (partial_parse.msgpack) is still kept in dbt_dir.
         "--no-write-json",
     ]
+
+
+@contextmanager
+def _warehouse_for_dbt(db: Path) -> Iterator[None]:
+    """profiles.yml reads the warehouse from the environment: set for these dbt runs only."""
+    previous = os.environ.get("CIN_DUCKDB_PATH")
+    os.environ["CIN_DUCKDB_PATH"] = str(db.resolve())
     try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["CIN_DUCKDB_PATH"]
+        else:
+            os.environ["CIN_DUCKDB_PATH"] = previous
+
+
+def _plan_through_dbt_compile(db: Path, dbt_dir: Path, fingerprint: str) -> check_plan.Plan | None:
+    """A new plan made by dbt without building the checks: `dbt seed` of the selector's seeds
+    (with the on-run hooks; the macros that query while compiling read the seeds), then
+    `dbt compile` of its models and tests, on one parsed manifest; the plan is made from
+    these results as from a build's (the same compiled SQL, graph and configs), saved, and
+    the seed tables dropped again, for the replay to make them from the plan's template.
+    dbt's per-node work in a build (its materialisations, about two thirds of a build's
+    CPU) is what this saves. None when anything is not as a build would have it (seed
+    tables in the warehouse already, a seed or a node that does not compile, compiled SQL
+    naming the dbt run, a node the replay cannot reproduce): the check then runs dbt's
+    build, which says why."""
+    from dbt.adapters.factory import FACTORY
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.flags import get_flags
+
+    from cin_warehouse import check_plan
+
+    common = _dbt_arguments(db, dbt_dir)
+    with _warehouse_for_dbt(db):
+        parsed = dbtRunner().invoke(["parse", *common])
+        if not isinstance(parsed.result, Manifest):
+            return None
+        manifest = parsed.result
+        # dbt loads a seed into a table that exists already (truncate and insert, keeping
+        # its columns), which the plan's template would then copy: such a warehouse (--db)
+        # goes through dbt's build, as its replay would.
+        seeds = [(n.schema, n.alias) for n in manifest.nodes.values() if n.resource_type == "seed"]
+        if check_plan.holds_tables(db, seeds):
+            return None
+        seeded = dbtRunner(manifest=manifest).invoke(
+            ["seed", "--selector", "single_return", *common]
+        )
+        if not isinstance(seeded.result, RunExecutionResult) or not seeded.success:
+            return None
+        hooks = [r for r in seeded.result.results if r.node.resource_type == "operation"]
+        # The hooks ran in the seed's invocation: checked against its id and start here.
+        if check_plan.run_moment([getattr(h.node, "compiled_code", "") or "" for h in hooks]):
+            return None
+        compiled = dbtRunner(manifest=manifest).invoke(
+            ["compile", "--selector", "single_return", *common]
+        )
+        if not isinstance(compiled.result, RunExecutionResult) or not compiled.success:
+            return None
+    nodes = [r for r in compiled.result.results if r.node.resource_type != "seed"]
+    credentials = getattr(
+        getattr(FACTORY.adapters.get("duckdb"), "config", None), "credentials", None
+    )
+    flags = get_flags()
+    plan = check_plan.plan_from_dbt(
+        [*seeded.result.results, *nodes],
+        check_plan.build_graph(manifest),
+        credentials,
+        fingerprint,
+        db,
+        warn_error=bool(flags.WARN_ERROR or flags.WARN_ERROR_OPTIONS.includes("LogTestResult")),
+    )
+    if not isinstance(plan, check_plan.Plan):
+        return None
+    check_plan.save(plan, dbt_dir, db)
+    check_plan.drop_seeds(plan, db)
+    return plan
+
+
+def _check_through_dbt(
+    db: Path, dbt_dir: Path, fingerprint: str, err_console: Console
+) -> list[check_plan.NodeOutcome] | None:
+    """`dbt build --selector single_return` on the warehouse, in process; then its plan."""
+    from dbt.adapters.factory import FACTORY
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.cli.main import dbtRunner
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.flags import get_flags
+
+    from cin_warehouse import check_plan
+
+    common = _dbt_arguments(db, dbt_dir)
+    with _warehouse_for_dbt(db):
         # Parsed first, so that the build graph (with the test edges that say which nodes
         # a failure skips) can be made from the same manifest the build runs.
         parsed = dbtRunner().invoke(["parse", *common])
@@ -710,11 +796,6 @@ def _check_through_dbt(
         result = dbtRunner(manifest=manifest).invoke(
             ["build", "--selector", "single_return", *common]
         )
-    finally:
-        if previous is None:
-            del os.environ["CIN_DUCKDB_PATH"]
-        else:
-            os.environ["CIN_DUCKDB_PATH"] = previous
     if not isinstance(result.result, RunExecutionResult):
         err_console.print(f"[red]error[/red]: dbt build failed: {result.exception}")
         return None
@@ -889,8 +970,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--through-dbt",
         action="store_true",
-        help="run dbt build even when the check plan saved by the last dbt run is the"
-        " project's (and save it anew; with --prepare: make the plan anew)",
+        help="run dbt build (not a replay of the check plan saved by the last dbt run, nor"
+        " of one dbt compiles anew) and save its plan (with --prepare: make the plan anew)",
     )
     check.add_argument(
         "--prepare",

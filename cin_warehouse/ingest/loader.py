@@ -30,6 +30,7 @@ from typing import Protocol
 
 import duckdb
 
+from cin_warehouse import access
 from cin_warehouse.ingest import files, manifest, npd, schema, xml
 from cin_warehouse.ingest.errors import LoadError
 from cin_warehouse.ingest.manifest import LoadRecord, PreviousLoad
@@ -414,8 +415,11 @@ def land(
             progress.end_file(skip)
     if not raw_files:
         return outcomes
-    # A wrong CIN_LOAD_WORKERS is said before the warehouse is opened (or made): nothing changes.
+    # A wrong CIN_LOAD_WORKERS or DuckDB limit is said before the warehouse is opened (or
+    # made): nothing changes.
     workers = _workers_setting()
+    with duckdb.connect(":memory:") as scratch:
+        _apply_duckdb_limits(scratch)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = duckdb.connect(str(db_path))
@@ -424,10 +428,25 @@ def land(
         first_line = str(error).splitlines()[0]
         raise LoadError(db_path, f"cannot open the warehouse: {first_line}") from error
     with connection as con:
+        _apply_duckdb_limits(con)
         # DuckDB draws its own progress bar on a terminal; `cin load` draws one already.
         con.execute("set enable_progress_bar = false")
         outcomes += land_files(con, raw_files, progress, workers)
     return outcomes
+
+
+def _apply_duckdb_limits(con: duckdb.DuckDBPyConnection) -> None:
+    """The build's DuckDB limits on the landing's connection (`access.apply_limits`: the
+    variables profiles.yml reads, CIN_DUCKDB_MEMORY_LIMIT and CIN_DUCKDB_THREADS, with its
+    defaults; CIN_DUCKDB_TEMP_DIRECTORY). Without them DuckDB's buffer pool may grow to 80%
+    of the machine's memory: it keeps the blocks a landing writes, so a process landing the
+    returns of England grew with the warehouse (841 MiB). The worker processes that read
+    XML returns open no DuckDB connection (lxml and Arrow only)."""
+    try:
+        access.apply_limits(con)
+    except duckdb.Error as error:
+        variables = f"{access.MEMORY_LIMIT_ENV}, {access.THREADS_ENV}, {access.TEMP_DIRECTORY_ENV}"
+        raise LoadError(f"DuckDB limits ({variables})", access.first_line(error)) from None
 
 
 def land_files(

@@ -72,12 +72,20 @@ def run_check(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[object]:
     """`cin check-return` of the project's return into a given warehouse; records which
-    path (dbt or the plan) each check took and every node's outcome."""
+    path each check took ("dbt": dbt's build; "compile": a new plan compiled by dbt;
+    "plan": a plan replayed) and every node's outcome."""
     monkeypatch.setattr(cli, "PROJECT_DIR", project.path)
     monkeypatch.setattr(cli, "CHECK_DIR", project.path / "target" / "check_return")
     through_dbt = cli._check_through_dbt
+    through_compile = cli._plan_through_dbt_compile
     replay = check_plan.replay
     seen: list[list[check_plan.NodeOutcome]] = []
+
+    def spy_compile(*args: object, **kwargs: object) -> check_plan.Plan | None:
+        plan = through_compile(*args, **kwargs)  # type: ignore[arg-type]
+        if plan is not None:  # else the check goes on to dbt's build
+            project.runs.append("compile")
+        return plan
 
     def spy_dbt(*args: object, **kwargs: object) -> list[check_plan.NodeOutcome] | None:
         project.runs.append("dbt")
@@ -92,6 +100,7 @@ def run_check(
         return nodes
 
     monkeypatch.setattr(cli, "_check_through_dbt", spy_dbt)
+    monkeypatch.setattr(cli, "_plan_through_dbt_compile", spy_compile)
     monkeypatch.setattr(check_plan, "replay", spy_replay)
 
     def check(db: Path, *extra: str) -> Check:
@@ -168,8 +177,9 @@ def test_an_edited_project_file_sends_the_check_through_dbt(
     project: Project, run_check: object, tmp_path: Path
 ) -> None:
     """Raising rule 8805's ceiling in the seed turns its failure into a warning: a check
-    after the edit runs dbt (a replay of the old plan would still say fail), and saves a
-    plan that the next check replays."""
+    after the edit has dbt compile a new plan (a replay of the old plan would still say
+    fail) and replays it, and the next check replays it again; the plan, the outcomes and
+    the report are those of a dbt build after the same edit."""
     check = run_check  # type: ignore[assignment]
     before = check(tmp_path / "a" / "cin.duckdb")
     assert RULE_8805.search(before.out).group(1) == "fail"  # type: ignore[union-attr]
@@ -190,11 +200,42 @@ def test_an_edited_project_file_sends_the_check_through_dbt(
     assert check_plan.load(plan_dir, check_plan.project_fingerprint(project.path)) is None
 
     after = check(tmp_path / "b" / "cin.duckdb")
+    compiled_plan = (plan_dir / check_plan.PLAN_FILE).read_text()
     again = check(tmp_path / "c" / "cin.duckdb")
-    assert project.runs[-2:] == ["dbt", "plan"]
-    for result in (after, again):
+    assert project.runs[-3:] == ["compile", "plan", "plan"]
+    by_dbt = check(tmp_path / "d" / "cin.duckdb", "--through-dbt")
+    assert project.runs[-1] == "dbt"
+    assert (plan_dir / check_plan.PLAN_FILE).read_text() == compiled_plan
+    for result in (after, again, by_dbt):
         assert RULE_8805.search(result.out).group(1) == "warn"  # type: ignore[union-attr]
-    assert _outcomes(again) == _outcomes(after)
+    assert _outcomes(again) == _outcomes(after) == _outcomes(by_dbt)
+    for result, folder in ((after, "b"), (again, "c")):
+        assert (result.code, result.out.replace(str(tmp_path / folder), "DIR")) == (
+            by_dbt.code,
+            by_dbt.out.replace(str(tmp_path / "d"), "DIR"),
+        )
+
+
+def test_a_warehouse_holding_the_seeds_goes_through_dbts_build_after_an_edit(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """dbt seeds into a table that exists already (truncate and insert, keeping its
+    columns), which a plan's seed template would then copy: after an edit, a check into a
+    warehouse that holds the seed tables (--db keeps them) runs dbt's build, and the plan
+    is made by the build, not compiled."""
+    check = run_check  # type: ignore[assignment]
+    db = tmp_path / "a" / "cin.duckdb"
+    check(db)
+    macro = project.path / "macros" / "episode_key.sql"
+    original = macro.read_bytes()
+    macro.write_bytes(original + b"\n-- an edit\n")
+    try:
+        again = check(db)
+    finally:
+        macro.write_bytes(original)
+    assert project.runs[-1] == "dbt"
+    line = RULE_8805.search(again.out)
+    assert line and int(line.group(2).replace(",", "")) == project.missing, again.out
 
 
 def test_what_the_fingerprint_reads(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
