@@ -43,7 +43,7 @@ with load_order as (
     -- file), for record_order below; a record finds its load by the 64-bit hash of its id.
     -- Measured at national scale (17M records, 2 threads): with the earlier form, an inner
     -- join on the 32-character ids (`is not distinct from`) to the distinct loads of the
-    -- records themselves, this model took 76-79 CPU s; with this one, 61. Two loads
+    -- records themselves, this model took 70-79 CPU s; with this one, 55-64. Two loads
     -- sharing a hash would give a record two places: that stops the build, never a
     -- record counted twice.
     select
