@@ -49,12 +49,12 @@ BASES = ("official", "hindsight")
 # DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
 # the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
 # of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
-# earlier plan: 15.9 s with 1GB). At scale 0.25 it spills even with 2GB; there 1GB took
-# 26.9-29.7 CPU s (+1.2 GiB of RSS), 2GB 19.9-20.3 s (+2.1 GiB); one thread instead of two
-# made no difference. At scale 1 (seed 1) with 2GB: 148 CPU s, still spilling about 6 GiB, and
-# 5.43 GiB of RSS by its end, below the recorder's later peak (6.63 GiB in that run, 6.51
-# with 1GB); measures and recorder together 179 CPU s against 203 with 1GB.
-MEMORY_LIMIT = "2GB"
+# earlier plan: 15.9 s with 1GB). It spills from scale 0.25 up. The query alone, seed 1: at
+# 0.25, 26.9-29.7 CPU s with 1GB (+1.2 GiB), 19.9-20.3 s with 2GB (+2.1 GiB); but at scale 1,
+# 142 s with 1GB (peak 4.53 GiB), 148 s with 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above
+# the recorder's 6.51 GiB, the run's peak). One thread instead of two: no difference. So 1GB:
+# at scale 1 more memory pays only beyond the run's peak, which comes first.
+MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
 
