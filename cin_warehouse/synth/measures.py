@@ -49,7 +49,11 @@ BASES = ("official", "hindsight")
 # DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
 # the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
 # of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
-# earlier plan: 15.9 s with 1GB). Memory first, as the generator's peak is the target.
+# earlier plan: 15.9 s with 1GB). It spills from scale 0.25 up. The query alone, seed 1: at
+# 0.25, 26.9-29.7 CPU s with 1GB (+1.2 GiB), 19.9-20.3 s with 2GB (+2.1 GiB); but at scale 1,
+# 142 s with 1GB (peak 4.53 GiB), 148 s with 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above
+# the recorder's 6.51 GiB, the run's peak). One thread instead of two: no difference. So 1GB:
+# at scale 1 more memory pays only beyond the run's peak, which comes first.
 MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
