@@ -19,6 +19,7 @@ is done by `npd_writer.py`. Every quirk injected here is listed in the quirk log
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -237,6 +238,8 @@ class Recorder:
         self._columns: dict[tuple[str, str], np.ndarray] = {}
         self._codes: dict[tuple[str, str], _Codes] = {}
         self._factor_assessment_row: np.ndarray | None = None
+        self._factor_span: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+        self._spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._identity_keys()
         self.records = self._records(_col(ep, "closure_reason"))
         # Census year of each record's closure (0: open at the horizon), for every year.
@@ -837,30 +840,59 @@ class Recorder:
             schema=MODULES["cin_details"],
         )
 
+    def _year_span(
+        self, key: str, dates: Callable[[], tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The census years of each row's begin and end dates (`dates()`: end NaT while
+        open, then the year is 32767; begin NaT: 32767 too), computed once: a row can be
+        relevant to a year only between the two (`_modules`), so a year looks at those rows
+        alone, not at the whole world's."""
+        if key not in self._spans:
+            begin, end = dates()
+            self._spans[key] = (_census_year_or_never(begin), _census_year_or_never(end))
+        return self._spans[key]
+
+    def _candidates(self, year: int, table: str, begin: str, end: str) -> np.ndarray:
+        """Rows (ascending) of a world table whose `begin` is in or before the year and
+        whose `end` is in or after it, or missing: a superset of the rows `relevant` (in
+        `_modules`) keeps, as `begin <= ref` implies the first and `end >= start` the
+        second."""
+        first, last = self._year_span(
+            f"{table}.{begin}.{end}", lambda: (self.col(table, begin), self.col(table, end))
+        )
+        return np.flatnonzero((first <= year) & (last >= year))
+
     def _modules(self, year, c_rec, keys, pos_of_episode, start, ref) -> dict[str, pa.Table]:
         """Assessments, factors, s47, plans, reviews and CIN plans relevant to the year:
-        those that ended in it, or were open at its end (DfE rules 8696, 8715, 8930, 4013)."""
+        those that ended in it, or were open at its end (DfE rules 8696, 8715, 8930, 4013).
+
+        Each module's rows are taken as a list of row numbers: those that can be relevant
+        to the year (`_candidates`), then those that are; every row-wise step works on the
+        year's rows only."""
         cin_pos = pos_of_episode
-        lookup_child = np.full(len(self.ep_referral), -1, dtype=np.int32)
-        lookup_la = np.full(len(self.ep_referral), None, dtype=object)
+        # Each true record's position in the year's CIN details, by episode (-1: none):
+        # its LA and child position are read through it.
         true_mask = ~self.records.is_phantom[c_rec]
-        eps = self.records.episode[c_rec][true_mask]
-        lookup_child[eps] = keys["child_pos"][true_mask]
-        lookup_la[eps] = keys["la"][true_mask]
+        row_of_episode = np.full(len(self.ep_referral), -1, dtype=np.int32)
+        row_of_episode[self.records.episode[c_rec][true_mask]] = np.flatnonzero(true_mask)
 
-        def relevant(episode, begin, end):
-            ok = cin_pos[episode] >= 0
-            ok &= begin <= ref
-            ok &= np.isnat(end) | (end > ref) | (end >= start)
-            return ok
+        def relevant(rows, episode, begin, end):
+            """The rows (of `rows`) of episodes in the year's returns that began by its
+            end and ended in it or were open at its end."""
+            e, b, d = episode[rows], begin[rows], end[rows]
+            ok = cin_pos[e] >= 0
+            ok &= b <= ref
+            ok &= np.isnat(d) | (d > ref) | (d >= start)
+            return rows[ok]
 
-        def base(episode, mask, pos_name, pos):
-            n = int(mask.sum())
+        def base(episode, rows, pos_name, pos):
+            n = len(rows)
+            row = row_of_episode[episode[rows]]
             return {
                 "census_year": np.full(n, year, dtype=np.int16),
-                "la_code": lookup_la[episode[mask]],
-                "child_pos": lookup_child[episode[mask]],
-                "cin_details_pos": cin_pos[episode[mask]].astype(np.int16),
+                "la_code": keys["la"][row],
+                "child_pos": keys["child_pos"][row],
+                "cin_details_pos": cin_pos[episode[rows]].astype(np.int16),
                 pos_name: pos,
             }
 
@@ -873,13 +905,18 @@ class Recorder:
             self.col("assessments", "start_date"),
             self.col("assessments", "authorisation_date"),
         )
-        m = relevant(a_ep, a_start, a_auth)
+        m = relevant(
+            self._candidates(year, "assessments", "start_date", "authorisation_date"),
+            a_ep,
+            a_start,
+            a_auth,
+        )
         a_pos = _rank_within(a_ep[m])
         out["assessment"] = pa.table(
             {
                 **base(a_ep, m, "assessment_pos", a_pos.astype(np.int16)),
                 "AssessmentActualStartDate": _date_text(a_start[m]),
-                "AssessmentInternalReviewDate": np.full(int(m.sum()), None, dtype=object),
+                "AssessmentInternalReviewDate": np.full(len(m), None, dtype=object),
                 "AssessmentAuthorisationDate": written(a_auth[m]),
             },
             schema=MODULES["assessment"],
@@ -889,21 +926,13 @@ class Recorder:
         # are built for the year's rows only (over all the world's factors, two 8-byte
         # arrays of them were among the largest of a year's temporaries).
         a_seq = self.col("assessments", "assessment_seq")
-        authorised = m & ~np.isnat(a_auth) & (a_auth <= ref)
+        authorised = np.zeros(len(a_ep), dtype=bool)
+        authorised[m[~np.isnat(a_auth[m]) & (a_auth[m] <= ref)]] = True
         f_ep, f_code = self.col("factors", "episode_id"), self.codes("factors", "factor")
         f_seq = self.col("factors", "assessment_seq")
-        # Each factor's assessment row, found once for all years (a_key is sorted and
-        # unique; -1 for a factor without an assessment, which is never written).
-        if self._factor_assessment_row is None:
-            a_key, f_key = _module_key(a_ep, a_seq), _module_key(f_ep, f_seq)
-            row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
-            found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
-            self._factor_assessment_row = _narrow(np.where(found, row, -1))
-            del a_key, f_key
-        f_row = self._factor_assessment_row
-        has_row = f_row >= 0
-        f_mask = np.zeros(len(f_row), dtype=bool)
-        f_mask[has_row] = authorised[f_row[has_row]]
+        f_row, f_first, f_last = self._factor_rows()
+        f_cand = np.flatnonzero((f_first <= year) & (f_last >= year))
+        f_mask = f_cand[authorised[f_row[f_cand]]]
         group = _module_key(f_ep[f_mask], f_seq[f_mask])
         f_apos = a_pos[np.searchsorted(_module_key(a_ep[m], a_seq[m]), group)].astype(np.int16)
         out["assessment_factor"] = pa.table(
@@ -920,9 +949,14 @@ class Recorder:
             self.col("s47", "icpc_date"),
         )
         s_not = self.col("s47", "is_icpc_not_required")
+        first, last = self._year_span(
+            "s47.end", lambda: (s_start, np.where(s_not, s_start, s_icpc))
+        )
+        rows = np.flatnonzero((first <= year) & (last >= year))
         # An enquiry ends at its conference, or (ICPC not required) when it starts.
-        s_end = np.where(s_not, s_start, s_icpc)
-        m = relevant(s_ep, s_start, s_end)
+        s_end = np.where(s_not[rows], s_start[rows], s_icpc[rows])
+        ok = relevant(np.arange(len(rows)), s_ep[rows], s_start[rows], s_end)
+        m = rows[ok]
         out["section47"] = pa.table(
             {
                 **base(s_ep, m, "s47_pos", _rank_within(s_ep[m]).astype(np.int16)),
@@ -938,7 +972,7 @@ class Recorder:
             self.col("cpps", "start_date"),
             self.col("cpps", "end_date"),
         )
-        m = relevant(c_ep, c_start, c_end)
+        m = relevant(self._candidates(year, "cpps", "start_date", "end_date"), c_ep, c_start, c_end)
         c_pos = _rank_within(c_ep[m]).astype(np.int16)
         out["cpp"] = pa.table(
             {
@@ -956,14 +990,15 @@ class Recorder:
         )
         # Reviews held in the year, of the plans written this year.
         cpp_row = np.full(int(self.col("cpps", "cpp_id").max(initial=-1)) + 1, -1, dtype=np.int64)
-        cpp_row[self.col("cpps", "cpp_id")[m]] = np.arange(int(m.sum()))
+        cpp_row[self.col("cpps", "cpp_id")[m]] = np.arange(len(m))
         r_cpp, r_date = self.col("reviews", "cpp_id"), self.col("reviews", "review_date")
-        rm = (cpp_row[r_cpp] >= 0) & (r_date >= start) & (r_date <= ref)
+        held = self._candidates(year, "reviews", "review_date", "review_date")
+        rm = held[(cpp_row[r_cpp[held]] >= 0) & (r_date[held] >= start) & (r_date[held] <= ref)]
         row = cpp_row[r_cpp[rm]]
         cpp_table = out["cpp"]
         out["cpp_review"] = pa.table(
             {
-                "census_year": np.full(int(rm.sum()), year, dtype=np.int16),
+                "census_year": np.full(len(rm), year, dtype=np.int16),
                 "la_code": cpp_table["la_code"].to_numpy(zero_copy_only=False)[row],
                 "child_pos": cpp_table["child_pos"].to_numpy()[row],
                 "cin_details_pos": cpp_table["cin_details_pos"].to_numpy()[row],
@@ -979,7 +1014,13 @@ class Recorder:
             self.col("cin_plans", "end_date"),
         )
         # CIN plan dates are collected from 2021/22 (docs/cin_census.md §3a).
-        m = relevant(p_ep, p_start, p_end) & (year >= 2022)
+        m = (
+            relevant(
+                self._candidates(year, "cin_plans", "start_date", "end_date"), p_ep, p_start, p_end
+            )
+            if year >= 2022
+            else np.zeros(0, dtype=np.int64)
+        )
         out["cin_plan_dates"] = pa.table(
             {
                 **base(p_ep, m, "cin_plan_pos", _rank_within(p_ep[m]).astype(np.int16)),
@@ -991,6 +1032,36 @@ class Recorder:
         out["service_provision"] = self._services(year, relevant, base, written)
         return out
 
+    def _factor_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each factor's assessment row (-1 for a factor without an assessment, which is
+        never written) and the census years of its assessment's start and authorisation
+        (`_year_span`; never for a factor without one), found once for all years."""
+        if self._factor_assessment_row is None:
+            a_ep, a_seq = (
+                self.col("assessments", "episode_id"),
+                self.col("assessments", "assessment_seq"),
+            )
+            a_auth = self.col("assessments", "authorisation_date")
+            f_ep, f_seq = self.col("factors", "episode_id"), self.col("factors", "assessment_seq")
+            # a_key is sorted and unique.
+            a_key, f_key = _module_key(a_ep, a_seq), _module_key(f_ep, f_seq)
+            row = np.minimum(np.searchsorted(a_key, f_key), max(len(a_key) - 1, 0))
+            found = (row < len(a_key)) & (a_key[row] == f_key) if len(a_key) else row < 0
+            self._factor_assessment_row = _narrow(np.where(found, row, -1))
+            del a_key, f_key
+            first, last = self._year_span(
+                "assessments.start_date.authorisation_date",
+                lambda: (self.col("assessments", "start_date"), a_auth),
+            )
+            has = self._factor_assessment_row >= 0
+            never = np.int16(np.iinfo(np.int16).max)
+            rows = self._factor_assessment_row
+            self._factor_span = (
+                np.where(has, first[np.maximum(rows, 0)], never).astype(np.int16),
+                np.where(has, last[np.maximum(rows, 0)], 0).astype(np.int16),
+            )
+        return self._factor_assessment_row, *self._factor_span
+
     def _services(self, year, relevant, base, written) -> pa.Table:
         """The 2008/09 service provision record (empty in other years). Quirk: end dates
         left out, except for services for children with disabilities (DCSF 2008)."""
@@ -999,7 +1070,13 @@ class Recorder:
             self.col("services", "start_date"),
             self.col("services", "end_date"),
         )
-        m = relevant(v_ep, v_start, v_end) & (year == self.s.cfg("world")["first_census_year"])
+        m = (
+            relevant(
+                self._candidates(year, "services", "start_date", "end_date"), v_ep, v_start, v_end
+            )
+            if year == self.s.cfg("world")["first_census_year"]
+            else np.zeros(0, dtype=np.int64)
+        )
         kind = self.codes("services", "service_type")[m]
         end = written(v_end[m]).to_numpy(zero_copy_only=False)
         rng = np.random.default_rng([self.s.seed, SERVICE_QUIRK_STREAM, year])
@@ -1065,6 +1142,14 @@ class Recorder:
         if not self.quirk_log:
             return QUIRK_LOG.empty_table()
         return pa.concat_tables(self.quirk_log)
+
+
+def _census_year_or_never(dates: np.ndarray) -> np.ndarray:
+    """The census year of each date as int16, 32767 (never) where it is missing."""
+    never = np.iinfo(np.int16).max
+    return np.where(np.isnat(dates), never, cal.census_year_of(Recorder._fill(dates))).astype(
+        np.int16
+    )
 
 
 def _module_key(episode: np.ndarray, seq: np.ndarray) -> np.ndarray:
