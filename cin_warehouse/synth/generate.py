@@ -80,7 +80,8 @@ def generate(
     for year in settings.census_years:
         progress(f"census year {year}")
         returns = recorder.census_year_returns(year)
-        keys.write(truth.record_keys(returns, settings.seed))
+        returns["child"] = npd_writer.with_anonymised_keys(returns["child"], settings.seed)
+        keys.write(truth.record_keys(returns))
         counts.append(truth.return_counts(returns, year))
         if formats in ("npd", "both"):
             lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None

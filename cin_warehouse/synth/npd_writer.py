@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 from cin_warehouse import npd_spec
 from cin_warehouse.synth import db
 from cin_warehouse.synth.config import GeneratorSettings
-from cin_warehouse.synth.recording import QUIRK_LOG, present
+from cin_warehouse.synth.recording import QUIRK_LOG
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 PLACEHOLDER_DATES = ("1900-01-01", "1800-01-01")
@@ -97,14 +97,24 @@ def _legacy_candidates(code_list: str) -> tuple[dict[str, list[str]], list[str]]
     return mapped, unmapped
 
 
+# The file's row order: LA, child, referral, plan (columns added to the query to sort by).
+_FILE_ORDER = (
+    ("file_order_la", "cd.la_code"),
+    ("file_order_child", "cd.child_pos"),
+    ("file_order_referral", "cd.cin_details_pos"),
+    ("file_order_plan", "cpp.cpp_pos"),
+)
+
+
 def _salted_md5(salt: str, column: str) -> str:
     return f"upper(substr(md5('{salt}' || {column}), 1, 12))"
 
 
 def npd_rows(
-    returns: dict[str, pa.Table], census_year: int, seed: int, la_after_2009: pa.Table | None
+    returns: dict[str, pa.Table], census_year: int, la_after_2009: pa.Table | None
 ) -> pa.Table:
-    """The year's NPD rows (all text), before value-level damage, in file order."""
+    """The year's NPD rows (all text), before value-level damage, in file order.
+    `returns["child"]` carries the anonymised keys (`with_anonymised_keys`)."""
     con = db.connect()
     for name in (
         "child",
@@ -132,7 +142,6 @@ def npd_rows(
     lgr = la_after_2009 if census_year == 2009 else None
     if lgr is not None:
         con.register("lgr", lgr)
-    salt = f"cin-synth-{seed}"
     spec = {v.variable: v for v in npd_spec.variables(census_year)}
     birth = "coalesce(ch.PersonBirthDate, ch.ExpectedPersonBirthDate)::date"
     closed = "cd.CINclosureDate is not null"
@@ -141,8 +150,8 @@ def npd_rows(
     )
     expressions = {
         "ACADYR": f"'{census_year - 1}/{census_year}'",
-        "PupilMatchingRefAnonymous": _salted_md5(salt + "-pmr", "ch.UPN"),
-        "LAchildID_Anon": _salted_md5(salt + "-la", "ch.LAchildID"),
+        "PupilMatchingRefAnonymous": "ch.pupil_matching_ref",
+        "LAchildID_Anon": "ch.la_child_id_anon",
         "YearOfBirth": f"year({birth})",
         "MonthOfBirth": f"month({birth})",
         "Gender": "ch.Gender",
@@ -240,7 +249,8 @@ def npd_rows(
                 order by ServiceProvisionStartDate, service_pos
             ) = 1
         )
-        select {select}
+        select {select},
+               {", ".join(f"{key} as {name}" for name, key in _FILE_ORDER)}
         from cin_details cd
         join child ch using (la_code, child_pos)
         join (select k.* exclude (on_plan_31_march),
@@ -253,35 +263,54 @@ def npd_rows(
         {cpp_join}
         left join ethnicity_map em on em.code = ch.Ethnicity
         {lgr_join}
-        order by cd.la_code, cd.child_pos, cd.cin_details_pos, cpp.cpp_pos
     """
     try:
-        return con.sql(sql).to_arrow_table()
+        rows = con.sql(sql).to_arrow_table()
     finally:
         con.close()
+    # Put in file order by Arrow, not by an `order by`: DuckDB's sort carries every text
+    # column along, Arrow sorts the keys and takes the rows once (about 15% of the query).
+    # The keys are unique (a referral without a plan has one row, its cpp_pos NULL: last).
+    names = [name for name, _ in _FILE_ORDER]
+    order = pc.sort_indices(
+        rows,
+        options=pc.SortOptions(
+            sort_keys=[(name, "ascending") for name in names], null_placement="at_end"
+        ),
+    )
+    return rows.drop_columns(names).take(order)
 
 
-def anonymised_keys(child: pa.Table, seed: int) -> pa.Table:
-    """PMR and anonymised LAchildID of each child record, as the extract writes them."""
+ANONYMISED_KEYS = ("pupil_matching_ref", "la_child_id_anon")
+
+
+def with_anonymised_keys(child: pa.Table, seed: int) -> pa.Table:
+    """The year's child records with the PMR and anonymised LAchildID the extract writes
+    appended (`ANONYMISED_KEYS`): hashed once per child and year, then read by the NPD
+    rows, the disabilities file and the truth's record keys, instead of once per row of
+    each."""
     salt = f"cin-synth-{seed}"
     with db.connect() as con:
         con.register("ch", child)
-        return con.sql(
-            f"""select la_code, child_pos,
-                       {_salted_md5(salt + "-pmr", "ch.UPN")} as pupil_matching_ref,
+        # A projection of one table keeps its row order (DuckDB preserves insertion order).
+        keys = con.sql(
+            f"""select {_salted_md5(salt + "-pmr", "ch.UPN")} as pupil_matching_ref,
                        {_salted_md5(salt + "-la", "ch.LAchildID")} as la_child_id_anon
                 from ch"""
         ).to_arrow_table()
+    for name in ANONYMISED_KEYS:
+        child = child.append_column(name, keys[name])
+    return child
 
 
-def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -> pa.Table:
-    """The long disabilities file: one row per child x year x disability (NONE left out)."""
-    salt = f"cin-synth-{seed}"
+def disability_rows(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
+    """The long disabilities file: one row per child x year x disability (NONE left out).
+    `returns["child"]` carries the anonymised keys (`with_anonymised_keys`)."""
     columns = npd_spec.npd_columns(census_year, "disabilities")
     expressions = {
         "CIN_ACADYR": f"'{census_year - 1}/{census_year}'",
-        "CIN_PupilMatchingRefAnonymous": _salted_md5(salt + "-pmr", "ch.UPN"),
-        "CIN_LAchildID_Anon": _salted_md5(salt + "-la", "ch.LAchildID"),
+        "CIN_PupilMatchingRefAnonymous": "ch.pupil_matching_ref",
+        "CIN_LAchildID_Anon": "ch.la_child_id_anon",
         "CIN_LA": "ch.la_code",
         "CIN_LA_09": "ch.la_code",
         "CIN_LA_LGR": "ch.la_code",
@@ -299,16 +328,54 @@ def disability_rows(returns: dict[str, pa.Table], census_year: int, seed: int) -
 
 
 class _LogEntry(TypedDict):
-    """One damaged value: the row it is in (before duplication), or its line if known (-1)."""
+    """One damaged value: the row it is in (before duplication), or its line if known (-1).
+    Its LA and anonymised child ID are read from the row when the log is built (the
+    damage never changes them)."""
 
     row: int
     line: int
     quirk: str
-    la: object
-    child: object
     field: str
     true: object
     written: object
+
+
+class _Column:
+    """A text column of the extract under damage: its values as the query gave them (Arrow)
+    and the values the damage changed, by row. Only the rows the damage reads become Python
+    strings: a Python string per value of the damaged columns, and turning them all back
+    into Arrow, were most of the damage's time."""
+
+    def __init__(self, values: pa.ChunkedArray) -> None:
+        self.values = values.combine_chunks()
+        self.changed: dict[int, str | None] = {}
+
+    def present(self) -> np.ndarray:
+        """Element-wise: the row holds a value (changes included)."""
+        valid = self.values.is_valid().to_numpy(zero_copy_only=False).copy()
+        for row, value in self.changed.items():
+            valid[row] = value is not None
+        return valid
+
+    def get(self, rows: np.ndarray) -> list[str | None]:
+        """The values of `rows` (changes included), None where missing."""
+        values = self.values.take(pa.array(rows, pa.int64())).to_pylist()
+        if not self.changed:
+            return values
+        return [
+            self.changed.get(row, value) for row, value in zip(rows.tolist(), values, strict=True)
+        ]
+
+    def current(self) -> pa.Array:
+        """The whole column with its changes, as text."""
+        values = self.values.cast(pa.string())
+        if not self.changed:
+            return values
+        rows = sorted(self.changed)
+        mask = np.zeros(len(values), dtype=bool)
+        mask[rows] = True
+        written = pa.array([self.changed[row] for row in rows], pa.string())
+        return pc.replace_with_mask(values, pa.array(mask), written)
 
 
 class _Damage:
@@ -328,13 +395,10 @@ class _Damage:
         return float(self.s.cfg("quirks")[name])
 
     def apply(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
-        # Only the columns the damage reads or writes become Python objects; the other
-        # columns (most of the file) stay in Arrow and are only put in file order. A
-        # Python string per value of every column took GBs at national scale.
+        # The damage reads and changes few rows: every column stays in Arrow, and only the
+        # rows read or changed become Python values (`_Column`).
         columns = {
-            name: _text_objects(table[name])
-            for name in table.column_names
-            if name in DAMAGED_COLUMNS
+            name: _Column(table[name]) for name in table.column_names if name in DAMAGED_COLUMNS
         }
         n = table.num_rows
         self._legacy_codes(columns, n)
@@ -342,24 +406,26 @@ class _Damage:
         self._closure_before_referral(columns, n)
         self._initial_cpc_missing(columns, n)
         self._cpp_gap(columns, n)
-        order = self._with_duplicates(columns, n)
+        order = self._with_duplicates(n)
         take = pa.array(order)
         damaged = pa.table(
             {
-                name: pa.array(columns[name][order], pa.string())
-                if name in columns
-                else table[name].take(take).cast(pa.string())
+                name: (columns[name].current() if name in columns else table[name])
+                .take(take)
+                .cast(pa.string())
                 for name in table.column_names
             }
         )
         # Row i of the file is line i + 2 (line 1 is the header).
         line_of_row = np.searchsorted(order, np.arange(n)) + 2
+        rows = np.array([e["row"] for e in self.log], dtype=np.int64)
+        la = columns.get("CIN_LA", columns.get("CIN_LA_09"))
         log = pa.table(
             {
                 "census_year": np.full(len(self.log), self.year, dtype=np.int16),
                 "quirk": [e["quirk"] for e in self.log],
-                "la_code": [e["la"] for e in self.log],
-                "LAchildID": [e["child"] for e in self.log],
+                "la_code": la.get(rows) if la is not None else [None] * len(rows),
+                "LAchildID": columns["CIN_LAchildID_Anon"].get(rows),
                 "record_id": np.full(len(self.log), -1, dtype=np.int64),
                 "field": [e["field"] for e in self.log],
                 "true_value": [e["true"] for e in self.log],
@@ -378,15 +444,12 @@ class _Damage:
         )
         return damaged, log
 
-    def _note(self, columns, row, quirk, field, true_value, written, line=-1) -> None:
-        la = columns.get("CIN_LA", columns.get("CIN_LA_09"))
+    def _note(self, row, quirk, field, true_value, written, line=-1) -> None:
         self.log.append(
             {
                 "row": int(row),
                 "line": line,
                 "quirk": quirk,
-                "la": la[row] if la is not None else None,
-                "child": columns["CIN_LAchildID_Anon"][row],
                 "field": field,
                 "true": true_value,
                 "written": written,
@@ -402,9 +465,9 @@ class _Damage:
             if field not in columns or (field == "CIN_EthnicGroupMinor" and self.year == 2009):
                 continue
             mapped, unmapped = _legacy_candidates(code_list)
-            values = columns[field]
-            for row in np.flatnonzero(present(values) & (rng.random(n) < rate)):
-                true_value = values[row]
+            column = columns[field]
+            rows = np.flatnonzero(column.present() & (rng.random(n) < rate))
+            for row, true_value in zip(rows.tolist(), column.get(rows), strict=True):
                 options = mapped.get(true_value, [])
                 # A value picked by one bounded integer: the draw `rng.choice` of a list
                 # makes, without turning the list into an array each time.
@@ -414,52 +477,52 @@ class _Damage:
                     written = unmapped[rng.integers(len(unmapped))]
                 else:
                     written = f" {true_value} "  # padded, as fixed-width exports leave it
-                values[row] = written
-                self._note(columns, row, "legacy_code", field, true_value, written)
+                column.changed[row] = written
+                self._note(row, "legacy_code", field, true_value, written)
 
     def _placeholder_dates(self, columns, n) -> None:
         rate = self.rate("placeholder_date")
         for field in DATE_FIELDS_FOR_PLACEHOLDER:
             if field not in columns:
                 continue
-            values = columns[field]
-            for row in np.flatnonzero(~present(values) & (self.rng.random(n) < rate)):
+            column = columns[field]
+            for row in np.flatnonzero(~column.present() & (self.rng.random(n) < rate)).tolist():
                 written = PLACEHOLDER_DATES[self.rng.integers(len(PLACEHOLDER_DATES))]
-                values[row] = written
-                self._note(columns, row, "placeholder_date", field, None, written)
+                column.changed[row] = written
+                self._note(row, "placeholder_date", field, None, written)
 
     def _closure_before_referral(self, columns, n) -> None:
         if "CIN_CINClosureDate" not in columns:
             return
         closure, referral = columns["CIN_CINClosureDate"], columns["CIN_ReferralDate"]
         rate = self.rate("closure_before_referral")
-        for row in np.flatnonzero(present(closure) & (self.rng.random(n) < rate)):
-            if closure[row] in PLACEHOLDER_DATES:
+        rows = np.flatnonzero(closure.present() & (self.rng.random(n) < rate))
+        for row, closed, referred in zip(
+            rows.tolist(), closure.get(rows), referral.get(rows), strict=True
+        ):
+            if closed in PLACEHOLDER_DATES:
                 continue
             written = str(
-                np.datetime64(referral[row]) - np.timedelta64(int(self.rng.integers(1, 61)), "D")
+                np.datetime64(referred) - np.timedelta64(int(self.rng.integers(1, 61)), "D")
             )
-            self._note(
-                columns, row, "closure_before_referral", "CIN_CINClosureDate", closure[row], written
-            )
-            closure[row] = written
+            self._note(row, "closure_before_referral", "CIN_CINClosureDate", closed, written)
+            closure.changed[row] = written
 
     def _initial_cpc_missing(self, columns, n) -> None:
         if "CIN_DateOfInitialCPC" not in columns:
             return
-        values = columns["CIN_DateOfInitialCPC"]
+        column = columns["CIN_DateOfInitialCPC"]
         rate = self.rate("initial_cpc_missing")
-        for row in np.flatnonzero(present(values) & (self.rng.random(n) < rate)):
-            self._note(
-                columns, row, "initial_cpc_missing", "CIN_DateOfInitialCPC", values[row], None
-            )
-            values[row] = None
+        rows = np.flatnonzero(column.present() & (self.rng.random(n) < rate))
+        for row, value in zip(rows.tolist(), column.get(rows), strict=True):
+            self._note(row, "initial_cpc_missing", "CIN_DateOfInitialCPC", value, None)
+            column.changed[row] = None
 
     def _cpp_gap(self, columns, n) -> None:
         """CPP start and previous plans are missing for referrals of 2009/10 to 2011/12."""
         if "CIN_CPPstartDate" not in columns or self.year == 2009 or self.s.clean:
             return
-        referral = pa.array(columns["CIN_ReferralDate"], pa.string())
+        referral = columns["CIN_ReferralDate"].current()
         in_gap = pc.fill_null(
             pc.and_(
                 pc.greater_equal(referral, CPP_GAP_START), pc.less_equal(referral, CPP_GAP_END)
@@ -467,31 +530,20 @@ class _Damage:
             False,
         ).to_numpy(zero_copy_only=False)
         for field in ("CIN_CPPstartDate", "CIN_NumberOfPreviousCPP"):
-            values = columns[field]
-            for row in np.flatnonzero(in_gap & present(values)):
-                self._note(columns, row, "cpp_fields_missing_2010_2012", field, values[row], None)
-                values[row] = None
+            column = columns[field]
+            rows = np.flatnonzero(in_gap & column.present())
+            for row, value in zip(rows.tolist(), column.get(rows), strict=True):
+                self._note(row, "cpp_fields_missing_2010_2012", field, value, None)
+                column.changed[row] = None
 
-    def _with_duplicates(self, columns, n) -> np.ndarray:
+    def _with_duplicates(self, n) -> np.ndarray:
         """Row order of the file: each duplicated row appears twice, one after the other."""
         dup = self.rng.random(n) < self.rate("duplicate_row")
         order = np.repeat(np.arange(n), np.where(dup, 2, 1))
         position = np.cumsum(np.where(dup, 2, 1)) - 1  # position of the second copy
         for row in np.flatnonzero(dup):
-            self._note(columns, row, "duplicate_row", "*", None, None, line=int(position[row]) + 2)
+            self._note(row, "duplicate_row", "*", None, None, line=int(position[row]) + 2)
         return order
-
-
-def _text_objects(column: pa.ChunkedArray) -> np.ndarray:
-    """A column as a numpy object array whose rows share one Python string per distinct
-    value (None where missing): Arrow's own `to_numpy` makes a Python string per row, and
-    the damage's columns were the largest thing a census year built (codes, dates and LA
-    codes repeat)."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    values = np.concatenate(
-        [encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), [None]]
-    )
-    return values[pc.fill_null(encoded.indices, len(values) - 1).to_numpy()]
 
 
 def _write_text(table: pa.Table, path: Path, delimiter: str) -> None:
@@ -518,15 +570,18 @@ def write_npd_year(
     the number of rows of the main file (header not counted).
 
     `la_after_2009` (identity_id, la_code_lgr) gives 2008/09's LA_LGR column."""
+    missing = [key for key in ANONYMISED_KEYS if key not in returns["child"].column_names]
+    if missing:
+        raise ValueError(
+            f"returns['child'] lacks {missing}: add them with npd_writer.with_anonymised_keys"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "csv" if delimiter == "," else "txt"
-    rows, log = _Damage(settings, census_year).apply(
-        npd_rows(returns, census_year, settings.seed, la_after_2009)
-    )
+    rows, log = _Damage(settings, census_year).apply(npd_rows(returns, census_year, la_after_2009))
     main = out_dir / f"CIN_{census_year}.{suffix}"
     disabilities = out_dir / f"CIN_{census_year}_Disabilities.{suffix}"
     _write_text(rows, main, delimiter)
-    dis = disability_rows(returns, census_year, settings.seed)
+    dis = disability_rows(returns, census_year)
     _write_text(
         dis.cast(pa.schema([(f.name, pa.string()) for f in dis.schema])), disabilities, delimiter
     )

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cin_warehouse.synth import db, npd_writer
+from cin_warehouse.synth import db
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import LARecords, Recorder
 from cin_warehouse.synth.world import World
@@ -42,18 +42,19 @@ from cin_warehouse.synth.world import World
 RECORDS_ROW_GROUP = 1024 * 1024
 
 
-def record_keys(returns: dict[str, pa.Table], seed: int) -> pa.Table:
+def record_keys(returns: dict[str, pa.Table]) -> pa.Table:
+    """The keys of each CIN details record of a year's returns; `returns["child"]` carries
+    the anonymised keys (`npd_writer.with_anonymised_keys`)."""
     with db.connect() as con:
         con.register("cd", returns["cin_details"])
         con.register("ch", returns["child"])
-        con.register("anon", npd_writer.anonymised_keys(returns["child"], seed))
         return con.sql(
             """select cd.census_year, cd.la_code, ch.LAchildID as la_child_id, ch.UPN as upn,
-                  anon.pupil_matching_ref, anon.la_child_id_anon,
+                  ch.pupil_matching_ref, ch.la_child_id_anon,
                   cd.CINreferralDate as referral_date_written,
                   cd.CINclosureDate as closure_date_written,
                   cd.episode_id, cd.record_id, cd.is_phantom, ch.identity_id, ch.person_id
-           from cd join ch using (la_code, child_pos) join anon using (la_code, child_pos)"""
+           from cd join ch using (la_code, child_pos)"""
         ).to_arrow_table()
 
 
