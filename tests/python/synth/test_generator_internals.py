@@ -6,6 +6,7 @@ behaviour of a library the helper works around.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,18 +17,21 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse.synth import calendar as cal
-from cin_warehouse.synth import db, recording, truth
+from cin_warehouse.synth import db, npd_writer, recording, truth
 from cin_warehouse.synth.config import GeneratorSettings
+from cin_warehouse.synth.npd_writer import _Column
 from cin_warehouse.synth.recording import (
     UPN_CHECK_LETTERS,
     LARecords,
     Recorder,
+    _census_year_or_never,
     _Codes,
     _date_text,
     _iso,
     _narrow,
     _Texts,
 )
+from cin_warehouse.synth.returns import MODULES
 from cin_warehouse.synth.world import (
     FACTORS,
     _Collector,
@@ -214,3 +218,85 @@ def test_upns_built_in_parts_equal_upns_built_at_once(monkeypatch: pytest.Monkey
     for value in first[recording.present(first)][:500]:
         weighted = sum(int(ch) * w for ch, w in zip(value[1:], range(2, 14), strict=True))
         assert value[0] == UPN_CHECK_LETTERS[weighted % 23]
+
+
+def test_census_year_spans_hold_every_day_a_year_keeps() -> None:
+    # A module row is read in a year only if its begin's census year is not after it and its
+    # end's not before it (`_candidates`): that must hold for every row `relevant` keeps,
+    # i.e. begin <= 31 March and (end missing or end >= 1 April before it).
+    first = date(2008, 1, 1)
+    days = [first + timedelta(days=i) for i in range(365 * 4)]
+    dates = np.array([d.isoformat() for d in days] + ["NaT"], dtype="datetime64[D]")
+    years = _census_year_or_never(dates)
+    assert years[-1] == np.iinfo(np.int16).max  # missing: never begins, never ends
+    for year in range(2008, 2013):
+        ref, start = date(year, 3, 31), date(year - 1, 4, 1)
+        assert (years[:-1] <= year).tolist() == [d <= ref for d in days]
+        assert (years[:-1] >= year).tolist() == [d >= start for d in days]
+
+
+def test_each_years_plans_are_those_a_scan_of_every_plan_keeps() -> None:
+    # The plans a year's returns hold, against a plain Python scan of all the world's plans:
+    # of an episode in the year's returns (a true record), started by 31 March, and open
+    # then or ended in the year (DfE rule 4013). `_modules` reads only each year's span.
+    settings = GeneratorSettings(scale=0.01, la_codes=("202", "330"), seed=11)
+    world = simulate(settings)
+    plans = world.cpps.select(["cpp_id", "episode_id", "start_date", "end_date"]).to_pylist()
+    recorder = Recorder(world, settings)
+    recorder.release_world()
+    for year in settings.census_years:
+        returns = recorder.census_year_returns(year)
+        details = returns["cin_details"]
+        returned = {
+            e
+            for e, phantom in zip(
+                details["episode_id"].to_pylist(), details["is_phantom"].to_pylist(), strict=True
+            )
+            if not phantom
+        }
+        ref, start = date(year, 3, 31), date(year - 1, 4, 1)
+        expected = sorted(
+            p["cpp_id"]
+            for p in plans
+            if p["episode_id"] in returned
+            and p["start_date"] <= ref
+            and (p["end_date"] is None or p["end_date"] >= start)
+        )
+        assert sorted(returns["cpp"]["cpp_id"].to_pylist()) == expected, year
+
+
+def test_anonymised_keys_are_the_salted_md5_of_each_child_in_its_order() -> None:
+    upns = ["A123456789012", None, "B999999999999", "A123456789012"]
+    ids = ["0000100001", "C100002", None, "LA100003"]
+    child = pa.table({"la_code": ["202"] * 4, "UPN": upns, "LAchildID": ids})
+    keyed = npd_writer.with_anonymised_keys(child, seed=4)
+
+    def anon(salt: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return hashlib.md5((salt + value).encode()).hexdigest()[:12].upper()
+
+    assert keyed.select(child.column_names).equals(child)
+    assert keyed["pupil_matching_ref"].to_pylist() == [anon("cin-synth-4-pmr", u) for u in upns]
+    assert keyed["la_child_id_anon"].to_pylist() == [anon("cin-synth-4-la", i) for i in ids]
+
+
+def test_write_npd_year_refuses_children_without_anonymised_keys(tmp_path: Path) -> None:
+    settings = GeneratorSettings(scale=0.01, la_codes=("202",), seed=1)
+    returns = {name: schema.empty_table() for name, schema in MODULES.items()}
+    with pytest.raises(ValueError, match="with_anonymised_keys"):
+        npd_writer.write_npd_year(returns, 2015, tmp_path, settings)
+
+
+def test_damage_column_reads_and_changes_values_like_a_list() -> None:
+    values = ["2015-04-01", None, "RC8", None, "2016-01-31", "RC8"]
+    column = _Column(pa.chunked_array([values[:2], values[2:]], pa.string()))
+    model = list(values)
+    assert column.present().tolist() == [v is not None for v in model]
+    for row, value in ((1, "1900-01-01"), (2, None), (5, " RC8 "), (2, "RC1")):
+        column.changed[row] = value
+        model[row] = value
+    rows = np.array([5, 0, 2, 1, 3], dtype=np.int64)
+    assert column.get(rows) == [model[i] for i in rows]
+    assert column.present().tolist() == [v is not None for v in model]
+    assert column.current().to_pylist() == model
