@@ -274,9 +274,7 @@ def npd_rows(
     names = [name for name, _ in _FILE_ORDER]
     order = pc.sort_indices(
         rows,
-        options=pc.SortOptions(
-            sort_keys=[(name, "ascending") for name in names], null_placement="at_end"
-        ),
+        options=pc.SortOptions(sort_keys=[(name, "ascending", "at_end") for name in names]),
     )
     return rows.drop_columns(names).take(order)
 

@@ -667,7 +667,11 @@ class Recorder:
         child_la = la_old[rec][first]
         child_la9 = la_new[rec][first]
         child_id = self.la_child_id[child_ident]
-        order = np.lexsort((child_id.astype(str), child_la.astype(str)))
+        # Sorted by Arrow (stable, as np.lexsort): numpy sorts fixed-width text slowly.
+        by = pa.table(
+            {"la": pa.array(child_la, pa.string()), "id": pa.array(child_id, pa.string())}
+        )
+        order = pc.sort_indices(by, [("la", "ascending"), ("id", "ascending")]).to_numpy()
         child_ident, child_la, child_la9, child_id = (
             child_ident[order],
             child_la[order],
@@ -675,10 +679,10 @@ class Recorder:
             child_id[order],
         )
         child_pos = _rank_within(child_la)
-        pos_of_identity = np.full(len(self.id_person), -1, dtype=np.int32)
-        pos_of_identity[child_ident] = child_pos
-        la_of_identity = np.full(len(self.id_person), None, dtype=object)
-        la_of_identity[child_ident] = child_la
+        # Each identity's row among the year's children (-1: none), to read its LA and
+        # position by (a 4-byte array, not an array of Python objects the world's size).
+        row_of_identity = np.full(len(self.id_person), -1, dtype=np.int32)
+        row_of_identity[child_ident] = np.arange(len(child_ident))
         tables = {
             "header": self._header(year, np.unique(child_la)),
             "child": self._children(
@@ -688,8 +692,8 @@ class Recorder:
         # CIN details: ordered by referral date within the child.
         c_rec = rec[np.lexsort((written_ref[rec], ident))]
         c_ident = r.identity[c_rec]
-        c_child_pos = pos_of_identity[c_ident]
-        c_la = la_of_identity[c_ident]
+        c_child_pos = child_pos[row_of_identity[c_ident]]
+        c_la = child_la[row_of_identity[c_ident]]
         c_pos = _rank_within(c_ident)
         true_rec = c_rec[~r.is_phantom[c_rec]]
         pos_of_episode = np.full(len(self.ep_referral), -1, dtype=np.int32)
