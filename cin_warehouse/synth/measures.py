@@ -281,48 +281,59 @@ referral_measures as (
     from referral_children
     group by all
 ),
-assessment_measures as (
-    select e.census_year, e.area_index, e.branch_index,
-           count(*) as assessments_completed,
-           count(*) filter (where a.kind = 'single') as single_assessments_completed,
-           count(*) filter (where a.kind = 'single' and a.working_days <= 45)
-               as single_assessments_within_45wd
-    from episode_years e
-    join assessments a
-      on a.episode_id = e.episode_id
-     and e.census_year = {census_year_of_sql("a.authorisation_date")}
-    where a.authorisation_date between e.period_start and e.period_end
-    group by all
-),
-s47_measures as (
-    select e.census_year, e.area_index, e.branch_index,
-           count(distinct (e.identity_id, s.start_date)) as s47_enquiries,
-           count(distinct e.identity_id) as children_s47
-    from episode_years e
-    join s47 s
-      on s.episode_id = e.episode_id
-     and e.census_year = {census_year_of_sql("s.start_date")}
-    where s.start_date between e.period_start and e.period_end
-    group by all
-),
--- Conferences from the s47 module plus transfer-in conferences (CINdetails), a child's
+-- The dated events counted in the census year whose period holds their date, each kind a
+-- code: completed assessments (1), s47 enquiries (2), initial child protection conferences
+-- (3), these from the s47 module plus transfer-in conferences (CINdetails), a child's
 -- conferences on the same date counted once (DfE methodology 2016-17).
-icpc_dates as (
-    select episode_id, icpc_date from s47 where icpc_date is not null
+dated_events as (
+    select episode_id, authorisation_date as event_date, 1 as event,
+           kind = 'single' as is_single, working_days <= 45 as is_within_45wd
+    from assessments where authorisation_date is not null
     union all
-    select episode_id, transfer_in_icpc_date from episodes
+    select episode_id, start_date, 2, null, null from s47
+    union all
+    select episode_id, icpc_date, 3, null, null from s47 where icpc_date is not null
+    union all
+    select episode_id, transfer_in_icpc_date, 3, null, null from episodes
     where transfer_in_icpc_date is not null
 ),
-icpc_measures as (
-    select e.census_year, e.area_index, e.branch_index,
-           count(distinct (e.identity_id, d.icpc_date)) as icpcs,
-           count(distinct e.identity_id) as children_icpc
-    from episode_years e
-    join icpc_dates d
-      on d.episode_id = e.episode_id
-     and e.census_year = {census_year_of_sql("d.icpc_date")}
-    where d.icpc_date between e.period_start and e.period_end
+event_counts as (
+    -- All kinds in one join to the episodes; an event counts if its episode is in that
+    -- year's return (as in episode_years).
+    select p.census_year, e.area_index, e.branch_index,
+           count(*) filter (where d.event = 1) as assessment_rows,
+           count(*) filter (where d.event = 1 and d.is_single) as single_assessments_completed,
+           count(*) filter (where d.event = 1 and d.is_single and d.is_within_45wd)
+               as single_assessments_within_45wd,
+           count(*) filter (where d.event = 2) as s47_rows,
+           count(distinct (e.identity_id, d.event_date)) filter (where d.event = 2)
+               as s47_enquiries,
+           count(distinct e.identity_id) filter (where d.event = 2) as children_s47,
+           count(*) filter (where d.event = 3) as icpc_rows,
+           count(distinct (e.identity_id, d.event_date)) filter (where d.event = 3) as icpcs,
+           count(distinct e.identity_id) filter (where d.event = 3) as children_icpc
+    from dated_events d
+    join episode_facts e on e.episode_id = d.episode_id
+    join periods p on p.census_year = {census_year_of_sql("d.event_date")}
+    where d.event_date between p.period_start and p.period_end
+      and e.referral_date <= p.period_end
+      and coalesce(e.closure_date, {END_OF_TIME}) >= p.period_start
     group by all
+),
+event_measures as (
+    -- A kind with no event in an (area, branch) and year has no counts there (null), as
+    -- if counted apart.
+    select census_year, area_index, branch_index,
+           case when assessment_rows > 0 then assessment_rows end as assessments_completed,
+           case when assessment_rows > 0 then single_assessments_completed end
+               as single_assessments_completed,
+           case when assessment_rows > 0 then single_assessments_within_45wd end
+               as single_assessments_within_45wd,
+           case when s47_rows > 0 then s47_enquiries end as s47_enquiries,
+           case when s47_rows > 0 then children_s47 end as children_s47,
+           case when icpc_rows > 0 then icpcs end as icpcs,
+           case when icpc_rows > 0 then children_icpc end as children_icpc
+    from event_counts
 ),
 cpp_measures as (
     -- (every year of an episode with a plan makes a row, its counts 0 if none is in it)
@@ -349,9 +360,7 @@ cpp_measures as (
 area_measures as (
     select *
     from referral_measures
-    full join assessment_measures using (census_year, area_index, branch_index)
-    full join s47_measures using (census_year, area_index, branch_index)
-    full join icpc_measures using (census_year, area_index, branch_index)
+    full join event_measures using (census_year, area_index, branch_index)
     full join cpp_measures using (census_year, area_index, branch_index)
 )
 -- A measure absent from every (area, branch) of an LA stays null (sum of nulls), as when
