@@ -46,14 +46,12 @@ from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.world import World
 
 BASES = ("official", "hindsight")
-# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
-# the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
-# of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
-# earlier plan: 15.9 s with 1GB). It spills from scale 0.25 up. The query alone, seed 1: at
-# 0.25, 26.9-29.7 CPU s with 1GB (+1.2 GiB), 19.9-20.3 s with 2GB (+2.1 GiB); but at scale 1,
-# 142 s with 1GB (peak 4.53 GiB), 148 s with 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above
-# the recorder's 6.51 GiB, the run's peak). One thread instead of two: no difference. So 1GB:
-# at scale 1 more memory pays only beyond the run's peak, which comes first.
+# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). The
+# earlier query (one per basis): at scale 1, 142 CPU s with 1GB (peak 4.53 GiB), 148 s with
+# 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above the recorder's 6.51 GiB, the run's peak);
+# one thread instead of two made no difference. The one-pass query below, seed 1, 1GB:
+# scale 0.1, 4.5-4.7 CPU s (+0.70-0.76 GiB of RSS over the world; the earlier 6.8-7.6 s,
+# +0.96-1.01 GiB); scale 0.25, 13.0-16.9 s (+1.06-1.07 GiB; the earlier 31.4-31.8 s).
 MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
