@@ -142,9 +142,11 @@ AS_AT = {"official": "e.period_end", "hindsight": END_OF_TIME}
 # earlier one that the next year's return compares with (`previous_in_a_last_return`:
 # last year's return holds its year's referrals, those referred before its collection
 # period (2008/09) only if still open when the period began; 2009 has no earlier return).
-# If the first lies in this year's period, it is the official previous referral; if not,
-# no referral of this year precedes the episode, and the official one is the second, if
-# it lies in last year's range.
+# If `previous_in_a_period` lies in this year's period, it is the official previous
+# referral; if not, no referral of this year precedes the episode, and the official one is
+# `previous_in_a_last_return` if it lies in last year's range (a later one in this year's
+# range would be in this year's period: every year's period is its range but 2008/09's,
+# which has no earlier return).
 PREVIOUS_REFERRAL_SQL = {
     "hindsight": "e.previous_referral_any",
     "official": """(case
