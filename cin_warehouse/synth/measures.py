@@ -46,14 +46,13 @@ from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.world import World
 
 BASES = ("official", "hindsight")
-# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). With
-# the join order below, at scale 0.1 (both bases): +0.99 GiB of RSS over the world and 7.3 s
-# of CPU with 1GB, +0.69 GiB and 9.3 s with 600MB, +0.40 GiB and 12.3 s with 300MB (the
-# earlier plan: 15.9 s with 1GB). It spills from scale 0.25 up. The query alone, seed 1: at
-# 0.25, 26.9-29.7 CPU s with 1GB (+1.2 GiB), 19.9-20.3 s with 2GB (+2.1 GiB); but at scale 1,
-# 142 s with 1GB (peak 4.53 GiB), 148 s with 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above
-# the recorder's 6.51 GiB, the run's peak). One thread instead of two: no difference. So 1GB:
-# at scale 1 more memory pays only beyond the run's peak, which comes first.
+# DuckDB's memory for the measures query (it spills to a temporary folder beyond it). The
+# earlier query (one per basis): at scale 1, 142 CPU s with 1GB (peak 4.53 GiB), 148 s with
+# 2GB (5.42 GiB), 116 s with 3GB (7.06 GiB, above the recorder's 6.51 GiB, the run's peak);
+# one thread instead of two made no difference. The one-pass query below, seed 1, 1GB:
+# scale 0.1, 4.5-4.7 CPU s (+0.70-0.76 GiB of RSS over the world; the earlier 6.8-7.6 s,
+# +0.96-1.01 GiB); scale 0.25, 13.0-16.9 s (+1.06-1.07 GiB; the earlier 31.4-31.8 s).
+# Scale 1: 86 s, +1.31 GiB, 4.7 GiB spilled (the earlier: 142 s, +1.72 GiB, 7.9 GiB).
 MEMORY_LIMIT = "1GB"
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
@@ -85,189 +84,310 @@ EPISODES_WITH_PROTECTION_SQL = """
     ) p using (episode_id)
 """
 
-# Re-referrals: the child's previous referral. Hindsight: any earlier referral. Official
-# (DfE methodology, "Calculating referrals within 12 months"): the year's referrals merged
-# with those of last year's return, last year de-duplicated to the latest per child (a
-# lag over the merged, date-ordered referrals gives exactly that pair).
+
+# The census year whose 1 April - 31 March range holds a date (census years begin on
+# 1 April, calendar.census_year_start): the one year whose period can hold it, so that
+# each dated event meets its census year by an equality join, not a range join.
+def census_year_of_sql(day: str) -> str:
+    """SQL for the census year of `day` (its 1 April - 31 March range)."""
+    return f"(year({day}) + case when month({day}) >= 4 then 1 else 0 end)"
+
+
+# The columns that differ between the bases, each as `<name>__<basis>` in one pass.
+BASIS_COLUMNS = (
+    "rereferrals_12m",
+    "referrals_assessed_not_in_need",
+    "episodes_starting",
+    "children_starting_episode",
+    "episodes_any_point",
+    "children_in_need_any_point",
+    "episodes_ending",
+    "children_in_need_31mar",
+)
+# The published columns in order (the same on both bases).
+COLUMNS = (
+    "referrals",
+    "rereferrals_12m",
+    "referrals_nfa",
+    "referrals_assessed_not_in_need",
+    "children_referred",
+    "episodes_starting",
+    "children_starting_episode",
+    "episodes_any_point",
+    "children_in_need_any_point",
+    "episodes_ending",
+    "children_in_need_31mar",
+    "assessments_completed",
+    "single_assessments_completed",
+    "single_assessments_within_45wd",
+    "s47_enquiries",
+    "children_s47",
+    "icpcs",
+    "children_icpc",
+    "cpp_starting",
+    "children_starting_cpp",
+    "cpp_second_or_later",
+    "cpp_any_point",
+    "children_cpp_any_point",
+    "cpp_ended",
+    "cpp_31mar",
+)
+AS_AT = {"official": "e.period_end", "hindsight": END_OF_TIME}
+# Re-referrals: the child's previous referral (the date of the episode before, in the
+# order of referral date then episode id). Hindsight: any earlier referral. Official (DfE
+# methodology, "Calculating referrals within 12 months"): the year's referrals merged with
+# those of last year's return, last year de-duplicated to the latest per child, so the
+# latest earlier referral that is either in this year's period or in last year's return.
+# The window gives, per episode, the latest earlier referral (`previous_referral_any`),
+# the latest earlier one in a census period (`previous_in_a_period`) and the latest
+# earlier one that the next year's return compares with (`previous_in_a_last_return`:
+# last year's return holds its year's referrals, those referred before its collection
+# period (2008/09) only if still open when the period began; 2009 has no earlier return).
+# If `previous_in_a_period` lies in this year's period, it is the official previous
+# referral; if not, no referral of this year precedes the episode, and the official one is
+# `previous_in_a_last_return` if it lies in last year's range (a later one in this year's
+# range would be in this year's period: every year's period is its range but 2008/09's,
+# which has no earlier return).
 PREVIOUS_REFERRAL_SQL = {
-    "hindsight": """
-previous_referral as (
-    select p.census_year, x.episode_id, x.previous_referral_date
-    from (
-        select episode_id, referral_date,
-               lag(referral_date) over (partition by identity_id
-                                        order by referral_date, episode_id)
-                   as previous_referral_date
-        from episodes
-    ) x join periods p on x.referral_date between p.period_start and p.period_end
-)""",
-    "official": """
-compared_referrals as (
-    select p.census_year, e.episode_id, e.identity_id, e.referral_date
-    from episodes e join periods p
-      on e.referral_date between p.period_start and p.period_end
-    union all
-    -- Last year's return: its year's referrals, those referred before its collection
-    -- period (2008/09) only if still open when the period began.
-    select p.census_year, e.episode_id, e.identity_id, e.referral_date
-    from episodes e join periods p
-      on p.has_previous_return
-     and e.referral_date between p.previous_year_start and p.previous_year_end
-     and (e.closure_date is null or e.closure_date >= p.previous_period_start)
-),
-previous_referral as (
-    select census_year, episode_id,
-           lag(referral_date) over (partition by census_year, identity_id
-                                    order by referral_date, episode_id)
-               as previous_referral_date
-    from compared_referrals
-)""",
+    "hindsight": "e.previous_referral_any",
+    "official": """(case
+        when e.previous_in_a_period >= e.referral_period_start then e.previous_in_a_period
+        when e.previous_in_a_last_return between e.referral_previous_year_start
+                                              and e.referral_previous_year_end
+            then e.previous_in_a_last_return
+    end)""",
 }
 
 
-def measures_sql(basis: str) -> str:
-    """The measures query on one basis (`official` or `hindsight`)."""
-    if basis not in BASES:
-        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
-    as_at = "e.period_end" if basis == "official" else END_OF_TIME
+def _basis_counts(basis: str) -> str:
+    """The per-child counts of `referral_children` that differ between the bases."""
+    as_at = AS_AT[basis]
+    previous = PREVIOUS_REFERRAL_SQL[basis]
+    is_cin = is_cin_episode_sql(as_at)
+    return f"""
+           count(*) filter (where e.referral_date >= e.period_start
+                            and e.referral_date - {previous} <= 365)
+               as rereferrals_12m__{basis},
+           count(*) filter (where e.referral_date >= e.period_start
+                            and {assessed_not_in_need_sql(as_at)})
+               as referrals_assessed_not_in_need__{basis},
+           count(*) filter (where {is_cin} and e.referral_date >= e.period_start)
+               as episodes_starting__{basis},
+           count(*) filter (where {is_cin}
+                            and (e.closure_date is null or e.closure_date >= e.period_start))
+               as episodes_any_point__{basis},
+           count(*) filter (where {is_cin} and e.closure_date between e.period_start
+                            and e.period_end) as episodes_ending__{basis},
+           count(*) filter (where {is_cin}
+                            and (e.closure_date is null or e.closure_date > e.period_end))
+               as cin_episodes_open_31mar__{basis}"""
+
+
+def _basis_sums(basis: str) -> str:
+    """The per-area sums of `referral_measures` that differ between the bases."""
+    return f"""
+           sum(rereferrals_12m__{basis})::bigint as rereferrals_12m__{basis},
+           sum(referrals_assessed_not_in_need__{basis})::bigint
+               as referrals_assessed_not_in_need__{basis},
+           sum(episodes_starting__{basis})::bigint as episodes_starting__{basis},
+           count(*) filter (where episodes_starting__{basis} > 0)
+               as children_starting_episode__{basis},
+           sum(episodes_any_point__{basis})::bigint as episodes_any_point__{basis},
+           count(*) filter (where episodes_any_point__{basis} > 0)
+               as children_in_need_any_point__{basis},
+           sum(episodes_ending__{basis})::bigint as episodes_ending__{basis},
+           count(*) filter (where cin_episodes_open_31mar__{basis} > 0)
+               as children_in_need_31mar__{basis}"""
+
+
+def _la_columns() -> list[str]:
+    """Every measure column of `area_measures`, both bases' columns apart."""
+    names = []
+    for name in COLUMNS:
+        if name in BASIS_COLUMNS:
+            names.extend(f"{name}__{basis}" for basis in BASES)
+        else:
+            names.append(name)
+    return names
+
+
+def measures_sql() -> str:
+    """The measures on both bases in one pass: one row per LA and census year, each
+    measure that differs between the bases as `<measure>__<basis>` (`basis_sql` picks one
+    basis' columns under their published names).
+
+    Everything is counted per (census year, area, lineage branch), integer keys, and the
+    LA code attached at the end: an identity lives in one area and branch, so its LA in a
+    year follows from them, and each count (of rows, or of distinct children) adds up
+    over the (area, branch) pairs an LA code stands for."""
+    la_sums = ",\n           ".join(f"sum({c})::bigint as {c}" for c in _la_columns())
     return f"""
 with periods as (select * from census_periods),
-la_of as (select * from la_year_codes),
-episode_areas as materialized (
-    -- Each episode with its child's area and lineage branch. Each step of the year's
-    -- join is materialized so that it is made in this order: with no statistics on the
-    -- registered tables, DuckDB otherwise joined every identity to every census year
-    -- first (18 rows per identity, ten times the episodes in the years, spilling at the
-    -- 1GB limit at scale 0.5).
-    -- (only the columns read below: the text columns would double what is held)
+episode_facts as materialized (
+    -- Each episode with its child's area and lineage branch, its census year's period and
+    -- its previous referrals (see PREVIOUS_REFERRAL_SQL); only the columns read below.
     select i.area_index, i.branch_index, e.episode_id, e.identity_id, e.referral_date,
-           e.closure_date, e.closure_reason, e.is_referral_nfa, e.first_protection_date
+           e.closure_date, e.closure_reason, e.is_referral_nfa, e.first_protection_date,
+           rp.period_start as referral_period_start,
+           rp.previous_year_start as referral_previous_year_start,
+           rp.previous_year_end as referral_previous_year_end,
+           max(e.referral_date) over earlier as previous_referral_any,
+           max(case when rp.census_year is not null then e.referral_date end) over earlier
+               as previous_in_a_period,
+           max(case when np.census_year is not null
+                     and (e.closure_date is null
+                          or e.closure_date >= np.previous_period_start)
+                    then e.referral_date end) over earlier as previous_in_a_last_return
     from ({EPISODES_WITH_PROTECTION_SQL}) e
     join identities i using (identity_id)
+    -- the census period the referral falls in, if any
+    left join periods rp
+      on rp.census_year = {census_year_of_sql("e.referral_date")}
+     and e.referral_date between rp.period_start and rp.period_end
+    -- the next year's return, which compares its referrals with this year's
+    left join periods np
+      on np.census_year = {census_year_of_sql("e.referral_date")} + 1
+     and np.has_previous_return
+     and e.referral_date between np.previous_year_start and np.previous_year_end
+    window earlier as (partition by e.identity_id order by e.referral_date, e.episode_id
+                       rows between unbounded preceding and 1 preceding)
 ),
-episode_periods as materialized (
+episode_years as materialized (
     -- Each episode in each census year's (perfect) return: referred by the end of the
     -- period and not closed before its start (an open episode's closure as the end of
     -- time, so that both conditions are one range join).
     select p.census_year, p.period_start, p.period_end, e.*
-    from episode_areas e
+    from episode_facts e
     join periods p
       on e.referral_date <= p.period_end
      and coalesce(e.closure_date, {END_OF_TIME}) >= p.period_start
 ),
-ep_year as (
-    select l.la_code, e.*,
-           {is_cin_episode_sql(as_at)} as is_cin_episode,
-           {assessed_not_in_need_sql(as_at)} as is_assessed_not_in_need
-    from episode_periods e
-    join la_of l
-      on l.area_index = e.area_index and l.branch_index = e.branch_index
-     and l.census_year = e.census_year
-),
-{PREVIOUS_REFERRAL_SQL[basis]},
 referral_children as (
-    -- One row per child, LA and year, so that each count of children below counts rows
-    -- (one hash table per year's children, not one per count(distinct) and LA).
-    select census_year, la_code, identity_id,
-           count(*) filter (where referral_date >= period_start) as referrals,
-           count(*) filter (where referral_date >= period_start
-                            and referral_date - pr.previous_referral_date <= 365)
-               as rereferrals_12m,
-           count(*) filter (where referral_date >= period_start and is_referral_nfa)
-               as referrals_nfa,
-           count(*) filter (where referral_date >= period_start and is_assessed_not_in_need)
-               as referrals_assessed_not_in_need,
-           count(*) filter (where is_cin_episode and referral_date >= period_start)
-               as episodes_starting,
-           count(*) filter (where is_cin_episode
-                            and (closure_date is null or closure_date >= period_start))
-               as episodes_any_point,
-           count(*) filter (where is_cin_episode and closure_date between period_start
-                            and period_end) as episodes_ending,
-           count(*) filter (where is_cin_episode
-                            and (closure_date is null or closure_date > period_end))
-               as cin_episodes_open_31mar
-    from ep_year left join previous_referral pr using (census_year, episode_id)
+    -- One row per child and year (integer keys), so that each count of children below
+    -- counts rows (one hash table per year's children, not one per count(distinct)).
+    select e.census_year, e.area_index, e.branch_index, e.identity_id,
+           count(*) filter (where e.referral_date >= e.period_start) as referrals,
+           count(*) filter (where e.referral_date >= e.period_start and e.is_referral_nfa)
+               as referrals_nfa,{_basis_counts("official")},{_basis_counts("hindsight")}
+    from episode_years e
     group by all
 ),
 referral_measures as (
-    select census_year, la_code,
+    select census_year, area_index, branch_index,
            sum(referrals)::bigint as referrals,
-           sum(rereferrals_12m)::bigint as rereferrals_12m,
            sum(referrals_nfa)::bigint as referrals_nfa,
-           sum(referrals_assessed_not_in_need)::bigint as referrals_assessed_not_in_need,
-           count(*) filter (where referrals > 0) as children_referred,
-           sum(episodes_starting)::bigint as episodes_starting,
-           count(*) filter (where episodes_starting > 0) as children_starting_episode,
-           sum(episodes_any_point)::bigint as episodes_any_point,
-           count(*) filter (where episodes_any_point > 0) as children_in_need_any_point,
-           sum(episodes_ending)::bigint as episodes_ending,
-           count(*) filter (where cin_episodes_open_31mar > 0) as children_in_need_31mar
+           count(*) filter (where referrals > 0) as children_referred,{_basis_sums("official")},{
+        _basis_sums("hindsight")
+    }
     from referral_children
     group by all
 ),
-assessment_measures as (
-    select census_year, la_code,
-           count(*) as assessments_completed,
-           count(*) filter (where a.kind = 'single') as single_assessments_completed,
-           count(*) filter (where a.kind = 'single' and a.working_days <= 45)
-               as single_assessments_within_45wd
-    from ep_year
-    join assessments a using (episode_id)
-    where a.authorisation_date between period_start and period_end
-    group by all
-),
-s47_measures as (
-    select census_year, la_code,
-           count(distinct (identity_id, s.start_date)) as s47_enquiries,
-           count(distinct identity_id) as children_s47
-    from ep_year join s47 s using (episode_id)
-    where s.start_date between period_start and period_end
-    group by all
-),
--- Conferences from the s47 module plus transfer-in conferences (CINdetails), a child's
+-- The dated events counted in the census year whose period holds their date, each kind a
+-- code: completed assessments (1), s47 enquiries (2), initial child protection conferences
+-- (3), these from the s47 module plus transfer-in conferences (CINdetails), a child's
 -- conferences on the same date counted once (DfE methodology 2016-17).
-icpc_dates as (
-    select episode_id, icpc_date from s47 where icpc_date is not null
+dated_events as (
+    select episode_id, authorisation_date as event_date, 1 as event,
+           kind = 'single' as is_single, working_days <= 45 as is_within_45wd
+    from assessments where authorisation_date is not null
     union all
-    select episode_id, transfer_in_icpc_date from episodes
+    select episode_id, start_date, 2, null, null from s47
+    union all
+    select episode_id, icpc_date, 3, null, null from s47 where icpc_date is not null
+    union all
+    select episode_id, transfer_in_icpc_date, 3, null, null from episodes
     where transfer_in_icpc_date is not null
 ),
-icpc_measures as (
-    select census_year, la_code,
-           count(distinct (identity_id, d.icpc_date)) as icpcs,
-           count(distinct identity_id) as children_icpc
-    from ep_year join icpc_dates d using (episode_id)
-    where d.icpc_date between period_start and period_end
+event_counts as (
+    -- All kinds in one join to the episodes; an event counts if its episode is in that
+    -- year's return (as in episode_years).
+    select p.census_year, e.area_index, e.branch_index,
+           count(*) filter (where d.event = 1) as assessment_rows,
+           count(*) filter (where d.event = 1 and d.is_single) as single_assessments_completed,
+           count(*) filter (where d.event = 1 and d.is_single and d.is_within_45wd)
+               as single_assessments_within_45wd,
+           count(*) filter (where d.event = 2) as s47_rows,
+           count(distinct (e.identity_id, d.event_date)) filter (where d.event = 2)
+               as s47_enquiries,
+           count(distinct e.identity_id) filter (where d.event = 2) as children_s47,
+           count(*) filter (where d.event = 3) as icpc_rows,
+           count(distinct (e.identity_id, d.event_date)) filter (where d.event = 3) as icpcs,
+           count(distinct e.identity_id) filter (where d.event = 3) as children_icpc
+    from dated_events d
+    join episode_facts e on e.episode_id = d.episode_id
+    join periods p on p.census_year = {census_year_of_sql("d.event_date")}
+    where d.event_date between p.period_start and p.period_end
+      and e.referral_date <= p.period_end
+      and coalesce(e.closure_date, {END_OF_TIME}) >= p.period_start
     group by all
 ),
+event_measures as (
+    -- A kind with no event in an (area, branch) and year has no counts there (null), as
+    -- if counted apart.
+    select census_year, area_index, branch_index,
+           case when assessment_rows > 0 then assessment_rows end as assessments_completed,
+           case when assessment_rows > 0 then single_assessments_completed end
+               as single_assessments_completed,
+           case when assessment_rows > 0 then single_assessments_within_45wd end
+               as single_assessments_within_45wd,
+           case when s47_rows > 0 then s47_enquiries end as s47_enquiries,
+           case when s47_rows > 0 then children_s47 end as children_s47,
+           case when icpc_rows > 0 then icpcs end as icpcs,
+           case when icpc_rows > 0 then children_icpc end as children_icpc
+    from event_counts
+),
 cpp_measures as (
-    select census_year, la_code,
-           count(*) filter (where c.start_date between period_start and period_end)
+    -- (every year of an episode with a plan makes a row, its counts 0 if none is in it)
+    select e.census_year, e.area_index, e.branch_index,
+           count(*) filter (where c.start_date between e.period_start and e.period_end)
                as cpp_starting,
-           count(distinct identity_id) filter (where c.start_date between period_start
-                                               and period_end) as children_starting_cpp,
-           count(*) filter (where c.start_date between period_start and period_end
+           count(distinct e.identity_id) filter (where c.start_date between e.period_start
+                                                 and e.period_end) as children_starting_cpp,
+           count(*) filter (where c.start_date between e.period_start and e.period_end
                             and c.previous_cpp_count >= 1) as cpp_second_or_later,
-           count(*) filter (where c.start_date <= period_end
-                            and (c.end_date is null or c.end_date >= period_start))
+           count(*) filter (where c.start_date <= e.period_end
+                            and (c.end_date is null or c.end_date >= e.period_start))
                as cpp_any_point,
-           count(distinct identity_id) filter (where c.start_date <= period_end
-                            and (c.end_date is null or c.end_date >= period_start))
+           count(distinct e.identity_id) filter (where c.start_date <= e.period_end
+                            and (c.end_date is null or c.end_date >= e.period_start))
                as children_cpp_any_point,
-           count(*) filter (where c.end_date between period_start and period_end)
+           count(*) filter (where c.end_date between e.period_start and e.period_end)
                as cpp_ended,
-           count(*) filter (where c.start_date <= period_end
-                            and (c.end_date is null or c.end_date > period_end)) as cpp_31mar
-    from ep_year join cpps c using (episode_id)
+           count(*) filter (where c.start_date <= e.period_end
+                            and (c.end_date is null or c.end_date > e.period_end)) as cpp_31mar
+    from episode_years e join cpps c on c.episode_id = e.episode_id
     group by all
+),
+area_measures as (
+    select *
+    from referral_measures
+    full join event_measures using (census_year, area_index, branch_index)
+    full join cpp_measures using (census_year, area_index, branch_index)
 )
-select *
-from referral_measures
-full join assessment_measures using (census_year, la_code)
-full join s47_measures using (census_year, la_code)
-full join icpc_measures using (census_year, la_code)
-full join cpp_measures using (census_year, la_code)
+-- A measure absent from every (area, branch) of an LA stays null (sum of nulls), as when
+-- the LA has no row of it.
+select m.census_year, l.la_code,
+           {la_sums}
+from area_measures m
+join la_year_codes l
+  on l.area_index = m.area_index and l.branch_index = m.branch_index
+ and l.census_year = m.census_year
+group by all
+"""
+
+
+def basis_sql(basis: str, table: str) -> str:
+    """One basis' measures from `table` (the result of `measures_sql`), under the
+    published column names, ordered by census year and LA."""
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+    columns = ",\n       ".join(
+        f"{name}__{basis} as {name}" if name in BASIS_COLUMNS else name for name in COLUMNS
+    )
+    return f"""
+select census_year, la_code,
+       {columns}
+from {table}
 order by census_year, la_code
 """
 
@@ -340,6 +460,10 @@ def expected_la_year(
                 ("census_periods", census_periods(census_years, settings)),
             ):
                 con.register(name, table)
-            return {basis: con.execute(measures_sql(basis)).to_arrow_table() for basis in BASES}
+            con.execute(f"create temp table la_measures as {measures_sql()}")
+            return {
+                basis: con.execute(basis_sql(basis, "la_measures")).to_arrow_table()
+                for basis in BASES
+            }
         finally:
             con.close()

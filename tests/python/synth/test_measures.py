@@ -2,7 +2,7 @@
 hindsight basis `expected_la_year_hindsight`), and the calibration report built on them,
 checked against an independent computation.
 
-`measures.py` computes the DfE measures in one DuckDB query per basis; here the same
+`measures.py` computes the DfE measures of both bases in one DuckDB query; here the same
 definitions (docs/cin_census.md §7, DfE methodology 2016-17) are applied record by record in
 plain Python to the truth Parquet files of the test world, and the two must agree exactly
 for every LA and year, on each basis:
@@ -23,8 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cin_warehouse.synth import calibration, geography
-from cin_warehouse.synth.config import CONFIG_PATH
+from cin_warehouse.synth import calibration, geography, measures
+from cin_warehouse.synth import world as synth_world
+from cin_warehouse.synth.config import CONFIG_PATH, GeneratorSettings
 
 FIRST_CENSUS_YEAR = 2009
 FIRST_PERIOD_START = date(2008, 10, 1)
@@ -413,3 +414,108 @@ def test_shown_counts_are_scaled_and_compared_with_the_published_ones() -> None:
         f" | {s47_2013:,.0f} | +10.0 % |",
         f"| 2013 | icpcs | {icpcs_2013:,.0f} | {icpcs_2013:,.0f} | +0.0 % |",
     ]
+
+
+def _handmade_world(episodes: list[tuple]) -> synth_world.World:
+    """A world of the given episodes (id, identity, referral, closure), every child in
+    the first area's first branch, with no assessment, s47 enquiry or plan."""
+
+    def table(schema: dict[str, pa.DataType], rows: list[dict]) -> pa.Table:
+        return pa.table({c: pa.array([r[c] for r in rows], t) for c, t in schema.items()})
+
+    area = geography.areas()[0].index
+    identities = sorted({identity for _, identity, _, _ in episodes})
+    return synth_world.World(
+        persons=table(synth_world.PERSONS, []),
+        identities=table(
+            synth_world.IDENTITIES,
+            [
+                {
+                    "identity_id": i,
+                    "person_id": i,
+                    "area_index": area,
+                    "branch_index": 0,
+                    "start_date": date(2000, 1, 1),
+                    "reason": "birth",
+                }
+                for i in identities
+            ],
+        ),
+        episodes=table(
+            synth_world.EPISODES,
+            [
+                {
+                    "episode_id": episode,
+                    "person_id": identity,
+                    "identity_id": identity,
+                    "area_index": area,
+                    "referral_date": referral,
+                    "closure_date": closure,
+                    "closure_reason": "RC1" if closure else None,
+                    "outcome": 0,
+                    "is_referral_nfa": False,
+                    "primary_need": "N1",
+                    "referral_source": "1A",
+                    "transfer_in_icpc_date": None,
+                }
+                for episode, identity, referral, closure in episodes
+            ],
+        ),
+        **{
+            name: table(schema, [])
+            for name, schema in (
+                ("assessments", synth_world.ASSESSMENTS),
+                ("factors", synth_world.FACTORS),
+                ("s47", synth_world.S47),
+                ("cpps", synth_world.CPPS),
+                ("reviews", synth_world.REVIEWS),
+                ("cin_plans", synth_world.CIN_PLANS),
+            )
+        },
+        services=pa.table({}),  # (not read by the measures)
+    )
+
+
+def test_rereferrals_compare_with_last_years_return_in_its_edge_cases(tmp_path) -> None:
+    """Re-referrals on both bases for handmade cases, by hand and by the independent
+    computation above: child 1's referral of June 2009 follows one of July 2008 closed in
+    August 2008 (before the 2008/09 period, so not in the 2008/09 return) and one of May
+    2008 still open on 1 October 2008 (in it, but 410 days earlier); child 2's referral
+    of April 2011 follows one of May 2010 in last year's return (354 days); child 3 was
+    referred twice on one day."""
+    handmade = _handmade_world(
+        [
+            (1, 1, date(2008, 5, 1), date(2009, 1, 10)),
+            (2, 1, date(2008, 7, 1), date(2008, 8, 1)),
+            (3, 1, date(2009, 6, 15), date(2009, 7, 1)),
+            (4, 2, date(2010, 5, 1), date(2010, 6, 1)),
+            (5, 2, date(2011, 4, 20), None),
+            (6, 3, date(2015, 6, 1), date(2015, 7, 1)),
+            (7, 3, date(2015, 6, 1), None),
+        ]
+    )
+    settings = GeneratorSettings()
+    years = list(settings.census_years)
+    tables = measures.expected_la_year(handmade, years, settings)
+    for name in ("episodes", "identities", "s47", "cpps"):
+        pq.write_table(getattr(handmade, name), tmp_path / f"{name}.parquet")
+    by_hand = {  # census year: (referrals, re-referrals official, re-referrals hindsight)
+        2009: (0, 0, 0),
+        2010: (1, 0, 1),
+        2011: (1, 0, 0),
+        2012: (1, 1, 1),
+        2016: (2, 1, 1),
+    }
+    for basis, table in tables.items():
+        rows = {row["census_year"]: row for row in table.to_pylist()}
+        for year, (referrals, official, hindsight) in by_hand.items():
+            rereferrals = official if basis == "official" else hindsight
+            assert (rows[year]["referrals"], rows[year]["rereferrals_12m"]) == (
+                referrals,
+                rereferrals,
+            ), (basis, year)
+        independent = independent_measures(tmp_path, years, basis)
+        for year, row in rows.items():
+            mine = independent[(year, row["la_code"])]
+            for measure in CHECKED:
+                assert (row[measure] or 0) == mine[measure], (basis, year, measure)
