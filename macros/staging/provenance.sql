@@ -37,3 +37,26 @@
     {{ blank_to_null(duplicate_column) }} as la_code_duplicate
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The loads of an NPD staging relation, numbered: one row per (source_file, load_id), with
+    `load_number`. The conformed NPD models group rows into records with the load among the
+    keys; grouping by this number instead of the two long strings (a 51-character path and a
+    32-character id on each of the 14-16 million groups at national scale), then joining the
+    strings back, gives the same records: at national scale the grouping of
+    int_records_conformed__episode_year fell from 14 to 10.5 CPU s (BENCHMARKS.md). The
+    joins match NULLs too (`npd_load_matches`), as the grouping did.
+#}
+{% macro npd_loads(relation) -%}
+    select
+        source_file,
+        load_id,
+        row_number() over () as load_number
+    from (select distinct source_file, load_id from {{ relation }}) as distinct_loads
+{%- endmacro %}
+
+{#- The join condition of staged NPD rows to their numbered load (npd_loads). -#}
+{% macro npd_load_matches(rows, loads) -%}
+    {{ rows }}.source_file is not distinct from {{ loads }}.source_file
+    and {{ rows }}.load_id is not distinct from {{ loads }}.load_id
+{%- endmacro %}
