@@ -42,10 +42,11 @@
     The loads of an NPD staging relation, numbered: one row per (source_file, load_id), with
     `load_number`. The conformed NPD models group rows into records with the load among the
     keys; grouping by this number instead of the two long strings (a 51-character path and a
-    32-character id on each of the 14-16 million groups at national scale), then joining the
-    strings back, gives the same records: at national scale the grouping of
-    int_records_conformed__episode_year fell from 14 to 10.5 CPU s (BENCHMARKS.md). The
-    joins match NULLs too (`npd_load_matches`), as the grouping did.
+    32-character id, copied into each of the 14-16 million groups at national scale), then
+    joining the strings back, gives the same records in fewer CPU seconds: at national scale
+    int_records_conformed__episode_year took 34.3 CPU s instead of 37.8 (2 threads, 2.5 GB,
+    two runs each, alternated). The joins match NULLs too (`npd_load_matches`), as the
+    grouping did, so that no row is lost.
 #}
 {% macro npd_loads(relation) -%}
     select
