@@ -46,7 +46,9 @@
     joining the strings back, gives the same records in fewer CPU seconds: at national scale
     int_records_conformed__episode_year took 34.3 CPU s instead of 37.8 (2 threads, 2.5 GB,
     two runs each, alternated). The joins match NULLs too (`npd_load_matches`), as the
-    grouping did, so that no row is lost.
+    grouping did, so that no row is lost. Not for int_records_conformed__cpp_year: it groups
+    only the 1.6M plan rows, where numbering the loads (a pass over all rows) cost more than
+    it saved (5.8 CPU s against 4.3).
 #}
 {% macro npd_loads(relation) -%}
     select
