@@ -4,30 +4,34 @@
 -- a year (`record_count` rows carried it). XML: one record per CINdetails element, with
 -- the child's LAchildID from its Child element. The episode key (LA + LAchildID +
 -- referral date, BMJ Open 2019) is built downstream from these columns.
-with npd_episode_rows as (
-    select
-        census_year,
-        la_code,
-        la_code_current,
-        is_la_split_allocation,
-        la_child_id,
-        referral_date,
-        referral_source_code,
-        primary_need_code,
-        closure_date,
-        closure_reason_code,
-        is_referral_nfa,
-        initial_cpc_date,
-        is_cin_at_31_march,
-        source_file,
-        load_id,
-        source_line_number
-    from {{ ref('stg_npd__cin') }}
+with npd_loads as (
+    {{ npd_loads(ref('stg_npd__cin')) }}
 ),
 
-npd_episodes as (
+npd_episode_rows as (
     select
-        'npd' as source_kind,
+        staged.census_year,
+        staged.la_code,
+        staged.la_code_current,
+        staged.is_la_split_allocation,
+        staged.la_child_id,
+        staged.referral_date,
+        staged.referral_source_code,
+        staged.primary_need_code,
+        staged.closure_date,
+        staged.closure_reason_code,
+        staged.is_referral_nfa,
+        staged.initial_cpc_date,
+        staged.is_cin_at_31_march,
+        npd_loads.load_number,
+        staged.source_line_number
+    from {{ ref('stg_npd__cin') }} as staged
+    inner join npd_loads on {{ npd_load_matches('staged', 'npd_loads') }}
+),
+
+-- the load's number stands for its file and id in the grouping (macros/staging/provenance.sql)
+npd_episode_groups as (
+    select
         census_year,
         la_code,
         la_code_current,
@@ -41,10 +45,7 @@ npd_episodes as (
         is_referral_nfa,
         initial_cpc_date,
         is_cin_at_31_march,
-        source_file,
-        load_id,
-        cast(null as integer) as child_pos,
-        cast(null as integer) as cin_details_pos,
+        load_number,
         min(source_line_number) as first_source_line_number,
         count(*) as record_count
     from npd_episode_rows
@@ -52,7 +53,33 @@ npd_episodes as (
         census_year, la_code, la_code_current, is_la_split_allocation, la_child_id,
         referral_date, referral_source_code, primary_need_code, closure_date,
         closure_reason_code, is_referral_nfa, initial_cpc_date, is_cin_at_31_march,
-        source_file, load_id
+        load_number
+),
+
+npd_episodes as (
+    select
+        'npd' as source_kind,
+        episode_groups.census_year,
+        episode_groups.la_code,
+        episode_groups.la_code_current,
+        episode_groups.is_la_split_allocation,
+        episode_groups.la_child_id,
+        episode_groups.referral_date,
+        episode_groups.referral_source_code,
+        episode_groups.primary_need_code,
+        episode_groups.closure_date,
+        episode_groups.closure_reason_code,
+        episode_groups.is_referral_nfa,
+        episode_groups.initial_cpc_date,
+        episode_groups.is_cin_at_31_march,
+        npd_loads.source_file,
+        npd_loads.load_id,
+        cast(null as integer) as child_pos,
+        cast(null as integer) as cin_details_pos,
+        episode_groups.first_source_line_number,
+        episode_groups.record_count
+    from npd_episode_groups as episode_groups
+    inner join npd_loads on episode_groups.load_number = npd_loads.load_number
 ),
 
 xml_episodes as (
