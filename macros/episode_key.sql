@@ -72,28 +72,16 @@
     and {{ left }}.referral_date = {{ right }}.referral_date
 {%- endmacro %}
 
-{#- The episode each (return, child, referral) of a module below CINdetails belongs to: only
-    the keys the module's records (`module_records`, a relation) carry, the only ones their
-    join to these keys (same_episode_record) can match. Measured at national scale (16.5M
-    episode records, NPD only, 2 threads): a distinct of every record's key grouped the
-    16.5M records in each of the three modules' models, even where the module has no
-    records (the NPD carries no assessments or s47 enquiries); the records of the module
-    are now the small side of a semi join, and only the keys found are grouped. -#}
-{% macro episode_keys_of_records(module_records) %}
+{#- The episode each (return, child, referral) of a module below CINdetails belongs to. -#}
+{% macro episode_keys_of_records() %}
     select distinct
-        records.source_kind,
-        records.census_year,
-        records.la_code,
-        records.la_child_id,
-        records.referral_date,
-        records.child_id,
-        records.episode_id
-    from {{ ref('int_episode_records_linked') }} as records
-    where
-        records.episode_id is not null
-        and exists (
-            select 1
-            from {{ module_records }} as module_records
-            where {{ same_episode_record('module_records', 'records') }}
-        )
+        source_kind,
+        census_year,
+        la_code,
+        la_child_id,
+        referral_date,
+        child_id,
+        episode_id
+    from {{ ref('int_episode_records_linked') }}
+    where episode_id is not null
 {% endmacro %}

@@ -5,7 +5,7 @@
 -- distinct codes of the latest return that lists any. Duration: working days from start
 -- to authorisation (DfE methodology 2016-17, macros/working_days.sql).
 with episode_keys as (
-    {{ episode_keys_of_records(ref('int_records_conformed__assessment')) }}
+    {{ episode_keys_of_records() }}
 ),
 
 records as (

@@ -19,7 +19,7 @@ with records as (
 
 episode_keys as (
     -- the episode each (return, child, referral) was folded into
-    {{ episode_keys_of_records(ref('int_records_conformed__cpp_year')) }}
+    {{ episode_keys_of_records() }}
 ),
 
 linked as (

@@ -3,7 +3,7 @@
 -- actual start date. Which record wins: the latest non-null initial conference (ICPC)
 -- date, target date and "ICPC not required" answer.
 with episode_keys as (
-    {{ episode_keys_of_records(ref('int_records_conformed__s47')) }}
+    {{ episode_keys_of_records() }}
 ),
 
 records as (
