@@ -11,6 +11,19 @@
 {%- endmacro %}
 
 {#
+    The NPD's single CIN_Gender column: GenderCurrent codes (1, 2, 0, 9) to 2023/24 and the
+    Sex codes (M, F, U) from 2024/25, when the census replaced GenderCurrent with Sex
+    (docs/cin_census.md §3a). Either code list is read in every year, so a file that keeps
+    the old codes after the change (or adopts the new ones early) is conformed too.
+#}
+{% macro sex_from_npd_gender(gender_text) -%}
+    case
+        when upper({{ gender_text }}) in ('M', 'F', 'U') then upper({{ gender_text }})
+        else {{ sex_from_gender_current(gender_text) }}
+    end
+{%- endmacro %}
+
+{#
     XML `sex`: Sex wins when both elements are present. Both raw values are kept as
     delivered; a value neither code list knows gives NULL and `is_sex_unrecognised`.
 #}

@@ -18,7 +18,7 @@ npd_child_rows as (
         staged.pupil_matching_ref,
         staged.birth_year,
         staged.birth_month,
-        {{ sex_from_gender_current('staged.gender_code') }} as sex,
+        {{ sex_from_npd_gender('staged.gender_code') }} as sex,
         coalesce(staged.gender_code = '9', false) as is_sex_indeterminate,
         staged.ethnicity_code,
         staged.ethnicity_major_code,

@@ -327,3 +327,35 @@ def test_persons_link_the_keys_that_share_a_upn(traced: BuiltWarehouse, source: 
     assert linkable > 50
     assert linked_wrongly == 0
     assert linked == linkable
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_children_have_their_true_sex(traced: BuiltWarehouse, source: str) -> None:
+    """A child's sex is its person's true sex (M or F), for children first seen before
+    2024/25 and for those first seen after it, when the census replaced GenderCurrent
+    (1, 2, 0, 9) with Sex (M, F, U) and the NPD's CIN_Gender took the new codes. Misses:
+    a child whose every record has its gender blanked (damage) or says unborn."""
+    con = traced.con
+    shares = con.execute(
+        f"""with child_truth as (
+                select traced.child_id, min(persons.sex) as true_sex
+                from traced
+                join '{traced.truth_dir}/record_keys.parquet' as keys
+                    on traced.true_record_id = keys.record_id
+                    and traced.census_year = keys.census_year
+                join '{traced.truth_dir}/persons.parquet' as persons
+                    on keys.person_id = persons.person_id
+                where traced.source_kind = '{source}'
+                group by traced.child_id
+            )
+            select children.first_census_year >= 2025 as is_first_seen_under_sex,
+                   count(*) filter (where children.sex = child_truth.true_sex), count(*)
+            from child_truth
+            join marts.dim_child as children using (child_id)
+            where child_truth.true_sex in ('M', 'F')
+            group by 1"""
+    ).fetchall()
+    assert {row[0] for row in shares} == {False, True}, shares
+    for first_seen_under_sex, right, total in shares:
+        assert total > 100, shares
+        assert right / total > 0.98, (first_seen_under_sex, right, total)
