@@ -358,7 +358,10 @@ plan_measures as (
 ),
 
 -- Returns received: an XML return is a file with a header; an LA is in a year's NPD
--- extract if it has a record there.
+-- extract if it has a record there (a referral record: every one is a group of
+-- referral_records). Read from the records, not from referral_records: read twice, the
+-- 16M referral_records were written to a temporary table first, at national scale a
+-- twelfth of this model's time.
 submissions as (
     select distinct
         'xml' as source_kind,
@@ -370,7 +373,7 @@ submissions as (
         source_kind,
         census_year,
         la_code
-    from referral_records
+    from {{ ref('int_records_conformed__episode_year') }}
     where source_kind = 'npd'
 ),
 
