@@ -208,11 +208,13 @@
 
 {#- The re-referral count (methodology "Calculating referrals within 12 months"): rows
     whose `referral_date` follows `previous_referral_date` by 365 days or less; the caller
-    chooses the rows (the year's referrals) and the previous referral (its basis). -#}
+    chooses the rows (the year's referrals: a WHERE, or `condition` when the aggregate
+    counts other rows too) and the previous referral (its basis). -#}
 {% macro rereferral_count(referral_date='referral_date',
-    previous_referral_date='previous_referral_date') -%}
+    previous_referral_date='previous_referral_date', condition='true') -%}
         count(*) filter (
-            where {{ is_within_12_months(referral_date, previous_referral_date) }}
+            where {{ condition }}
+            and {{ is_within_12_months(referral_date, previous_referral_date) }}
         ) as rereferrals_12m
 {%- endmacro %}
 

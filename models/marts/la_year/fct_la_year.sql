@@ -84,13 +84,11 @@ enquiry_records as (
 -- no s47 enquiry or child protection plan"). The plan and enquiry keys are rows of the
 -- same aggregate, not a join onto it (at national scale that join of 16M referrals was a
 -- eighth of this model's time); a key holding a NULL protects nothing, as in a join.
+-- The episode key (BMJ Open 2019: LA + LAchildID + referral date, in a source's return):
+{%- set referral_key = ['source_kind', 'census_year', 'la_code', 'la_child_id', 'referral_date'] %}
 referral_and_protection_rows as (
     select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
+        {{ referral_key | join(',\n        ') }},
         true as is_referral_row,
         is_referral_nfa,
         closure_date,
@@ -101,11 +99,7 @@ referral_and_protection_rows as (
     {% for protection_records in ['plan_records', 'enquiry_records'] %}
         union all
         select
-            source_kind,
-            census_year,
-            la_code,
-            la_child_id,
-            referral_date,
+            {{ referral_key | join(',\n            ') }},
             false as is_referral_row,
             null as is_referral_nfa,
             null as closure_date,
@@ -118,25 +112,17 @@ referral_and_protection_rows as (
 
 referral_records as (
     select
-        source_kind,
-        census_year,
-        la_code,
-        la_child_id,
-        referral_date,
+        {{ referral_key | join(',\n        ') }},
         bool_or(is_referral_nfa) as is_referral_nfa,
         max(closure_date) as closure_date,
         max(closure_reason_code) as closure_reason_code,
         bool_or(is_cin_at_31_march) as is_cin_at_31_march,
         coalesce(bool_or(
             is_protection_row
-            and source_kind is not null
-            and census_year is not null
-            and la_code is not null
-            and la_child_id is not null
-            and referral_date is not null
+            and {{ referral_key | join(' is not null\n            and ') }} is not null
         ), false) as has_protection
     from referral_and_protection_rows
-    group by source_kind, census_year, la_code, la_child_id, referral_date
+    group by {{ referral_key | join(', ') }}
     having bool_or(is_referral_row)
 ),
 
@@ -358,7 +344,10 @@ plan_measures as (
 ),
 
 -- Returns received: an XML return is a file with a header; an LA is in a year's NPD
--- extract if it has a record there.
+-- extract if it has a record there (a referral record: every one is a group of
+-- referral_records). Read from the records, not from referral_records: read twice, the
+-- 16M referral_records were written to a temporary table first, at national scale a
+-- twelfth of this model's time.
 submissions as (
     select distinct
         'xml' as source_kind,
@@ -370,7 +359,7 @@ submissions as (
         source_kind,
         census_year,
         la_code
-    from referral_records
+    from {{ ref('int_records_conformed__episode_year') }}
     where source_kind = 'npd'
 ),
 
