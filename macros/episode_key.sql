@@ -25,21 +25,92 @@
     where is_la_split_allocation
 {%- endmacro %}
 
-{#- The order in which a module's records were returned, for arg_max/arg_min of "the latest
-    (earliest) record": the census year, then, for records of one year that share a key
-    (e.g. two without start dates), the later line, the load and the record's place in the
-    return. A total order, so the same record wins in every build (arg_max and arg_min pick
-    any one of tied rows). -#}
+{#- The order in which records were returned, ONE list of fields, from which both forms of
+    "the latest (earliest) record" are rendered (return_order, return_order_packed): the
+    census year, then, for records of one year that share a key (e.g. two without start
+    dates), the later line, the load and the record's place in the return (Child,
+    CINdetails). A total order, so the same record wins in every build (arg_max and arg_min
+    pick any one of tied rows). `bits` is each field's width in the packed form (124 of a
+    hugeint's 127 value bits); `packed_column` the column the packed form reads in its
+    place (the load's rank in load_id order, which a text id cannot be packed as). -#}
+{% macro return_order_fields(line_column) -%}
+    {{ return([
+        {'column': 'census_year', 'bits': 12},
+        {'column': line_column, 'bits': 40},
+        {'column': 'load_id', 'bits': 24, 'packed_column': 'load_rank'},
+        {'column': 'child_pos', 'bits': 24},
+        {'column': 'cin_details_pos', 'bits': 24},
+    ]) }}
+{%- endmacro %}
+
+{#- The return order as a row value, for a module below CINdetails: return_order_fields,
+    then the record's place within its CINdetails (position_column). -#}
 {% macro return_order(line_column, position_column, relation=none) -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
     (
-        {{ prefix }}census_year,
-        {{ prefix }}{{ line_column }},
-        {{ prefix }}load_id,
-        {{ prefix }}child_pos,
-        {{ prefix }}cin_details_pos,
+    {%- for field in return_order_fields(line_column) %}
+        {{ prefix }}{{ field.column }},
+    {%- endfor %}
         {{ prefix }}{{ position_column }}
     )
+{%- endmacro %}
+
+{#- The return order packed into one 128-bit number (the fields of return_order_fields, each
+    shifted to its place): a fixed-size key for a large aggregate, where each arg_max state
+    of a row value holds a variable-size key (int_episodes_folded ran out of 3 GB so at
+    national scale). It orders as the row value does: a NULL field packs as its greatest
+    value (a row value puts NULL last), so a non-null value must lie below that; a record
+    beyond the widths stops the build (`record_label`: an SQL text naming it), never a
+    wrong order. -#}
+{% macro return_order_packed(line_column, record_label, relation=none) -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- set fields = return_order_fields(line_column) -%}
+    {%- set total_bits = fields | sum(attribute='bits') -%}
+    {%- if total_bits > 127 -%}
+        {{ exceptions.raise_compiler_error(
+            'return_order_fields: ' ~ total_bits ~ ' bits do not fit a hugeint (127)'
+        ) }}
+    {%- endif -%}
+    {%- set packed = [] -%}
+    {%- set remaining = namespace(bits=total_bits) -%}
+    {%- for field in fields -%}
+        {%- set remaining.bits = remaining.bits - field.bits -%}
+        {%- do packed.append({
+            'column': prefix ~ field.get('packed_column', field.column),
+            'greatest': 2 ** field.bits - 1,
+            'shift': remaining.bits,
+        }) -%}
+    {%- endfor -%}
+    case
+        when
+        {%- for field in packed %}
+            {% if not loop.first %}and {% endif -%}
+            ({{ field.column }} is null or {{ field.column }} between 0 and {{ field.greatest - 1 }})
+        {%- endfor %}
+            then
+            {%- for field in packed %}
+                {% if not loop.first %}| {% endif -%}
+                (cast(coalesce({{ field.column }}, {{ field.greatest }}) as hugeint) << {{ field.shift }})
+            {%- endfor %}
+        else cast(error(
+            {{ record_label }}
+            || ' lies beyond the widths of the packed return order'
+            || ' (return_order_fields, macros/episode_key.sql)'
+        ) as hugeint)
+    end
+{%- endmacro %}
+
+{#- The 64-bit hash by which a record finds its load (int_episodes_folded). The variable
+    `load_hash_bits` keeps only that many of its high bits: a narrower hash makes loads
+    share one, so a test can make the guard against a shared hash fire (never set
+    otherwise). -#}
+{% macro load_hash(load_id) -%}
+    {%- set bits = var('load_hash_bits', 64) | int -%}
+    {%- if bits == 64 -%}
+        hash({{ load_id }})
+    {%- else -%}
+        (hash({{ load_id }}) >> {{ 64 - bits }})
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro episode_key(child_id, referral_date) -%}

@@ -40,16 +40,17 @@
 -- text carried per group); the latest record's fields are read back by one join.
 with load_order as (
     -- each load's place in load_id order, from the landing's manifest (one row per landed
-    -- file), for record_order below; a record finds its load by the 64-bit hash of its id.
+    -- file), for record_order below; a record finds its load by the 64-bit hash of its id
+    -- (load_hash, macros/episode_key.sql).
     -- Measured at national scale (17M records, 2 threads): with the earlier form, an inner
     -- join on the 32-character ids (`is not distinct from`) to the distinct loads of the
     -- records themselves, this model took 70-79 CPU s; with this one, 55-64. Two loads
     -- sharing a hash would give a record two places: that stops the build, never a
     -- record counted twice.
     select
-        hash(load_id) as load_hash,
+        {{ load_hash('load_id') }} as load_hash,
         case
-            when count(*) over (partition by hash(load_id)) = 1
+            when count(*) over (partition by {{ load_hash('load_id') }}) = 1
                 then row_number() over (order by load_id)
             else cast(error(
                 'int_episodes_folded: loads in raw._loads share a 64-bit hash: ' || load_id
@@ -59,17 +60,21 @@ with load_order as (
 ),
 
 ranked_records as (
-    -- a NULL load comes last (the greatest place record_order holds); a load not in the
-    -- manifest, or placed at or beyond that, gets no place, and record_order then stops
-    -- the build (never a record dropped nor ordered by a guess)
+    -- a NULL load has no rank (record_order places it last, as a row value places NULL);
+    -- a load not in the manifest stops the build (never a record dropped nor ordered by a
+    -- guess)
     select
         records.*,
         case
-            when records.load_id is null then 16777215
-            when load_order.load_rank < 16777215 then load_order.load_rank
+            when records.load_id is null then null
+            when load_order.load_rank is not null then load_order.load_rank
+            else cast(error(
+                'int_episodes_folded: load ' || records.load_id || ' of record '
+                || records.episode_record_id || ' is not in raw._loads'
+            ) as bigint)
         end as load_rank
     from {{ ref('int_episode_records_linked') }} as records
-    left join load_order on hash(records.load_id) = load_order.load_hash
+    left join load_order on {{ load_hash('records.load_id') }} = load_order.load_hash
     where records.episode_id is not null
 ),
 
@@ -77,34 +82,17 @@ linked as (
     select
         records.*,
         -- the order in which the records of an episode were returned ("the latest
-        -- record"): the order of return_order (macros/episode_key.sql: census year, line,
-        -- load, Child, CINdetails; no module position at this level), a total
-        -- order, so the same record wins in every build where records of one year share a
-        -- line (an XML return written on few lines). Packed into one 128-bit number, the
-        -- same order (12 bits of year, 40 of line, 24 each of load, Child and CINdetails;
-        -- the NPD's positions are NULL, 0 here, for every record of its episodes): as the
-        -- row value itself, each arg_max state holds a variable-size key, and the
-        -- aggregate ran out of 3 GB at national scale. A record beyond the widths, or
-        -- whose load has no place (NULL load_rank), stops the build, never a wrong order.
-        case
-            when
-                records.census_year between 0 and 4095
-                and records.first_source_line_number between 0 and 1099511627775
-                and records.load_rank <= 16777215
-                and coalesce(records.child_pos, 0) between 0 and 16777215
-                and coalesce(records.cin_details_pos, 0) between 0 and 16777215
-                then
-                    (cast(records.census_year as hugeint) << 112)
-                    | (cast(records.first_source_line_number as hugeint) << 72)
-                    | (cast(records.load_rank as hugeint) << 48)
-                    | (cast(coalesce(records.child_pos, 0) as hugeint) << 24)
-                    | cast(coalesce(records.cin_details_pos, 0) as hugeint)
-            else cast(error(
-                'int_episodes_folded: record ' || records.episode_record_id
-                || ' lies beyond the widths of record_order, or its load '
-                || coalesce(records.load_id, 'NULL') || ' is not in raw._loads'
-            ) as hugeint)
-        end as record_order
+        -- record"): return_order_fields (macros/episode_key.sql: census year, line, load,
+        -- Child, CINdetails; no module position at this level), a total order, so the same
+        -- record wins in every build where records of one year share a line (an XML return
+        -- written on few lines), packed into one 128-bit number: as a row value, each
+        -- arg_max state holds a variable-size key, and the aggregate ran out of 3 GB at
+        -- national scale. The NPD's positions are NULL for every record of its episodes.
+        {{ return_order_packed(
+            'first_source_line_number',
+            "'int_episodes_folded: record ' || records.episode_record_id",
+            'records'
+        ) }} as record_order
     from ranked_records as records
 ),
 
