@@ -202,7 +202,7 @@ def _basis_sums(basis: str) -> str:
 
 def _la_columns() -> list[str]:
     """Every measure column of `area_measures`, both bases' columns apart."""
-    names = []
+    names: list[str] = []
     for name in COLUMNS:
         if name in BASIS_COLUMNS:
             names.extend(f"{name}__{basis}" for basis in BASES)
