@@ -248,6 +248,7 @@ class Recorder:
             0,
             cal.census_year_of(self._fill(self.records.closure)),
         ).astype(np.int16)
+        self._record_span = self._record_years()
 
     def col(self, table: str, name: str) -> np.ndarray:
         """A column of a world table as numpy, converted once (years reuse it)."""
@@ -472,6 +473,31 @@ class Recorder:
             amended_year=np.where(amended, ref_year + 1, 0).astype(np.int16),
         )
 
+    def _record_years(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first and last census year each record can be in a return (int16, 32767:
+        open at the horizon), computed once, so that a year looks at those records alone,
+        not at the whole world's: a superset of the records `census_year_returns` keeps
+        (outside 2008/09, whose retrospective cases were closed before it). First: the
+        year of its referral date as first written or as amended (an amended date is kept
+        inside its census year, `_records`). Last: the year of its closure, or the last
+        year a closure never recorded lingers on."""
+        r = self.records
+        written = r.referral + r.amended_delta.astype("timedelta64[D]")
+        first = np.minimum(cal.census_year_of(r.referral), cal.census_year_of(written))
+        closure_year = self._record_closure_year.astype(np.int64)
+        last = closure_year + np.where(r.closure_missing, r.extra_open_years, 0)
+        never = np.iinfo(np.int16).max
+        last = np.where(closure_year == 0, never, np.minimum(last, never))
+        return first.astype(np.int16), last.astype(np.int16)
+
+    def _record_candidates(self, census_year: int) -> np.ndarray:
+        """Records (ascending) that can be in the year's returns: every record in 2008/09
+        (its retrospective cases), else those whose span (`_record_years`) holds it."""
+        if census_year == self.s.cfg("world")["first_census_year"]:
+            return np.arange(len(self.records.episode))
+        first, last = self._record_span
+        return np.flatnonzero((first <= census_year) & (last >= census_year))
+
     def _horizon(self) -> np.datetime64:
         return cal.to_datetime64(cal.census_year_end(self.s.last_census_year))
 
@@ -516,34 +542,40 @@ class Recorder:
         ref = cal.to_datetime64(cal.census_year_end(census_year))
         start = cal.to_datetime64(cal.census_year_start(census_year))
         recording = self.s.cfg("recording")
+        # Every array below is one value per candidate record (`cand`, ascending record
+        # numbers): the other records are in no return this year.
+        cand = self._record_candidates(census_year)
+        referral, closure = r.referral[cand], r.closure[cand]
+        amended_year, closure_missing = r.amended_year[cand], r.closure_missing[cand]
         written_ref = np.where(
-            (r.amended_year > 0) & (census_year < r.amended_year),
-            r.referral + r.amended_delta.astype("timedelta64[D]"),
-            r.referral,
+            (amended_year > 0) & (census_year < amended_year),
+            referral + r.amended_delta[cand].astype("timedelta64[D]"),
+            referral,
         )
-        closure_year = self._record_closure_year
-        open_at_ref = np.isnat(r.closure) | (r.closure > ref)
-        closed_in_year = ~open_at_ref & (r.closure >= start)
+        closure_year = self._record_closure_year[cand]
+        open_at_ref = np.isnat(closure) | (closure > ref)
+        closed_in_year = ~open_at_ref & (closure >= start)
         lingering = (
-            r.closure_missing
+            closure_missing
             & (closure_year > 0)
             & (closure_year < census_year)
-            & (census_year <= closure_year + r.extra_open_years)
+            & (census_year <= closure_year + r.extra_open_years[cand])
         )
         visible = (written_ref <= ref) & (open_at_ref | closed_in_year | lingering)
         # Cases referred before the collection period and still open are carried over.
         period_start = start
-        retrospective = np.zeros(len(r.episode), dtype=bool)
+        retrospective = np.zeros(len(cand), dtype=bool)
         if census_year == self.s.cfg("world")["first_census_year"]:
             # 2008/09: 1 October 2008 to 31 March 2009, with retrospective cases; cases
             # referred from April to September 2008 are carried over into this first return.
             first = np.datetime64(recording["first_census_period_start"])
             period_start = first
             retro_from = np.datetime64(recording["retrospective_from"])
-            in_period = open_at_ref | (r.closure >= first) | lingering
+            # (Every record is a candidate this year: `cand` is every record number.)
+            in_period = open_at_ref | (closure >= first) | lingering
             retrospective = (
-                (r.closure >= retro_from)
-                & (r.closure < first)
+                (closure >= retro_from)
+                & (closure < first)
                 & (self.rng.random(len(r.episode)) < self._quirk("retrospective_case", census_year))
                 & ~in_period
                 & (written_ref <= ref)
@@ -555,20 +587,21 @@ class Recorder:
         # year's codes (two 8-byte pointers per record of the world were more).
         ident = r.identity
         la_key = np.full(len(ident), -1, dtype=np.int32)
-        shown = ident[visible]
-        old_codes, new_codes, la_key[visible] = geography.reporting_code_keys(
+        shown = ident[cand[visible]]
+        old_codes, new_codes, la_key[cand[visible]] = geography.reporting_code_keys(
             self.id_area[shown], self.id_branch[shown], cal.census_year_end(census_year)
         )
         la_old, la_new = _Codes.keyed(old_codes, la_key), _Codes.keyed(new_codes, la_key)
         # Quirk: early returns left out part of the cases carried over from earlier periods.
         # A retrospective case was closed before the period: returned on purpose, not carried.
+        # (One draw for every record of the world, as the output depends on them all.)
         carried = visible & (written_ref < period_start) & ~retrospective
         left_out = carried & (
-            np.random.default_rng([self.s.seed, 4, census_year]).random(len(visible))
+            np.random.default_rng([self.s.seed, 4, census_year]).random(len(r.episode))[cand]
             < self._quirk("open_case_not_returned", census_year)
         )
         if left_out.any():
-            idx = np.flatnonzero(left_out)
+            idx = cand[left_out]
             self._log(
                 census_year,
                 "open_case_not_returned",
@@ -582,10 +615,10 @@ class Recorder:
             visible &= ~left_out
         missing_las = [] if self.s.clean else recording["missing_returns"].get(str(census_year), [])
         if missing_las:
-            self._log_missing_returns(census_year, la_old, visible, missing_las)
-            visible[visible] = ~np.isin(la_old[visible], missing_las)
+            self._log_missing_returns(census_year, la_old, cand[visible], missing_las)
+            visible[visible] = ~np.isin(la_old[cand[visible]], missing_las)
         if retrospective.any():
-            idx = np.flatnonzero(retrospective & visible)
+            idx = cand[retrospective & visible]
             written_closure = np.where(r.closure_missing[idx], np.datetime64("NaT"), r.closure[idx])
             self._log(
                 census_year,
@@ -597,14 +630,16 @@ class Recorder:
                 _iso(r.closure[idx]),
                 _iso(written_closure),
             )
-        closure_written = ~open_at_ref & ~r.closure_missing
-        self._log_record_quirks(census_year, r, visible, la_old, written_ref, open_at_ref)
+        closure_written = ~open_at_ref & ~closure_missing
+        # The year's records (ascending) and their written dates, one value per record.
+        rec, written_ref = cand[visible], written_ref[visible]
+        self._log_record_quirks(census_year, r, rec, la_old, written_ref, open_at_ref[visible])
         return self._tables(
-            census_year, visible, la_old, la_new, written_ref, closure_written, start, ref
+            census_year, rec, la_old, la_new, written_ref, closure_written[visible], start, ref
         )
 
-    def _log_missing_returns(self, year, la_old, visible, missing_las) -> None:
-        shown = np.flatnonzero(visible)
+    def _log_missing_returns(self, year, la_old, shown, missing_las) -> None:
+        """`shown`: the records (ascending) in the year's returns before the missing LAs'."""
         for la in missing_las:
             hit = shown[la_old[shown] == la]
             self._log(
@@ -618,11 +653,13 @@ class Recorder:
                 None,
             )
 
-    def _log_record_quirks(self, year, r, visible, la_old, written_ref, open_at_ref) -> None:
+    def _log_record_quirks(self, year, r, rec, la_old, written_ref, open_at_ref) -> None:
+        """`rec`: the year's records (ascending); `written_ref`, `open_at_ref`: one value
+        for each of them."""
         ids = self.la_child_id
         # Every return that shows a closed case as open: the year of the closure and the
         # years it lingers on (also when an earlier return left the case out).
-        idx = np.flatnonzero(visible & r.closure_missing & ~open_at_ref & ~r.is_phantom)
+        idx = rec[r.closure_missing[rec] & ~open_at_ref & ~r.is_phantom[rec]]
         self._log(
             year,
             "missing_closure",
@@ -635,7 +672,7 @@ class Recorder:
         )
         # Every return that carries a phantom (also one referred before the first census,
         # or first returned after earlier returns left it out).
-        idx = np.flatnonzero(visible & r.is_phantom)
+        idx = rec[r.is_phantom[rec]]
         self._log(
             year,
             "open_case_rereferral",
@@ -646,7 +683,8 @@ class Recorder:
             None,
             _iso(r.referral[idx]),
         )
-        idx = np.flatnonzero(visible & (written_ref != r.referral))
+        amended = written_ref != r.referral[rec]
+        idx = rec[amended]
         self._log(
             year,
             "referral_date_amended",
@@ -655,12 +693,13 @@ class Recorder:
             idx,
             "CINreferralDate",
             _iso(r.referral[idx]),
-            _iso(written_ref[idx]),
+            _iso(written_ref[amended]),
         )
 
-    def _tables(self, year, visible, la_old, la_new, written_ref, closure_written, start, ref):
+    def _tables(self, year, rec, la_old, la_new, written_ref, closure_written, start, ref):
+        """`rec`: the year's records (ascending); `written_ref`, `closure_written`: one
+        value for each of them."""
         r = self.records
-        rec = np.flatnonzero(visible)
         ident = r.identity[rec]
         # Children: one per LA identity with a record this year, ordered by LA and ID.
         child_ident, first = np.unique(ident, return_index=True)
@@ -690,7 +729,8 @@ class Recorder:
             ),
         }
         # CIN details: ordered by referral date within the child.
-        c_rec = rec[np.lexsort((written_ref[rec], ident))]
+        c_order = np.lexsort((written_ref, ident))
+        c_rec = rec[c_order]
         c_ident = r.identity[c_rec]
         c_child_pos = child_pos[row_of_identity[c_ident]]
         c_la = child_la[row_of_identity[c_ident]]
@@ -699,7 +739,9 @@ class Recorder:
         pos_of_episode = np.full(len(self.ep_referral), -1, dtype=np.int32)
         pos_of_episode[r.episode[true_rec]] = c_pos[~r.is_phantom[c_rec]]
         keys = {"census_year": year, "la": c_la, "child_pos": c_child_pos, "cin_pos": c_pos}
-        tables["cin_details"] = self._cin_details(year, c_rec, keys, written_ref, closure_written)
+        tables["cin_details"] = self._cin_details(
+            year, c_rec, keys, written_ref[c_order], closure_written[c_order]
+        )
         tables.update(self._modules(year, c_rec, keys, pos_of_episode, start, ref))
         tables["disability"] = self._disabilities(year, tables["child"])
         return tables
@@ -810,13 +852,13 @@ class Recorder:
             schema=MODULES["child"],
         )
 
-    def _cin_details(self, year, c_rec, keys, written_ref, closure_written) -> pa.Table:
+    def _cin_details(self, year, c_rec, keys, written_ref, closed) -> pa.Table:
+        """`written_ref`, `closed` (closure date written): one value for each of `c_rec`."""
         r = self.records
         episode = r.episode[c_rec]
         primary = self.codes("episodes", "primary_need")[episode]
         source = self.codes("episodes", "referral_source")[episode]
         nfa = self.ep_nfa[episode]
-        closed = closure_written[c_rec]
         n = len(c_rec)
         # A transfer-in conference is recorded on CINdetails once held (a phantom record
         # has no activity of its own).
@@ -833,7 +875,7 @@ class Recorder:
                 "episode_id": episode,
                 "record_id": c_rec,
                 "is_phantom": r.is_phantom[c_rec],
-                "CINreferralDate": _date_text(written_ref[c_rec]),
+                "CINreferralDate": _date_text(written_ref),
                 "ReferralSource": source,
                 "PrimaryNeedCode": primary,
                 "CINclosureDate": _date_text(np.where(closed, r.closure[c_rec], NAT)),

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -300,3 +301,37 @@ def test_damage_column_reads_and_changes_values_like_a_list() -> None:
     assert column.get(rows) == [model[i] for i in rows]
     assert column.present().tolist() == [v is not None for v in model]
     assert column.current().to_pylist() == model
+
+
+def test_each_years_returns_equal_those_of_a_scan_of_every_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A year reads only the records whose span of census years holds it (`_record_years`):
+    # every table of every year, and the quirk log, must equal those of a recorder that
+    # scans every record of the world each year. The world must hold the records the spans
+    # are about (amended referral dates, closures never recorded that linger on).
+    settings = GeneratorSettings(scale=0.01, la_codes=("202", "330"), seed=5)
+    world = simulate(settings)
+    spanned = Recorder(world, settings)
+    scanned = Recorder(world, settings)
+    every = np.arange(len(scanned.records.episode))
+    monkeypatch.setattr(scanned, "_record_candidates", lambda year: every)
+    spanned.release_world()
+    scanned.release_world()
+    for year in settings.census_years:
+        got, expected = spanned.census_year_returns(year), scanned.census_year_returns(year)
+        assert got.keys() == expected.keys()
+        for name in expected:
+            assert got[name].equals(expected[name]), (year, name)
+    assert spanned.quirks().equals(scanned.quirks())
+    counts = pc.value_counts(spanned.quirks()["quirk"]).to_pylist()
+    logged = {c["values"]: c["counts"] for c in counts}
+    assert logged.get("referral_date_amended", 0) > 0
+    r = spanned.records
+    closure_year = cal.census_year_of(spanned._fill(r.closure))
+    lingered = [
+        (row["census_year"], row["record_id"])
+        for row in spanned.quirks().to_pylist()
+        if row["quirk"] == "missing_closure"
+    ]
+    assert any(year > closure_year[rec] for year, rec in lingered)
