@@ -723,7 +723,10 @@ class Recorder:
         row_of_identity = np.full(len(self.id_person), -1, dtype=np.int32)
         row_of_identity[child_ident] = np.arange(len(child_ident))
         tables = {
-            "header": self._header(year, np.unique(child_la)),
+            # The children are in LA order: each LA's first child (position 1) gives its
+            # code, in the order np.unique gave (sorting the codes' Python strings again
+            # cost more than the rest of the header).
+            "header": self._header(year, child_la[child_pos == 1]),
             "child": self._children(
                 year, child_ident, child_id, child_la, child_la9, child_pos, rec, ref
             ),

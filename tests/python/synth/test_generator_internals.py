@@ -323,6 +323,9 @@ def test_each_years_returns_equal_those_of_a_scan_of_every_record(
         assert got.keys() == expected.keys()
         for name in expected:
             assert got[name].equals(expected[name]), (year, name)
+        # One header per LA with children, in code order.
+        las = got["child"]["la_code"].to_pylist()
+        assert got["header"]["la_code"].to_pylist() == sorted(set(las)), year
     assert spanned.quirks().equals(scanned.quirks())
     counts = pc.value_counts(spanned.quirks()["quirk"]).to_pylist()
     logged = {c["values"]: c["counts"] for c in counts}
