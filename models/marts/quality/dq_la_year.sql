@@ -75,6 +75,11 @@ episode_records as (
 
 -- A child should have one open episode at a time (BMJ Open 2019, "Data quality"): a
 -- record overlaps when another record of the child in the same return spans a common day.
+-- This hash self-join (16.5M records at national scale, about 15 CPU s with the counts
+-- below) was measured against three other forms, none cheaper: a sorted window pass per
+-- child (max closure of the earlier records, min referral of the later ones), a prior
+-- filter to children with two records (a 14M-group aggregate), and a join of the
+-- conformed records themselves (no temporary table for episode_records).
 overlapping_records as (
     select distinct
         this_record.source_kind,
