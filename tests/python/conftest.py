@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt_common.events.base_types import EventMsg
 
 from cin_warehouse.ingest import loader
 from cin_warehouse.synth.config import GeneratorSettings
@@ -89,10 +90,15 @@ def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
     return World(path=path, settings=settings)
 
 
-def run_dbt(args: list[str], db_path: Path, target_path: Path) -> None:
-    """Run dbt in-process against `db_path`; fail the test session if dbt fails."""
+def invoke_dbt(
+    args: list[str],
+    db_path: Path,
+    target_path: Path,
+    callbacks: list[Callable[[EventMsg], None]] | None = None,
+) -> dbtRunnerResult:
+    """Run dbt in-process against `db_path` with the project's own profile; dbt's result."""
     os.environ["CIN_DUCKDB_PATH"] = str(db_path)
-    result = dbtRunner().invoke(
+    return dbtRunner(callbacks=callbacks or []).invoke(
         [
             *args,
             "--project-dir",
@@ -106,6 +112,11 @@ def run_dbt(args: list[str], db_path: Path, target_path: Path) -> None:
             "--quiet",
         ]
     )
+
+
+def run_dbt(args: list[str], db_path: Path, target_path: Path) -> None:
+    """Run dbt in-process against `db_path`; fail the test session if dbt fails."""
+    result = invoke_dbt(args, db_path, target_path)
     if not result.success:
         raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or result.result}")
 

@@ -6,14 +6,12 @@ select are kept."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
-from dbt.cli.main import dbtRunner
 from dbt_common.events.base_types import EventMsg
 
-from tests.python.conftest import PROJECT_DIR
+from tests.python.conftest import invoke_dbt
 
 SEED = "ref_census_years"
 
@@ -43,23 +41,8 @@ def test_relations_no_node_owns_are_dropped_and_nothing_else(tmp_path: Path) -> 
         con.execute("create table analyst.int_episode_overlaps_classified as select 1 as x")
 
     events: list[EventMsg] = []
-    os.environ["CIN_DUCKDB_PATH"] = str(db_path)
-    target = tmp_path / "target"
-    result = dbtRunner(callbacks=[events.append]).invoke(
-        [
-            "seed",
-            "--select",
-            SEED,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-        ]
+    result = invoke_dbt(
+        ["seed", "--select", SEED], db_path, tmp_path / "target", callbacks=[events.append]
     )
     assert result.success, result.exception
 

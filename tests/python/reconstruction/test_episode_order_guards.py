@@ -14,17 +14,15 @@ failure is the alteration's. Removing a guard lets its build succeed, failing it
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from cin_warehouse.ingest import loader
-from tests.python.conftest import PROJECT_DIR, make_world, run_dbt
+from tests.python.conftest import invoke_dbt, make_world, run_dbt
 
 MODEL = "int_episodes_folded"
 
@@ -61,25 +59,10 @@ def _build_copy(
     if alter is not None:
         with duckdb.connect(str(copy)) as con:
             alter(con)
-    os.environ["CIN_DUCKDB_PATH"] = str(copy)
     args = ["run", "--select", MODEL]
     if variables:
         args += ["--vars", json.dumps(variables)]
-    target = tmp_path / "target"
-    result = dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-        ]
-    )
+    result = invoke_dbt(args, copy, tmp_path / "target")
     if result.result is None:
         return result.success, str(result.exception)
     return result.success, "\n".join(str(r.message) for r in result.result.results)
