@@ -106,7 +106,12 @@
     otherwise). -#}
 {% macro load_hash(load_id) -%}
     {%- set bits = var('load_hash_bits', 64) | int -%}
-    {%- if bits == 64 -%}
+    {%- if bits < 1 or bits > 64 -%}
+        {{ exceptions.raise_compiler_error(
+            'load_hash_bits must be a whole number from 1 to 64, not '
+            ~ var('load_hash_bits')
+        ) }}
+    {%- elif bits == 64 -%}
         hash({{ load_id }})
     {%- else -%}
         (hash({{ load_id }}) >> {{ 64 - bits }})

@@ -118,3 +118,19 @@ def test_a_record_beyond_the_packed_widths_stops_the_build(built: Path, tmp_path
     succeeded, messages = _build_copy(built, tmp_path, widen)
     assert not succeeded
     assert f"int_episodes_folded: record {record_id} lies beyond the widths" in messages
+
+
+@pytest.mark.parametrize("bits", [0, 65])
+def test_a_load_hash_width_out_of_range_stops_compilation(
+    built: Path, tmp_path: Path, bits: int
+) -> None:
+    # only 1-64 high bits of the 64-bit hash exist: any other width is refused by name
+    result = invoke_dbt(
+        ["compile", "--select", MODEL, "--vars", json.dumps({"load_hash_bits": bits})],
+        built,
+        tmp_path / "target",
+    )
+    assert not result.success
+    assert f"load_hash_bits must be a whole number from 1 to 64, not {bits}" in str(
+        result.exception
+    )
