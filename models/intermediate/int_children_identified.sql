@@ -211,14 +211,14 @@ children as (
         arg_max(la_code, census_year) as la_code,
         min(census_year) as first_census_year,
         max(census_year) as last_census_year,
-        coalesce(
-            arg_max(sex, census_year) filter (where sex in ('M', 'F')),
-            arg_max(sex, census_year) filter (where sex is not null)
-        ) as sex,
+        -- the latest M/F, else the latest other code: an M/F record's year counts 10000
+        -- more. DuckDB's arg_max skips a row whose argument is NULL, so neither this nor
+        -- the ethnicity needs a FILTER (each FILTER is a pass of its own over the rows:
+        -- three fewer, about 2 CPU s at national scale)
+        arg_max(sex, census_year + 10000 * cast(sex in ('M', 'F') as integer)) as sex,
         -- M and F both seen (boolean states: cheaper than the least and greatest text)
         coalesce(bool_or(sex = 'M') and bool_or(sex = 'F'), false) as has_sex_conflict,
-        arg_max(ethnicity_code, census_year) filter (where ethnicity_code is not null)
-            as ethnicity_code,
+        arg_max(ethnicity_code, census_year) as ethnicity_code,
         coalesce(min(ethnicity_code) <> max(ethnicity_code), false) as has_ethnicity_conflict,
         -- the disability flag's answers, coded as in coded_disability
         max(census_year * 2 + cast(has_disability as integer))
@@ -279,8 +279,24 @@ resolved as (
             and children.la_child_id = coded_disability.la_child_id
 ),
 
-identifier_links as (
-    -- every identifier a child carried, with the child's resolved demographics
+identifier_sharing as (
+    -- the children carrying each identifier: identifier_votes has one row per child and
+    -- identifier, so its rows are the children (each a child of resolved: both are made
+    -- from child_records)
+    select
+        source_kind,
+        identifier,
+        count(*) as children_sharing
+    from identifier_votes
+    group by source_kind, identifier
+),
+
+shared_identifier_links as (
+    -- every identifier two or more children carried, once per child, with the child's
+    -- resolved demographics. An identifier one child alone carries links nothing and is in
+    -- no conflict (one birth month, one sex), so only these rows (274K of 4.5M at national
+    -- scale) meet resolved, not every identifier row: the same flags and labels, fewer
+    -- CPU s (BENCHMARKS.md)
     select
         resolved.child_id,
         resolved.source_kind,
@@ -289,20 +305,22 @@ identifier_links as (
         resolved.birth_month,
         resolved.sex
     from identifier_votes
+    inner join identifier_sharing
+        on
+            identifier_votes.source_kind = identifier_sharing.source_kind
+            and identifier_votes.identifier = identifier_sharing.identifier
     inner join resolved
         on
             identifier_votes.source_kind = resolved.source_kind
             and identifier_votes.child_la_code = resolved.la_code_current
             and identifier_votes.la_child_id = resolved.la_child_id
+    where identifier_sharing.children_sharing > 1
 ),
 
 shared_identifiers as (
     select
         source_kind,
         identifier,
-        -- a child carries an identifier once here (identifier_votes: one row per child
-        -- and identifier), so the rows are the children sharing it
-        count(*) as children_sharing,
         -- two distinct birth months, or M and F: the least differs from the greatest
         coalesce(
             min(birth_year * 100 + birth_month) <> max(birth_year * 100 + birth_month),
@@ -313,23 +331,24 @@ shared_identifiers as (
             <> max(sex) filter (where sex in ('M', 'F')),
             false
         ) as is_in_conflict
-    from identifier_links
+    from shared_identifier_links
     group by source_kind, identifier
 ),
 
 graph_edges as (
     select
-        identifier_links.child_id,
-        identifier_links.source_kind || '|' || identifier_links.identifier as identifier_node
-    from identifier_links
+        shared_identifier_links.child_id,
+        shared_identifier_links.source_kind || '|' || shared_identifier_links.identifier
+            as identifier_node
+    from shared_identifier_links
     inner join shared_identifiers
         on
-            identifier_links.source_kind = shared_identifiers.source_kind
-            and identifier_links.identifier = shared_identifiers.identifier
+            shared_identifier_links.source_kind = shared_identifiers.source_kind
+            and shared_identifier_links.identifier = shared_identifiers.identifier
     -- An identifier only one child carries links nothing (its label is that child's own),
     -- so the rounds below run over the children that share one: a few in a hundred, where
     -- every child took part in each round before (same labels; BENCHMARKS.md).
-    where not shared_identifiers.is_in_conflict and shared_identifiers.children_sharing > 1
+    where not shared_identifiers.is_in_conflict
 ),
 
 labels_0 as (
@@ -366,19 +385,34 @@ labels_0 as (
 {% endfor %}
 
 conflicts as (
+    -- every child sharing an identifier (the others' flags stay false)
     select
-        identifier_links.child_id,
-        bool_or(shared_identifiers.is_in_conflict) as has_shared_identifier_conflict,
-        max(shared_identifiers.children_sharing) > 1 as has_shared_identifier
-    from identifier_links
+        shared_identifier_links.child_id,
+        bool_or(shared_identifiers.is_in_conflict) as has_shared_identifier_conflict
+    from shared_identifier_links
     inner join shared_identifiers
         on
-            identifier_links.source_kind = shared_identifiers.source_kind
-            and identifier_links.identifier = shared_identifiers.identifier
-    -- an identifier one child alone carries is neither shared nor in conflict (one birth
-    -- month, one sex), so only the shared ones are read: the child's flags stay false
-    where shared_identifiers.children_sharing > 1
-    group by identifier_links.child_id
+            shared_identifier_links.source_kind = shared_identifiers.source_kind
+            and shared_identifier_links.identifier = shared_identifiers.identifier
+    group by shared_identifier_links.child_id
+),
+
+person_links as (
+    -- the linkage's answers for the children sharing an identifier (the labelled children
+    -- are among them: graph_edges is made from the same rows), so that each child is
+    -- looked up once, not in three tables
+    select
+        conflicts.child_id,
+        conflicts.has_shared_identifier_conflict,
+        final_labels.component_label,
+        -- a child sharing only identifiers in conflict keeps its own label: converged
+        coalesce(final_labels.component_label = previous_labels.component_label, true)
+            as is_person_link_converged
+    from conflicts
+    left join labels_{{ link_rounds }} as final_labels
+        on conflicts.child_id = final_labels.child_id
+    left join labels_{{ link_rounds - 1 }} as previous_labels
+        on conflicts.child_id = previous_labels.child_id
 )
 
 select
@@ -404,18 +438,14 @@ select
         '|',
         'person',
         resolved.source_kind,
-        coalesce(final_labels.component_label, resolved.child_id)
+        coalesce(person_links.component_label, resolved.child_id)
     )) as person_id,
     case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
     case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
     resolved.identifier_count > 1 as has_multiple_identifiers,
-    coalesce(conflicts.has_shared_identifier, false) as has_shared_identifier,
-    coalesce(conflicts.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
+    person_links.child_id is not null as has_shared_identifier,
+    coalesce(person_links.has_shared_identifier_conflict, false) as has_shared_identifier_conflict,
     -- a child sharing no identifier keeps its own label: converged
-    coalesce(final_labels.component_label = previous_labels.component_label, true)
-        as is_person_link_converged
+    coalesce(person_links.is_person_link_converged, true) as is_person_link_converged
 from resolved
-left join labels_{{ link_rounds }} as final_labels on resolved.child_id = final_labels.child_id
-left join labels_{{ link_rounds - 1 }} as previous_labels
-    on resolved.child_id = previous_labels.child_id
-left join conflicts on resolved.child_id = conflicts.child_id
+left join person_links on resolved.child_id = person_links.child_id
