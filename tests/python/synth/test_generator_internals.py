@@ -50,6 +50,19 @@ def test_census_year_of_every_day_equals_the_april_to_march_rule() -> None:
     assert cal.census_year_of(dates).tolist() == expected
 
 
+def test_census_year_of_days_outside_its_table_and_other_units() -> None:
+    """Days before and after the table of 1900-2199 (converted apart), mixed with days in
+    it, and dates in other units than days, against the April-March rule in Python."""
+    days = [date(1899, 3, 31) + timedelta(days=i) for i in range(0, 800, 3)] + [
+        date(2199, 3, 1) + timedelta(days=i) for i in range(0, 800, 3)
+    ]
+    expected = [d.year + 1 if d.month >= 4 else d.year for d in days]
+    dates = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
+    assert cal.census_year_of(dates).tolist() == expected
+    assert cal.census_year_of(dates.astype("datetime64[s]")).tolist() == expected
+    assert cal.census_year_of(dates[:0]).tolist() == []
+
+
 def test_dates_as_text_equal_isoformat_and_nat_is_null() -> None:
     days = [date(2008, 10, 1) + timedelta(days=37 * i) for i in range(200)]
     dates = np.array([d.isoformat() for d in days] + ["NaT"], dtype="datetime64[D]")
