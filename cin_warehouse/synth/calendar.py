@@ -10,6 +10,7 @@ count weekdays only.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -66,6 +67,33 @@ def census_year_of(dates: np.ndarray) -> np.ndarray:
     if outside.any():
         years[outside] = _census_year_by_months(days[outside].view("datetime64[D]"))
     return years
+
+
+# The widest range of census years `by_census_year` spreads by offset, not by a sort.
+YEAR_OFFSET_SPAN = 4096
+
+
+def by_census_year(value_of: Callable[[int], float], census_years: np.ndarray) -> np.ndarray:
+    """`value_of(year)` for each element of `census_years` (int), as float, computed once
+    per distinct year and spread by index: a Python call per row cost a sixth of the
+    simulation's time. The distinct years are found by offset from the smallest when they
+    span fewer than YEAR_OFFSET_SPAN years (np.unique's sort was 6% of the simulation's
+    time), else (the far-off years of NaT dates) by np.unique."""
+    census_years = np.asarray(census_years)
+    if census_years.size:
+        first = int(census_years.min())
+        offset = census_years - first
+        span = int(offset.max()) + 1
+        if span < YEAR_OFFSET_SPAN:
+            present = np.zeros(span, dtype=bool)
+            present[offset] = True
+            values = np.zeros(span, dtype=float)
+            for i in np.flatnonzero(present).tolist():
+                values[i] = value_of(first + i)
+            return values[offset]
+    distinct, row = np.unique(census_years, return_inverse=True)
+    values = np.array([value_of(int(y)) for y in distinct], dtype=float)
+    return values[row].reshape(np.shape(census_years))
 
 
 @cache

@@ -63,6 +63,30 @@ def test_census_year_of_days_outside_its_table_and_other_units() -> None:
     assert cal.census_year_of(dates[:0]).tolist() == []
 
 
+@pytest.mark.parametrize(
+    "years",
+    [
+        [2009, 2026, 2009, 2015, 0, 2026],  # 0: a record's "no year"
+        [2017] * 5,
+        [],
+        # with the year NaT gives (census_year_of), far from the others: the sorted path
+        [2012, int(cal.census_year_of(np.array(["NaT"], dtype="datetime64[D]"))[0]), 2012],
+    ],
+)
+def test_by_census_year_equals_a_call_per_element(years: list[int]) -> None:
+    calls: list[int] = []
+
+    def value_of(year: int) -> float:
+        calls.append(year)
+        return year / 7 + 0.5
+
+    values = cal.by_census_year(value_of, np.array(years, dtype=np.int64))
+    assert values.dtype == np.float64
+    assert values.tolist() == [y / 7 + 0.5 for y in years]
+    # each distinct year looked up once, and only the years present
+    assert sorted(calls) == sorted(set(years))
+
+
 def test_dates_as_text_equal_isoformat_and_nat_is_null() -> None:
     days = [date(2008, 10, 1) + timedelta(days=37 * i) for i in range(200)]
     dates = np.array([d.isoformat() for d in days] + ["NaT"], dtype="datetime64[D]")
