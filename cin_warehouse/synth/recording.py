@@ -371,9 +371,12 @@ class Recorder:
         second = has & (rng.random(n) < self.s.quirk_rate("second_upn", 2017))
         # Serial numbers run within each LA and year of allocation, so every UPN (first
         # and second) is unique (rule 1520) and the 7 digits never overflow.
-        group = np.char.add(code, year.astype("U4"))  # four digits (numpy's default: 21)
+        # The group (LA code, year) as one integer: the code's position among the distinct
+        # codes, then the four-digit year (text keys took twice the time to build and sort).
+        code_index = pc.dictionary_encode(pa.array(code, pa.string())).indices.to_numpy()
+        group = code_index.astype(np.int64) * 10_000 + year
         serials = _rank_within_unsorted(np.concatenate([group, group[second]]))
-        del group
+        del group, code_index
         # Built a part at a time: the text of a UPN is taken apart into its digits and put
         # together again, several times its 13 characters for each identity.
         first_upn = np.empty(n, dtype=object)
