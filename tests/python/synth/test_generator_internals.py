@@ -36,6 +36,7 @@ from cin_warehouse.synth.returns import MODULES
 from cin_warehouse.synth.world import (
     FACTORS,
     _Collector,
+    _disabilities,
     _distinct_sorted_factors,
     _text_objects,
     simulate,
@@ -85,6 +86,31 @@ def test_by_census_year_equals_a_call_per_element(years: list[int]) -> None:
     assert values.tolist() == [y / 7 + 0.5 for y in years]
     # each distinct year looked up once, and only the years present
     assert sorted(calls) == sorted(set(years))
+
+
+@pytest.mark.parametrize(
+    "codes", [{"A": 1.0, "B": 3.0, "C": 0.5, "D": 2.0}, {"A": 1.0, "B": 2.0}, {"A": 1.0}]
+)
+def test_disabilities_are_the_first_codes_of_each_race_joined_in_python(
+    codes: dict[str, float],
+) -> None:
+    """Each disabled child's codes: the `count` codes with the smallest exponential draw
+    over weight, in that order, joined by ';' (fewer codes than drawn: each code once)."""
+    cfg = {
+        "disability_codes": codes,
+        "disabled_share": 0.6,
+        "disability_count_weights": [0.5, 0.3, 0.2],
+    }
+    n = 3000
+    rng = np.random.default_rng(11)
+    disabled = np.flatnonzero(rng.random(n) < cfg["disabled_share"])
+    count = rng.choice([1, 2, 3], len(disabled), p=cfg["disability_count_weights"])
+    race = rng.exponential(size=(len(disabled), len(codes))) / np.array(list(codes.values()))
+    expected = [""] * n
+    for row, k, draws in zip(disabled.tolist(), count.tolist(), race.tolist(), strict=True):
+        ranked = sorted(zip(draws, codes, strict=True))
+        expected[row] = ";".join(code for _, code in ranked[:k])
+    assert _disabilities(np.random.default_rng(11), cfg, n).tolist() == expected
 
 
 def test_dates_as_text_equal_isoformat_and_nat_is_null() -> None:
