@@ -10,7 +10,8 @@ assessments, factors, s47, cpps, reviews, cin_plans, services
 records          the LA's records of episodes: the true ones and phantom re-referrals,
                  with the record-level damage chosen for each
 record_keys      per census year, the raw keys under which each record appears
-                 (LA, LAchildID, referral date as written, PMR, anonymised ID)
+                 (LA, LAchildID, referral date as written, PMR, anonymised ID); one row
+                 per census year and record, ordered by census_year then record_id
 return_counts    per census year and LA: children, CIN details records, and records that
                  overlap another record of the child in the same return
 quirks           every injected quirk: year, kind, keys, field, true and written value
@@ -44,7 +45,9 @@ RECORDS_ROW_GROUP = 1024 * 1024
 
 def record_keys(returns: dict[str, pa.Table]) -> pa.Table:
     """The keys of each CIN details record of a year's returns; `returns["child"]` carries
-    the anonymised keys (`npd_writer.with_anonymised_keys`)."""
+    the anonymised keys (`npd_writer.with_anonymised_keys`). Ordered by the file's key,
+    record_id (one row per record in a year's returns), so that the file's row order is
+    fixed, whatever order the join gives its rows in."""
     with db.connect() as con:
         con.register("cd", returns["cin_details"])
         con.register("ch", returns["child"])
@@ -54,13 +57,17 @@ def record_keys(returns: dict[str, pa.Table]) -> pa.Table:
                   cd.CINreferralDate as referral_date_written,
                   cd.CINclosureDate as closure_date_written,
                   cd.episode_id, cd.record_id, cd.is_phantom, ch.identity_id, ch.person_id
-           from cd join ch using (la_code, child_pos)"""
+           from cd join ch using (la_code, child_pos)
+           order by cd.record_id"""
         ).to_arrow_table()
 
 
 class RecordKeysWriter:
     """Streams each census year's record keys to truth/record_keys.parquet, so that the
-    years' keys (about a million rows a year at national scale) never pile up in memory."""
+    years' keys (about a million rows a year at national scale) never pile up in memory.
+    The years are written in the order given (the generator's: ascending), each year's
+    rows ordered by record_id (`record_keys`): the file is ordered by census_year, then
+    record_id."""
 
     def __init__(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)

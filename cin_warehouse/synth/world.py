@@ -79,11 +79,7 @@ def _draw_bands_by_year(
 
 
 def _rate_by_census_year(table: dict[str, float], census_years: np.ndarray) -> np.ndarray:
-    # Each distinct year's rate once, spread by index (a Python lookup per row cost a
-    # sixth of the simulation's time).
-    years, row = np.unique(census_years, return_inverse=True)
-    rates = np.array([by_year(table, int(y)) for y in years], dtype=float)
-    return rates[row].reshape(np.shape(census_years))
+    return cal.by_census_year(lambda year: by_year(table, year), census_years)
 
 
 def _days(values: np.ndarray) -> np.ndarray:
@@ -1037,25 +1033,55 @@ def _disabilities(rng: np.random.Generator, cfg: dict, n: int) -> np.ndarray:
     disabled = np.flatnonzero(rng.random(n) < cfg["disabled_share"])
     count = rng.choice([1, 2, 3], len(disabled), p=cfg["disability_count_weights"])
     race = rng.exponential(size=(len(disabled), len(codes))) / weights
-    ranked = codes[np.argsort(race, axis=1)]
+    ranked = np.argsort(race, axis=1)
     out = np.full(n, "", dtype=object)
-    for k in (1, 2, 3):
-        rows = count == k
-        out[disabled[rows]] = [";".join(r) for r in ranked[rows, :k]] if rows.any() else []
+    # Each child's first `count` codes as one integer (a digit per code, base the number
+    # of codes), each distinct combination joined once (a Python join per disabled child
+    # was 4% of the simulation).
+    base = len(codes)
+    taken = np.minimum(count, base)  # (fewer codes than drawn: each code once)
+    combination = np.zeros(len(disabled), dtype=np.int64)
+    for k in range(3):
+        digit = ranked[:, k] if k < base else 0
+        combination = combination * base + np.where(taken > k, digit, 0)
+    combination = combination * 4 + taken
+    distinct, row = np.unique(combination, return_inverse=True)
+    texts = []
+    for value in distinct.tolist():
+        k, value = value % 4, value // 4
+        positions = [(value // base ** (2 - j)) % base for j in range(k)]
+        texts.append(";".join(codes[positions]))
+    out[disabled] = np.array(texts, dtype=object)[row]
     return out
+
+
+# The codes `_factor_codes` recodes drawn ones into.
+RECODED = ("18B", "18C", "19B", "19C", "13A")
 
 
 def _factor_codes(
     rng: np.random.Generator, weights_by_code: dict[str, float], census_year: np.ndarray
 ) -> np.ndarray:
     """Factor codes by weight, in the code set of each census year (docs/cin_census.md §4)."""
-    codes = np.array(list(weights_by_code), dtype=object)
+    # Drawn and recoded as positions into `codes` (the weighted codes, then the ones the
+    # recoding brings in), not as text: comparing and choosing Python strings row by row
+    # was 8% of the simulation. `choice` of a position draws as `choice` of the code.
+    codes = [*weights_by_code, *(c for c in RECODED if c not in weights_by_code)]
+    position = {code: i for i, code in enumerate(codes)}
     weights = np.array(list(weights_by_code.values()), dtype=float)
-    drawn = rng.choice(codes, len(census_year), p=weights / weights.sum())
+    drawn = rng.choice(len(weights_by_code), len(census_year), p=weights / weights.sum())
     split = rng.random(len(census_year)) < 0.5
+
+    def recode(where: np.ndarray, old: str, new: np.ndarray | int) -> np.ndarray:
+        if old not in position:
+            return drawn
+        return np.where(where & (drawn == position[old]), new, drawn)
+
     # From 2020/21 physical and sexual abuse are recorded as by a parent (B) or another (C).
     new_codes = census_year >= 2021
-    drawn = np.where(new_codes & (drawn == "18A"), np.where(split, "18B", "18C"), drawn)
-    drawn = np.where(new_codes & (drawn == "19A"), np.where(split, "19B", "19C"), drawn)
+    for abuse in ("18", "19"):
+        by_parent = np.where(split, position[f"{abuse}B"], position[f"{abuse}C"])
+        drawn = recode(new_codes, f"{abuse}A", by_parent)
     # 24A (child criminal exploitation) exists from 2021/22; before it such cases were 13A.
-    return np.where((census_year < 2022) & (drawn == "24A"), "13A", drawn)
+    drawn = recode(census_year < 2022, "24A", position["13A"])
+    return np.array(codes, dtype=object)[drawn]

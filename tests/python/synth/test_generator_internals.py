@@ -36,6 +36,7 @@ from cin_warehouse.synth.returns import MODULES
 from cin_warehouse.synth.world import (
     FACTORS,
     _Collector,
+    _disabilities,
     _distinct_sorted_factors,
     _text_objects,
     simulate,
@@ -48,6 +49,68 @@ def test_census_year_of_every_day_equals_the_april_to_march_rule() -> None:
     expected = [d.year + 1 if d.month >= 4 else d.year for d in days]
     dates = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
     assert cal.census_year_of(dates).tolist() == expected
+
+
+def test_census_year_of_days_outside_its_table_and_other_units() -> None:
+    """Days before and after the table of 1900-2199 (converted apart), mixed with days in
+    it, and dates in other units than days, against the April-March rule in Python."""
+    days = [date(1899, 3, 31) + timedelta(days=i) for i in range(0, 800, 3)] + [
+        date(2199, 3, 1) + timedelta(days=i) for i in range(0, 800, 3)
+    ]
+    expected = [d.year + 1 if d.month >= 4 else d.year for d in days]
+    dates = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
+    assert cal.census_year_of(dates).tolist() == expected
+    assert cal.census_year_of(dates.astype("datetime64[s]")).tolist() == expected
+    assert cal.census_year_of(dates[:0]).tolist() == []
+
+
+@pytest.mark.parametrize(
+    "years",
+    [
+        [2009, 2026, 2009, 2015, 0, 2026],  # 0: a record's "no year"
+        [2017] * 5,
+        [],
+        # with the year NaT gives (census_year_of), far from the others: the sorted path
+        [2012, int(cal.census_year_of(np.array(["NaT"], dtype="datetime64[D]"))[0]), 2012],
+    ],
+)
+def test_by_census_year_equals_a_call_per_element(years: list[int]) -> None:
+    calls: list[int] = []
+
+    def value_of(year: int) -> float:
+        calls.append(year)
+        return year / 7 + 0.5
+
+    values = cal.by_census_year(value_of, np.array(years, dtype=np.int64))
+    assert values.dtype == np.float64
+    assert values.tolist() == [y / 7 + 0.5 for y in years]
+    # each distinct year looked up once, and only the years present
+    assert sorted(calls) == sorted(set(years))
+
+
+@pytest.mark.parametrize(
+    "codes", [{"A": 1.0, "B": 3.0, "C": 0.5, "D": 2.0}, {"A": 1.0, "B": 2.0}, {"A": 1.0}]
+)
+def test_disabilities_are_the_first_codes_of_each_race_joined_in_python(
+    codes: dict[str, float],
+) -> None:
+    """Each disabled child's codes: the `count` codes with the smallest exponential draw
+    over weight, in that order, joined by ';' (fewer codes than drawn: each code once)."""
+    cfg = {
+        "disability_codes": codes,
+        "disabled_share": 0.6,
+        "disability_count_weights": [0.5, 0.3, 0.2],
+    }
+    n = 3000
+    rng = np.random.default_rng(11)
+    disabled = np.flatnonzero(rng.random(n) < cfg["disabled_share"])
+    count = rng.choice([1, 2, 3], len(disabled), p=cfg["disability_count_weights"])
+    race = rng.exponential(size=(len(disabled), len(codes))) / np.array(list(codes.values()))
+    expected = [""] * n
+    for row, k, draws in zip(disabled.tolist(), count.tolist(), race.tolist(), strict=True):
+        ranked = sorted(zip(draws, codes, strict=True))
+        expected[row] = ";".join(code for _, code in ranked[:k])
+    assert _disabilities(np.random.default_rng(11), cfg, n).tolist() == expected
 
 
 def test_dates_as_text_equal_isoformat_and_nat_is_null() -> None:

@@ -133,6 +133,17 @@ def test_truth_has_every_event_kind(world: World) -> None:
         assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
 
 
+def test_record_keys_one_row_per_year_and_record_in_that_order(world: World) -> None:
+    """truth/record_keys is ordered by its key, census year then record id (truth.py)."""
+    keys = pq.read_table(
+        world.truth_dir / "record_keys.parquet", columns=["census_year", "record_id"]
+    )
+    rows = list(zip(keys["census_year"].to_pylist(), keys["record_id"].to_pylist(), strict=True))
+    assert len(rows) > 1000
+    assert len(set(rows)) == len(rows)
+    assert rows == sorted(rows)
+
+
 def test_child_ids_unique_within_an_la_unless_the_collision_quirk(world: World) -> None:
     """Within a year's return, one LAchildID is one LA record, except where the quirk log
     says the ID was borrowed from another LA's child."""
