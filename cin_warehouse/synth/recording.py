@@ -115,7 +115,8 @@ def _date_text(dates: np.ndarray) -> pa.Array:
 
 
 def _flag_text(flags: np.ndarray) -> pa.Array:
-    """ "1" where true, "0" where false, as an Arrow text array (no Python string per row)."""
+    """Each flag as the text "1" (true) or "0" (false), an Arrow array: no Python string
+    per row."""
     return pc.if_else(pa.array(flags, pa.bool_()), "1", "0")
 
 
