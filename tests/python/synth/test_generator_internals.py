@@ -165,6 +165,10 @@ def test_codes_index_like_a_list_of_the_values(values: list[str | None]) -> None
     mask = rng.random(len(values)) < 0.5
     assert codes[mask].tolist() == [v for v, m in zip(values, mask, strict=True) if m]
     assert codes[rows].dtype == object
+    # The Arrow form holds the same values, null where missing.
+    assert codes.arrow(rows).to_pylist() == [values[i] for i in rows]
+    assert codes.arrow(mask).to_pylist() == [v for v, m in zip(values, mask, strict=True) if m]
+    assert codes.arrow(rows).type == pa.string()
 
 
 @pytest.mark.parametrize("values", [["0000100001", None, "C100002", "A123", "A123"], [None], []])
@@ -215,6 +219,53 @@ def test_keyed_codes_index_like_the_values_and_minus_one_is_missing() -> None:
     assert codes[np.arange(len(index))].tolist() == expected
     mask = np.array([True, True, False, False, True, False])
     assert codes[mask].tolist() == [e for e, m in zip(expected, mask, strict=True) if m]
+    assert codes.arrow(np.arange(len(index))).to_pylist() == expected
+    assert codes.arrow(mask).to_pylist() == [e for e, m in zip(expected, mask, strict=True) if m]
+
+
+def test_flag_text_is_one_for_true_and_zero_for_false() -> None:
+    flags = np.array([True, False, False, True])
+    assert recording._flag_text(flags).to_pylist() == ["1", "0", "0", "1"]
+    assert recording._flag_text(np.zeros(0, dtype=bool)).to_pylist() == []
+
+
+def test_child_key_is_equal_exactly_where_la_code_and_child_pos_are() -> None:
+    # The NPD query joins and groups by child_key in place of (la_code, child_pos): two rows
+    # must share a key exactly when they share the pair, and an LA with no child (it joins
+    # no child) must have no key.
+    rng = np.random.default_rng(11)
+    las = ["202", "330", "E10", "9"]
+    child = pa.table(
+        {
+            "la_code": pa.array([las[i] for i in rng.integers(0, 3, 400)], pa.string()),
+            "child_pos": pa.array(rng.integers(1, 2**31 - 1, 400), pa.int32()),
+        }
+    )
+    details = pa.table(
+        {
+            "la_code": pa.array([las[i] for i in rng.integers(0, 4, 300)], pa.string()),
+            "child_pos": child["child_pos"].take(rng.integers(0, 400, 300)),
+        }
+    )
+    keyed = npd_writer._with_child_key({"child": child, "details": details}, ("child", "details"))
+    rows = [
+        (la, pos, key)
+        for name in ("child", "details")
+        for la, pos, key in zip(
+            keyed[name]["la_code"].to_pylist(),
+            keyed[name]["child_pos"].to_pylist(),
+            keyed[name]["child_key"].to_pylist(),
+            strict=True,
+        )
+    ]
+    child_las = set(child["la_code"].to_pylist())
+    assert all((key is None) == (la not in child_las) for la, _, key in rows)
+    assert any(key is None for _, _, key in rows)  # LA "9" has no children
+    keyed_rows = [(la, pos, key) for la, pos, key in rows if key is not None]
+    assert len({(la, pos) for la, pos, _ in keyed_rows}) == len({key for *_, key in keyed_rows})
+    assert len({(la, pos, key) for la, pos, key in keyed_rows}) == len(
+        {key for *_, key in keyed_rows}
+    )
 
 
 def _some_records(n: int) -> LARecords:
