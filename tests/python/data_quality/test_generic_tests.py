@@ -1,7 +1,7 @@
 """The generic dbt tests of tests/generic, run on a small fixture whose failures are known.
 
-A throwaway dbt project gets the repository's generic tests, dq_* macros, the uniqueness
-macros (macros/duplicate_keys.sql, which also replace dbt's built-in `unique`) and the
+A throwaway dbt project gets the repository's generic tests, dq_* macros (among them
+macros/dq_duplicate_keys.sql, which also replaces dbt's built-in `unique`) and the
 ref_codes seed, plus a fixture seed written here; each test's failure count is compared with
 the count worked out by hand below, and the stored failing rows of the uniqueness tests with
 a count done here in Python.
@@ -187,16 +187,13 @@ EXPECTED_CODE_ROWS = [
 ]
 
 
-UNIQUENESS_MACROS = Path("macros") / "duplicate_keys.sql"
-
-
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     """The probe project seeded and tested: its DuckDB file and each test's failure count."""
     root = tmp_path_factory.mktemp("dq_probe")
     shutil.copytree(PROJECT_DIR / "tests" / "generic", root / "tests" / "generic")
     (root / "macros").mkdir()
-    for macro in [*(PROJECT_DIR / "macros").glob("dq_*.sql"), PROJECT_DIR / UNIQUENESS_MACROS]:
+    for macro in (PROJECT_DIR / "macros").glob("dq_*.sql"):
         shutil.copy(macro, root / "macros" / macro.name)
     (root / "seeds").mkdir()
     shutil.copy(PROJECT_DIR / "seeds" / "ref_codes.csv", root / "seeds" / "ref_codes.csv")
