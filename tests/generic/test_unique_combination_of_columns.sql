@@ -1,13 +1,8 @@
 {#
     Fails with one row per duplicated key: the key values and how often they occur.
-    Use where a model's grain is a combination of columns.
+    Use where a model's grain is a combination of columns. The duplicates are found by
+    dq_duplicate_keys (macros/dq_duplicate_keys.sql): same rows as grouping on the key, cheaper.
 #}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
-    {%- set key = combination_of_columns | join(', ') %}
-    select
-        {{ key }},
-        count(*) as occurrences
-    from {{ model }}
-    group by {{ key }}
-    having count(*) > 1
+    {{ dq_duplicate_keys(model, combination_of_columns, 'occurrences') }}
 {% endtest %}

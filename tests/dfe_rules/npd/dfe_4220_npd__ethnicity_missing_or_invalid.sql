@@ -2,7 +2,10 @@
 -- national codes A1-E4: staging recodes them (ref_codes, is_legacy).
 
 {% call dq_dfe_rule('4220', 'npd') %}
-with records as (
+-- Not materialized: read twice (count, check), DuckDB would write every NPD record out
+-- first; inlined, the count reads no more than its filter needs (at scale 1, 4180, 4220, 8866
+-- together: 5.2 to 5.4 CPU s materialised, 2.7 to 3.0 inlined, same rows).
+with records as not materialized (
     select
         census_year,
         la_child_id,

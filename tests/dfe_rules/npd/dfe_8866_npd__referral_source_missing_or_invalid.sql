@@ -2,7 +2,10 @@
 -- NPD from 2013/14.
 
 {% call dq_dfe_rule('8866', 'npd') %}
-with records as (
+-- Not materialized: read twice (count, check), DuckDB would write every NPD record out
+-- first; inlined, the count reads no more than its filter needs (at scale 1, 4180, 4220, 8866
+-- together: 5.2 to 5.4 CPU s materialised, 2.7 to 3.0 inlined, same rows).
+with records as not materialized (
     select
         census_year,
         la_child_id,

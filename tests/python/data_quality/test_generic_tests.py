@@ -1,14 +1,19 @@
 """The generic dbt tests of tests/generic, run on a small fixture whose failures are known.
 
-A throwaway dbt project gets the repository's generic tests, dq_* macros and the ref_codes
-seed, plus a fixture seed written here; each test's failure count is compared with the
-count worked out by hand below.
+A throwaway dbt project gets the repository's generic tests, dq_* macros (among them
+macros/dq_duplicate_keys.sql, which also replaces dbt's built-in `unique`) and the
+ref_codes seed, plus a fixture seed written here; each test's failure count is compared with
+the count worked out by hand below, and the stored failing rows of the uniqueness tests with
+a count done here in Python.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -55,7 +60,23 @@ seeds:
       - unique_combination_of_columns:
           name: probe_unique
           arguments: {combination_of_columns: [census_year, referral_date]}
+      - unique_combination_of_columns:
+          name: probe_unique_with_nulls
+          arguments: {combination_of_columns: [census_year, amount]}
+          config: {store_failures: true}
+      - unique_combination_of_columns:
+          name: probe_unique_passes
+          arguments: {combination_of_columns: [census_year, row_id]}
     columns:
+      - name: row_id
+        data_tests:
+          - unique:
+              name: probe_unique_row_id
+      - name: referral_date
+        data_tests:
+          - unique:
+              name: probe_unique_referral_date
+              config: {store_failures: true}
       - name: amount
         data_tests:
           - accepted_range:
@@ -72,6 +93,9 @@ seeds:
               arguments: {min_proportion: 0.5}
       - name: closure_reason_code
         data_tests:
+          - unique:
+              name: probe_unique_closure_reason
+              config: {store_failures: true}
           - values_valid_for_census_year:
               name: probe_codes
               arguments: {code_list: closure_reason}
@@ -100,6 +124,11 @@ seeds:
 EXPECTED = {
     "probe_expression": 1,  # row 2 (row 3 has no closure date: NULL is not a failure)
     "probe_unique": 2,  # (2022, 2021-05-01) twice and (2023, 2021-05-01) three times
+    "probe_unique_with_nulls": 1,  # (2023, NULL) twice: NULLs group together, as GROUP BY
+    "probe_unique_passes": 0,
+    "probe_unique_row_id": 0,
+    "probe_unique_referral_date": 1,  # 2021-05-01 six times
+    "probe_unique_closure_reason": 1,  # RC9 twice; the NULL of row 6 is not checked
     "probe_range": 2,  # rows 2 (50) and 4 (-1)
     "probe_range_exclusive": 2,  # 5 is not > 5; -1 either
     "probe_not_null_by_year": 2,  # 2023 has 1 of 3, 2024 has 0 of 1
@@ -229,3 +258,60 @@ def test_code_validity_keeps_every_failing_row_whole(probe: tuple[Path, dict[str
         "failure_reason",
     ]
     assert rows == EXPECTED_CODE_ROWS
+
+
+def stored_failures(database: Path, test_name: str) -> tuple[list[str], list[tuple]]:
+    """The columns and the rows (sorted) that a test with store_failures kept."""
+    con = duckdb.connect(str(database))
+    try:
+        failures = con.execute(f"select * from main_dbt_test__audit.{test_name}")
+        columns = [column[0] for column in failures.description]
+        rows = failures.fetchall()
+    finally:
+        con.close()
+    return columns, sorted(rows, key=repr)
+
+
+def repeated(key: tuple[str, ...], skip_null: bool) -> list[tuple]:
+    """Each key of FIXTURE met more than once, with its count, counted here in Python (CSV
+    text values; an empty field is NULL)."""
+    counts = Counter(
+        tuple(row[column] or None for column in key)
+        for row in csv.DictReader(io.StringIO(FIXTURE))
+        if not (skip_null and any(row[column] == "" for column in key))
+    )
+    return sorted(((*values, n) for values, n in counts.items() if n > 1), key=repr)
+
+
+UNIQUE_COLUMNS = ["unique_field", "n_records"]
+
+
+@pytest.mark.parametrize(
+    ("test_name", "key", "skip_null", "columns"),
+    [
+        ("probe_unique_referral_date", ("referral_date",), True, UNIQUE_COLUMNS),
+        ("probe_unique_closure_reason", ("closure_reason_code",), True, UNIQUE_COLUMNS),
+        (
+            "probe_unique_with_nulls",
+            ("census_year", "amount"),
+            False,
+            ["census_year", "amount", "occurrences"],
+        ),
+    ],
+)
+def test_uniqueness_tests_keep_each_duplicated_key_and_its_count(
+    probe: tuple[Path, dict[str, int]],
+    test_name: str,
+    key: tuple[str, ...],
+    skip_null: bool,
+    columns: list[str],
+) -> None:
+    """The two-pass duplicate search reports what grouping on the key reports: dbt's
+    built-in `unique` columns (NULLs not checked), or the key and `occurrences`."""
+    stored_columns, rows = stored_failures(probe[0], test_name)
+    assert stored_columns == columns
+    as_text = sorted(
+        ((*(None if value is None else str(value) for value in row[:-1]), row[-1]) for row in rows),
+        key=repr,
+    )
+    assert as_text == repeated(key, skip_null)
