@@ -388,7 +388,7 @@ class Recorder:
         # and second) is unique (rule 1520) and the 7 digits never overflow.
         # The group (LA code, year) as one integer: the code's position among the distinct
         # codes, then the four-digit year (text keys took twice the time to build and sort).
-        code_index = pc.dictionary_encode(pa.array(code, pa.string())).indices.to_numpy()
+        code_index = _first_seen_index(code)
         group = code_index.astype(np.int64) * 10_000 + year
         serials = _rank_within_unsorted(np.concatenate([group, group[second]]))
         del group, code_index
@@ -1245,6 +1245,19 @@ def _narrow(values: np.ndarray) -> np.ndarray:
     ):
         return values
     return values.astype(np.int32)
+
+
+def _first_seen_index(values: np.ndarray) -> np.ndarray:
+    """Each text's position among the distinct texts, in order of first appearance.
+
+    pyarrow turns a numpy text array of more than about 5.6 million short strings into a
+    ChunkedArray, whose chunks would each be dictionary-encoded on their own (and a
+    ChunkedArray has no `indices`): the chunks are joined into one array first.
+    """
+    text = pa.array(values, pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pc.dictionary_encode(text).indices.to_numpy()
 
 
 def _rank_within_unsorted(groups: np.ndarray) -> np.ndarray:

@@ -452,3 +452,16 @@ def test_each_years_returns_equal_those_of_a_scan_of_every_record(
         if row["quirk"] == "missing_closure"
     ]
     assert any(year > closure_year[rec] for year, rec in lingered)
+
+
+@pytest.mark.parametrize("size", [10, 6_000_000])
+def test_first_seen_index_numbers_texts_in_order_of_first_appearance(size: int) -> None:
+    # 6M three-character texts: pyarrow converts them as several chunks (about 5.6M each),
+    # the national-scale case that once failed. The expected index comes from numpy alone.
+    rng = np.random.default_rng(5)
+    texts = np.array(["822", "202", "330", "940"])[rng.integers(0, 4, size)].astype(str)
+    assert isinstance(pa.array(texts, pa.string()), pa.ChunkedArray) == (size > 5_600_000)
+    distinct, first, inverse = np.unique(texts, return_index=True, return_inverse=True)
+    rank_of_distinct = np.empty(len(distinct), dtype=np.int64)
+    rank_of_distinct[np.argsort(first)] = np.arange(len(distinct))
+    assert np.array_equal(recording._first_seen_index(texts), rank_of_distinct[inverse])
