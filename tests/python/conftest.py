@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +77,59 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("shared_crosscheck"):
             item.add_marker(skip)
+
+
+# Commands that take minutes but read only the repository's files (the linters), each run
+# for its test in a process of its own from the end of collection, beside the rest of the
+# suite: most tests keep one core busy, so on two cores the command finishes meanwhile. A
+# test module names them in `BACKGROUND` (test name -> a function of a folder of the
+# command's own, giving the command and its environment); the test reads the finished
+# command's result with the `background` fixture.
+Command = tuple[list[str], dict[str, str] | None]
+BACKGROUND = pytest.StashKey[dict[str, tuple["subprocess.Popen[bytes]", Path]]]()
+BACKGROUND_DIR = pytest.StashKey[Path]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    session.config.stash[BACKGROUND] = started
+    for item in session.items:
+        commands: dict[str, Callable[[Path], Command]] = getattr(
+            getattr(item, "module", None), "BACKGROUND", {}
+        )
+        if item.name not in commands or item.nodeid in started:
+            continue
+        if BACKGROUND_DIR not in session.config.stash:
+            session.config.stash[BACKGROUND_DIR] = Path(tempfile.mkdtemp(prefix="cin-tests-"))
+        folder = session.config.stash[BACKGROUND_DIR] / item.name
+        folder.mkdir()
+        command, env = commands[item.name](folder)
+        with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
+            process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=out, stderr=err, env=env)
+        started[item.nodeid] = (process, folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # a command whose test did not run (a session stopped early) is not left running
+    for process, _ in session.config.stash.get(BACKGROUND, {}).values():
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    if BACKGROUND_DIR in session.config.stash:
+        shutil.rmtree(session.config.stash[BACKGROUND_DIR], ignore_errors=True)
+
+
+@pytest.fixture
+def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
+    """The finished command the test's module started for this test (see BACKGROUND)."""
+    process, folder = request.config.stash[BACKGROUND][request.node.nodeid]
+    process.wait()
+    return subprocess.CompletedProcess(
+        process.args,
+        process.returncode,
+        (folder / "stdout").read_text(encoding="utf-8", errors="replace"),
+        (folder / "stderr").read_text(encoding="utf-8", errors="replace"),
+    )
 
 
 def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
