@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 
 from cin_warehouse.ingest import loader
@@ -151,10 +152,14 @@ def invoke_dbt(
     db_path: Path,
     target_path: Path,
     callbacks: list[Callable[[EventMsg], None]] | None = None,
+    manifest: Manifest | None = None,
 ) -> dbtRunnerResult:
-    """Run dbt in-process against `db_path` with the project's own profile; dbt's result."""
+    """Run dbt in-process against `db_path` with the project's own profile; dbt's result.
+    `manifest`: the project as an earlier `dbt parse` read it (dbt's result), so that dbt
+    does not read it again; only for a database file of the same name (its catalog) and
+    the same variables."""
     os.environ["CIN_DUCKDB_PATH"] = str(db_path)
-    return dbtRunner(callbacks=callbacks or []).invoke(
+    return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(
         [
             *args,
             "--project-dir",
