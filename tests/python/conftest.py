@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -94,6 +95,8 @@ BACKGROUND_DIR = pytest.StashKey[Path]()
 def pytest_collection_finish(session: pytest.Session) -> None:
     started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
     session.config.stash[BACKGROUND] = started
+    if session.config.option.collectonly:
+        return
     for item in session.items:
         commands: dict[str, Callable[[Path], Command]] = getattr(
             getattr(item, "module", None), "BACKGROUND", {}
@@ -106,7 +109,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         folder.mkdir()
         command, env = commands[item.name](folder)
         with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
-            process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=out, stderr=err, env=env)
+            # a process group of its own: stopped with its workers (sqlfluff's pool)
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
         started[item.nodeid] = (process, folder)
 
 
@@ -114,7 +125,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     # a command whose test did not run (a session stopped early) is not left running
     for process, _ in session.config.stash.get(BACKGROUND, {}).values():
         if process.poll() is None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     if BACKGROUND_DIR in session.config.stash:
         shutil.rmtree(session.config.stash[BACKGROUND_DIR], ignore_errors=True)
