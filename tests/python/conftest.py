@@ -9,6 +9,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 
 from cin_warehouse.ingest import loader
@@ -76,6 +81,69 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+# Commands that take minutes but read only the repository's files (the linters), each run
+# for its test in a process of its own from the end of collection, beside the rest of the
+# suite: most tests keep one core busy, so on two cores the command finishes meanwhile. A
+# test module names them in `BACKGROUND` (test name -> a function of a folder of the
+# command's own, giving the command and its environment); the test reads the finished
+# command's result with the `background` fixture.
+Command = tuple[list[str], dict[str, str] | None]
+BACKGROUND = pytest.StashKey[dict[str, tuple["subprocess.Popen[bytes]", Path]]]()
+BACKGROUND_DIR = pytest.StashKey[Path]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    session.config.stash[BACKGROUND] = started
+    if session.config.option.collectonly:
+        return
+    for item in session.items:
+        commands: dict[str, Callable[[Path], Command]] = getattr(
+            getattr(item, "module", None), "BACKGROUND", {}
+        )
+        if item.name not in commands or item.nodeid in started:
+            continue
+        if BACKGROUND_DIR not in session.config.stash:
+            session.config.stash[BACKGROUND_DIR] = Path(tempfile.mkdtemp(prefix="cin-tests-"))
+        folder = session.config.stash[BACKGROUND_DIR] / item.name
+        folder.mkdir()
+        command, env = commands[item.name](folder)
+        with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
+            # a process group of its own: stopped with its workers (sqlfluff's pool)
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
+        started[item.nodeid] = (process, folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # a command whose test did not run (a session stopped early) is not left running
+    for process, _ in session.config.stash.get(BACKGROUND, {}).values():
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    if BACKGROUND_DIR in session.config.stash:
+        shutil.rmtree(session.config.stash[BACKGROUND_DIR], ignore_errors=True)
+
+
+@pytest.fixture
+def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
+    """The finished command the test's module started for this test (see BACKGROUND)."""
+    process, folder = request.config.stash[BACKGROUND][request.node.nodeid]
+    process.wait()
+    return subprocess.CompletedProcess(
+        process.args,
+        process.returncode,
+        (folder / "stdout").read_text(encoding="utf-8", errors="replace"),
+        (folder / "stderr").read_text(encoding="utf-8", errors="replace"),
+    )
+
+
 def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
     settings = GeneratorSettings(
         **{
@@ -95,10 +163,14 @@ def invoke_dbt(
     db_path: Path,
     target_path: Path,
     callbacks: list[Callable[[EventMsg], None]] | None = None,
+    manifest: Manifest | None = None,
 ) -> dbtRunnerResult:
-    """Run dbt in-process against `db_path` with the project's own profile; dbt's result."""
+    """Run dbt in-process against `db_path` with the project's own profile; dbt's result.
+    `manifest`: the project as an earlier `dbt parse` read it (dbt's result), so that dbt
+    does not read it again; only for a database file of the same name (its catalog) and
+    the same variables."""
     os.environ["CIN_DUCKDB_PATH"] = str(db_path)
-    return dbtRunner(callbacks=callbacks or []).invoke(
+    return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(
         [
             *args,
             "--project-dir",

@@ -9,17 +9,21 @@ alter its input so that each guard's condition holds):
 * a record lies beyond the widths of the packed order (return_order_fields).
 
 Each altered warehouse is a copy of one built once; the unaltered copy builds, so each
-failure is the alteration's. Removing a guard lets its build succeed, failing its test."""
+failure is the alteration's. Removing a guard lets its build succeed, failing its test.
+A run without variables reuses the project as parsed once (dbt's manifest); a run with
+variables parses it again, as a user's `dbt run --vars` does."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt.contracts.graph.manifest import Manifest
 
 from cin_warehouse.ingest import loader
 from tests.python.conftest import invoke_dbt, make_world, run_dbt
@@ -27,10 +31,16 @@ from tests.python.conftest import invoke_dbt, make_world, run_dbt
 MODEL = "int_episodes_folded"
 
 
+@dataclass(frozen=True)
+class Built:
+    db_path: Path
+    manifest: Manifest
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """A small warehouse (one LA, three census years, both sources) built up to the model's
-    inputs and the model itself."""
+    inputs and the model itself, and the project as dbt parsed it for this warehouse."""
     root = tmp_path_factory.mktemp("order_guards")
     world = make_world(
         root / "world", clean=True, la_codes=("330",), census_years=(2019, 2020, 2021)
@@ -44,37 +54,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # into the file, which the tests copy
     with duckdb.connect(str(db_path)) as con:
         con.execute("checkpoint")
-    return db_path
+    parsed = invoke_dbt(["parse"], db_path, root / "target")
+    assert isinstance(parsed.result, Manifest), parsed.exception
+    return Built(db_path=db_path, manifest=parsed.result)
 
 
 def _build_copy(
-    built: Path,
+    built: Built,
     tmp_path: Path,
     alter: Callable[[duckdb.DuckDBPyConnection], None] | None,
     variables: dict[str, object] | None = None,
 ) -> tuple[bool, str]:
     """Copy the warehouse, alter the copy, build the model on it: (success, dbt's messages)."""
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(built, copy)
+    # the same file name: the parsed project names its database (the file's stem)
+    copy = tmp_path / built.db_path.name
+    shutil.copyfile(built.db_path, copy)
     if alter is not None:
         with duckdb.connect(str(copy)) as con:
             alter(con)
     args = ["run", "--select", MODEL]
+    manifest: Manifest | None = built.manifest
     if variables:
         args += ["--vars", json.dumps(variables)]
-    result = invoke_dbt(args, copy, tmp_path / "target")
+        manifest = None
+    result = invoke_dbt(args, copy, tmp_path / "target", manifest=manifest)
     if result.result is None:
         return result.success, str(result.exception)
     return result.success, "\n".join(str(r.message) for r in result.result.results)
 
 
-def test_the_unaltered_warehouse_builds(built: Path, tmp_path: Path) -> None:
+def test_the_unaltered_warehouse_builds(built: Built, tmp_path: Path) -> None:
     succeeded, messages = _build_copy(built, tmp_path, None)
     assert succeeded, messages
 
 
-def test_loads_sharing_a_hash_stop_the_build(built: Path, tmp_path: Path) -> None:
-    with duckdb.connect(str(built)) as con:
+def test_loads_sharing_a_hash_stop_the_build(built: Built, tmp_path: Path) -> None:
+    with duckdb.connect(str(built.db_path)) as con:
         (loads,) = con.execute("select count(distinct load_id) from raw._loads").fetchone()
     # two of three or more loads must share a 1-bit hash (the pigeonhole principle)
     assert loads >= 3
@@ -83,8 +98,8 @@ def test_loads_sharing_a_hash_stop_the_build(built: Path, tmp_path: Path) -> Non
     assert "int_episodes_folded: loads in raw._loads share a 64-bit hash" in messages
 
 
-def test_a_load_missing_from_the_manifest_stops_the_build(built: Path, tmp_path: Path) -> None:
-    with duckdb.connect(str(built)) as con:
+def test_a_load_missing_from_the_manifest_stops_the_build(built: Built, tmp_path: Path) -> None:
+    with duckdb.connect(str(built.db_path)) as con:
         (load_id,) = con.execute(
             "select min(load_id) from intermediate.int_episode_records_linked"
             " where episode_id is not null and load_id is not null"
@@ -99,10 +114,10 @@ def test_a_load_missing_from_the_manifest_stops_the_build(built: Path, tmp_path:
     assert "is not in raw._loads" in messages
 
 
-def test_a_record_beyond_the_packed_widths_stops_the_build(built: Path, tmp_path: Path) -> None:
+def test_a_record_beyond_the_packed_widths_stops_the_build(built: Built, tmp_path: Path) -> None:
     # a CINdetails position of 2^24 - 1 is the greatest a 24-bit field holds, which the
     # packed order keeps for NULL (a row value puts NULL last): a written one is beyond it
-    with duckdb.connect(str(built)) as con:
+    with duckdb.connect(str(built.db_path)) as con:
         (record_id,) = con.execute(
             "select min(episode_record_id) from intermediate.int_episode_records_linked"
             " where episode_id is not null and cin_details_pos is not null"
@@ -122,12 +137,12 @@ def test_a_record_beyond_the_packed_widths_stops_the_build(built: Path, tmp_path
 
 @pytest.mark.parametrize("bits", [0, 65])
 def test_a_load_hash_width_out_of_range_stops_compilation(
-    built: Path, tmp_path: Path, bits: int
+    built: Built, tmp_path: Path, bits: int
 ) -> None:
     # only 1-64 high bits of the 64-bit hash exist: any other width is refused by name
     result = invoke_dbt(
         ["compile", "--select", MODEL, "--vars", json.dumps({"load_hash_bits": bits})],
-        built,
+        built.db_path,
         tmp_path / "target",
     )
     assert not result.success

@@ -17,9 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cin_warehouse import npd_spec
-from cin_warehouse.ingest import loader
 from cin_warehouse.ingest.schema import ensure_raw_schema
-from tests.python.conftest import PROJECT_DIR, BuiltWarehouse, World, run_dbt
+from tests.python.conftest import PROJECT_DIR, BuiltWarehouse, run_dbt
 from tests.python.staging.naming import companion, stem
 
 QUIRK_YEAR, CLEAN_YEAR = 2016, 2017
@@ -239,20 +238,6 @@ def test_old_national_ethnicity_codes_are_recoded(warehouse: BuiltWarehouse) -> 
     assert unmapped == 0
 
 
-@pytest.fixture(scope="module")
-def clean_warehouse(
-    clean_world: World, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = tmp_path_factory.mktemp("clean_warehouse")
-    db_path = root / "cin.duckdb"
-    loader.land([clean_world.path / "npd", clean_world.path / "xml"], db_path)
-    run_dbt(["seed"], db_path, root / "target")
-    run_dbt(["run", "--select", "staging"], db_path, root / "target")
-    con = duckdb.connect(str(db_path))
-    yield con
-    con.close()
-
-
 STAGING_WITH_FLAGS = [
     "stg_npd__cin",
     "stg_xml__child",
@@ -265,8 +250,10 @@ STAGING_WITH_FLAGS = [
 ]
 
 
-def test_flags_are_zero_in_clean_mode(clean_warehouse: duckdb.DuckDBPyConnection) -> None:
-    con = clean_warehouse
+def test_flags_are_zero_in_clean_mode(clean_warehouse: BuiltWarehouse) -> None:
+    # the session's clean warehouse: its staging models are built from the clean world's
+    # landed files as a staging-only build would build them
+    con = clean_warehouse.con
     assert con.execute("select count(*) from staging.stg_npd__cin").fetchone()[0] > 0
     # 2008/09 ethnicity is written in that year's old national codes, each recoded by design.
     old_codes = con.execute(
