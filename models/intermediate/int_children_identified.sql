@@ -154,32 +154,6 @@ all_identifier_lists as (
         identifier_votes.source_kind, identifier_votes.child_la_code, identifier_votes.la_child_id
 ),
 
-birth_votes as (
-    select
-        source_kind,
-        child_la_code,
-        la_child_id,
-        birth_year,
-        birth_month,
-        sum(record_count) as records_carrying,
-        max(census_year) as last_census_year
-    from child_records
-    where birth_year is not null
-    group by source_kind, child_la_code, la_child_id, birth_year, birth_month
-),
-
-births as (
-    select
-        source_kind,
-        child_la_code,
-        la_child_id,
-        arg_max(birth_year, records_carrying * 10000 + last_census_year) as birth_year,
-        arg_max(birth_month, records_carrying * 10000 + last_census_year) as birth_month,
-        count(*) > 1 as has_birth_conflict
-    from birth_votes
-    group by source_kind, child_la_code, la_child_id
-),
-
 -- Disability: the answer of the latest census year with one (a year with a disability
 -- code other than NONE, or the NPD's Disability flag, answers yes). Each answer is one
 -- number, census year * 2 + (1 if yes): the greatest is the latest year, and it is odd
@@ -223,8 +197,66 @@ children as (
         -- the disability flag's answers, coded as in coded_disability
         max(census_year * 2 + cast(has_disability as integer))
             as latest_disability_answer,
-        sum(record_count) as record_count
+        sum(record_count) as record_count,
+        -- the birth pairs of the records with a birth year (birth_votes): one pair when the
+        -- years agree and the months agree or are all missing (a missing month beside a
+        -- given one is a second pair, as in the vote's grouping). `birth_month + birth_year
+        -- * 0` is the month of a record with a birth year only (NULL otherwise): cheaper
+        -- than a FILTER on each state
+        min(birth_year) as birth_year,
+        min(birth_month + birth_year * 0) as birth_month,
+        coalesce(
+            min(birth_year) <> max(birth_year)
+            or min(birth_month + birth_year * 0) <> max(birth_month + birth_year * 0)
+            or (
+                bool_or(birth_year is not null and birth_month is null)
+                and min(birth_month + birth_year * 0) is not null
+            ),
+            false
+        ) as has_birth_conflict
     from child_records
+    group by source_kind, child_la_code, la_child_id
+),
+
+-- Birth: nearly every child has one (year, month) pair in all its records (at national
+-- scale 3 of 6.8M have two), so `children` finds the pair from the least and greatest year
+-- and month of its records, and only a child with two or more pairs is put to the vote:
+-- one aggregate over every record fewer than voting for all (the same answer: a single
+-- pair wins its vote). Alone at national scale (4 GB, 2 threads, idle machine, alternated):
+-- 64.2-71.2 -> 60.8-65.0 CPU s, 37-42 -> 33-34 s wall; the same table.
+birth_votes as (
+    select
+        child_records.source_kind,
+        child_records.child_la_code,
+        child_records.la_child_id,
+        child_records.birth_year,
+        child_records.birth_month,
+        sum(child_records.record_count) as records_carrying,
+        max(child_records.census_year) as last_census_year
+    from child_records
+    semi join children
+        on
+            child_records.source_kind = children.source_kind
+            and child_records.child_la_code = children.child_la_code
+            and child_records.la_child_id = children.la_child_id
+            and children.has_birth_conflict
+    where child_records.birth_year is not null
+    group by
+        child_records.source_kind,
+        child_records.child_la_code,
+        child_records.la_child_id,
+        child_records.birth_year,
+        child_records.birth_month
+),
+
+births_voted as (
+    select
+        source_kind,
+        child_la_code,
+        la_child_id,
+        arg_max(birth_year, records_carrying * 10000 + last_census_year) as birth_year,
+        arg_max(birth_month, records_carrying * 10000 + last_census_year) as birth_month
+    from birth_votes
     group by source_kind, child_la_code, la_child_id
 ),
 
@@ -245,8 +277,12 @@ resolved as (
         children.has_ethnicity_conflict,
         children.record_count,
         child_identifiers.identifier,
-        births.birth_year,
-        births.birth_month,
+        -- a child with two or more pairs takes the vote's winner
+        coalesce(births_voted.birth_year, children.birth_year) as birth_year,
+        case
+            when children.has_birth_conflict then births_voted.birth_month
+            else children.birth_month
+        end as birth_month,
         coalesce(child_identifiers.all_identifiers, all_identifier_lists.all_identifiers)
             as all_identifiers,
         -- the later of the flag's and the codes' latest answers (in one year: yes if
@@ -255,7 +291,7 @@ resolved as (
             children.latest_disability_answer, coded_disability.latest_disability_answer
         ) % 2 = 1 as has_disability,
         coalesce(child_identifiers.identifier_count, 0) as identifier_count,
-        coalesce(births.has_birth_conflict, false) as has_birth_conflict
+        children.has_birth_conflict
     from children
     left join child_identifiers
         on
@@ -267,11 +303,11 @@ resolved as (
             children.source_kind = all_identifier_lists.source_kind
             and children.child_la_code = all_identifier_lists.child_la_code
             and children.la_child_id = all_identifier_lists.la_child_id
-    left join births
+    left join births_voted
         on
-            children.source_kind = births.source_kind
-            and children.child_la_code = births.child_la_code
-            and children.la_child_id = births.la_child_id
+            children.source_kind = births_voted.source_kind
+            and children.child_la_code = births_voted.child_la_code
+            and children.la_child_id = births_voted.la_child_id
     left join coded_disability
         on
             children.source_kind = coded_disability.source_kind
