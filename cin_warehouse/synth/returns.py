@@ -13,7 +13,9 @@ order of repeated elements inside their parent, so a writer can rebuild the nest
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _KEY = [
     ("census_year", pa.int16()),
@@ -164,3 +166,25 @@ MODULES: dict[str, pa.Schema] = {
     "cpp_review": CPP_REVIEW,
     "service_provision": SERVICE_PROVISION,
 }
+
+
+def child_rows(child: pa.Table, rows: pa.Table) -> np.ndarray:
+    """Each row of `rows` (a table of the returns keyed by la_code and child_pos) as its
+    child's row in `child`: the truth and the disabilities file take the child's columns
+    by it instead of joining in DuckDB. Every row has its child (the returns are built so);
+    a row without one is refused."""
+
+    def keys(table: pa.Table) -> np.ndarray:
+        """One int64 per (la_code, child_pos): the LA's position among the children's LAs
+        (-1: an LA without children) in the high 32 bits, child_pos in the low."""
+        la = pc.fill_null(pc.index_in(table["la_code"], value_set=las), -1)
+        return (la.to_numpy().astype(np.int64) << 32) + table["child_pos"].to_numpy()
+
+    las = pc.unique(child["la_code"])
+    child_keys, wanted = keys(child), keys(rows)
+    by_key = np.argsort(child_keys, kind="stable")
+    found = np.searchsorted(child_keys[by_key], wanted)
+    found = np.minimum(found, max(len(child_keys) - 1, 0))
+    if len(wanted) and not np.array_equal(child_keys[by_key][found], wanted):
+        raise ValueError("a row of the returns has no child record")
+    return by_key[found]
