@@ -109,9 +109,9 @@ _FILE_ORDER = (
 
 # The NPD columns that are a column of a return table as it is (text): the query gives
 # each table's row number (`<alias>_row`) and the column is taken from the table by it in
-# Arrow, not carried through DuckDB's joins and export (session 13, scale 0.02, the 18
-# years' queries twice, alternated: 4.47 -> 4.04 CPU s, the same files). The aliases are
-# the query's.
+# Arrow, not carried through DuckDB's joins and export (session 13, scale 0.25, seed 1,
+# the 18 years' queries twice, alternated: 35.8 -> 31.4 CPU s, the same rows). The
+# aliases are the query's.
 _TAKEN = {
     "PupilMatchingRefAnonymous": ("ch", "pupil_matching_ref"),
     "LAchildID_Anon": ("ch", "la_child_id_anon"),
