@@ -185,6 +185,8 @@ def child_rows(child: pa.Table, rows: pa.Table) -> np.ndarray:
     by_key = np.argsort(child_keys, kind="stable")
     found = np.searchsorted(child_keys[by_key], wanted)
     found = np.minimum(found, max(len(child_keys) - 1, 0))
-    if len(wanted) and not np.array_equal(child_keys[by_key][found], wanted):
+    if len(wanted) and (
+        not len(child_keys) or not np.array_equal(child_keys[by_key][found], wanted)
+    ):
         raise ValueError("a row of the returns has no child record")
     return by_key[found]

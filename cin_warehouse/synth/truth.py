@@ -115,7 +115,9 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     # Rows by child; each row of a child with n records meets the n rows of its child.
     order = np.argsort(child, kind="stable")
     by_child = child[order]
-    first = np.flatnonzero(np.r_[True, by_child[1:] != by_child[:-1]])
+    change = np.ones(len(by_child), dtype=bool)  # (a year without records: none)
+    change[1:] = by_child[1:] != by_child[:-1]
+    first = np.flatnonzero(change)
     size = np.diff(np.r_[first, len(order)])
     row_size = np.repeat(size, size)
     several = np.flatnonzero(row_size > 1)  # positions (in child order) of such rows

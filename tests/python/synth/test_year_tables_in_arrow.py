@@ -105,6 +105,15 @@ def test_return_counts_equal_the_hand_worked_counts(pieces: int) -> None:
     assert counts.schema.field("census_year").type == pa.int16()
 
 
+def test_a_year_without_records_has_no_counts_and_no_keys() -> None:
+    # A year whose only LA sent no return (test_world's Isle of Wight in 2010).
+    empty = {"cin_details": DETAILS.slice(0, 0), "child": CHILD.slice(0, 0)}
+    counts = truth.return_counts(empty, 2020)
+    assert counts.num_rows == 0
+    assert counts.schema == truth.return_counts({"cin_details": DETAILS}, 2020).schema
+    assert truth.record_keys(empty).num_rows == 0
+
+
 @pytest.mark.parametrize("pieces", [1, 2, 4])
 def test_record_keys_take_each_records_child_and_are_ordered_by_record_id(pieces: int) -> None:
     keys = truth.record_keys(
@@ -145,7 +154,9 @@ def test_a_row_without_its_child_is_refused() -> None:
     orphan = pa.table({"la_code": ["330", "202"], "child_pos": pa.array([1, 3], pa.int32())})
     with pytest.raises(ValueError, match="no child record"):
         child_rows(CHILD, orphan)
-    # An LA with no child at all, too.
+    # An LA with no child at all, and a year without children, too.
+    with pytest.raises(ValueError, match="no child record"):
+        child_rows(CHILD.slice(0, 0), orphan)
     with pytest.raises(ValueError, match="no child record"):
         child_rows(CHILD, pa.table({"la_code": ["9"], "child_pos": pa.array([1], pa.int32())}))
 
