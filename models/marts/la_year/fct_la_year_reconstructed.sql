@@ -118,14 +118,9 @@ episodes as (
 ),
 
 -- Each rebuilt episode in each census year in which it was open (referred by 31 March,
--- not closed before 1 April), under that year's LA code. Phantom re-referrals stay here:
--- a plan recorded on one is still a plan. The years are counted out from the census
--- years of the referral and closure dates (a date from 1 April is in the next year's
--- census), not found by comparing every episode with every census year (105M pairs at
--- national scale): each census period lies within 1 April - 31 March (the seed test
--- ref_census_years_period_within_april_to_march), so these years hold every year in
--- which the episode was open; the census period then decides (2008/09 began in
--- October).
+-- not closed before 1 April), under that year's LA code: the rule in
+-- macros/la_year/episode_open_years.sql. Phantom re-referrals stay here: a plan recorded
+-- on one is still a plan.
 census_year_bounds as (
     select
         min(census_year) as first_census_year,
@@ -133,54 +128,12 @@ census_year_bounds as (
     from census_years
 ),
 
-episode_year_candidates as (
-    select
-        episodes.*,
-        spans.la_code as year_la_code,
-        unnest(generate_series(
-            greatest(
-                {{ census_year_of('episodes.referral_date') }},
-                spans.from_census_year,
-                bounds.first_census_year
-            ),
-            least(
-                coalesce(
-                    {{ census_year_of('episodes.closure_date') }}, bounds.last_census_year
-                ),
-                spans.to_census_year,
-                bounds.last_census_year
-            )
-        )) as census_year
-    from episodes
-    inner join episode_la_spans as spans on episodes.episode_id = spans.episode_id
-    cross join census_year_bounds as bounds
-),
-
 episode_years as (
-    select
-        candidates.episode_id,
-        candidates.child_id,
-        candidates.source_kind,
-        candidates.referral_date,
-        candidates.closure_date,
-        candidates.is_referral_nfa,
-        candidates.is_assessed_not_in_need,
-        candidates.is_cin_episode,
-        candidates.is_phantom_rereferral,
-        candidates.previous_referral_date,
-        candidates.year_la_code,
-        years.census_year,
-        years.period_start,
-        years.period_end
-    from episode_year_candidates as candidates
-    inner join census_years as years
-        on
-            candidates.census_year = years.census_year
-            and candidates.referral_date <= years.period_end
-            and (
-                candidates.closure_date is null
-                or candidates.closure_date >= years.period_start
-            )
+    {{ episode_open_years('episodes', [
+        'episode_id', 'child_id', 'source_kind', 'referral_date', 'closure_date',
+        'is_referral_nfa', 'is_assessed_not_in_need', 'is_cin_episode',
+        'is_phantom_rereferral', 'previous_referral_date'
+    ]) }}
 ),
 
 -- The referrals: the episode years of the episodes that are referrals, read from the rows
@@ -305,6 +258,22 @@ conference_measures as (
     group by source_kind, census_year, la_code
 ),
 
+-- The episodes with a plan in each census year in which they were open, counted out apart
+-- from the referrals' episode years: read by both, the 16.8M episode years were written to
+-- a temporary table first, at national scale a fifth of this model's time.
+plan_episodes as (
+    select
+        episode_id,
+        referral_date,
+        closure_date
+    from {{ ref('fct_episode') }}
+    where episode_id in (select plan_spells.episode_id from {{ ref('fct_cpp') }} as plan_spells)
+),
+
+plan_episode_years as (
+    {{ episode_open_years('plan_episodes', ['episode_id']) }}
+),
+
 -- Each rebuilt plan in each census year in which it and its episode were open (a return
 -- holds a plan within its episode's record), its end read as that year's information
 -- shows it (none after 31 March). A plan counts only up to the last census year a
@@ -326,7 +295,7 @@ plans as (
             when plan_spells.end_date <= episode_years.period_end then plan_spells.end_date
         end as cpp_end_date
     from {{ ref('fct_cpp') }} as plan_spells
-    inner join episode_years
+    inner join plan_episode_years as episode_years
         on
             plan_spells.episode_id = episode_years.episode_id
             and plan_spells.start_date <= episode_years.period_end
