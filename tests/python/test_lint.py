@@ -10,6 +10,8 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from sqlfluff.core import FluffConfig, Linter
+from sqlfluff.core.parser.rust_parser import RustParser
 
 from tests.python.conftest import Command
 
@@ -70,6 +72,59 @@ def test_a_background_command_gives_its_status_and_output(
 
 def test_sqlfluff_lint_is_clean(background: subprocess.CompletedProcess[str]) -> None:
     assert background.returncode == 0, background.stdout + background.stderr
+
+
+# A model with five faults planted (line: rule), and the same model without them.
+LONG_COMMENT = "-- a comment line over the limit of 100 characters: " + "x" * 60
+PLANTED = f"""\
+with unused as (
+    select 1 as one
+),
+
+kept as (
+    SELECT
+        children.child_id,
+        children.la_code code
+    from raw_children children
+)
+
+{LONG_COMMENT}
+select child_id
+from kept
+"""
+PLANTED_FAULTS = {(1, "ST03"), (6, "CP01"), (8, "AL02"), (9, "AL01"), (12, "LT05")}
+UNPLANTED = """\
+with kept as (
+    select
+        children.child_id,
+        children.la_code as code
+    from raw_children as children
+)
+
+-- a comment line under the limit
+select child_id
+from kept
+"""
+
+
+def sqlfluff_findings(sql: str) -> set[tuple[int, str]]:
+    """(line, rule) of each finding of sqlfluff on `sql` with the project's .sqlfluff (the
+    raw templater: the text is the SQL, so the finding's line is the planted one)."""
+    config = FluffConfig.from_path(str(PROJECT_DIR), overrides={"templater": "raw"})
+    linted = Linter(config=config).lint_string(sql)
+    return {(v.line_no, v.rule_code()) for v in linted.get_violations()}
+
+
+def test_sqlfluff_parses_with_the_rust_parser() -> None:
+    # sqlfluffrs is installed and .sqlfluff asks for it (not "auto", which falls back to the
+    # Python parser in silence)
+    assert RustParser is not None, "sqlfluffrs is not installed"
+    assert FluffConfig.from_path(str(PROJECT_DIR)).get("use_rust_parser") is True
+
+
+def test_sqlfluff_finds_each_planted_fault() -> None:
+    assert sqlfluff_findings(PLANTED) >= PLANTED_FAULTS
+    assert sqlfluff_findings(UNPLANTED) == set()
 
 
 def test_ruff_is_clean() -> None:
