@@ -2,7 +2,10 @@
 -- initial CPC date and the CPP end of an episode's activity.
 
 {% call dq_dfe_rule('8565', 'npd') %}
-with records as (
+-- Not materialized: read twice (count, check); materialised, DuckDB wrote every closed
+-- record out first; inlined, the count scans the filter's column (scale 1, alone: 2.1-2.3
+-- CPU s materialised, 1.3-1.5 inlined, the same 980 rows).
+with records as not materialized (
     select
         census_year,
         la_child_id,
