@@ -11,7 +11,6 @@ from pathlib import Path
 
 import yaml
 from sqlfluff.core import FluffConfig, Linter
-from sqlfluff.core.parser.rust_parser import RustParser
 
 from tests.python.conftest import Command
 
@@ -113,13 +112,6 @@ def sqlfluff_findings(sql: str) -> set[tuple[int, str]]:
     config = FluffConfig.from_path(str(PROJECT_DIR), overrides={"templater": "raw"})
     linted = Linter(config=config).lint_string(sql)
     return {(v.line_no, v.rule_code()) for v in linted.get_violations()}
-
-
-def test_sqlfluff_parses_with_the_rust_parser() -> None:
-    # sqlfluffrs is installed and .sqlfluff asks for it (not "auto", which falls back to the
-    # Python parser in silence)
-    assert RustParser is not None, "sqlfluffrs is not installed"
-    assert FluffConfig.from_path(str(PROJECT_DIR)).get("use_rust_parser") is True
 
 
 def test_sqlfluff_finds_each_planted_fault() -> None:
