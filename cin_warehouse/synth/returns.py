@@ -168,20 +168,21 @@ MODULES: dict[str, pa.Schema] = {
 }
 
 
+def child_key(table: pa.Table, las: pa.Array) -> np.ndarray:
+    """One int64 per row's child (la_code, child_pos): the LA's position in `las` (-1: an
+    LA not in it) in the high 32 bits, child_pos in the low."""
+    la = pc.fill_null(pc.index_in(table["la_code"], value_set=las), -1)
+    return (la.to_numpy().astype(np.int64) << 32) + table["child_pos"].to_numpy()
+
+
 def child_rows(child: pa.Table, rows: pa.Table) -> np.ndarray:
     """Each row of `rows` (a table of the returns keyed by la_code and child_pos) as its
     child's row in `child`: the truth and the disabilities file take the child's columns
     by it instead of joining in DuckDB. Every row has its child (the returns are built so);
     a row without one is refused."""
 
-    def keys(table: pa.Table) -> np.ndarray:
-        """One int64 per (la_code, child_pos): the LA's position among the children's LAs
-        (-1: an LA without children) in the high 32 bits, child_pos in the low."""
-        la = pc.fill_null(pc.index_in(table["la_code"], value_set=las), -1)
-        return (la.to_numpy().astype(np.int64) << 32) + table["child_pos"].to_numpy()
-
     las = pc.unique(child["la_code"])
-    child_keys, wanted = keys(child), keys(rows)
+    child_keys, wanted = child_key(child, las), child_key(rows, las)
     by_key = np.argsort(child_keys, kind="stable")
     found = np.searchsorted(child_keys[by_key], wanted)
     found = np.minimum(found, max(len(child_keys) - 1, 0))

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import LARecords, Recorder
-from cin_warehouse.synth.returns import child_rows
+from cin_warehouse.synth.returns import child_key, child_rows
 from cin_warehouse.synth.world import World
 
 # pyarrow's default row group, in rows (`pq.write_table`'s `row_group_size=None`).
@@ -106,8 +106,8 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     cd = returns["cin_details"]
     las = pc.unique(cd["la_code"])
     las = las.take(pc.sort_indices(las))
-    la = pc.index_in(cd["la_code"], value_set=las).to_numpy(zero_copy_only=False)
-    child = (la.astype(np.int64) << 32) + cd["child_pos"].to_numpy()
+    child = child_key(cd, las)
+    la = child >> 32
     referral = cd["CINreferralDate"].cast(pa.date32()).to_numpy(zero_copy_only=False)
     closure = pc.fill_null(
         cd["CINclosureDate"].cast(pa.date32()), pa.scalar(date(9999, 12, 31), pa.date32())
