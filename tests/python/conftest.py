@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +22,9 @@ import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
+from xdist.workermanage import WorkerController
 
 from cin_warehouse.ingest import loader
 from cin_warehouse.synth.config import GeneratorSettings
@@ -37,6 +40,9 @@ TEST_SEED = 7
 # (Bedford 822, BCP 839, North Northamptonshire 940) and two that never changed.
 TEST_LAS = ("202", "330", "822", "839", "940")
 TEST_SCALE = 0.05
+# The file name of every test warehouse that shares the one parse of the project
+# (project_manifest).
+SHARED_PARSE_DB_NAME = "cin.duckdb"
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,90 @@ class BuiltWarehouse:
         return self.db_path.parent / "target"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# The suite runs in two worker processes (pytest-xdist; `--numprocesses 2` in pyproject.toml),
+# dealt work in groups: every test that uses one of the session's built worlds (below) runs
+# in one worker, which builds them once; any other test runs with the rest of its module,
+# whose fixtures are then built once too. (xdist's own `--dist loadgroup` reads groups from
+# a node id pytest 9 no longer lets a plugin change, so the groups are dealt here.)
+SHARED_WORLD_FIXTURES = frozenset({"world", "clean_world", "warehouse", "clean_warehouse"})
+SHARED_WORLDS_GROUP = "shared_worlds"
+# Groups are dealt in the order of the collection, one at a time to whichever worker is
+# free: the longest go first (measured: BENCHMARKS.md, "The test suite"), so that the two
+# workers finish together rather than one waiting on a long module dealt last.
+LONGEST_FIRST = (
+    SHARED_WORLDS_GROUP,
+    "tests/python/test_lint.py",
+    "tests/python/test_check_plan.py",
+    "tests/python/ingest/test_fuzz_landing.py",
+    "tests/python/reconstruction/test_episode_order_guards.py",
+    "tests/python/ingest/test_bad_input.py",
+    "tests/python/test_cli_check_return.py",
+    "tests/python/codegen/test_codegen.py",
+)
+# The controller's file of each test's group, written by the workers when they collect.
+GROUPS_FILE = pytest.StashKey[Path]()
+GROUPS_FILE_KEY = "cin_test_groups_file"
+
+
+def group_of(item: pytest.Item) -> str:
+    """The group of a test: the shared worlds', or its module's."""
+    if SHARED_WORLD_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return SHARED_WORLDS_GROUP
+    return item.nodeid.split("::")[0]
+
+
+class GroupScheduling(LoadScopeScheduling):
+    """xdist's scheduling by scope, each test's scope its group (group_of), which only
+    the workers know (the controller collects nothing): read from the file they wrote."""
+
+    def __init__(self, config: pytest.Config, log: Producer | None, groups_file: Path) -> None:
+        super().__init__(config, log)
+        self.groups_file = groups_file
+        self.groups: dict[str, str] = {}
+
+    def _split_scope(self, nodeid: str) -> str:
+        if not self.groups:  # the workers have all collected: the file is complete
+            self.groups = json.loads(self.groups_file.read_text(encoding="utf-8"))
+        return self.groups[nodeid]
+
+
+def _groups_file(config: pytest.Config) -> Path:
+    if GROUPS_FILE not in config.stash:
+        folder = Path(tempfile.mkdtemp(prefix="cin-test-groups-"))
+        config.stash[GROUPS_FILE] = folder / "groups.json"
+    return config.stash[GROUPS_FILE]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: WorkerController) -> None:
+    node.workerinput[GROUPS_FILE_KEY] = str(_groups_file(node.config))
+
+
+# First: xdist's own hook would make its scheduler of `--dist`.
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> GroupScheduling:
+    return GroupScheduling(config, log, _groups_file(config))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if GROUPS_FILE in config.stash:
+        shutil.rmtree(config.stash[GROUPS_FILE].parent, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = {item.nodeid: group_of(item) for item in items}
+
+    def rank(item: pytest.Item) -> int:
+        group = groups[item.nodeid]
+        return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each group's tests keep their order
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # a worker: every worker writes the same groups
+        path = Path(workerinput[GROUPS_FILE_KEY])
+        written = path.with_name(f"{workerinput['workerid']}.json")
+        written.write_text(json.dumps(groups), encoding="utf-8")
+        written.replace(path)
     if SHARED_REFERENCE_DIR.is_dir():
         return
     skip = pytest.mark.skip(
@@ -79,69 +168,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("shared_crosscheck"):
             item.add_marker(skip)
-
-
-# Commands that take minutes but read only the repository's files (the linters), each run
-# for its test in a process of its own from the end of collection, beside the rest of the
-# suite: most tests keep one core busy, so on two cores the command finishes meanwhile. A
-# test module names them in `BACKGROUND` (test name -> a function of a folder of the
-# command's own, giving the command and its environment); the test reads the finished
-# command's result with the `background` fixture.
-Command = tuple[list[str], dict[str, str] | None]
-BACKGROUND = pytest.StashKey[dict[str, tuple["subprocess.Popen[bytes]", Path]]]()
-BACKGROUND_DIR = pytest.StashKey[Path]()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    started: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-    session.config.stash[BACKGROUND] = started
-    if session.config.option.collectonly:
-        return
-    for item in session.items:
-        commands: dict[str, Callable[[Path], Command]] = getattr(
-            getattr(item, "module", None), "BACKGROUND", {}
-        )
-        if item.name not in commands or item.nodeid in started:
-            continue
-        if BACKGROUND_DIR not in session.config.stash:
-            session.config.stash[BACKGROUND_DIR] = Path(tempfile.mkdtemp(prefix="cin-tests-"))
-        folder = session.config.stash[BACKGROUND_DIR] / item.name
-        folder.mkdir()
-        command, env = commands[item.name](folder)
-        with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
-            # a process group of its own: stopped with its workers (sqlfluff's pool)
-            process = subprocess.Popen(
-                command,
-                cwd=PROJECT_DIR,
-                stdout=out,
-                stderr=err,
-                env=env,
-                start_new_session=True,
-            )
-        started[item.nodeid] = (process, folder)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    # a command whose test did not run (a session stopped early) is not left running
-    for process, _ in session.config.stash.get(BACKGROUND, {}).values():
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    if BACKGROUND_DIR in session.config.stash:
-        shutil.rmtree(session.config.stash[BACKGROUND_DIR], ignore_errors=True)
-
-
-@pytest.fixture
-def background(request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
-    """The finished command the test's module started for this test (see BACKGROUND)."""
-    process, folder = request.config.stash[BACKGROUND][request.node.nodeid]
-    process.wait()
-    return subprocess.CompletedProcess(
-        process.args,
-        process.returncode,
-        (folder / "stdout").read_text(encoding="utf-8", errors="replace"),
-        (folder / "stderr").read_text(encoding="utf-8", errors="replace"),
-    )
 
 
 def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
@@ -158,6 +184,54 @@ def make_world(path: Path, clean: bool = False, **overrides: object) -> World:
     return World(path=path, settings=settings)
 
 
+def _dbt_options(target_path: Path) -> list[str]:
+    return [
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+        "--quiet",
+    ]
+
+
+# dbt's target folder of that parse; removed when the test process exits.
+_PARSE_DIR = tempfile.TemporaryDirectory(prefix="cin-parse-")
+
+
+def project_manifest() -> Manifest:
+    """The project as `dbt parse` reads it for a warehouse file named cin.duckdb, parsed once
+    per test process and set of the project's environment variables. dbt parses the project
+    anew (about 25 s of CPU) whenever the profile's connection details change, and the
+    warehouse's path is one of them (dbt-core, ManifestLoader.build_manifest_state_check), so
+    every test warehouse in a folder of its own would cost a full parse; the parsed project
+    depends on the path only through the file's stem, the database every node names. It
+    does depend on the variables the project reads (CIN_MEASURED_DOCS names the folder of
+    doc blocks dbt_project.yml adds): any CIN_ variable but the path is part of the key."""
+    variables = tuple(
+        sorted(
+            (name, value)
+            for name, value in os.environ.items()
+            if name.startswith("CIN_") and name != "CIN_DUCKDB_PATH"
+        )
+    )
+    return _parsed_project(variables)
+
+
+@functools.cache
+def _parsed_project(variables: tuple[tuple[str, str], ...]) -> Manifest:
+    # `variables` are those of os.environ as it is now: only the cache's key
+    target = Path(tempfile.mkdtemp(dir=_PARSE_DIR.name))
+    os.environ["CIN_DUCKDB_PATH"] = str(target / SHARED_PARSE_DB_NAME)
+    parsed = dbtRunner().invoke(["parse", *_dbt_options(target / "target")])
+    if not isinstance(parsed.result, Manifest):
+        raise RuntimeError(f"dbt parse failed: {parsed.exception}")
+    return parsed.result
+
+
 def invoke_dbt(
     args: list[str],
     db_path: Path,
@@ -168,21 +242,14 @@ def invoke_dbt(
     """Run dbt in-process against `db_path` with the project's own profile; dbt's result.
     `manifest`: the project as an earlier `dbt parse` read it (dbt's result), so that dbt
     does not read it again; only for a database file of the same name (its catalog) and
-    the same variables."""
+    the same variables. Without it, a command on a file named cin.duckdb with no --vars
+    runs on `project_manifest()`."""
+    shares_parse = db_path.name == SHARED_PARSE_DB_NAME and "--vars" not in args
+    if manifest is None and shares_parse and args[0] != "parse":
+        manifest = project_manifest()
     os.environ["CIN_DUCKDB_PATH"] = str(db_path)
     return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(
-        [
-            *args,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-            "--quiet",
-        ]
+        [*args, *_dbt_options(target_path)]
     )
 
 

@@ -12,8 +12,6 @@ from pathlib import Path
 import yaml
 from sqlfluff.core import FluffConfig, Linter
 
-from tests.python.conftest import Command
-
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PYTHON_PATHS = ["cin_warehouse", "tests", "benchmarks"]
@@ -25,52 +23,13 @@ def run(command: list[str], env: dict[str, str] | None = None) -> subprocess.Com
     )
 
 
-def sqlfluff(folder: Path) -> Command:
+def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
     # The dbt templater opens the profile's DuckDB file: give it one of its own, so that a
     # warehouse held open elsewhere (a test fixture, an analyst's session) cannot lock it.
-    env = {**os.environ, "CIN_DUCKDB_PATH": str(folder / "lint.duckdb")}
-    return (
-        [
-            str(BIN / "sqlfluff"),
-            "lint",
-            "models",
-            "macros",
-            "analyses",
-            "tests",
-            "--processes",
-            "2",
-        ],
-        env,
-    )
-
-
-def mypy(folder: Path) -> Command:
-    # Files and per-module settings: [tool.mypy] in pyproject.toml.
-    return [str(BIN / "mypy")], None
-
-
-def failing(folder: Path) -> Command:
-    code = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
-    return [sys.executable, "-c", code], None
-
-
-# The two slow linters run beside the rest of the suite (tests/python/conftest.py).
-BACKGROUND = {
-    "test_sqlfluff_lint_is_clean": sqlfluff,
-    "test_mypy_is_clean": mypy,
-    "test_a_background_command_gives_its_status_and_output": failing,
-}
-
-
-def test_a_background_command_gives_its_status_and_output(
-    background: subprocess.CompletedProcess[str],
-) -> None:
-    # what a linter's test asserts on: its exit status and both streams, as if run here
-    assert (background.returncode, background.stdout, background.stderr) == (3, "out\n", "err\n")
-
-
-def test_sqlfluff_lint_is_clean(background: subprocess.CompletedProcess[str]) -> None:
-    assert background.returncode == 0, background.stdout + background.stderr
+    env = {**os.environ, "CIN_DUCKDB_PATH": str(tmp_path / "lint.duckdb")}
+    command = ["lint", "models", "macros", "analyses", "tests", "--processes", "2"]
+    result = run([str(BIN / "sqlfluff"), *command], env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # A model with five faults planted (line: rule), and the same model without them.
@@ -205,8 +164,10 @@ def test_the_yaml_list_check_finds_flow_lists() -> None:
     ]
 
 
-def test_mypy_is_clean(background: subprocess.CompletedProcess[str]) -> None:
-    assert background.returncode == 0, background.stdout + background.stderr
+def test_mypy_is_clean() -> None:
+    # Files and per-module settings: [tool.mypy] in pyproject.toml.
+    result = run([str(BIN / "mypy")])
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_checks_every_module_of_the_package() -> None:

@@ -26,7 +26,7 @@ import pytest
 from dbt.contracts.graph.manifest import Manifest
 
 from cin_warehouse.ingest import loader
-from tests.python.conftest import invoke_dbt, make_world, run_dbt
+from tests.python.conftest import invoke_dbt, make_world, project_manifest, run_dbt
 
 MODEL = "int_episodes_folded"
 
@@ -40,7 +40,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """A small warehouse (one LA, three census years, both sources) built up to the model's
-    inputs and the model itself, and the project as dbt parsed it for this warehouse."""
+    inputs and the model itself, and the project as dbt parsed it (once for the session)."""
     root = tmp_path_factory.mktemp("order_guards")
     world = make_world(
         root / "world", clean=True, la_codes=("330",), census_years=(2019, 2020, 2021)
@@ -54,9 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     # into the file, which the tests copy
     with duckdb.connect(str(db_path)) as con:
         con.execute("checkpoint")
-    parsed = invoke_dbt(["parse"], db_path, root / "target")
-    assert isinstance(parsed.result, Manifest), parsed.exception
-    return Built(db_path=db_path, manifest=parsed.result)
+    return Built(db_path=db_path, manifest=project_manifest())
 
 
 def _build_copy(

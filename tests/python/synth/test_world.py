@@ -287,9 +287,10 @@ def _valid_codes() -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("which", ["world", "clean_world"])
 def test_every_xml_file_validates_against_its_xsd(
-    which: str, request: pytest.FixtureRequest
+    which: str, world: World, clean_world: World
 ) -> None:
-    generated: World = request.getfixturevalue(which)
+    # both worlds named, so that the test runs where the session's worlds are (conftest.py)
+    generated = {"world": world, "clean_world": clean_world}[which]
     files = sorted((generated.path / "xml").rglob("*.xml"))
     assert {int(p.parent.name) for p in files} == set(range(2017, 2027))
     errors = {str(p): validate_xml_return(p) for p in files}
