@@ -16,6 +16,7 @@ import duckdb
 from cin_warehouse.ingest import LoadError, loader
 
 if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
     from rich.console import Console
 
     from cin_warehouse import check_plan
@@ -471,10 +472,9 @@ def _export(args: argparse.Namespace) -> int:
 
 # `cin check-return`: the dbt project is the repository this package lives in.
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-# The default warehouse of a check, replaced at each check. A fixed path lets dbt reuse its
-# parse of the project from one check to the next: the warehouse path is part of what dbt
-# compares before reusing it (its partial parse), and a fresh temporary path each time
-# would cost a full parse (about 4 s of CPU) per check.
+# The default warehouse of a check, replaced at each check; beside it the parse and plan
+# the checks reuse (CHECK_DIR / "dbt"; a parse kept whatever the warehouse's path:
+# _parse_for_check).
 CHECK_DIR = PROJECT_DIR / "target" / "check_return"
 
 
@@ -707,6 +707,26 @@ def _warehouse_for_dbt(db: Path) -> Iterator[None]:
             os.environ["CIN_DUCKDB_PATH"] = previous
 
 
+def _parse_for_check(db: Path, dbt_dir: Path) -> dbtRunnerResult:
+    """`dbt parse` of the project for a check of the warehouse `db` (dbt's result: the
+    manifest, or why not), whose seed, compile or build then runs on `db` itself with
+    `dbtRunner(manifest=...)`.
+
+    Parsed with CIN_DUCKDB_PATH set to a stand-in, the same for every warehouse of a given
+    file name: dbt keeps its parse (partial_parse.msgpack in `dbt_dir`) only while a hash of
+    the profile's connection info, warehouse path included, is unchanged (dbt-core's
+    ManifestLoader.build_manifest_state_check), so a check into another --db would throw it
+    away ("profile has changed") for a full parse: 25-27 s, where a parse kept costs 7.8 s.
+    Same file name: dbt-duckdb names the catalog after it, and every node of the manifest
+    names its catalog. `dbt parse` neither opens nor creates that file, nor its folder
+    (dbt-duckdb connects at a node's first query; a parse runs none): a check leaves no file
+    there (tests/python/test_check_plan.py)."""
+    from dbt.cli.main import dbtRunner
+
+    with _warehouse_for_dbt(dbt_dir / "parse" / db.name):
+        return dbtRunner().invoke(["parse", *_dbt_arguments(db, dbt_dir)])
+
+
 def _plan_through_dbt_compile(db: Path, dbt_dir: Path, fingerprint: str) -> check_plan.Plan | None:
     """A new plan made by dbt without building the checks: `dbt seed` of the selector's seeds
     (with the on-run hooks; the macros that query while compiling read the seeds), then
@@ -727,11 +747,11 @@ def _plan_through_dbt_compile(db: Path, dbt_dir: Path, fingerprint: str) -> chec
     from cin_warehouse import check_plan
 
     common = _dbt_arguments(db, dbt_dir)
+    parsed = _parse_for_check(db, dbt_dir)
+    if not isinstance(parsed.result, Manifest):
+        return None
+    manifest = parsed.result
     with _warehouse_for_dbt(db):
-        parsed = dbtRunner().invoke(["parse", *common])
-        if not isinstance(parsed.result, Manifest):
-            return None
-        manifest = parsed.result
         # dbt loads a seed into a table that exists already (truncate and insert, keeping
         # its columns), which the plan's template would then copy: such a warehouse (--db)
         # goes through dbt's build, as its replay would.
@@ -785,14 +805,14 @@ def _check_through_dbt(
     from cin_warehouse import check_plan
 
     common = _dbt_arguments(db, dbt_dir)
+    # Parsed first, so that the build graph (with the test edges that say which nodes a
+    # failure skips) can be made from the same manifest the build runs.
+    parsed = _parse_for_check(db, dbt_dir)
+    if not isinstance(parsed.result, Manifest):
+        err_console.print(f"[red]error[/red]: dbt parse failed: {parsed.exception}")
+        return None
+    manifest = parsed.result
     with _warehouse_for_dbt(db):
-        # Parsed first, so that the build graph (with the test edges that say which nodes
-        # a failure skips) can be made from the same manifest the build runs.
-        parsed = dbtRunner().invoke(["parse", *common])
-        if not isinstance(parsed.result, Manifest):
-            err_console.print(f"[red]error[/red]: dbt parse failed: {parsed.exception}")
-            return None
-        manifest = parsed.result
         result = dbtRunner(manifest=manifest).invoke(
             ["build", "--selector", "single_return", *common]
         )

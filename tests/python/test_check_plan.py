@@ -14,12 +14,15 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dbt.cli.main
 import duckdb
 import pytest
+from dbt.contracts.graph.manifest import Manifest
+from dbt_common.events.base_types import EventMsg
 
 from cin_warehouse import check_plan, cli
 from tests.python.conftest import PROJECT_DIR, make_world
@@ -171,6 +174,46 @@ def test_a_replayed_check_gives_exactly_what_dbt_gives(
                     f' except all select {kept} from {right}."{schema}"."{table}")'
                 ).fetchone() or (None,)
                 assert extra == 0, f"{schema}.{table}: rows in {left} only"
+
+
+def test_a_check_into_another_warehouse_keeps_dbts_parse(
+    project: Project, run_check: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt keeps its parse of the project only while the profile it was parsed with is
+    unchanged, warehouse path included: two checks through dbt into two warehouses of the
+    same project, and the second one's dbt parses nothing (no "Unable to do partial
+    parsing"), opens no stand-in warehouse file, and reports what the first one reports."""
+    check = run_check  # type: ignore[assignment]
+    events: list[str] = []
+
+    class RecordingRunner(dbt.cli.main.dbtRunner):
+        """dbt's runner, with a callback that records the name of every event it fires."""
+
+        def __init__(
+            self,
+            manifest: Manifest | None = None,
+            callbacks: list[Callable[[EventMsg], None]] | None = None,
+        ) -> None:
+            def record(event: EventMsg) -> None:
+                events.append(event.info.name)
+
+            super().__init__(manifest=manifest, callbacks=[*(callbacks or []), record])
+
+    monkeypatch.setattr(dbt.cli.main, "dbtRunner", RecordingRunner)
+    first = check(tmp_path / "a" / "cin.duckdb", "--through-dbt")
+    events.clear()
+    second = check(tmp_path / "b" / "cin.duckdb", "--through-dbt")
+    assert project.runs[-2:] == ["dbt", "dbt"]
+    assert "UnableToPartialParse" not in events
+    assert "PartialParsingSkipParsing" in events  # the saved parse reused as it is
+    dbt_dir = project.path / "target" / "check_return" / "dbt_given_db"
+    # the stand-in warehouse dbt parsed with (the same file name): never opened
+    assert not list(dbt_dir.rglob("cin.duckdb*")), sorted(dbt_dir.rglob("*"))
+    assert _outcomes(second) == _outcomes(first)
+    assert (second.code, second.out.replace(str(tmp_path / "b"), "DIR")) == (
+        first.code,
+        first.out.replace(str(tmp_path / "a"), "DIR"),
+    )
 
 
 def test_an_edited_project_file_sends_the_check_through_dbt(
