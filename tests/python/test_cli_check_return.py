@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -45,12 +46,21 @@ def _break_closure_reasons(path: Path, share: float) -> tuple[int, int]:
     return len(checked), len(missing)
 
 
+@pytest.fixture(scope="module")
+def generated_return(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One LA's generated XML return (clean mode), made once: each test checks a copy."""
+    world = make_world(
+        tmp_path_factory.mktemp("world"), clean=True, la_codes=("330",), census_years=(2023,)
+    )
+    (xml_file,) = (world.path / "xml").rglob("*.xml")
+    return xml_file
+
+
 @pytest.mark.parametrize("share", [0.1, 0.4])
 def test_check_return_reports_the_broken_rule_with_its_count(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], share: float
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], generated_return: Path, share: float
 ) -> None:
-    world = make_world(tmp_path / "world", clean=True, la_codes=("330",), census_years=(2023,))
-    (xml_file,) = (world.path / "xml").rglob("*.xml")
+    xml_file = Path(shutil.copy(generated_return, tmp_path))
     checked, missing = _break_closure_reasons(xml_file, share)
     assert missing >= 5, "the return should have closures to break"
 
@@ -95,9 +105,12 @@ def test_single_return_selects_every_check_of_the_xml_alone(tmp_path: Path) -> N
         str(tmp_path / "logs"),
         "--quiet",
     ]
-    manifest = dbtRunner().invoke(["parse", *common]).result
+    # The project as `cin check-return --db` parses it, kept from this module's checks (a
+    # full parse costs 25-27 s); `dbt ls` selects on that same manifest, unparsed again.
+    check_dbt_dir = cli.CHECK_DIR / "dbt_given_db"
+    manifest = cli._parse_for_check(tmp_path / "cin.duckdb", check_dbt_dir).result
     listed = (
-        dbtRunner()
+        dbtRunner(manifest=manifest)
         .invoke(
             [
                 "ls",
@@ -132,16 +145,14 @@ def test_single_return_selects_every_check_of_the_xml_alone(tmp_path: Path) -> N
 
 
 def test_check_return_names_the_files_of_a_folder_it_skips(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], generated_return: Path
 ) -> None:
     """A folder of returns also holds other files: each is named with why it was skipped
     (for its name: no XML return; not an extract at all), and the returns are checked.
     Not `cin load`'s advice to pass `--kind`, an option check-return does not have."""
-    world = make_world(tmp_path / "world", clean=True, la_codes=("330",), census_years=(2023,))
-    (xml_file,) = (world.path / "xml").rglob("*.xml")
     folder = tmp_path / "returns"
     folder.mkdir()
-    xml_file.rename(folder / xml_file.name)
+    shutil.copy(generated_return, folder)
     code_list = folder / "code_list.csv"  # a text file not named CIN_<year>
     code_list.write_text("code,label\nN1,Abuse or neglect\n")
     notes = folder / "notes.docx"
