@@ -259,6 +259,38 @@ def test_an_edited_project_file_sends_the_check_through_dbt(
         )
 
 
+def test_a_broken_plan_is_reported_by_the_cli_with_file_node_and_problem(
+    project: Project, run_check: object, tmp_path: Path
+) -> None:
+    """A saved plan whose SQL for one staging module no longer runs: the check says which
+    module, its file and DuckDB's error, skips the module's tests and exits 1."""
+    check = run_check  # type: ignore[assignment]
+    # A plan for the project as it is: after the test before (whose dbt build saved one),
+    # replayed, not compiled anew.
+    check(tmp_path / "a" / "cin.duckdb")
+    plan_file = project.path / "target" / "check_return" / "dbt_given_db" / check_plan.PLAN_FILE
+    saved = plan_file.read_text()
+    raw = json.loads(saved)
+    (header,) = [n for n in raw["nodes"] if n["name"] == "stg_xml__header"]
+    header["sql"] = "select * from raw.no_such_table"
+    plan_file.write_text(json.dumps(raw))
+    try:
+        broken = check(tmp_path / "b" / "cin.duckdb")
+    finally:
+        plan_file.write_text(saved)
+    assert project.runs[-1] == "plan"
+    assert broken.code == 1
+    assert re.search(
+        r"^error: stg_xml__header: models/staging/xml/stg_xml__header\.sql: Catalog Error: .*"
+        r"no_such_table",
+        broken.err,
+        re.M,
+    ), broken.err
+    skipped = {n.unique_id for n in broken.nodes if n.status == "skipped"}
+    assert skipped == set(header["skips"]) and skipped
+    assert re.search(r"; \d+ checks: .*\d+ skipped", broken.out)
+
+
 def test_a_warehouse_holding_the_seeds_goes_through_dbts_build_after_an_edit(
     project: Project, run_check: object, tmp_path: Path
 ) -> None:
@@ -421,36 +453,6 @@ def test_a_node_that_fails_is_reported_and_its_dependants_skipped(tmp_path: Path
             "select table_name from information_schema.tables where table_schema = 'dq_failures'"
         ).fetchall()
         assert ("limited",) not in kept  # store_failures off: nothing kept
-
-
-def test_a_broken_plan_is_reported_by_the_cli_with_file_node_and_problem(
-    project: Project, run_check: object, tmp_path: Path
-) -> None:
-    """A saved plan whose SQL for one staging module no longer runs: the check says which
-    module, its file and DuckDB's error, skips the module's tests and exits 1."""
-    check = run_check  # type: ignore[assignment]
-    check(tmp_path / "a" / "cin.duckdb")  # a plan for the project as it is
-    plan_file = project.path / "target" / "check_return" / "dbt_given_db" / check_plan.PLAN_FILE
-    saved = plan_file.read_text()
-    raw = json.loads(saved)
-    (header,) = [n for n in raw["nodes"] if n["name"] == "stg_xml__header"]
-    header["sql"] = "select * from raw.no_such_table"
-    plan_file.write_text(json.dumps(raw))
-    try:
-        broken = check(tmp_path / "b" / "cin.duckdb")
-    finally:
-        plan_file.write_text(saved)
-    assert project.runs[-1] == "plan"
-    assert broken.code == 1
-    assert re.search(
-        r"^error: stg_xml__header: models/staging/xml/stg_xml__header\.sql: Catalog Error: .*"
-        r"no_such_table",
-        broken.err,
-        re.M,
-    ), broken.err
-    skipped = {n.unique_id for n in broken.nodes if n.status == "skipped"}
-    assert skipped == set(header["skips"]) and skipped
-    assert re.search(r"; \d+ checks: .*\d+ skipped", broken.out)
 
 
 def test_a_failing_hook_stops_the_replay_with_the_hook_named(tmp_path: Path) -> None:
