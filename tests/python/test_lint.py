@@ -27,7 +27,9 @@ def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
     # The dbt templater opens the profile's DuckDB file: give it one of its own, so that a
     # warehouse held open elsewhere (a test fixture, an analyst's session) cannot lock it.
     env = {**os.environ, "CIN_DUCKDB_PATH": str(tmp_path / "lint.duckdb")}
-    command = ["lint", "models", "macros", "analyses", "tests", "--processes", "2"]
+    # One process: the other test worker keeps the second core busy, and each process of
+    # sqlfluff's would parse the dbt project for itself (about 25 s of CPU).
+    command = ["lint", "models", "macros", "analyses", "tests", "--processes", "1"]
     result = run([str(BIN / "sqlfluff"), *command], env)
     assert result.returncode == 0, result.stdout + result.stderr
 
