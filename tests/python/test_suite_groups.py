@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.python.conftest import SHARED_WORLDS_GROUP, GroupScheduling, group_of
+from tests.python.conftest import (
+    LONGEST_FIRST,
+    PROJECT_DIR,
+    SHARED_WORLDS_GROUP,
+    GroupScheduling,
+    group_of,
+)
 
 
 def _item(nodeid: str, *fixtures: str) -> Any:
@@ -38,3 +44,9 @@ def test_the_scheduler_reads_the_groups_the_workers_wrote(tmp_path: Path) -> Non
     assert [scheduler._split_scope(n) for n in groups] == [SHARED_WORLDS_GROUP, "t.py"]
     with pytest.raises(KeyError):  # a test no worker collected is an error, not a group
         scheduler._split_scope("tests/python/test_b.py::test_2")
+
+
+def test_every_group_dealt_first_is_a_module_of_the_suite() -> None:
+    # a renamed or removed module would leave its entry doing nothing, unseen
+    modules = [group for group in LONGEST_FIRST if group != SHARED_WORLDS_GROUP]
+    assert [m for m in modules if not (PROJECT_DIR / m).is_file()] == []
