@@ -84,6 +84,12 @@ enquiry_records as (
 -- no s47 enquiry or child protection plan"). The plan and enquiry keys are rows of the
 -- same aggregate, not a join onto it (at national scale that join of 16M referrals was a
 -- eighth of this model's time); a key holding a NULL protects nothing, as in a join.
+-- The plan and enquiry rows are read from their tables, not from the CTEs above: a CTE
+-- read twice is written to a temporary table without column statistics, and without
+-- them DuckDB cannot pack the string keys (LA code, LAchildID) into integers for this
+-- aggregate and the per-child one after it (the two were 57% of the model's time). At
+-- national scale, on a loaded machine: 57-85 CPU s before (mean 75, 5 runs), 50-67 after
+-- (mean 57, 3 runs), alternated.
 -- The episode key (BMJ Open 2019: LA + LAchildID + referral date, in a source's return):
 {%- set referral_key = ['source_kind', 'census_year', 'la_code', 'la_child_id', 'referral_date'] %}
 referral_and_protection_rows as (
@@ -96,7 +102,9 @@ referral_and_protection_rows as (
         is_cin_at_31_march,
         false as is_protection_row
     from {{ ref('int_records_conformed__episode_year') }}
-    {% for protection_records in ['plan_records', 'enquiry_records'] %}
+    {% for protection_records in [
+        ref('int_records_conformed__cpp_year'), ref('int_records_conformed__s47')
+    ] %}
         union all
         select
             {{ referral_key | join(',\n            ') }},
