@@ -39,6 +39,12 @@
 -- md5 child_id, which is made once per child (resolved); only the person linkage, over
 -- the few children sharing an identifier, runs on child_id (its label is the least).
 {% set link_rounds = 6 %}
+{#- the child's birth (a child with two or more pairs takes the vote's winner), for resolved
+    and shared_identifier_links, which each join children to births_voted -#}
+{% set resolved_birth_year = 'coalesce(births_voted.birth_year, children.birth_year)' %}
+{% set resolved_birth_month =
+    'case when children.has_birth_conflict then births_voted.birth_month'
+    ~ ' else children.birth_month end' %}
 {% set record_columns = [
     'source_kind', 'la_child_id', 'la_code', 'census_year', 'birth_year', 'birth_month', 'sex',
     'ethnicity_code', 'has_disability', 'record_count', 'identifier'
@@ -106,54 +112,6 @@ child_records as not materialized (
     where coalesce(conformed_records.is_la_split_allocation, true)
 ),
 
-identifier_votes as (
-    select
-        source_kind,
-        child_la_code,
-        la_child_id,
-        identifier,
-        sum(record_count) as records_carrying,
-        max(census_year) as last_census_year
-    from child_records
-    where identifier is not null
-    group by source_kind, child_la_code, la_child_id, identifier
-),
-
-child_identifiers as (
-    select
-        source_kind,
-        child_la_code,
-        la_child_id,
-        arg_max(identifier, records_carrying * 10000 + last_census_year) as identifier,
-        count(*) as identifier_count,
-        -- the identifiers in order, comma separated: for one or two, the least and the
-        -- greatest; three or more (a handful of children) are listed in all_identifier_lists
-        case
-            when count(*) = 1 then min(identifier)
-            when count(*) = 2 then min(identifier) || ',' || max(identifier)
-        end as all_identifiers
-    from identifier_votes
-    group by source_kind, child_la_code, la_child_id
-),
-
-all_identifier_lists as (
-    select
-        identifier_votes.source_kind,
-        identifier_votes.child_la_code,
-        identifier_votes.la_child_id,
-        string_agg(identifier_votes.identifier, ',' order by identifier_votes.identifier)
-            as all_identifiers
-    from identifier_votes
-    inner join child_identifiers
-        on
-            identifier_votes.source_kind = child_identifiers.source_kind
-            and identifier_votes.child_la_code = child_identifiers.child_la_code
-            and identifier_votes.la_child_id = child_identifiers.la_child_id
-    where child_identifiers.identifier_count > 2
-    group by
-        identifier_votes.source_kind, identifier_votes.child_la_code, identifier_votes.la_child_id
-),
-
 -- Disability: the answer of the latest census year with one (a year with a disability
 -- code other than NONE, or the NPD's Disability flag, answers yes). Each answer is one
 -- number, census year * 2 + (1 if yes): the greatest is the latest year, and it is odd
@@ -213,8 +171,63 @@ children as (
                 and min(birth_month + birth_year * 0) is not null
             ),
             false
-        ) as has_birth_conflict
+        ) as has_birth_conflict,
+        -- the child's identifiers: nearly every child carries one or none (at national
+        -- scale 6,144 of 6.8M carry two), so the least and the greatest give its identifier
+        -- and only a child with two or more is put to the vote (identifier_votes)
+        min(identifier) as least_identifier,
+        max(identifier) as greatest_identifier
     from child_records
+    group by source_kind, child_la_code, la_child_id
+),
+
+voted_records as (
+    -- the records of the few children put to a vote (birth or identifier), read once for
+    -- both votes
+    select
+        child_records.source_kind,
+        child_records.child_la_code,
+        child_records.la_child_id,
+        child_records.census_year,
+        child_records.record_count,
+        child_records.birth_year,
+        child_records.birth_month,
+        child_records.identifier,
+        children.has_birth_conflict,
+        children.least_identifier <> children.greatest_identifier as has_multiple_identifiers
+    from child_records
+    inner join children
+        on
+            child_records.source_kind = children.source_kind
+            and child_records.child_la_code = children.child_la_code
+            and child_records.la_child_id = children.la_child_id
+    where children.has_birth_conflict or children.least_identifier <> children.greatest_identifier
+),
+
+identifier_votes as (
+    -- one row per identifier of a child carrying two or more
+    select
+        source_kind,
+        child_la_code,
+        la_child_id,
+        identifier,
+        sum(record_count) as records_carrying,
+        max(census_year) as last_census_year
+    from voted_records
+    where has_multiple_identifiers and identifier is not null
+    group by source_kind, child_la_code, la_child_id, identifier
+),
+
+identifiers_voted as (
+    select
+        source_kind,
+        child_la_code,
+        la_child_id,
+        arg_max(identifier, records_carrying * 10000 + last_census_year) as identifier,
+        count(*) as identifier_count,
+        -- the identifiers in order, comma separated
+        string_agg(identifier, ',' order by identifier) as all_identifiers
+    from identifier_votes
     group by source_kind, child_la_code, la_child_id
 ),
 
@@ -226,27 +239,16 @@ children as (
 -- 64.2-71.2 -> 60.8-65.0 CPU s, 37-42 -> 33-34 s wall; the same table.
 birth_votes as (
     select
-        child_records.source_kind,
-        child_records.child_la_code,
-        child_records.la_child_id,
-        child_records.birth_year,
-        child_records.birth_month,
-        sum(child_records.record_count) as records_carrying,
-        max(child_records.census_year) as last_census_year
-    from child_records
-    semi join children
-        on
-            child_records.source_kind = children.source_kind
-            and child_records.child_la_code = children.child_la_code
-            and child_records.la_child_id = children.la_child_id
-            and children.has_birth_conflict
-    where child_records.birth_year is not null
-    group by
-        child_records.source_kind,
-        child_records.child_la_code,
-        child_records.la_child_id,
-        child_records.birth_year,
-        child_records.birth_month
+        source_kind,
+        child_la_code,
+        la_child_id,
+        birth_year,
+        birth_month,
+        sum(record_count) as records_carrying,
+        max(census_year) as last_census_year
+    from voted_records
+    where has_birth_conflict and birth_year is not null
+    group by source_kind, child_la_code, la_child_id, birth_year, birth_month
 ),
 
 births_voted as (
@@ -262,7 +264,8 @@ births_voted as (
 
 resolved as (
     select
-        -- the child key's md5 text, made here once per child
+        -- the child key's md5 text, made here once per child (and again in
+        -- shared_identifier_links for the few sharing an identifier)
         {{ child_key('children.source_kind', 'children.child_la_code', 'children.la_child_id') }}
             as child_id,
         children.source_kind,
@@ -276,33 +279,36 @@ resolved as (
         children.has_sex_conflict,
         children.has_ethnicity_conflict,
         children.record_count,
-        child_identifiers.identifier,
-        -- a child with two or more pairs takes the vote's winner
-        coalesce(births_voted.birth_year, children.birth_year) as birth_year,
+        -- a child with two or more identifiers takes the vote's winner
         case
-            when children.has_birth_conflict then births_voted.birth_month
-            else children.birth_month
-        end as birth_month,
-        coalesce(child_identifiers.all_identifiers, all_identifier_lists.all_identifiers)
-            as all_identifiers,
+            when children.least_identifier <> children.greatest_identifier
+                then identifiers_voted.identifier
+            else children.least_identifier
+        end as identifier,
+        {{ resolved_birth_year }} as birth_year,
+        {{ resolved_birth_month }} as birth_month,
+        case
+            when children.least_identifier <> children.greatest_identifier
+                then identifiers_voted.all_identifiers
+            else children.least_identifier
+        end as all_identifiers,
         -- the later of the flag's and the codes' latest answers (in one year: yes if
         -- either says yes); odd is yes (coded_disability)
         greatest(
             children.latest_disability_answer, coded_disability.latest_disability_answer
         ) % 2 = 1 as has_disability,
-        coalesce(child_identifiers.identifier_count, 0) as identifier_count,
+        case
+            when children.least_identifier is null then 0
+            when children.least_identifier = children.greatest_identifier then 1
+            else identifiers_voted.identifier_count
+        end as identifier_count,
         children.has_birth_conflict
     from children
-    left join child_identifiers
+    left join identifiers_voted
         on
-            children.source_kind = child_identifiers.source_kind
-            and children.child_la_code = child_identifiers.child_la_code
-            and children.la_child_id = child_identifiers.la_child_id
-    left join all_identifier_lists
-        on
-            children.source_kind = all_identifier_lists.source_kind
-            and children.child_la_code = all_identifier_lists.child_la_code
-            and children.la_child_id = all_identifier_lists.la_child_id
+            children.source_kind = identifiers_voted.source_kind
+            and children.child_la_code = identifiers_voted.child_la_code
+            and children.la_child_id = identifiers_voted.la_child_id
     left join births_voted
         on
             children.source_kind = births_voted.source_kind
@@ -315,15 +321,33 @@ resolved as (
             and children.la_child_id = coded_disability.la_child_id
 ),
 
+child_identifiers as (
+    -- one row per child and identifier it carries: a child's one identifier, or the rows of
+    -- the vote of a child carrying more (each a child of resolved: all are made from
+    -- child_records)
+    select
+        source_kind,
+        child_la_code,
+        la_child_id,
+        least_identifier as identifier
+    from children
+    where least_identifier = greatest_identifier
+    union all
+    select
+        source_kind,
+        child_la_code,
+        la_child_id,
+        identifier
+    from identifier_votes
+),
+
 identifier_sharing as (
-    -- the children carrying each identifier: identifier_votes has one row per child and
-    -- identifier, so its rows are the children (each a child of resolved: both are made
-    -- from child_records)
+    -- the children carrying each identifier (child_identifiers' rows)
     select
         source_kind,
         identifier,
         count(*) as children_sharing
-    from identifier_votes
+    from child_identifiers
     group by source_kind, identifier
 ),
 
@@ -331,25 +355,32 @@ shared_identifier_links as (
     -- every identifier two or more children carried, once per child, with the child's
     -- resolved demographics. An identifier one child alone carries links nothing and is in
     -- no conflict (one birth month, one sex), so only these rows (274K of 4.5M at national
-    -- scale) meet resolved, not every identifier row: the same flags and labels, fewer
-    -- CPU s (BENCHMARKS.md)
+    -- scale) meet the children, not every identifier row: the same flags and labels, fewer
+    -- CPU s (BENCHMARKS.md). They take the child's birth and key from children, not from
+    -- resolved, so that resolved has one reader and is not written out whole first
     select
-        resolved.child_id,
-        resolved.source_kind,
-        identifier_votes.identifier,
-        resolved.birth_year,
-        resolved.birth_month,
-        resolved.sex
-    from identifier_votes
+        {{ child_key('children.source_kind', 'children.child_la_code', 'children.la_child_id') }}
+            as child_id,
+        children.source_kind,
+        child_identifiers.identifier,
+        {{ resolved_birth_year }} as birth_year,
+        {{ resolved_birth_month }} as birth_month,
+        children.sex
+    from child_identifiers
     inner join identifier_sharing
         on
-            identifier_votes.source_kind = identifier_sharing.source_kind
-            and identifier_votes.identifier = identifier_sharing.identifier
-    inner join resolved
+            child_identifiers.source_kind = identifier_sharing.source_kind
+            and child_identifiers.identifier = identifier_sharing.identifier
+    inner join children
         on
-            identifier_votes.source_kind = resolved.source_kind
-            and identifier_votes.child_la_code = resolved.la_code_current
-            and identifier_votes.la_child_id = resolved.la_child_id
+            child_identifiers.source_kind = children.source_kind
+            and child_identifiers.child_la_code = children.child_la_code
+            and child_identifiers.la_child_id = children.la_child_id
+    left join births_voted
+        on
+            children.source_kind = births_voted.source_kind
+            and children.child_la_code = births_voted.child_la_code
+            and children.la_child_id = births_voted.la_child_id
     where identifier_sharing.children_sharing > 1
 ),
 
