@@ -786,12 +786,12 @@ def _census_year(
         wrong = {y: v for y, v in years.items() if y != year_from_name}
         if wrong:
             year, value = min(wrong.items())
-            first = con.execute(
+            # fetchall, not fetchone: DuckDB 2.0 streams results, and one left unfinished
+            # refuses the caller's next unregister() on this connection.
+            ((line,),) = con.execute(
                 f"select min(_line_number) from _npd_landing where c{acadyr_position} = ?",
                 [value],
-            ).fetchone()
-            assert first is not None  # an aggregate returns one row
-            line = first[0]
+            ).fetchall()
             raise LoadError(
                 path,
                 f"census-year mismatch: CIN_ACADYR {value!r} is census year {year} but the"

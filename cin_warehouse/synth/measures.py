@@ -465,8 +465,7 @@ def expected_la_year(
                 con.register(name, table)
             con.execute(f"create temp table la_measures as {measures_sql()}")
             return {
-                basis: con.execute(basis_sql(basis, "la_measures")).to_arrow_table()
-                for basis in BASES
+                basis: con.sql(basis_sql(basis, "la_measures")).to_arrow_table() for basis in BASES
             }
         finally:
             con.close()

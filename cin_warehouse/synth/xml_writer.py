@@ -254,7 +254,8 @@ def _list_cte(name: str, module: _Module, fragment: str, source: str, group: Seq
     pairs = f"list(struct_pack(p := {source}.{module.keys[-1]}, x := {fragment}))"
     return (
         f"{name} as (select {group_sql}, "
-        f"array_to_string(list_transform(list_sort({pairs}), s -> s.x), '') as xml from {source}"
+        f"array_to_string(list_transform(list_sort({pairs}), lambda s: s.x), '') as xml"
+        f" from {source}"
     )
 
 
@@ -427,7 +428,10 @@ def _selected(
 
 
 def _first_violation(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
-    return con.execute(sql + " limit 1").fetchone()
+    # fetchall, not fetchone: DuckDB 2.0 streams results, and a result left unfinished by
+    # fetchone refuses the next register() on this connection (ResourceInUseException).
+    rows = con.execute(sql + " limit 1").fetchall()
+    return rows[0] if rows else None
 
 
 def _check(con: duckdb.DuckDBPyConnection, census_year: int, names: Sequence[str]) -> None:
@@ -674,7 +678,7 @@ def write_xml_returns(
             for las in _la_batches(by_la["cin_details"].ranges, child_las, batch_rows):
                 for name, module in by_la.items():
                     con.register(name, module.rows_of(las))
-                _stream(con.execute(sql).to_arrow_reader(20_000), files)
+                _stream(con.sql(sql).to_arrow_reader(20_000), files)
             files.close()
         except BaseException:
             files.abandon()

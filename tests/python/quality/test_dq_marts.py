@@ -176,8 +176,8 @@ def test_every_expected_la_returned_in_the_test_world(warehouse: BuiltWarehouse)
     dropped = duckdb.sql(
         "select count(*) from"
         f" '{warehouse.world_dir / 'truth' / 'quirks.parquet'}' where quirk = 'missing_returns'"
-    ).fetchone()
-    assert dropped == (0,)
+    ).fetchall()
+    assert dropped == [(0,)]
     assert missing == []
 
 

@@ -145,7 +145,7 @@ def test_collector_keeps_every_row_of_a_text_column_pyarrow_converts_in_chunks()
 def test_shared_database_connections_do_not_see_each_others_tables() -> None:
     with db.connect() as first, db.connect() as second:
         first.register("t", pa.table({"x": [1, 2]}))
-        assert first.sql("select sum(x) from t").fetchone() == (3,)
+        assert first.sql("select sum(x) from t").fetchall() == [(3,)]
         with pytest.raises(duckdb.CatalogException, match="Table with name t does not exist"):
             second.sql("select * from t").fetchall()
 

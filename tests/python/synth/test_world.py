@@ -443,10 +443,11 @@ def test_cpp_fields_missing_for_2009_to_2012_referrals(world: World, clean_world
                where cin_referraldate between '2009-04-01' and '2012-03-31'"""
     damaged = clean = 0
     for year in (2013, 2014):
-        damaged += duckdb.sql(query.format(world.path / "npd" / f"CIN_{year}.csv")).fetchone()[0]
-        clean += duckdb.sql(query.format(clean_world.path / "npd" / f"CIN_{year}.csv")).fetchone()[
+        # A relation's fetchone() is gone in DuckDB 2.0; fetchall() reads it in both.
+        damaged += duckdb.sql(query.format(world.path / "npd" / f"CIN_{year}.csv")).fetchall()[0][0]
+        clean += duckdb.sql(query.format(clean_world.path / "npd" / f"CIN_{year}.csv")).fetchall()[
             0
-        ]
+        ][0]
     assert damaged == 0
     assert clean > 0
 
@@ -459,7 +460,7 @@ def test_missing_returns(tmp_path: Path) -> None:
         year: duckdb.sql(
             f"select count(*) from read_csv('{isle.path / 'npd' / f'CIN_{year}.csv'}',"
             " all_varchar=true)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         for year in (2010, 2011)
     }
     assert rows[2010] == 0
