@@ -175,8 +175,9 @@ children as (
         -- the child's identifiers: nearly every child carries one or none (at national
         -- scale 6,144 of 6.8M carry two), so the least and the greatest give its identifier
         -- and only a child with two or more is put to the vote (identifier_votes). Alone at
-        -- national scale (3 GB, 2 threads, load 13-23, alternated): 144.2, 132.6 -> 120.0,
-        -- 134.3 CPU s (mean -8%, with resolved read once: shared_identifier_links); same table
+        -- national scale (3 GB, 2 threads, load 9-23, alternated), with resolved read once
+        -- (shared_identifier_links): 144.2, 132.6 -> 134.5, 120.0, 134.3 CPU s (means 138.4
+        -- -> 129.6, within the load's noise); the same table
         min(identifier) as least_identifier,
         max(identifier) as greatest_identifier
     from child_records
