@@ -25,6 +25,15 @@
     where is_la_split_allocation
 {%- endmacro %}
 
+{#- The join condition of two relations at the child grain (source_kind, child_la_code,
+    la_child_id): the natural columns of the child key, joined on inline where the md5
+    child_id is not yet made (int_children_identified, int_referral_date_amendments). -#}
+{% macro same_child(left, right) -%}
+    {{ left }}.source_kind = {{ right }}.source_kind
+    and {{ left }}.child_la_code = {{ right }}.child_la_code
+    and {{ left }}.la_child_id = {{ right }}.la_child_id
+{%- endmacro %}
+
 {#- The order in which records were returned, ONE list of fields, from which both forms of
     "the latest (earliest) record" are rendered (return_order, return_order_packed): the
     census year, then, for records of one year that share a key (e.g. two without start

@@ -45,6 +45,8 @@
 {% set resolved_birth_month =
     'case when children.has_birth_conflict then births_voted.birth_month'
     ~ ' else children.birth_month end' %}
+{#- a child carrying two or more identifiers (its least and greatest differ: children) -#}
+{% set carries_several_identifiers = 'children.least_identifier <> children.greatest_identifier' %}
 {% set record_columns = [
     'source_kind', 'la_child_id', 'la_code', 'census_year', 'birth_year', 'birth_month', 'sex',
     'ethnicity_code', 'has_disability', 'record_count', 'identifier'
@@ -197,14 +199,11 @@ voted_records as (
         child_records.birth_month,
         child_records.identifier,
         children.has_birth_conflict,
-        children.least_identifier <> children.greatest_identifier as has_multiple_identifiers
+        {{ carries_several_identifiers }} as has_multiple_identifiers
     from child_records
     inner join children
-        on
-            child_records.source_kind = children.source_kind
-            and child_records.child_la_code = children.child_la_code
-            and child_records.la_child_id = children.la_child_id
-    where children.has_birth_conflict or children.least_identifier <> children.greatest_identifier
+        on {{ same_child('child_records', 'children') }}
+    where children.has_birth_conflict or {{ carries_several_identifiers }}
 ),
 
 identifier_votes as (
@@ -284,14 +283,14 @@ resolved as (
         children.record_count,
         -- a child with two or more identifiers takes the vote's winner
         case
-            when children.least_identifier <> children.greatest_identifier
+            when {{ carries_several_identifiers }}
                 then identifiers_voted.identifier
             else children.least_identifier
         end as identifier,
         {{ resolved_birth_year }} as birth_year,
         {{ resolved_birth_month }} as birth_month,
         case
-            when children.least_identifier <> children.greatest_identifier
+            when {{ carries_several_identifiers }}
                 then identifiers_voted.all_identifiers
             else children.least_identifier
         end as all_identifiers,
@@ -308,20 +307,11 @@ resolved as (
         children.has_birth_conflict
     from children
     left join identifiers_voted
-        on
-            children.source_kind = identifiers_voted.source_kind
-            and children.child_la_code = identifiers_voted.child_la_code
-            and children.la_child_id = identifiers_voted.la_child_id
+        on {{ same_child('children', 'identifiers_voted') }}
     left join births_voted
-        on
-            children.source_kind = births_voted.source_kind
-            and children.child_la_code = births_voted.child_la_code
-            and children.la_child_id = births_voted.la_child_id
+        on {{ same_child('children', 'births_voted') }}
     left join coded_disability
-        on
-            children.source_kind = coded_disability.source_kind
-            and children.child_la_code = coded_disability.child_la_code
-            and children.la_child_id = coded_disability.la_child_id
+        on {{ same_child('children', 'coded_disability') }}
 ),
 
 child_identifiers as (
@@ -375,15 +365,9 @@ shared_identifier_links as (
             child_identifiers.source_kind = identifier_sharing.source_kind
             and child_identifiers.identifier = identifier_sharing.identifier
     inner join children
-        on
-            child_identifiers.source_kind = children.source_kind
-            and child_identifiers.child_la_code = children.child_la_code
-            and child_identifiers.la_child_id = children.la_child_id
+        on {{ same_child('child_identifiers', 'children') }}
     left join births_voted
-        on
-            children.source_kind = births_voted.source_kind
-            and children.child_la_code = births_voted.child_la_code
-            and children.la_child_id = births_voted.la_child_id
+        on {{ same_child('children', 'births_voted') }}
     where identifier_sharing.children_sharing > 1
 ),
 

@@ -72,9 +72,7 @@ amendment_candidates as (
     from referral_keys as first_reported
     inner join referral_keys as amended
         on
-            first_reported.source_kind = amended.source_kind
-            and first_reported.child_la_code = amended.child_la_code
-            and first_reported.la_child_id = amended.la_child_id
+            {{ same_child('first_reported', 'amended') }}
             and first_reported.referral_date <> amended.referral_date
             and first_reported.last_census_year < amended.first_census_year
             and abs(datediff('day', first_reported.referral_date, amended.referral_date)) <= 28
