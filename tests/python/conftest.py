@@ -82,6 +82,10 @@ class BuiltWarehouse:
 # a node id pytest 9 no longer lets a plugin change, so the groups are dealt here.)
 SHARED_WORLD_FIXTURES = frozenset({"world", "clean_world", "warehouse", "clean_warehouse"})
 SHARED_WORLDS_GROUP = "shared_worlds"
+# The same throwaway dbt project of the DfE rule tests on the same fixtures, read by two
+# modules (tests/python/data_quality/conftest.py): one group, so that one worker builds it.
+DFE_RULE_PROBE_FIXTURE = "dfe_rule_results"
+DFE_RULE_PROBE_GROUP = "dfe_rule_probe"
 # Groups are dealt in the order of the collection, one at a time to whichever worker is
 # free: the longest go first (measured: BENCHMARKS.md, "The test suite"), so that the two
 # workers finish together rather than one waiting on a long module dealt last.
@@ -94,6 +98,7 @@ LONGEST_FIRST = (
     "tests/python/ingest/test_bad_input.py",
     "tests/python/test_cli_check_return.py",
     "tests/python/codegen/test_codegen.py",
+    DFE_RULE_PROBE_GROUP,
 )
 # The controller's file of each test's group, written by the workers when they collect.
 GROUPS_FILE = pytest.StashKey[Path]()
@@ -101,9 +106,12 @@ GROUPS_FILE_KEY = "cin_test_groups_file"
 
 
 def group_of(item: pytest.Item) -> str:
-    """The group of a test: the shared worlds', or its module's."""
-    if SHARED_WORLD_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+    """The group of a test: the shared worlds', the DfE rule probe's, or its module's."""
+    fixtures = getattr(item, "fixturenames", ())
+    if SHARED_WORLD_FIXTURES.intersection(fixtures):
         return SHARED_WORLDS_GROUP
+    if DFE_RULE_PROBE_FIXTURE in fixtures:
+        return DFE_RULE_PROBE_GROUP
     return item.nodeid.split("::")[0]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.python.conftest import (
+    DFE_RULE_PROBE_GROUP,
     LONGEST_FIRST,
     PROJECT_DIR,
     SHARED_WORLDS_GROUP,
@@ -28,6 +29,11 @@ def _item(nodeid: str, *fixtures: str) -> Any:
 def test_a_test_using_a_session_world_goes_with_the_shared_worlds(fixture: str) -> None:
     item = _item("tests/python/a/test_x.py::test_y[npd]", "request", fixture)
     assert group_of(item) == SHARED_WORLDS_GROUP
+
+
+def test_a_test_reading_the_dfe_rule_probe_goes_with_the_others_that_do() -> None:
+    item = _item("tests/python/data_quality/test_x.py::test_y[a]", "dfe_rule_results")
+    assert group_of(item) == DFE_RULE_PROBE_GROUP
 
 
 def test_any_other_test_goes_with_its_module() -> None:
@@ -48,5 +54,5 @@ def test_the_scheduler_reads_the_groups_the_workers_wrote(tmp_path: Path) -> Non
 
 def test_every_group_dealt_first_is_a_module_of_the_suite() -> None:
     # a renamed or removed module would leave its entry doing nothing, unseen
-    modules = [group for group in LONGEST_FIRST if group != SHARED_WORLDS_GROUP]
+    modules = [g for g in LONGEST_FIRST if g not in {SHARED_WORLDS_GROUP, DFE_RULE_PROBE_GROUP}]
     assert [m for m in modules if not (PROJECT_DIR / m).is_file()] == []

@@ -14,7 +14,6 @@ import csv
 import pytest
 
 from cin_warehouse import dfe_rules_doc
-from tests.python.data_quality.test_dfe_rules import rule_test_results
 
 SEED = dfe_rules_doc.SEED
 
@@ -63,8 +62,9 @@ def test_npd_reason_given_exactly_where_the_npd_is_not_checked() -> None:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str]]:
-    return rule_test_results(tmp_path_factory.mktemp("dq_rules_severity"))
+def results(dfe_rule_results: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    # The project of test_dfe_rules.py's fixtures, built once for both modules (conftest.py).
+    return dfe_rule_results
 
 
 @pytest.mark.parametrize(
