@@ -85,6 +85,8 @@ FORMAT ?= both
 bench: $(STAMP)
 	nice $(BIN)/python benchmarks/bench_pipeline.py --scale $(SCALE) --format $(FORMAT)
 
+# The linters alone, over every file (the suite's sqlfluff test lints one census year of
+# each shape of the generated NPD year models: tests/python/test_lint.py).
 lint: $(STAMP)
 	$(BIN)/ruff check cin_warehouse tests
 	$(BIN)/mypy
