@@ -741,8 +741,9 @@ def _judge_phantoms(cur: duckdb.DuckDBPyConnection) -> None:
                [s.record_id]
         from seen as s left join holders as h using (record_id)
         -- joins (w_ep and w_hold have one row per w_episode), not two correlated subqueries
-        -- in the case: on DuckDB 2.0.1 those took the test world's report out of memory
-        -- under the bounded-memory test's 38 MiB (it passed at 60 MiB); 1.5.6 ran both
+        -- in the case: DuckDB plans those as single joins hashing all of w_ep and w_hold
+        -- (these joins hash the phantoms' rows), and on 2.0.1 they took the test world's
+        -- report out of memory under the bounded-memory test's 38 MiB (it passed at 60 MiB)
         left join w_ep as w on w.w_episode = h.w_episode
         left join w_hold as x on x.w_episode = h.w_episode;
 
