@@ -262,21 +262,22 @@ def failing_rows(built: BuiltWarehouse) -> pa.Table:
             line = "f.source_line_number" if "source_line_number" in columns else "null"
             dates_list = f"list_filter([{', '.join(dates)}], lambda x: x is not null)"
             batches.append(
-                cur.execute(
+                cur.sql(
                     f"""select ? as rule_code, ? as rule_type, ? as test, ? as source,
                            f.census_year, f.la_code, {child} as child_id,
                            {dates_list} as referral_dates,
                            {line} as line_number
                         from {test.failures_table} as f {joins}""",
-                    [test.rule_code, test.rule_type, test.name, test.source],
+                    params=[test.rule_code, test.rule_type, test.name, test.source],
                 )
                 .to_arrow_table()
                 .cast(FAILING_ROW)
             )
         cur.register("failing", pa.concat_tables(batches))
-        return cur.execute(
+        # Arrow from a relation (con.sql): from a DB-API result DuckDB 2.0 copies the rows
+        return cur.sql(
             TRUE_KEYS,
-            {
+            params={
                 "record_keys": str(built.truth_dir / "record_keys.parquet"),
                 "records": str(built.truth_dir / "records.parquet"),
             },
@@ -321,7 +322,7 @@ def test_every_failure_on_the_quirky_world_is_explained(
                 "record_keys": str(warehouse.truth_dir / "record_keys.parquet"),
             },
         )
-        unexplained = cur.execute(UNEXPLAINED).to_arrow_table().to_pylist()
+        unexplained = cur.sql(UNEXPLAINED).to_arrow_table().to_pylist()
     by_test = Counter(row["test"] for row in unexplained)
     examples = unexplained[:5]
     assert not unexplained, f"failing rows no mapped quirk explains: {dict(by_test)}; {examples}"
