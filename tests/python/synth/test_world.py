@@ -441,13 +441,16 @@ def test_npd_date_quirk_rates(world: World) -> None:
 def test_cpp_fields_missing_for_2009_to_2012_referrals(world: World, clean_world: World) -> None:
     query = """select count(cin_cppstartdate) from read_csv('{}', all_varchar=true)
                where cin_referraldate between '2009-04-01' and '2012-03-31'"""
+
+    def count(path: Path) -> int:
+        # A relation's fetchone() is gone in DuckDB 2.0; fetchall() reads it in both.
+        ((rows,),) = duckdb.sql(query.format(path)).fetchall()
+        return rows
+
     damaged = clean = 0
     for year in (2013, 2014):
-        # A relation's fetchone() is gone in DuckDB 2.0; fetchall() reads it in both.
-        damaged += duckdb.sql(query.format(world.path / "npd" / f"CIN_{year}.csv")).fetchall()[0][0]
-        clean += duckdb.sql(query.format(clean_world.path / "npd" / f"CIN_{year}.csv")).fetchall()[
-            0
-        ][0]
+        damaged += count(world.path / "npd" / f"CIN_{year}.csv")
+        clean += count(clean_world.path / "npd" / f"CIN_{year}.csv")
     assert damaged == 0
     assert clean > 0
 
