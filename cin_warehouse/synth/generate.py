@@ -2,9 +2,17 @@
 
 The world (truth) is simulated once, its official measures computed and the truth written;
 then the world's tables are let go (the recorder keeps the columns it reads), and each
-census year's returns are built, written (NPD and/or XML) and dropped before the next year,
-so memory holds the recorder's copy of the world plus one year of returns. The returns'
-counts and quirks are added to the truth at the end.
+census year's returns are built, written (NPD and/or XML) and dropped, so memory holds the
+recorder's copy of the world plus two years of returns (one being built, one being
+written). The returns' counts and quirks are added to the truth at the end.
+
+Two threads, for the machine's two cores: one worker thread computes the measures while
+this thread builds the recorder and writes the world's truth, then writes each census
+year while this thread builds the next year's returns. The work that moved to the worker
+is mostly DuckDB, Arrow, numpy and file writes, which release Python's GIL. The output is
+the same as with one thread: every random draw is made in the order it was (the
+recorder's stream in this thread, year by year; the NPD damage from its own per-year
+stream), and the worker takes the years one at a time, in order.
 
 Output folder:
     npd/CIN_<year>.csv, npd/CIN_<year>_Disabilities.csv   the NPD research extract
@@ -14,10 +22,13 @@ Output folder:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from cin_warehouse.synth import measures, npd_writer, truth, world
@@ -38,6 +49,17 @@ class GenerationSummary:
     episodes: int = 0
 
 
+@dataclass
+class _YearWritten:
+    """What writing one census year's returns gives back to the generator."""
+
+    files: list[Path]
+    return_counts: pa.Table
+    npd_log: pa.Table | None = None
+    npd_rows: int = 0
+    xml_children: int = 0
+
+
 def generate(
     settings: GeneratorSettings,
     out_dir: Path,
@@ -53,49 +75,51 @@ def generate(
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
     release_free_memory()
-    # The measures come from the truth alone; computed before the recorder exists, DuckDB's
-    # working memory for them never adds to the recorder's and a year's returns.
-    progress("computing the official measures from the truth")
-    expected = measures.expected_la_year(w, list(settings.census_years), settings)
-    release_free_memory()
-    recorder = Recorder(w, settings)
-    progress("writing the truth")
-    summary.files.extend(
-        truth.write_world(
-            out_dir / "truth",
-            w,
-            recorder,
-            expected=expected["official"],
-            expected_hindsight=expected["hindsight"],
-            settings=settings,
-        )
-    )
-    # From here on the recorder's copies of the world's columns are all that is read.
-    recorder.release_world()
-    del w, expected
-    release_free_memory()
-    keys = truth.RecordKeysWriter(out_dir / "truth")
-    counts: list[pa.Table] = []
-    npd_logs: list[pa.Table] = []
-    for year in settings.census_years:
-        progress(f"census year {year}")
-        returns = recorder.census_year_returns(year)
-        returns["child"] = npd_writer.with_anonymised_keys(returns["child"], settings.seed)
-        keys.write(truth.record_keys(returns))
-        counts.append(truth.return_counts(returns, year))
-        if formats in ("npd", "both"):
-            lgr = recorder.la_after_2009(returns["child"]) if year == 2009 else None
-            paths, log, rows = npd_writer.write_npd_year(
-                returns, year, out_dir / "npd", settings, lgr, delimiter
-            )
-            summary.files.extend(paths)
-            summary.npd_rows += rows
-            npd_logs.append(log)
-        if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
-            summary.files.extend(write_xml_returns(returns, out_dir, year))
-            summary.xml_children += returns["child"].num_rows
-        del returns
+    with _worker() as worker:
+        # The measures (a DuckDB query: the GIL released) on the second core while this
+        # thread builds the recorder and writes the world's truth; both only read the
+        # world's Arrow tables, which nothing changes.
+        progress("computing the official measures from the truth")
+        expected = worker.submit(_measures, w, settings, worker)
+        recorder = Recorder(w, settings)
+        progress("writing the truth")
+        summary.files.extend(truth.write_world(out_dir / "truth", w, recorder, settings))
+        summary.files.extend(truth.write_expected(out_dir / "truth", expected.result()))
+        # From here on the recorder's copies of the world's columns are all that is read.
+        recorder.release_world()
+        del w, expected
         release_free_memory()
+        # Each year's returns are built here, in year order (the recorder draws from one
+        # random stream across years), and written by the worker while the next year's
+        # are built: one year being built and one being written at a time.
+        keys = truth.RecordKeysWriter(out_dir / "truth")
+        counts: list[pa.Table] = []
+        npd_logs: list[pa.Table] = []
+        writing: Future[_YearWritten] | None = None
+
+        def collect(written: _YearWritten) -> None:
+            summary.files.extend(written.files)
+            counts.append(written.return_counts)
+            if written.npd_log is not None:
+                npd_logs.append(written.npd_log)
+            summary.npd_rows += written.npd_rows
+            summary.xml_children += written.xml_children
+
+        for year in settings.census_years:
+            progress(f"census year {year}")
+            returns = recorder.census_year_returns(year)
+            npd = formats in ("npd", "both")
+            lgr = recorder.la_after_2009(returns["child"]) if npd and year == 2009 else None
+            if writing is not None:
+                collect(writing.result())
+            writing = worker.submit(
+                _write_year, returns, year, lgr, out_dir, settings, formats, delimiter, keys
+            )
+            del returns
+            # The previous year's returns, freed by the worker, were allocated here.
+            release_free_memory()
+        if writing is not None:
+            collect(writing.result())
     summary.files.append(keys.close())
     summary.files.extend(
         truth.write_returns_truth(
@@ -106,3 +130,79 @@ def generate(
         )
     )
     return summary
+
+
+def _measures(w: world.World, settings: GeneratorSettings, worker: _Worker) -> dict[str, pa.Table]:
+    def on_connect(con: duckdb.DuckDBPyConnection) -> None:
+        def interrupt() -> None:
+            with suppress(duckdb.ConnectionException):  # (closed: the query has ended)
+                con.interrupt()
+
+        worker.stop_running = interrupt
+
+    try:
+        expected = measures.expected_la_year(
+            w, list(settings.census_years), settings, on_connect=on_connect
+        )
+    finally:
+        worker.stop_running = _nothing
+    release_free_memory()  # (Arrow's free pages are per thread: this thread's)
+    return expected
+
+
+def _write_year(
+    returns: dict[str, pa.Table],
+    year: int,
+    lgr: pa.Table | None,
+    out_dir: Path,
+    settings: GeneratorSettings,
+    formats: str,
+    delimiter: str,
+    keys: truth.RecordKeysWriter,
+) -> _YearWritten:
+    """Write one census year's returns: the truth's record keys and return counts, the NPD
+    files and/or the XML returns."""
+    returns["child"] = npd_writer.with_anonymised_keys(returns["child"], settings.seed)
+    keys.write(truth.record_keys(returns))
+    written = _YearWritten(files=[], return_counts=truth.return_counts(returns, year))
+    if formats in ("npd", "both"):
+        paths, written.npd_log, written.npd_rows = npd_writer.write_npd_year(
+            returns, year, out_dir / "npd", settings, lgr, delimiter
+        )
+        written.files.extend(paths)
+    if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
+        written.files.extend(write_xml_returns(returns, out_dir, year))
+        written.xml_children = returns["child"].num_rows
+    del returns
+    release_free_memory()  # (Arrow's free pages are per thread: this thread's)
+    return written
+
+
+def _nothing() -> None:
+    pass
+
+
+class _Worker(ThreadPoolExecutor):
+    """One worker thread beside the generator's own. `stop_running` stops its running task
+    early where that task allows it (the measures' DuckDB query); a no-op otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="cin-generate")
+        self.stop_running: Callable[[], None] = _nothing
+
+
+@contextmanager
+def _worker() -> Iterator[_Worker]:
+    """The worker for the block. If the block raises (an error, or Ctrl-C), the worker's
+    queued task is dropped and its running task stopped where it can be, then waited for
+    (a census year's writing: seconds at scale 1): no thread outlives the block, and the
+    block's own error is the one raised. A worker's error reaches this thread, with its
+    traceback, through `Future.result()`."""
+    worker = _Worker()
+    try:
+        yield worker
+    except BaseException:
+        worker.stop_running()
+        worker.shutdown(wait=True, cancel_futures=True)
+        raise
+    worker.shutdown(wait=True)
