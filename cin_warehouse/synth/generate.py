@@ -6,13 +6,12 @@ census year's returns are built, written (NPD and/or XML) and dropped, so memory
 recorder's copy of the world plus two years of returns (one being built, one being
 written). The returns' counts and quirks are added to the truth at the end.
 
-Two threads, for the machine's two cores: one worker thread computes the measures while
-this thread builds the recorder and writes the world's truth, then writes each census
-year while this thread builds the next year's returns. The work that moved to the worker
-is mostly DuckDB, Arrow, numpy and file writes, which release Python's GIL. The output is
-the same as with one thread: every random draw is made in the order it was (the
-recorder's stream in this thread, year by year; the NPD damage from its own per-year
-stream), and the worker takes the years one at a time, in order.
+Two threads in the census years, for the machine's two cores: a worker thread writes
+each year (its record keys, return counts, NPD and XML files) while this thread builds the
+next year's returns. The writing is mostly DuckDB, Arrow and file writes, which release
+Python's GIL. The output is the same as with one thread: every random draw is made as it
+was (the recorder's stream in this thread, year by year; the NPD damage from its own
+per-year stream), and the worker takes the years one at a time, in order.
 
 Output folder:
     npd/CIN_<year>.csv, npd/CIN_<year>_Disabilities.csv   the NPD research extract
@@ -24,11 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from cin_warehouse.synth import measures, npd_writer, truth, world
@@ -75,20 +73,30 @@ def generate(
     w = world.simulate(settings)
     summary.episodes = w.episodes.num_rows
     release_free_memory()
+    # The measures come from the truth alone; computed before the recorder exists, DuckDB's
+    # working memory for them never adds to the recorder's and a year's returns (so not on
+    # the second core beside the recorder: at scale 0.25 that raised the peak from 2.83 to
+    # 3.28 GiB, and the recorder's part of it grows with the scale, DuckDB's is capped).
+    progress("computing the official measures from the truth")
+    expected = measures.expected_la_year(w, list(settings.census_years), settings)
+    release_free_memory()
+    recorder = Recorder(w, settings)
+    progress("writing the truth")
+    summary.files.extend(
+        truth.write_world(
+            out_dir / "truth",
+            w,
+            recorder,
+            expected=expected["official"],
+            expected_hindsight=expected["hindsight"],
+            settings=settings,
+        )
+    )
+    # From here on the recorder's copies of the world's columns are all that is read.
+    recorder.release_world()
+    del w, expected
+    release_free_memory()
     with _worker() as worker:
-        # The measures (a DuckDB query: the GIL released) on the second core while this
-        # thread builds the recorder and writes the world's truth; both only read the
-        # world's Arrow tables, which nothing changes.
-        progress("computing the official measures from the truth")
-        expected = worker.submit(_measures, w, settings, worker)
-        recorder = Recorder(w, settings)
-        progress("writing the truth")
-        summary.files.extend(truth.write_world(out_dir / "truth", w, recorder, settings))
-        summary.files.extend(truth.write_expected(out_dir / "truth", expected.result()))
-        # From here on the recorder's copies of the world's columns are all that is read.
-        recorder.release_world()
-        del w, expected
-        release_free_memory()
         # Each year's returns are built here, in year order (the recorder draws from one
         # random stream across years), and written by the worker while the next year's
         # are built: one year being built and one being written at a time.
@@ -132,24 +140,6 @@ def generate(
     return summary
 
 
-def _measures(w: world.World, settings: GeneratorSettings, worker: _Worker) -> dict[str, pa.Table]:
-    def on_connect(con: duckdb.DuckDBPyConnection) -> None:
-        def interrupt() -> None:
-            with suppress(duckdb.ConnectionException):  # (closed: the query has ended)
-                con.interrupt()
-
-        worker.stop_running = interrupt
-
-    try:
-        expected = measures.expected_la_year(
-            w, list(settings.census_years), settings, on_connect=on_connect
-        )
-    finally:
-        worker.stop_running = _nothing
-    release_free_memory()  # (Arrow's free pages are per thread: this thread's)
-    return expected
-
-
 def _write_year(
     returns: dict[str, pa.Table],
     year: int,
@@ -178,31 +168,17 @@ def _write_year(
     return written
 
 
-def _nothing() -> None:
-    pass
-
-
-class _Worker(ThreadPoolExecutor):
-    """One worker thread beside the generator's own. `stop_running` stops its running task
-    early where that task allows it (the measures' DuckDB query); a no-op otherwise."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="cin-generate")
-        self.stop_running: Callable[[], None] = _nothing
-
-
 @contextmanager
-def _worker() -> Iterator[_Worker]:
-    """The worker for the block. If the block raises (an error, or Ctrl-C), the worker's
-    queued task is dropped and its running task stopped where it can be, then waited for
-    (a census year's writing: seconds at scale 1): no thread outlives the block, and the
-    block's own error is the one raised. A worker's error reaches this thread, with its
-    traceback, through `Future.result()`."""
-    worker = _Worker()
+def _worker() -> Iterator[ThreadPoolExecutor]:
+    """One worker thread for the block. If the block raises (an error, or Ctrl-C), the
+    worker's queued task is dropped and its running task (a census year's writing: seconds
+    at scale 1) waited for: no thread outlives the block, and the block's own error is the
+    one raised. A worker's error reaches this thread, with its traceback, through
+    `Future.result()`."""
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cin-generate")
     try:
         yield worker
     except BaseException:
-        worker.stop_running()
         worker.shutdown(wait=True, cancel_futures=True)
         raise
     worker.shutdown(wait=True)

@@ -34,7 +34,6 @@ Two documented choices, on both bases:
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -438,14 +437,10 @@ def census_periods(census_years: list[int], settings: GeneratorSettings) -> pa.T
 
 
 def expected_la_year(
-    world: World,
-    census_years: list[int],
-    settings: GeneratorSettings,
-    on_connect: Callable[[duckdb.DuckDBPyConnection], None] = lambda _: None,
+    world: World, census_years: list[int], settings: GeneratorSettings
 ) -> dict[str, pa.Table]:
     """Every official measure per LA and census year from the true dates, on each basis
-    (`official`, `hindsight`). `on_connect` is given the query's connection once it is
-    open, so that a caller running this in another thread can `interrupt()` it."""
+    (`official`, `hindsight`)."""
     assessments = world.assessments
     start = assessments["start_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
     auth = assessments["authorisation_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -458,7 +453,6 @@ def expected_la_year(
     with tempfile.TemporaryDirectory(prefix="cin-measures-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
         try:
-            on_connect(con)
             con.register("assessments", assessments.append_column("working_days", pa.array(days)))
             for name, table in (
                 ("episodes", world.episodes),

@@ -146,11 +146,16 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
 
 
 def write_world(
-    out_dir: Path, world: World, recorder: Recorder, settings: GeneratorSettings
+    out_dir: Path,
+    world: World,
+    recorder: Recorder,
+    *,
+    expected: pa.Table,
+    expected_hindsight: pa.Table,
+    settings: GeneratorSettings,
 ) -> list[Path]:
     """Write what is known before any return is built: the world, the LA records and the
-    run's settings (the expected measures: `write_expected`; then the generator can let
-    the world's tables go)."""
+    expected measures (then the generator can let the world's tables go)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     identities = (
         world.identities.append_column("la_child_id", recorder.true_la_child_id.array)
@@ -174,6 +179,13 @@ def write_world(
         },
     )
     written.append(_write_records(out_dir / "records.parquet", recorder.records))
+    written += _write_tables(
+        out_dir,
+        {
+            "expected_la_year": expected,
+            "expected_la_year_hindsight": expected_hindsight,
+        },
+    )
     meta = {
         "scale": settings.scale,
         "census_years": list(settings.census_years),
@@ -185,17 +197,6 @@ def write_world(
     path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     written.append(path)
     return written
-
-
-def write_expected(out_dir: Path, expected: dict[str, pa.Table]) -> list[Path]:
-    """Write the expected measures on each basis (`measures.expected_la_year`)."""
-    return _write_tables(
-        out_dir,
-        {
-            "expected_la_year": expected["official"],
-            "expected_la_year_hindsight": expected["hindsight"],
-        },
-    )
 
 
 def _records(r: LARecords, start: int, stop: int) -> pa.Table:

@@ -5,16 +5,14 @@ one written at a time."""
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from cin_warehouse.synth import generate as gen
-from cin_warehouse.synth import measures, npd_writer
+from cin_warehouse.synth import npd_writer
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import Recorder
 
@@ -55,19 +53,6 @@ def test_an_error_writing_a_year_reaches_the_caller_with_its_traceback(
     assert not _workers()
 
 
-def test_an_error_in_the_measures_reaches_the_caller(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def expected_la_year(*args: Any, **kwargs: Any) -> Any:
-        raise PatchedError("measures")
-
-    monkeypatch.setattr(measures, "expected_la_year", expected_la_year)
-    with pytest.raises(PatchedError, match="measures"):
-        gen.generate(SETTINGS, tmp_path, formats="npd")
-    assert not (tmp_path / "npd").exists()  # stopped before any census year
-    assert not _workers()
-
-
 @pytest.mark.parametrize("error", [PatchedError, KeyboardInterrupt])
 def test_an_error_building_a_year_stops_the_worker(
     error: type[BaseException], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -87,45 +72,6 @@ def test_an_error_building_a_year_stops_the_worker(
         gen.generate(SETTINGS, tmp_path, formats="npd")
     written = sorted(p.name for p in (tmp_path / "npd").glob("CIN_????.csv"))
     assert written in (["CIN_2009.csv"], ["CIN_2009.csv", "CIN_2010.csv"])
-    assert not _workers()
-
-
-def test_ctrl_c_stops_the_running_measures_query(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Ctrl-C while the recorder is built and the measures' query runs in the worker: the
-    query is interrupted (it would run for minutes), not waited for."""
-    real = measures.expected_la_year
-    started = threading.Event()
-    ended: list[BaseException] = []
-
-    def expected_la_year(*args: Any, on_connect: Any) -> Any:
-        def connected(con: duckdb.DuckDBPyConnection) -> None:
-            on_connect(con)
-            started.set()
-
-        try:
-            return real(*args, on_connect=connected)
-        except BaseException as error:
-            ended.append(error)
-            raise
-
-    def recorder(*args: Any) -> Recorder:
-        assert started.wait(60)
-        time.sleep(0.5)  # the query is running (an interrupt before it starts is lost)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(measures, "expected_la_year", expected_la_year)
-    # A query of about 5 minutes on one core instead of the measures' seconds.
-    monkeypatch.setattr(
-        measures, "measures_sql", lambda: "select count(*) as n from range(100000000000)"
-    )
-    monkeypatch.setattr(gen, "Recorder", recorder)
-    begun = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        gen.generate(SETTINGS, tmp_path, formats="npd")
-    assert time.perf_counter() - begun < 30
-    assert [type(e) for e in ended] == [duckdb.InterruptException]
     assert not _workers()
 
 
