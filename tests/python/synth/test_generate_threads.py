@@ -1,6 +1,6 @@
-"""`cin generate` on two threads: a worker's error reaches the caller, an error (or Ctrl-C)
-in the generator's own thread stops the worker, and at most one census year is built and
-one written at a time."""
+"""`cin generate` on two threads: a worker's error reaches the caller with its traceback,
+an error (or Ctrl-C) in the generator's own thread stops the worker, and at most one census
+year is built and one written at a time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cin_warehouse.synth import generate as gen
-from cin_warehouse.synth import npd_writer
+from cin_warehouse.synth import npd_writer, truth
 from cin_warehouse.synth.config import GeneratorSettings
 from cin_warehouse.synth.recording import Recorder
 
@@ -50,6 +50,23 @@ def test_an_error_writing_a_year_reaches_the_caller_with_its_traceback(
     assert sorted(p.name for p in (tmp_path / "npd").glob("CIN_????.csv")) == [
         f"CIN_{y}.csv" for y in YEARS if y < year
     ]
+    assert not _workers()
+
+
+def test_an_error_writing_the_world_tables_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker writes the world's tables while this thread builds the recorder."""
+
+    def write_world_tables(*args: Any) -> Any:
+        raise PatchedError("world tables")
+
+    monkeypatch.setattr(truth, "write_world_tables", write_world_tables)
+    with pytest.raises(PatchedError, match="world tables") as raised:
+        gen.generate(SETTINGS, tmp_path, formats="npd")
+    frames = [frame.name for frame in traceback.extract_tb(raised.value.__traceback__)]
+    assert frames[-2:] == ["_write_world_tables", "write_world_tables"]
+    assert not (tmp_path / "npd").exists()  # stopped before any census year
     assert not _workers()
 
 
