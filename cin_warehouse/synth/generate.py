@@ -104,7 +104,9 @@ def generate(
         release_free_memory()
         # Each year's returns are built here, in year order (the recorder draws from one
         # random stream across years), and written by the worker while the next year's
-        # are built: one year being built and one being written at a time.
+        # are built: one year being built and one being written at a time. Scale 0.25:
+        # building 19.1 CPU s, writing 36.7 (beside it on an idle core); the census years'
+        # peak 1.49 -> 1.64-1.68 GiB (two years held), under the run's 2.8 GiB.
         keys = truth.RecordKeysWriter(out_dir / "truth")
         counts: list[pa.Table] = []
         npd_logs: list[pa.Table] = []
@@ -174,7 +176,6 @@ def _write_year(
     if formats in ("xml", "both") and year >= FIRST_XML_YEAR:
         written.files.extend(write_xml_returns(returns, out_dir, year))
         written.xml_children = returns["child"].num_rows
-    del returns
     release_free_memory()  # (Arrow's free pages are per thread: this thread's)
     return written
 
