@@ -145,29 +145,13 @@ def return_counts(returns: dict[str, pa.Table], census_year: int) -> pa.Table:
     )
 
 
-def write_world(
-    out_dir: Path,
-    world: World,
-    recorder: Recorder,
-    *,
-    expected: pa.Table,
-    expected_hindsight: pa.Table,
-    settings: GeneratorSettings,
-) -> list[Path]:
-    """Write what is known before any return is built: the world, the LA records and the
-    expected measures (then the generator can let the world's tables go)."""
+def write_world_tables(out_dir: Path, world: World) -> list[Path]:
+    """Write the world's tables that need nothing but the world (all but the identities)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    identities = (
-        world.identities.append_column("la_child_id", recorder.true_la_child_id.array)
-        .append_column("la_child_id_written", recorder.la_child_id.array)
-        .append_column("upn", recorder.upn.array)
-        .append_column("second_upn", recorder.second_upn.array)
-    )
-    written = _write_tables(
+    return _write_tables(
         out_dir,
         {
             "persons": world.persons,
-            "identities": identities,
             "episodes": world.episodes,
             "assessments": world.assessments,
             "factors": world.factors,
@@ -178,6 +162,28 @@ def write_world(
             "services": world.services,
         },
     )
+
+
+def write_world(
+    out_dir: Path,
+    world: World,
+    recorder: Recorder,
+    *,
+    expected: pa.Table,
+    expected_hindsight: pa.Table,
+    settings: GeneratorSettings,
+) -> list[Path]:
+    """Write what is known before any return is built and needs the recorder: the
+    identities with their keys, the LA records, the expected measures (the world's other
+    tables: `write_world_tables`; then the generator can let the world's tables go)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    identities = (
+        world.identities.append_column("la_child_id", recorder.true_la_child_id.array)
+        .append_column("la_child_id_written", recorder.la_child_id.array)
+        .append_column("upn", recorder.upn.array)
+        .append_column("second_upn", recorder.second_upn.array)
+    )
+    written = _write_tables(out_dir, {"identities": identities})
     written.append(_write_records(out_dir / "records.parquet", recorder.records))
     written += _write_tables(
         out_dir,
