@@ -49,10 +49,10 @@ records_keyed as (
                     'records.source_kind', 'records.child_la_code', 'records.la_child_id'
                 ) }}
         end as child_id,
-        md5(concat_ws(
-            '|', records.source_file, records.load_id, records.first_source_line_number,
-            records.child_pos, records.cin_details_pos
-        )) as episode_record_id,
+        {{ hashed_key(
+            none, 'records.source_file', 'records.load_id', 'records.first_source_line_number',
+            'records.child_pos', 'records.cin_details_pos'
+        ) }} as episode_record_id,
         case
             when records.la_code is null then 'la_code_missing'
             when records.la_child_id is null then 'la_child_id_missing'
