@@ -142,6 +142,22 @@ def _quoted_relation(relation: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
+def _export_select(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """The select an export writes: every column as it is, but a UUID column (the keys,
+    macros/episode_key.sql's hashed_key) as its text, 8-4-4-4-12 hex digits with hyphens.
+    Parquet would store a UUID as a 16-byte fixed_len_byte_array with the UUID logical
+    type: pyarrow 26 reads that as its arrow.uuid extension, a reader without that
+    extension sees 16 raw bytes, not an id to print or to join a CSV export on. Text is
+    read as text by every tool, is the value `cin query` shows and casts back to a UUID in
+    DuckDB; DuckDB's CSV writer writes a UUID so too, one form in both formats."""
+    quoted = _quoted_relation(relation)
+    columns = []
+    for name, type_code, *_ in con.execute(f"select * from {quoted} limit 0").description:
+        column = '"' + name.replace('"', '""') + '"'
+        columns.append(f"cast({column} as varchar) as {column}" if type_code == "UUID" else column)
+    return f"select {', '.join(columns)} from {quoted}"
+
+
 def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> tuple[str, int]:
     """Write a model to `out` as Parquet or CSV (with a header); the model's "schema.name"
     and the number of rows written."""
@@ -155,7 +171,7 @@ def export(con: duckdb.DuckDBPyConnection, model: str, fmt: str, out: Path) -> t
     try:
         # COPY answers with the number of rows it wrote
         written = con.execute(
-            f"copy (select * from {_quoted_relation(relation)}) to '{target}' ({options})"
+            f"copy ({_export_select(con, relation)}) to '{target}' ({options})"
         ).fetchall()
     except duckdb.Error as error:
         raise AccessError(f"export of {relation} failed: {first_line(error)}") from None

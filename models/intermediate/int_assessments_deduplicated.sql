@@ -23,10 +23,10 @@ records as (
 keyed as (
     select
         *,
-        md5(concat_ws(
-            '|', 'assessment', episode_id,
-            coalesce(strftime(assessment_start_date, '%Y-%m-%d'), 'start_unrecorded')
-        )) as assessment_id
+        {{ hashed_key(
+            'assessment', key_text('episode_id'),
+            "coalesce(strftime(assessment_start_date, '%Y-%m-%d'), 'start_unrecorded')"
+        ) }} as assessment_id
     from records
 ),
 

@@ -266,7 +266,7 @@ births_voted as (
 
 resolved as (
     select
-        -- the child key's md5 text, made here once per child (and again in
+        -- the child key's md5, made here once per child (and again in
         -- shared_identifier_links for the few sharing an identifier)
         {{ child_key('children.source_kind', 'children.child_la_code', 'children.la_child_id') }}
             as child_id,
@@ -488,12 +488,10 @@ select
     resolved.first_census_year,
     resolved.last_census_year,
     resolved.record_count,
-    md5(concat_ws(
-        '|',
-        'person',
-        resolved.source_kind,
-        coalesce(person_links.component_label, resolved.child_id)
-    )) as person_id,
+    {{ hashed_key(
+        'person', 'resolved.source_kind',
+        key_text('coalesce(person_links.component_label, resolved.child_id)')
+    ) }} as person_id,
     case when resolved.source_kind = 'npd' then resolved.identifier end as pupil_matching_ref,
     case when resolved.source_kind = 'xml' then resolved.identifier end as upn,
     resolved.identifier_count > 1 as has_multiple_identifiers,

@@ -10,10 +10,10 @@
 with records as (
     select
         *,
-        md5(concat_ws(
-            '|', source_file, load_id, first_source_line_number, child_pos, cin_details_pos,
-            cpp_pos
-        )) as cpp_record_id
+        {{ hashed_key(
+            none, 'source_file', 'load_id', 'first_source_line_number', 'child_pos',
+            'cin_details_pos', 'cpp_pos'
+        ) }} as cpp_record_id
     from {{ ref('int_records_conformed__cpp_year') }}
 ),
 
@@ -46,10 +46,10 @@ select
     case
         when episode_id is null then null
         when cpp_start_date is not null then {{ cpp_key('child_id', 'cpp_start_date') }}
-        else md5(concat_ws(
-            '|', 'cpp', 'start_unrecorded', episode_id,
-            coalesce(initial_abuse_category_code, '?')
-        ))
+        else {{ hashed_key(
+            'cpp', "'start_unrecorded'", key_text('episode_id'),
+            "coalesce(initial_abuse_category_code, '?')"
+        ) }}
     end as cpp_id,
     case
         when episode_id is null then 'episode_not_found'

@@ -20,7 +20,8 @@
 -- LAchildID has no child key (int_child_keys_resolved holds none), so no child.
 -- Measured at national scale (16.5M records, 2 threads, two runs each): 64.6 CPU s against
 -- 67.5 with a join to all 6.8M child keys on three text columns; writing the 27 columns is
--- most of the rest (about 44 CPU s, 18 of them the three md5 text columns).
+-- most of the rest (about 44 CPU s, 18 of them the three keys, then md5 text: UUIDs since
+-- session 17, macros/episode_key.sql).
 with split_child_keys as (
     {{ split_child_keys() }}
 ),
@@ -49,10 +50,10 @@ records_keyed as (
                     'records.source_kind', 'records.child_la_code', 'records.la_child_id'
                 ) }}
         end as child_id,
-        md5(concat_ws(
-            '|', records.source_file, records.load_id, records.first_source_line_number,
-            records.child_pos, records.cin_details_pos
-        )) as episode_record_id,
+        {{ hashed_key(
+            none, 'records.source_file', 'records.load_id', 'records.first_source_line_number',
+            'records.child_pos', 'records.cin_details_pos'
+        ) }} as episode_record_id,
         case
             when records.la_code is null then 'la_code_missing'
             when records.la_child_id is null then 'la_child_id_missing'

@@ -289,7 +289,7 @@ select
     is_host_open,
     overlap_host_episode_id,
     overlap_kind,
-    md5(concat_ws('|', 'need_spell', child_id, spell_number)) as need_spell_id,
+    {{ hashed_key('need_spell', key_text('child_id'), 'spell_number') }} as need_spell_id,
     cpp_count,
     s47_count,
     assessment_count,

@@ -37,7 +37,8 @@ both_modules as (
 select
     child_id,
     initial_cpc_date,
-    md5(concat_ws('|', 'icpc', child_id, strftime(initial_cpc_date, '%Y-%m-%d'))) as icpc_id,
+    {{ hashed_key('icpc', key_text('child_id'), "strftime(initial_cpc_date, '%Y-%m-%d')") }}
+        as icpc_id,
     any_value(source_kind) as source_kind,
     arg_max(episode_id, is_from_s47::integer) as episode_id,
     bool_or(is_from_s47) as is_from_s47,

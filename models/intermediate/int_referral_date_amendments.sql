@@ -31,9 +31,9 @@ with split_child_keys as (
 referral_keys as (
     -- the records int_episode_records_linked keys with no exclusion reason (LA, LAchildID
     -- and referral date present), each under its child key. The child is its natural key
-    -- (source, child's LA, LAchildID: short strings), not the 32-character child_id text
-    -- made from it: grouping and joining on it costs less, and the md5 text is made only
-    -- for the amendments found.
+    -- (source, child's LA, LAchildID: short strings), not the child_id hashed from it:
+    -- grouping and joining on it costs less, and the md5 is made only for the amendments
+    -- found.
     select
         records.source_kind,
         records.la_child_id,

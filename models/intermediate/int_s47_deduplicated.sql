@@ -19,10 +19,10 @@ records as (
 )
 
 select
-    md5(concat_ws(
-        '|', 's47', episode_id,
-        coalesce(strftime(s47_start_date, '%Y-%m-%d'), 'start_unrecorded')
-    )) as s47_id,
+    {{ hashed_key(
+        's47', key_text('episode_id'),
+        "coalesce(strftime(s47_start_date, '%Y-%m-%d'), 'start_unrecorded')"
+    ) }} as s47_id,
     any_value(episode_id) as episode_id,
     any_value(child_id) as child_id,
     any_value(source_kind) as source_kind,

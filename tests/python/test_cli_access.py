@@ -4,6 +4,7 @@ rows), so every figure is checked against what was written, not against the code
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import subprocess
@@ -107,6 +108,34 @@ def test_export_csv_and_other_schemas(db: Path, tmp_path: Path, capsys) -> None:
     code, _, _ = _run(capsys, "export", "stg_example", "--format", "csv", "--out", str(out),
                       "--db", str(db))  # fmt: skip
     assert code == 0 and out.read_text().splitlines() == ["one", "1"]
+
+
+def test_export_writes_a_uuid_key_as_hyphenated_text(tmp_path: Path, capsys) -> None:
+    """A key column (DuckDB UUID, macros/episode_key.sql) leaves in both formats as the
+    text of the md5 it is, hyphenated 8-4-4-4-12 (hashlib here, not DuckDB), never as
+    Parquet's 16 raw bytes; a null key stays null."""
+    path = tmp_path / "keys.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.dim_child as select cast(md5('child|xml|330|A1') as uuid)"
+            " as child_id, 'xml' as source_kind"
+            " union all select null, 'npd'"
+        )
+    digest = hashlib.md5(b"child|xml|330|A1").hexdigest()
+    expected = "-".join((digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:]))
+    out = tmp_path / "dim_child.parquet"
+    code, _, _ = _run(capsys, "export", "dim_child", "--format", "parquet", "--out", str(out),
+                      "--db", str(path))  # fmt: skip
+    assert code == 0
+    table = pq.read_table(out)
+    assert str(table.schema.field("child_id").type) == "string"
+    assert sorted(table.column("child_id").to_pylist(), key=lambda v: v is None) == [expected, None]
+    out = tmp_path / "dim_child.csv"
+    code, _, _ = _run(capsys, "export", "dim_child", "--format", "csv", "--out", str(out),
+                      "--db", str(path))  # fmt: skip
+    assert code == 0
+    assert sorted(r["child_id"] for r in csv.DictReader(out.open())) == ["", expected]
 
 
 def test_an_unknown_model_lists_close_names(db: Path, tmp_path: Path, capsys) -> None:
