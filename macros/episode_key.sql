@@ -10,7 +10,7 @@
 
 {#- THE key rule, the one place every key of the rebuild is made: the md5 of its parts
     joined by '|' (the kind first, when given), typed as DuckDB's 128-bit UUID. The same
-    128 bits as the md5 hex text the keys were until session 17 (md5(x)::uuid shows them
+    128 bits as the md5 hex text the keys were before this type (md5(x)::uuid shows them
     8-4-4-4-12 with hyphens, and orders as the hex text does), but a fixed 16-byte value,
     which DuckDB packs, hashes and compresses where 32-character text it cannot: on
     fct_episode's 11.2M rows at scale 1 (DuckDB 2.0.1, 2 threads) its five key columns
@@ -28,8 +28,8 @@
 {%- endmacro %}
 
 {#- A key as the text it was hashed from as part of another key (hashed_key): its 32 hex
-    digits without the hyphens of the UUID's text, the md5 text the key was until
-    session 17. -#}
+    digits without the hyphens of the UUID's text, the md5 text the key was before it
+    was typed as a UUID. -#}
 {% macro key_text(key) -%}
     replace(cast({{ key }} as varchar), '-', '')
 {%- endmacro %}

@@ -20,8 +20,8 @@
 -- LAchildID has no child key (int_child_keys_resolved holds none), so no child.
 -- Measured at national scale (16.5M records, 2 threads, two runs each): 64.6 CPU s against
 -- 67.5 with a join to all 6.8M child keys on three text columns; writing the 27 columns is
--- most of the rest (about 44 CPU s, 18 of them the three keys, then md5 text: UUIDs since
--- session 17, macros/episode_key.sql).
+-- most of the rest (about 44 CPU s, 18 of them the three keys, then md5 text, now UUIDs:
+-- macros/episode_key.sql).
 with split_child_keys as (
     {{ split_child_keys() }}
 ),
