@@ -29,33 +29,49 @@ staged_counts as (
 -- Children of each return (LA + LAchildID, BMJ Open 2019 Table 1 "LA child ID
 -- (derived)") and their national identifier as delivered: PMR (NPD) or UPN (XML). BMJ
 -- Open 2019: 36% of children had no PMR (under school age, independent schools).
-child_records as (
+-- Each child of a return, and whether any record of theirs carries an identifier; the
+-- distinct identifiers apart. Two reads of the records, not one pass of three
+-- count(distinct) (session 13's form): for those DuckDB 2.0 wrote the 14M records to a
+-- temporary table, then made a distinct aggregate each; at scale 1 dq_la_year alone
+-- 44.5 -> 36.6 CPU s, peak 3.3 -> 2.9 GB (A B A B, load 9-11).
+{%- set identifier = 'coalesce(pupil_matching_ref, upn)' %}
+children as (
     select
         source_kind,
         census_year,
         la_code,
         la_child_id,
-        coalesce(pupil_matching_ref, upn) as identifier
+        bool_or({{ identifier }} is not null) as has_identifier
     from {{ ref('int_records_conformed__child_year') }}
     where la_child_id is not null
+    group by source_kind, census_year, la_code, la_child_id
 ),
 
--- The children, those without an identifier (no record of theirs carries one: the
--- children less those with one), and the distinct identifiers, in one pass over the
--- records; at national scale an aggregate per child (14M groups) and a separate distinct
--- count of identifiers were nearly a third of this model's time.
-child_counts as (
+identifier_counts as (
     select
         source_kind,
         census_year,
         la_code,
-        count(distinct identifier) as identifiers,
-        count(distinct la_child_id) as children,
-        count(distinct la_child_id)
-        - count(distinct la_child_id) filter (where identifier is not null)
-            as children_without_identifier
-    from child_records
+        count(distinct {{ identifier }}) as identifiers
+    from {{ ref('int_records_conformed__child_year') }}
+    where la_child_id is not null
     group by source_kind, census_year, la_code
+),
+
+-- The children, those without an identifier (no record of theirs carries one), and the
+-- distinct identifiers.
+child_counts as (
+    select
+        children.source_kind,
+        children.census_year,
+        children.la_code,
+        any_value(identifier_counts.identifiers) as identifiers,
+        count(*) as children,
+        count(*) filter (where not children.has_identifier) as children_without_identifier
+    from children
+    inner join identifier_counts
+        on {{ same_la_year('children', 'identifier_counts') }}
+    group by children.source_kind, children.census_year, children.la_code
 ),
 
 -- The children of each return with episode records (one per child and referral date: an
