@@ -32,12 +32,16 @@
 -- `closure_date_is_inferred` and `closure_inference_rule` say so: to undo the inference,
 -- take written_closure_date; to undo only the assessment rule, take 31 March of
 -- last_census_year. The NPD carries no assessments, so there the rule is 'last_return'.
--- Cost (national scale, 17M records, 11M episodes): the records are grouped in one pass
--- (episode_spans), then every join is one row per episode; no CTE is read twice (DuckDB
--- materialises such a CTE whole). That pass is one hash aggregate with 11M groups, and it
--- is kept narrow so that it fits a small memory limit (DuckDB 1.5 at 2 GB, one thread):
--- only fixed-size states (no count(distinct), each a hash table of its own; no struct or
--- text carried per group); the latest record's fields are read back by one join.
+-- Cost (national scale, 17M records, 11M episodes): a narrow count per episode first
+-- (episode_sizes); an episode of one record (7.9M of 11.2M at scale 1) is that record
+-- (single_record_episodes), and only the others' records (8.6M in 3.3M episodes) are
+-- grouped (episode_spans); then every join is one row per episode; no CTE is read twice
+-- unless it says `not materialized` (DuckDB materialises such a CTE whole). The grouping
+-- is one hash aggregate, kept narrow so that it fits a small memory limit (DuckDB 1.5 at
+-- 2 GB, one thread): only fixed-size states (no count(distinct), each a hash table of its
+-- own; no struct or text carried per group); the latest record's fields are read back by
+-- one join. Measured at scale 1 (2 threads, 3 GB, runs alternated): grouping every record
+-- took 81.4 and 83.3 CPU s; with one-record episodes apart, 72.2 and 64.1.
 with load_order as (
     -- each load's place in load_id order, from the landing's manifest (one row per landed
     -- file), for record_order below; a record finds its load by the 64-bit hash of its id
@@ -59,7 +63,7 @@ with load_order as (
     from {{ source('landing', '_loads') }}
 ),
 
-ranked_records as (
+ranked_records as not materialized (
     -- a NULL load has no rank (record_order places it last, as a row value places NULL);
     -- a load not in the manifest stops the build (never a record dropped nor ordered by a
     -- guess)
@@ -78,7 +82,9 @@ ranked_records as (
     where records.episode_id is not null
 ),
 
-linked as (
+linked as not materialized (
+    -- read twice, by episode_sizes and multi_records, computed in each (a join to the few
+    -- loads and arithmetic), not materialised whole
     select
         records.*,
         -- the order in which the records of an episode were returned ("the latest
@@ -94,6 +100,25 @@ linked as (
             'records'
         ) }} as record_order
     from ranked_records as records
+),
+
+-- The records of each episode, counted; every record's load and return order are checked
+-- here (record_order is read, so its guards fire on every record, one-record episodes
+-- included).
+episode_sizes as (
+    select
+        episode_id,
+        count(record_order) as record_count
+    from linked
+    group by episode_id
+),
+
+multi_records as (
+    select linked.*
+    from linked
+    inner join episode_sizes
+        on linked.episode_id = episode_sizes.episode_id
+    where episode_sizes.record_count > 1
 ),
 
 areas as (
@@ -119,6 +144,7 @@ la_returns as (
     group by linked.source_kind, linked.child_la_code, areas.harmonised_area_code
 ),
 
+-- Episodes of more than one record, grouped.
 episode_spans as (
     select
         episode_id,
@@ -131,7 +157,6 @@ episode_spans as (
             when max(census_year) - min(census_year) < 64
                 then cast(bit_count(bit_or(cast(1 as ubigint) << (census_year % 64))) as bigint)
         end as census_year_count,
-        count(*) as record_count,
         bool_or(is_referral_date_amended) as is_referral_date_amended,
         bool_or(is_closure_before_referral) as has_closure_before_referral,
         arg_min(referral_date, record_order) as referral_date_as_first_reported,
@@ -153,7 +178,7 @@ episode_spans as (
         -- record), not carried through this aggregate nor by a window sorting every wide
         -- record per episode
         arg_max(hash(episode_record_id), record_order) as latest_record_hash
-    from linked
+    from multi_records
     group by episode_id
 ),
 
@@ -203,6 +228,7 @@ assessments_no_factors as (
 latest_records as (
     select
         episode_spans.* exclude (episode_spans.latest_record_hash),
+        episode_sizes.record_count,
         latest.child_id,
         latest.source_kind,
         latest.la_code,
@@ -213,29 +239,77 @@ latest_records as (
         latest.referral_source_code,
         latest.is_referral_nfa
     from episode_spans
+    inner join episode_sizes on episode_spans.episode_id = episode_sizes.episode_id
     inner join {{ ref('int_episode_records_linked') }} as latest
         on
             episode_spans.episode_id = latest.episode_id
             and episode_spans.latest_record_hash = hash(latest.episode_record_id)
 ),
 
+-- An episode of one record: that record is its latest and first, and each aggregate of
+-- episode_spans over one record is its own field (a year set of one year counts 1; a
+-- filtered arg_max is the field where the filter holds).
+single_record_episodes as (
+    select
+        records.episode_id,
+        records.census_year as first_census_year,
+        records.census_year as last_census_year,
+        case when records.census_year is not null then 1 end as census_year_count,
+        records.is_referral_date_amended,
+        records.is_closure_before_referral as has_closure_before_referral,
+        records.referral_date as referral_date_as_first_reported,
+        records.initial_cpc_date,
+        case
+            when not records.is_closure_before_referral then records.closure_date
+        end as written_closure_date,
+        case
+            when records.closure_date is not null and not records.is_closure_before_referral
+                then records.closure_reason_code
+        end as written_closure_reason_code,
+        case
+            when not records.is_closure_before_referral then records.closure_date
+        end as least_closure_date,
+        case
+            when not records.is_closure_before_referral then records.closure_date
+        end as greatest_closure_date,
+        episode_sizes.record_count,
+        records.child_id,
+        records.source_kind,
+        records.la_code,
+        records.child_la_code,
+        records.la_child_id,
+        records.episode_referral_date,
+        records.primary_need_code,
+        records.referral_source_code,
+        records.is_referral_nfa
+    from {{ ref('int_episode_records_linked') }} as records
+    inner join episode_sizes on records.episode_id = episode_sizes.episode_id
+    where episode_sizes.record_count = 1
+),
+
+folded_episodes as (
+    select * from latest_records
+    union all
+    select * from single_record_episodes
+),
+
 -- One row per episode (every join one to one): its span, its latest record's fields, its
 -- LA's last return, and what the closure rule reads
 episodes as (
     select
-        latest_records.*,
+        folded_episodes.*,
         la_returns.la_last_census_year,
         assessments_no_factors.authorisation_date as no_factors_authorisation_date,
         more.episode_id is not null as has_more_than_assessment
-    from latest_records
+    from folded_episodes
     inner join la_returns
         on
-            latest_records.source_kind = la_returns.source_kind
-            and latest_records.child_la_code = la_returns.child_la_code
+            folded_episodes.source_kind = la_returns.source_kind
+            and folded_episodes.child_la_code = la_returns.child_la_code
     left join assessments_no_factors
-        on latest_records.episode_id = assessments_no_factors.episode_id
+        on folded_episodes.episode_id = assessments_no_factors.episode_id
     left join episodes_with_more_than_assessment as more
-        on latest_records.episode_id = more.episode_id
+        on folded_episodes.episode_id = more.episode_id
 ),
 
 -- Whether and how each episode's closure is inferred (the rule at the top).
