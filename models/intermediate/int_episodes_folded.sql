@@ -288,8 +288,9 @@ single_record_episodes as (
 ),
 
 folded_episodes as (
+    -- by name: the two parts list the same columns, each in its own order
     select * from latest_records
-    union all
+    union all by name
     select * from single_record_episodes
 ),
 
