@@ -42,6 +42,10 @@
 -- own; no struct or text carried per group); the latest record's fields are read back by
 -- one join. Measured at scale 1 (2 threads, 3 GB, runs alternated): grouping every record
 -- took 81.4 and 83.3 CPU s; with one-record episodes apart, 72.2 and 64.1.
+{#- A closure the record writes: dated, and not typed before its referral (such a date is
+    ignored, flagged by has_closure_before_referral); the one rule for both paths below,
+    the episodes of several records (episode_spans) and of one (single_record_episodes) -#}
+{% set is_written_closure = 'closure_date is not null and not is_closure_before_referral' %}
 with load_order as (
     -- each load's place in load_id order, from the landing's manifest (one row per landed
     -- file), for record_order below; a record finds its load by the 64-bit hash of its id
@@ -163,16 +167,12 @@ episode_spans as (
         arg_max(initial_cpc_date, record_order)
         filter (where initial_cpc_date is not null) as initial_cpc_date,
         arg_max(closure_date, record_order)
-        filter (where closure_date is not null and not is_closure_before_referral)
-            as written_closure_date,
+        filter (where {{ is_written_closure }}) as written_closure_date,
         arg_max(closure_reason_code, record_order)
-        filter (where closure_date is not null and not is_closure_before_referral)
-            as written_closure_reason_code,
+        filter (where {{ is_written_closure }}) as written_closure_reason_code,
         -- more than one distinct closure date <=> the least differs from the greatest
-        min(closure_date) filter (where not is_closure_before_referral)
-            as least_closure_date,
-        max(closure_date) filter (where not is_closure_before_referral)
-            as greatest_closure_date,
+        min(closure_date) filter (where {{ is_written_closure }}) as least_closure_date,
+        max(closure_date) filter (where {{ is_written_closure }}) as greatest_closure_date,
         -- the latest record (record_order): only a 64-bit hash of
         -- its key; its mutable fields are read back in latest_records (the fields of one
         -- record), not carried through this aggregate nor by a window sorting every wide
@@ -246,45 +246,47 @@ latest_records as (
             and episode_spans.latest_record_hash = hash(latest.episode_record_id)
 ),
 
+-- The episodes of one record, each that record (with the episode's count of records, 1,
+-- beside the record's own record_count of conformed rows).
+single_records as (
+    select
+        records.*,
+        episode_sizes.record_count as episode_record_count
+    from {{ ref('int_episode_records_linked') }} as records
+    inner join episode_sizes on records.episode_id = episode_sizes.episode_id
+    where episode_sizes.record_count = 1
+),
+
 -- An episode of one record: that record is its latest and first, and each aggregate of
 -- episode_spans over one record is its own field (a year set of one year counts 1; a
 -- filtered arg_max is the field where the filter holds).
 single_record_episodes as (
     select
-        records.episode_id,
-        records.census_year as first_census_year,
-        records.census_year as last_census_year,
-        case when records.census_year is not null then 1 end as census_year_count,
-        records.is_referral_date_amended,
-        records.is_closure_before_referral as has_closure_before_referral,
-        records.referral_date as referral_date_as_first_reported,
-        records.initial_cpc_date,
+        episode_id,
+        census_year as first_census_year,
+        census_year as last_census_year,
+        case when census_year is not null then 1 end as census_year_count,
+        is_referral_date_amended,
+        is_closure_before_referral as has_closure_before_referral,
+        referral_date as referral_date_as_first_reported,
+        initial_cpc_date,
+        case when {{ is_written_closure }} then closure_date end as written_closure_date,
         case
-            when not records.is_closure_before_referral then records.closure_date
-        end as written_closure_date,
-        case
-            when records.closure_date is not null and not records.is_closure_before_referral
-                then records.closure_reason_code
+            when {{ is_written_closure }} then closure_reason_code
         end as written_closure_reason_code,
-        case
-            when not records.is_closure_before_referral then records.closure_date
-        end as least_closure_date,
-        case
-            when not records.is_closure_before_referral then records.closure_date
-        end as greatest_closure_date,
-        episode_sizes.record_count,
-        records.child_id,
-        records.source_kind,
-        records.la_code,
-        records.child_la_code,
-        records.la_child_id,
-        records.episode_referral_date,
-        records.primary_need_code,
-        records.referral_source_code,
-        records.is_referral_nfa
-    from {{ ref('int_episode_records_linked') }} as records
-    inner join episode_sizes on records.episode_id = episode_sizes.episode_id
-    where episode_sizes.record_count = 1
+        case when {{ is_written_closure }} then closure_date end as least_closure_date,
+        case when {{ is_written_closure }} then closure_date end as greatest_closure_date,
+        episode_record_count as record_count,
+        child_id,
+        source_kind,
+        la_code,
+        child_la_code,
+        la_child_id,
+        episode_referral_date,
+        primary_need_code,
+        referral_source_code,
+        is_referral_nfa
+    from single_records
 ),
 
 folded_episodes as (
