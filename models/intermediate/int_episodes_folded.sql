@@ -35,8 +35,9 @@
 -- Cost (national scale, 17M records, 11M episodes): a narrow count per episode first
 -- (episode_sizes); an episode of one record (7.9M of 11.2M at scale 1) is that record
 -- (single_record_episodes), and only the others' records (8.6M in 3.3M episodes) are
--- grouped (episode_spans); then every join is one row per episode; no CTE is read twice
--- unless it says `not materialized` (DuckDB materialises such a CTE whole). The grouping
+-- grouped (episode_spans); then every join is one row per episode. A CTE read twice is
+-- `not materialized` (DuckDB would write it whole first), but for episode_sizes, three
+-- readers of one narrow row per episode (its key and count), written once. The grouping
 -- is one hash aggregate, kept narrow so that it fits a small memory limit (DuckDB 1.5 at
 -- 2 GB, one thread): only fixed-size states (no count(distinct), each a hash table of its
 -- own; no struct or text carried per group); the latest record's fields are read back by
