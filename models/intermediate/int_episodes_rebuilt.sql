@@ -209,7 +209,11 @@ with_host as (
         episodes.host_episode['closure_date_is_inferred'] as host_closure_date_is_inferred,
         episodes.host_span_end is not null
         and episodes.referral_date < episodes.host_span_end as is_overlapping,
-        episodes.host_episode['closure_date'] is null as is_host_open,
+        -- null without a host (a child's first episode): not "open"
+        case
+            when episodes.host_episode is not null
+                then episodes.host_episode['closure_date'] is null
+        end as is_host_open,
         -- a re-referral recorded inside an open case is near-identical to it: the case's
         -- primary need and referral source. Where either carries no source (the NPD has
         -- no ReferralSource before 2013/14, docs/cin_census.md §3b) the need alone is no
