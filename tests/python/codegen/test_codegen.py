@@ -166,11 +166,17 @@ def test_census_year_2027_needs_only_one_seed_row_and_the_generator(repo_copy: P
     assert f"npd_cin_{new_year}" in sql.read_text()
     text = (repo_copy / "models" / "staging" / "npd" / f"stg_npd__cin_{new_year}.sql").read_text()
     # The new year stages what the last year staged: open-ended variables carry on, and a
-    # variable DfE stopped (LA_09, 2009 only; SeenSocialWorker, 2014-2015) stays a typed NULL.
+    # variable DfE stopped (LA_09, 2009 only; SeenSocialWorker, 2014-2015) is not in its model
+    # and is a typed NULL in the union's select of the new year (the last one).
     assert "stage_date('cin_referraldate', 'referral_date')" in text
     assert "stage_date('cin_cppstartdate', 'cpp_start_date')" in text
-    assert "absent_flag('has_seen_social_worker')" in text
-    assert "'cin_seensocialworker'" not in text and "'cin_la_09'" not in text
+    assert "seensocialworker" not in text and "seen_social_worker" not in text
+    assert "'cin_la_09'" not in text
+    union = (repo_copy / "models" / "staging" / "npd" / "stg_npd__cin.sql").read_text()
+    last = union.split("union all")[-1]
+    assert f"ref('stg_npd__cin_{new_year}')" in last
+    assert "absent_flag('has_seen_social_worker')" in last
+    assert "absent_value('la_code_pre_2009')" in last
     for kind in npd_spec.FILE_KINDS:
         assert _spec_columns(repo_copy, new_year, kind) == npd_spec.npd_columns(
             npd_spec.LAST_CENSUS_YEAR, kind
