@@ -43,9 +43,10 @@ INDENT = "        "
 # fills the absent ones with the typed NULLs of the `absent_*` macros. Writing a cell costs
 # DuckDB 2.0 the same CPU whatever it holds, and 37% of the cells of the 16.5M-row main union
 # (787M) were absent variables: written as 18 tables of their year's columns, the main table
-# took 137.3, 142.5 -> 96.3, 95.8 CPU s at scale 1 (2 threads; BENCHMARKS.md, session 19). The
-# disabilities table's absent columns are two of its 12 and its whole union 4.6 s: it stays a
-# union table of year views whose models emit the typed NULLs themselves.
+# took 186.7, 176.5 -> 140.5, 141.2 CPU s at scale 1 (2 threads, 3 GB, runs alternated; same
+# file size; BENCHMARKS.md, session 19). The disabilities table's absent columns are 3.7M of
+# its 26.2M cells, about 0.2 CPU s of a 4.6 s union: it stays a union table of year views
+# whose models emit the typed NULLs themselves.
 FILLED_BY_UNION = frozenset({"main"})
 
 
