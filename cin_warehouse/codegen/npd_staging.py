@@ -9,9 +9,10 @@ Inputs (each fact in one place):
                                       code tables of the doc blocks (`code_tables`)
   cin_warehouse/codegen/npd_notes.toml  prose: what changed in a year, XML element, caveats
 
-Outputs: models/staging/npd/stg_npd__{cin,disabilities}_<year>.sql, the models YAML
-models/staging/npd/_npd__models.yml, the doc blocks models/docs/_docs_cin_variables.md and
-the census-year list macros/staging/census_years.sql that the union models iterate.
+Outputs: models/staging/npd/stg_npd__{cin,disabilities}_<year>.sql, the main table's union
+models/staging/npd/stg_npd__cin.sql, the models YAML models/staging/npd/_npd__models.yml, the
+doc blocks models/docs/_docs_cin_variables.md and the census-year list
+macros/staging/census_years.sql that the disabilities union iterates.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ COMMAND = "python -m cin_warehouse.codegen"
 MODEL_PREFIX = {"main": "stg_npd__cin_", "disabilities": "stg_npd__disabilities_"}
 SQL_TYPES = {"integer": "integer", "decimal": "double"}
 INDENT = "        "
+
+# The file kinds whose year models hold only their year's variables, and whose union (a view)
+# fills the absent ones with the typed NULLs of the `absent_*` macros. Writing a cell costs
+# DuckDB 2.0 the same CPU whatever it holds, and 37% of the cells of the 16.5M-row main union
+# (787M) were absent variables: written as 18 tables of their year's columns, the main table
+# took 186.7, 176.5 -> 140.5, 141.2 CPU s at scale 1 (2 threads, 3 GB, runs alternated; same
+# file size; BENCHMARKS.md, session 19). The disabilities table's absent columns are 3.7M of
+# its 26.2M cells, about 0.2 CPU s of a 4.6 s union: it stays a union table of year views
+# whose models emit the typed NULLs themselves.
+FILLED_BY_UNION = frozenset({"main"})
 
 
 @dataclass(frozen=True)
@@ -232,7 +243,7 @@ def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) 
             parse = _parse(v, year, legacy)
             if parse:
                 parsed.append((v.npd_column.lower(), parse))
-        else:
+        elif kind not in FILLED_BY_UNION:
             items.append(_absent(v, legacy))
             comments.append("  -- not in this year")
     columns = [
@@ -261,9 +272,87 @@ def year_model_sql(year: int, kind: str, notes: _Notes, legacy: frozenset[str]) 
         f"    from {'parsed' if parses else 'source'}",
         ")",
         "",
-        "select * from staged",
+        *(_derived_select(year) if kind in FILLED_BY_UNION else ["select * from staged"]),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _derived_select(year: int) -> list[str]:
+    """The columns the main union has beyond the variables, computed per year so that the union
+    (a view) only fills the absent variables: the LA harmonisation columns (for 2008/09 of the
+    post-April-2009 LA, CIN_LA_LGR, when there is one) and, in a year with closure dates, the
+    closure-before-referral flag."""
+    present = _staging_names(year, "main")
+    la_code = "la_code"
+    if "la_code_post_2009" in present:
+        la_code = "coalesce(la_code_post_2009, la_code)"
+    derived = [f"la_harmonisation('{la_code}')"]
+    if _has_closure_dates(year):
+        derived.append("closure_before_referral('closure_date', 'referral_date')")
+    calls = [f"    {{{{ {d} }}}}" for d in derived]
+    return [
+        "-- The LA harmonisation columns (docs/cin_census.md §5) and the closure-before-referral",
+        "-- flag, here so that the union stg_npd__cin adds nothing but the absent variables.",
+        "select",
+        "    *,",
+        *(f"{call}," for call in calls[:-1]),
+        calls[-1],
+        "from staged",
+    ]
+
+
+def _staging_names(year: int, kind: str) -> set[str]:
+    return {v.staging_name for v in npd_spec.variables(year, kind)}
+
+
+def _has_closure_dates(year: int) -> bool:
+    return {"closure_date", "referral_date"} <= _staging_names(year, "main")
+
+
+def union_sql(kind: str, legacy: frozenset[str]) -> str:
+    """The union of a FILLED_BY_UNION kind: a view selecting every year model's columns in one
+    order, its absent variables as the `absent_*` macros' typed NULLs (flags false)."""
+    name = UNION_MODELS[kind][0]
+    branches: list[str] = []
+    for year in npd_spec.CENSUS_YEARS:
+        present = {v.variable for v in npd_spec.variables(year, kind)}
+        items = [(n, "") for n in LEADING_COLUMNS]
+        for v in _all_variables(kind):
+            if v.variable == "LA":
+                continue
+            if v.variable in present:
+                items += [(v.staging_name, ""), *((c, "") for c, _ in _companions(v, legacy))]
+            else:
+                items.append((f"{{{{ {_absent(v, legacy)} }}}}", "  -- not in this year"))
+        items += [("la_code_current", ""), ("is_la_split_allocation", "")]
+        items.append(
+            ("is_closure_before_referral", "")
+            if _has_closure_dates(year)
+            else (
+                "{{ closure_before_referral('cast(null as date)', 'referral_date') }}",
+                "  -- no closure date",
+            )
+        )
+        branches += [
+            *(["", "union all", ""] if branches else []),
+            "select",
+            *(
+                f"    {item}{'' if i == len(items) - 1 else ','}{comment}"
+                for i, (item, comment) in enumerate(items)
+            ),
+            f"from {{{{ ref('{MODEL_PREFIX[kind]}{year}') }}}}",
+        ]
+    header = [
+        f"-- Generated by `{COMMAND}` from the NPD spec seeds: do not edit.",
+        f"-- {name}: every census year of the NPD main table in one shape, one row per raw row.",
+        "-- A view: each year model is a table of only its year's variables, the LA harmonisation",
+        "-- columns and the closure-before-referral flag; each year's select here fills the",
+        "-- variables the year does not have with the `absent_*` macros' typed NULLs (flags",
+        "-- false, macros/staging/stage_values.sql), every year in one column order",
+        "-- (tests/python/staging). Written as one table, a third of the cells were those NULLs:",
+        "-- see FILLED_BY_UNION in cin_warehouse/codegen/npd_staging.py.",
+    ]
+    return "\n".join(header + branches) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,17 +382,39 @@ def _companions(v: npd_spec.NpdVariable, legacy: frozenset[str]) -> list[tuple[s
     return out
 
 
-def _year_columns(kind: str, legacy: frozenset[str]) -> list[str]:
-    names = ["census_year", "source_file", "source_line_number", "load_id"]
-    names += ["la_code", "la_code_duplicate"]
-    lines = [line for n in names for line in _column(n, _doc(n))]
+# Every staged NPD row starts with its provenance and its LA (npd_provenance, npd_la_code).
+LEADING_COLUMNS = [
+    "census_year",
+    "source_file",
+    "source_line_number",
+    "load_id",
+    "la_code",
+    "la_code_duplicate",
+]
+
+
+def _variable_columns(
+    kind: str, legacy: frozenset[str], year: int | None = None
+) -> list[tuple[str, str]]:
+    """(name, description) of the variables' columns with their companions: of every variable,
+    or (`year`) of those a year model of a FILLED_BY_UNION kind stages."""
+    present = None if year is None else {v.variable for v in npd_spec.variables(year, kind)}
+    out = [(n, _doc(n)) for n in LEADING_COLUMNS]
     for v in _all_variables(kind):
-        if v.variable == "LA":
+        if v.variable == "LA" or (present is not None and v.variable not in present):
             continue
-        lines += _column(v.staging_name, _doc(v.staging_name))
-        for name, text in _companions(v, legacy):
-            lines += _column(name, text)
-    return lines
+        out += [(v.staging_name, _doc(v.staging_name)), *_companions(v, legacy)]
+    return out
+
+
+def _year_model_columns(kind: str, year: int, legacy: frozenset[str]) -> list[str]:
+    if kind not in FILLED_BY_UNION:
+        columns = _variable_columns(kind, legacy)
+    else:
+        derived = [c for c in UNION_MODELS[kind][2] if c != "is_closure_before_referral"]
+        derived += ["is_closure_before_referral"] if _has_closure_dates(year) else []
+        columns = _variable_columns(kind, legacy, year) + [(c, _doc(c)) for c in derived]
+    return [line for name, text in columns for line in _column(name, text)]
 
 
 def _introduced_order(kind: str) -> list[npd_spec.NpdVariable]:
@@ -343,20 +454,27 @@ def models_yaml(legacy: frozenset[str]) -> str:
     lines = [
         f"# Generated by `{COMMAND}` from the NPD spec seeds: edit those and",
         "# regenerate, do not edit by hand (tests/python/codegen fails when this file is out of",
-        "# date). Column text lives in models/docs (one doc block per variable); every year model",
-        "# shares one column list (YAML anchors).",
+        "# date). Column text lives in models/docs (one doc block per variable); the year models",
+        "# of the same columns share one column list (YAML anchors).",
         "version: 2",
         "",
         "models:",
     ]
     for kind, (doc, anchor, grain) in YEAR_MODELS.items():
         order = _introduced_order(kind)
-        columns = _year_columns(kind, legacy)
-        for i, year in enumerate(npd_spec.CENSUS_YEARS):
+        anchors: dict[str, str] = {}
+        for year in npd_spec.CENSUS_YEARS:
             present = {v.variable for v in npd_spec.variables(year, kind)}
-            absent = ", ".join(f"`{v.staging_name}`" for v in order if v.variable not in present)
+            # 2008/09 has no CIN_LA, but its `la_code` is CIN_LA_09 (npd_la_code), a column.
+            listed = present | ({"LA"} if kind in FILLED_BY_UNION else set())
+            absent = ", ".join(f"`{v.staging_name}`" for v in order if v.variable not in listed)
+            filled_by = (
+                f"not columns here: the union `{UNION_MODELS[kind][0]}` fills them with typed NULLs"
+                if kind in FILLED_BY_UNION
+                else "typed NULLs"
+            )
             have = (
-                f"Variables not in this year's extract (typed NULLs): {absent}."
+                f"Variables not in this year's extract ({filled_by}): {absent}."
                 if absent
                 else "Every variable of the spec is in this year's extract."
             )
@@ -367,15 +485,20 @@ def models_yaml(legacy: frozenset[str]) -> str:
                 "",
                 f"      Census year {year}. {have}",
                 "    config:",
+                *(["      materialized: table"] if kind in FILLED_BY_UNION else []),
                 "      meta:",
                 f'        grain: "{grain.format(year=year)}"',
                 f"        census_year: {year}",
                 *PRIMARY_KEY_TEST,
             ]
-            if i == 0:
-                lines += [f"    columns: &{anchor}", *columns]
+            # Years with the same columns share one list.
+            columns = _year_model_columns(kind, year, legacy)
+            key = "\n".join(columns)
+            if key in anchors:
+                lines.append(f"    columns: *{anchors[key]}")
             else:
-                lines.append(f"    columns: *{anchor}")
+                anchors[key] = anchor if not anchors else f"{anchor}_{year}"
+                lines += [f"    columns: &{anchors[key]}", *columns]
     for kind, (name, grain, extra) in UNION_MODELS.items():
         lines += [
             f"  - name: {name}",
@@ -386,10 +509,9 @@ def models_yaml(legacy: frozenset[str]) -> str:
             f'        grain: "{grain}"',
             *PRIMARY_KEY_TEST,
             "    columns:",
-            *_year_columns(kind, legacy),
         ]
-        for column in extra:
-            lines += _column(column, _doc(column))
+        for column, text in _variable_columns(kind, legacy) + [(c, _doc(c)) for c in extra]:
+            lines += _column(column, text)
     return "\n".join(lines) + "\n"
 
 
@@ -480,6 +602,8 @@ def generated_files() -> dict[Path, str]:
         for kind in npd_spec.FILE_KINDS
         for year in npd_spec.CENSUS_YEARS
     }
+    for kind in FILLED_BY_UNION:
+        files[NPD_MODELS_DIR / f"{UNION_MODELS[kind][0]}.sql"] = union_sql(kind, legacy)
     files[NPD_MODELS_YAML] = models_yaml(legacy)
     codes = code_tables.read_codes()
     unknown = sorted(

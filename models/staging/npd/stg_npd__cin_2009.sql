@@ -73,7 +73,6 @@ staged as (
         {{ stage_date('cin_referraldate', 'referral_date') }},
         {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
-        {{ absent_value('la_code_9') }},  -- not in this year
         {{ stage_code('cin_la_09', 'la_code_pre_2009') }},
         {{ stage_code('cin_la_lgr', 'la_code_post_2009') }},
         {{ stage_flag('cin_asylumseeking', 'is_asylum_seeking') }},
@@ -88,27 +87,15 @@ staged as (
         {{ stage_code('cin_serviceprovider', 'service_provider_code') }},
         {{ stage_date('cin_serviceprovisionstartdate', 'service_start_date') }},
         {{ stage_date('cin_serviceprovisionenddate', 'service_end_date') }},
-        {{ absent_date('latest_referral_date') }},  -- not in this year
-        {{ absent_date('latest_closure_date') }},  -- not in this year
-        {{ absent_flag('has_any_case_open_at_31_march') }},  -- not in this year
-        {{ absent_date('closure_date') }},  -- not in this year
-        {{ absent_coded('closure_reason_code') }},  -- not in this year
-        {{ absent_flag('is_referral_nfa') }},  -- not in this year
-        {{ absent_date('initial_cpc_date') }},  -- not in this year
         {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
         {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count') }},
-        {{ absent_date('cpp_end_date') }},  -- not in this year
-        {{ stage_code('cin_categoryofabuse', 'abuse_category_code') }},
-        {{ absent_value('initial_abuse_category_code') }},  -- not in this year
-        {{ absent_value('latest_abuse_category_code') }},  -- not in this year
-        {{ absent_coded('referral_source_code') }},  -- not in this year
-        {{ absent_flag('has_seen_social_worker') }},  -- not in this year
-        {{ absent_cast('age_at_period_start', 'integer') }},  -- not in this year
-        {{ absent_cast('age_at_period_end', 'integer') }},  -- not in this year
-        {{ absent_flag('is_started_in_year') }},  -- not in this year
-        {{ absent_flag('is_ended_in_year') }},  -- not in this year
-        {{ absent_flag('is_cin_at_any_point') }}  -- not in this year
+        {{ stage_code('cin_categoryofabuse', 'abuse_category_code') }}
     from parsed
 )
 
-select * from staged
+-- The LA harmonisation columns (docs/cin_census.md §5) and the closure-before-referral
+-- flag, here so that the union stg_npd__cin adds nothing but the absent variables.
+select
+    *,
+    {{ la_harmonisation('coalesce(la_code_post_2009, la_code)') }}
+from staged

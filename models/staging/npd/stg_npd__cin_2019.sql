@@ -79,35 +79,18 @@ staged as (
         {{ stage_coded('cin_primaryneedcode', 'primary_need_code') }},
         {{ stage_flag('cin_cinat31march', 'is_cin_at_31_march') }},
         {{ stage_code('cin_la_9code', 'la_code_9') }},
-        {{ absent_value('la_code_pre_2009') }},  -- not in this year
-        {{ absent_value('la_code_post_2009') }},  -- not in this year
-        {{ absent_flag('is_asylum_seeking') }},  -- not in this year
-        {{ absent_date('asylum_seeking_ceased_date') }},  -- not in this year
-        {{ absent_flag('is_looked_after_child_adopted') }},  -- not in this year
-        {{ absent_flag('is_on_cpp_at_31_march') }},  -- not in this year
-        {{ absent_value('postcode') }},  -- not in this year
-        {{ absent_value('lsoa_code') }},  -- not in this year
-        {{ absent_cast('idaci_score', 'double') }},  -- not in this year
-        {{ absent_cast('idaci_rank', 'integer') }},  -- not in this year
-        {{ absent_value('service_type_code') }},  -- not in this year
-        {{ absent_value('service_provider_code') }},  -- not in this year
-        {{ absent_date('service_start_date') }},  -- not in this year
-        {{ absent_date('service_end_date') }},  -- not in this year
         {{ stage_date('cin_latestreferraldate', 'latest_referral_date') }},
         {{ stage_date('cin_latestclosuredate', 'latest_closure_date') }},
         {{ stage_flag('cin_anycasesopen31march', 'has_any_case_open_at_31_march') }},
         {{ stage_date('cin_cinclosuredate', 'closure_date') }},
         {{ stage_coded('cin_reasonforclosure', 'closure_reason_code') }},
         {{ stage_flag('cin_referralnfa', 'is_referral_nfa') }},
-        {{ absent_date('initial_cpc_date') }},  -- not in this year
         {{ stage_date('cin_cppstartdate', 'cpp_start_date') }},
         {{ stage_cast('cin_numberofpreviouscpp', 'previous_cpp_count') }},
         {{ stage_date('cin_cppenddate', 'cpp_end_date') }},
-        {{ absent_value('abuse_category_code') }},  -- not in this year
         {{ stage_code('cin_initialcategoryofabuse', 'initial_abuse_category_code') }},
         {{ stage_code('cin_latestcategoryofabuse', 'latest_abuse_category_code') }},
         {{ stage_coded('cin_referralsource', 'referral_source_code') }},
-        {{ absent_flag('has_seen_social_worker') }},  -- not in this year
         {{ stage_cast('cin_agestartofcinperiod', 'age_at_period_start') }},
         {{ stage_cast('cin_ageendofcinperiod', 'age_at_period_end') }},
         {{ stage_flag('cin_started', 'is_started_in_year') }},
@@ -116,4 +99,10 @@ staged as (
     from parsed
 )
 
-select * from staged
+-- The LA harmonisation columns (docs/cin_census.md §5) and the closure-before-referral
+-- flag, here so that the union stg_npd__cin adds nothing but the absent variables.
+select
+    *,
+    {{ la_harmonisation('la_code') }},
+    {{ closure_before_referral('closure_date', 'referral_date') }}
+from staged

@@ -57,7 +57,7 @@ def test_every_year_model_is_generated() -> None:
     assert on_disk == {
         p
         for p in codegen.generated_files()
-        if p.suffix == ".sql" and p.parent == npd_staging.NPD_MODELS_DIR
+        if p.suffix == ".sql" and p.parent == npd_staging.NPD_MODELS_DIR and p.stem[-4:].isdigit()
     }
     assert len(on_disk) == 2 * len(npd_spec.CENSUS_YEARS)
     assert npd_staging.stale_files() == []
@@ -166,11 +166,17 @@ def test_census_year_2027_needs_only_one_seed_row_and_the_generator(repo_copy: P
     assert f"npd_cin_{new_year}" in sql.read_text()
     text = (repo_copy / "models" / "staging" / "npd" / f"stg_npd__cin_{new_year}.sql").read_text()
     # The new year stages what the last year staged: open-ended variables carry on, and a
-    # variable DfE stopped (LA_09, 2009 only; SeenSocialWorker, 2014-2015) stays a typed NULL.
+    # variable DfE stopped (LA_09, 2009 only; SeenSocialWorker, 2014-2015) is not in its model
+    # and is a typed NULL in the union's select of the new year (the last one).
     assert "stage_date('cin_referraldate', 'referral_date')" in text
     assert "stage_date('cin_cppstartdate', 'cpp_start_date')" in text
-    assert "absent_flag('has_seen_social_worker')" in text
-    assert "'cin_seensocialworker'" not in text and "'cin_la_09'" not in text
+    assert "seensocialworker" not in text and "seen_social_worker" not in text
+    assert "'cin_la_09'" not in text
+    union = (repo_copy / "models" / "staging" / "npd" / "stg_npd__cin.sql").read_text()
+    last = union.split("union all")[-1]
+    assert f"ref('stg_npd__cin_{new_year}')" in last
+    assert "absent_flag('has_seen_social_worker')" in last
+    assert "absent_value('la_code_pre_2009')" in last
     for kind in npd_spec.FILE_KINDS:
         assert _spec_columns(repo_copy, new_year, kind) == npd_spec.npd_columns(
             npd_spec.LAST_CENSUS_YEAR, kind
@@ -225,16 +231,22 @@ def _populated_from_spans() -> set[tuple[str, str, int]]:
 def test_each_year_model_stages_exactly_the_seeds_variables() -> None:
     """Read back from the committed SQL, independently of the generator: a variable is staged
     (`stage_*` on its lower-cased NPD column) in the years of ref_npd_variable_years and a
-    typed NULL (`absent_*`) in every other year."""
+    typed NULL (`absent_*`) in every other year: in the year model, or for the main table in
+    the union's select of that year (its year models have no `absent_*`)."""
     populated = _populated_from_spans()
     with open(npd_spec.SEEDS_DIR / "ref_npd_variables.csv", encoding="utf-8") as handle:
         variables = list(csv.DictReader(handle))
+    union = (npd_staging.NPD_MODELS_DIR / "stg_npd__cin.sql").read_text().split("union all")
     for kind, prefix in npd_staging.MODEL_PREFIX.items():
         for year in npd_spec.CENSUS_YEARS:
             sql = (npd_staging.NPD_MODELS_DIR / f"{prefix}{year}.sql").read_text()
+            filled = sql
+            if kind == "main":
+                assert "absent_" not in sql, (prefix, year)
+                [filled] = [s for s in union if f"ref('{prefix}{year}')" in s]
             for v in (v for v in variables if v["file_kind"] == kind and v["variable"] != "LA"):
                 staged = f"('{v['npd_column'].lower()}', '{v['staging_name']}'" in sql
-                absent = re.search(rf"\{{\{{ absent_\w+\('{v['staging_name']}'", sql) is not None
+                absent = re.search(rf"\{{\{{ absent_\w+\('{v['staging_name']}'", filled) is not None
                 if (kind, v["variable"], year) in populated:
                     assert staged and not absent, (prefix, year, v["variable"])
                 else:

@@ -170,22 +170,52 @@ def test_unions_hold_every_year(warehouse: BuiltWarehouse, kind: str) -> None:
             assert per_year.get(year, 0) == raw_rows, f"{union} {year}"
 
 
+def signature(warehouse: BuiltWarehouse, table: str) -> list[tuple[str, str]]:
+    """(name, type) of a staging relation's columns, in order."""
+    return warehouse.con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'staging' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+
+
 @pytest.mark.parametrize("kind", npd_spec.FILE_KINDS)
-def test_year_models_share_one_column_list(warehouse: BuiltWarehouse, kind: str) -> None:
-    """The unions are positional (`select *`), so every year must emit the same columns,
-    in the same order, with the same types."""
-    signatures = {
-        year: warehouse.con.execute(
-            "select list(column_name || ' ' || data_type order by ordinal_position)"
-            " from information_schema.columns where table_schema = 'staging'"
-            " and table_name = ?",
-            [staging_model(kind, year)],
-        ).fetchone()[0]
-        for year in YEARS
-    }
-    first = signatures[npd_spec.FIRST_CENSUS_YEAR]
-    assert first
-    assert {year: s for year, s in signatures.items() if s != first} == {}
+def test_every_year_reaches_its_union_in_one_column_list(
+    warehouse: BuiltWarehouse, kind: str
+) -> None:
+    """The unions are positional (`union all`): every year must reach them with the same
+    columns, in the same order, with the same types. The main table's year models hold only
+    their variables and its union fills the others; the disabilities' hold them all. So each
+    year model's columns must be the union's, in its order and types, less some; those it
+    lacks must be no column of a variable the spec says the year has, and hold only NULLs or
+    false in the union's rows of that year; and those rows must be the year model's rows."""
+    union = f"stg_npd__{'cin' if kind == 'main' else 'disabilities'}"
+    union_columns = signature(warehouse, union)
+    assert union_columns
+    for year in YEARS:
+        model = staging_model(kind, year)
+        columns = signature(warehouse, model)
+        names = {name for name, _ in columns}
+        assert columns == [c for c in union_columns if c[0] in names], model
+        lacking = [name for name, _ in union_columns if name not in names]
+        staged = set(npd_staging_names(year, kind).values())
+        has = staged | {companion(name) for name in staged}
+        assert [name for name in lacking if name in has] == [], model
+        if kind == "disabilities":
+            # Its union adds the LA harmonisation columns (macros/staging/la_codes.sql).
+            assert lacking == ["la_code_current", "is_la_split_allocation"], model
+            lacking = []
+        rows = f"staging.{union} where census_year = {year}"
+        for name in lacking:
+            filled = f"count_if(coalesce(cast({name} as varchar), 'false') <> 'false')"
+            found = warehouse.con.execute(f"select {filled} from {rows}").fetchone()
+            assert found == (0,), f"{model}: {name} neither NULL nor false in {union}"
+        listed = ", ".join(f'"{name}"' for name, _ in columns)
+        for first, second in ((rows, f"staging.{model}"), (f"staging.{model}", rows)):
+            assert warehouse.con.execute(
+                f"select count(*) from (select {listed} from {first}"
+                f" except all select {listed} from {second})"
+            ).fetchone() == (0,), model
 
 
 CONFORMED_FROM_NPD = {
