@@ -34,8 +34,8 @@
     legacy code's `case` of 16 branches trimmed its raw text in each branch of each of its
     three columns) and DuckDB's optimizer spent its planning time finding the repeats
     again. Measured (one thread, same results): planning the 18-year NPD union 0.74 -> 0.38
-    s of CPU, typing 2014/15's 1.07M rows 1.70 -> 1.62 s. The rest of the union's time is
-    writing its 150-column table.
+    s of CPU, typing 2014/15's 1.07M rows 1.70 -> 1.62 s. The rest of a year's time is
+    writing its table.
 #}
 
 {% macro value_stem(name) -%}
