@@ -258,10 +258,11 @@ def test_an_la_whose_return_is_taken_out_shows_as_not_submitting(
             con.execute(f"delete from {table} where trim(cin_la) = '330'")
     previous = os.environ.get("CIN_DUCKDB_PATH")
     try:
-        # the NPD staging unions (tables, typed once per build) and the conformed record
-        # tables dq_la_year reads are rebuilt from the edited raw tables
+        # the staging tables typed from the edited raw tables (2015's main table, read by
+        # the view stg_npd__cin, and the disabilities union) and the conformed record
+        # tables dq_la_year reads are rebuilt
         rebuilt = [
-            "stg_npd__cin",
+            "stg_npd__cin_2015",
             "stg_npd__disabilities",
             "int_records_conformed__child_year",
             "int_records_conformed__episode_year",

@@ -131,7 +131,8 @@ def injected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDB
             rows.append(row)
         insert_rows(con, QUIRK_YEAR, rows)
         insert_rows(con, CLEAN_YEAR, [clean_row(CLEAN_YEAR) for _ in range(20)])
-    run_dbt(["seed", "--select", "ref_codes"], db_path, root / "target")
+    # the codes recode; the LA harmonisation seed gives each year table its current LA
+    run_dbt(["seed", "--select", "ref_codes", "ref_la_harmonisation"], db_path, root / "target")
     models = [f"stg_npd__cin_{QUIRK_YEAR}", f"stg_npd__cin_{CLEAN_YEAR}"]
     run_dbt(["run", "--select", *models], db_path, root / "target")
     con = duckdb.connect(str(db_path))
