@@ -126,8 +126,8 @@ def generate(
             # read) are made here, not by the worker, which took twice this thread's CPU
             # while this thread waited for it. Scale 0.25, NPD, census years, CPU s of
             # each thread: this thread 20.9, 19.3 -> 30.5, 32.7; the worker 40.2, 38.0 ->
-            # 24.7, 26.1 (the longer of the two, the census years' wall on two idle cores,
-            # -17%). The keys' Parquet write releases the GIL.
+            # 24.7, 26.1 (the longer of the two, the census years' wall on two idle cores:
+            # means 39.1 -> 31.6, -19%). The keys' Parquet write releases the GIL.
             returns["child"] = npd_writer.with_anonymised_keys(returns["child"], settings.seed)
             keys.write(truth.record_keys(returns))
             counts.append(truth.return_counts(returns, year))
