@@ -173,10 +173,9 @@ def test_census_year_2027_needs_only_one_seed_row_and_the_generator(repo_copy: P
     assert "seensocialworker" not in text and "seen_social_worker" not in text
     assert "'cin_la_09'" not in text
     union = (repo_copy / "models" / "staging" / "npd" / "stg_npd__cin.sql").read_text()
-    last = union.split("union all")[-1]
-    assert f"ref('stg_npd__cin_{new_year}')" in last
-    assert "absent_flag('has_seen_social_worker')" in last
-    assert "absent_value('la_code_pre_2009')" in last
+    filled = _union_fill(union, f"stg_npd__cin_{new_year}")
+    assert "absent_flag('has_seen_social_worker')" in filled
+    assert "absent_value('la_code_pre_2009')" in filled
     for kind in npd_spec.FILE_KINDS:
         assert _spec_columns(repo_copy, new_year, kind) == npd_spec.npd_columns(
             npd_spec.LAST_CENSUS_YEAR, kind
@@ -184,6 +183,20 @@ def test_census_year_2027_needs_only_one_seed_row_and_the_generator(repo_copy: P
     # Only the seed row and the generated files changed.
     generated = set(_generated_paths(repo_copy))
     assert _changed_files(repo_copy) <= {"seeds/ref_census_years.csv", *generated}
+
+
+def _union_fill(union: str, model: str) -> str:
+    """The select of the union `stg_npd__cin.sql` that fills the absent variables of `model`'s
+    rows: read back from the text (a CTE per group of years names the year models; the
+    `filled` CTE selects from each group's CTE once)."""
+    groups = dict(re.findall(r"^(\w+) as \((.*?)^\),?$", union, flags=re.MULTILINE | re.DOTALL))
+    [group] = [name for name, body in groups.items() if f"ref('{model}')" in body]
+    [filled] = [
+        select
+        for select in groups["filled"].split("union all by name")
+        if re.search(rf"from {group}\s*$", select)
+    ]
+    return filled
 
 
 def _spec_columns(repo: Path, year: int, kind: str) -> list[str]:
@@ -232,18 +245,18 @@ def test_each_year_model_stages_exactly_the_seeds_variables() -> None:
     """Read back from the committed SQL, independently of the generator: a variable is staged
     (`stage_*` on its lower-cased NPD column) in the years of ref_npd_variable_years and a
     typed NULL (`absent_*`) in every other year: in the year model, or for the main table in
-    the union's select of that year (its year models have no `absent_*`)."""
+    the union's select of that year's group (its year models have no `absent_*`)."""
     populated = _populated_from_spans()
     with open(npd_spec.SEEDS_DIR / "ref_npd_variables.csv", encoding="utf-8") as handle:
         variables = list(csv.DictReader(handle))
-    union = (npd_staging.NPD_MODELS_DIR / "stg_npd__cin.sql").read_text().split("union all")
+    union = (npd_staging.NPD_MODELS_DIR / "stg_npd__cin.sql").read_text()
     for kind, prefix in npd_staging.MODEL_PREFIX.items():
         for year in npd_spec.CENSUS_YEARS:
             sql = (npd_staging.NPD_MODELS_DIR / f"{prefix}{year}.sql").read_text()
             filled = sql
             if kind == "main":
                 assert "absent_" not in sql, (prefix, year)
-                [filled] = [s for s in union if f"ref('{prefix}{year}')" in s]
+                filled = _union_fill(union, f"{prefix}{year}")
             for v in (v for v in variables if v["file_kind"] == kind and v["variable"] != "LA"):
                 staged = f"('{v['npd_column'].lower()}', '{v['staging_name']}'" in sql
                 absent = re.search(rf"\{{\{{ absent_\w+\('{v['staging_name']}'", filled) is not None
