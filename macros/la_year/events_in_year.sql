@@ -36,20 +36,41 @@
 
 {#- The rebuilt events in the census year their date falls in, one per source, year,
     child, date and LA (duplicates removed as in events_in_return_year), under the LA code
-    of their episode that year (the span of `episode_la_spans` holding the year: an
-    episode's spans are disjoint and cover every year, so at most one matches), else the
-    event's own. -#}
+    their episode had that year (activities_in_census_year). -#}
 {% macro events_in_census_year(events, date_column) -%}
     select distinct
         events.source_kind,
-        years.census_year,
+        events.census_year,
         events.child_id,
         events.{{ date_column }},
-        coalesce(codes.la_code, events.la_code) as la_code
-    from {{ events }} as events
-    inner join census_years as years on {{ in_census_period('events.' ~ date_column) }}
-    left join episode_la_spans as codes
+        events.year_la_code as la_code
+    from ({{ activities_in_census_year(events, date_column) }}) as events
+{%- endmacro %}
+
+{#- Each rebuilt activity on an episode (an assessment, enquiry or conference: a relation
+    with episode_id, la_code and `date_column`) in the census year its date falls in, with
+    the LA code it counts under that year (year_la_code): its episode's code that year,
+    else its own. The episode's code, as in episode_open_years: of an episode returned
+    under two codes, its span holding the year (the model's CTE episode_two_code_spans:
+    an episode's spans are disjoint and cover every year, so exactly one matches); of any
+    other, its one code, fct_episode.la_code. Not a table of every episode's one code,
+    which took an aggregate of every record (the model's CTE episodes_with_two_codes now
+    groups only the records of episodes of two records or more). Reads the model's CTEs
+    census_years and episode_two_code_spans. -#}
+{% macro activities_in_census_year(activities, date_column) -%}
+    select
+        activities.*,
+        years.census_year,
+        case
+            when spans.episode_id is not null then coalesce(spans.la_code, activities.la_code)
+            else coalesce(episodes.la_code, activities.la_code)
+        end as year_la_code
+    from {{ activities }} as activities
+    inner join census_years as years on {{ in_census_period('activities.' ~ date_column) }}
+    left join episode_two_code_spans as spans
         on
-            events.episode_id = codes.episode_id
-            and years.census_year between codes.from_census_year and codes.to_census_year
+            activities.episode_id = spans.episode_id
+            and years.census_year between spans.from_census_year and spans.to_census_year
+    left join {{ ref('fct_episode') }} as episodes
+        on activities.episode_id = episodes.episode_id
 {%- endmacro %}

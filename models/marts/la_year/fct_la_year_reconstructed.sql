@@ -50,19 +50,29 @@ official as (
 -- (macros/la_year/episode_open_years.sql) join only those spans (about 50k at scale 1) and
 -- take the one code of the others from the episode itself (fct_episode.la_code, its
 -- latest record's), not a join of the 11M episodes with 11M spans: at scale 1
--- fct_la_year_reconstructed alone 64.8 -> 52.5 CPU s (one run each, load 9).
-episode_codes as (
-    select
-        episode_id,
-        min(la_code) as la_code,
-        -- one code: every record has a code, and it is the same (a record without a code
-        -- makes its year's code NULL, so such an episode takes the spans year by year)
-        not coalesce(
-            min(la_code) = max(la_code) and count(la_code) = count(*), false
-        ) as has_two_codes
-    from {{ ref('int_episode_records_linked') }}
-    where episode_id is not null
-    group by episode_id
+-- fct_la_year_reconstructed alone 64.8 -> 52.5 CPU s (one run each, load 9). The
+-- assessments, enquiries and conferences take their episode's code the same way
+-- (macros/la_year/events_in_year.sql, activities_in_census_year).
+episodes_with_two_codes as (
+    select records.episode_id
+    from {{ ref('int_episode_records_linked') }} as records
+    -- Only an episode of two records or more can have two codes, or one whose record has
+    -- none: the aggregate groups their records alone (8.6M records in 3.3M episodes at
+    -- scale 1), not every record (16.5M in 11.2M episodes, a fifth of this model's
+    -- operator time). At scale 1 the model alone 38.6 -> 35.1 CPU s (means of 6 and 4
+    -- runs, alternated, load 2-6; single runs vary by 10%).
+    inner join {{ ref('int_episodes_rebuilt') }} as episodes
+        on
+            records.episode_id = episodes.episode_id
+            and (episodes.record_count > 1 or episodes.la_code is null)
+    group by records.episode_id
+    -- two codes, unless every record has a code and it is the same (a record without a
+    -- code makes its year's code NULL, so such an episode takes the spans year by year)
+    having not coalesce(
+        min(records.la_code) = max(records.la_code)
+        and count(records.la_code) = count(*),
+        false
+    )
 ),
 
 episode_record_years as (
@@ -73,8 +83,8 @@ episode_record_years as (
         -- return) take the greater, a deterministic pick
         max(records.la_code) as la_code
     from {{ ref('int_episode_records_linked') }} as records
-    inner join episode_codes as codes
-        on records.episode_id = codes.episode_id and codes.has_two_codes
+    inner join episodes_with_two_codes as two_codes
+        on records.episode_id = two_codes.episode_id
     group by records.episode_id, records.census_year
 ),
 
@@ -90,23 +100,6 @@ episode_two_code_spans as (
             lead(census_year) over (partition by episode_id order by census_year) - 1, 9999
         ) as to_census_year
     from episode_record_years
-),
-
-episode_la_spans as (
-    select
-        episode_id,
-        la_code,
-        from_census_year,
-        to_census_year
-    from episode_two_code_spans
-    union all
-    select
-        episode_id,
-        la_code,
-        0 as from_census_year,
-        9999 as to_census_year
-    from episode_codes
-    where not has_two_codes
 ),
 
 -- Each rebuilt episode that is a referral, with the child's previous referral (any
@@ -215,23 +208,13 @@ rereferral_measures as (
 
 assessment_measures as (
     select
-        assessments.source_kind,
-        years.census_year,
-        coalesce(codes.la_code, assessments.la_code) as la_code,
-        {{ assessment_measure_counts('assessments.duration_working_days') }}
-    from {{ ref('fct_assessment') }} as assessments
-    inner join census_years as years
-        on {{ in_census_period('assessments.authorisation_date') }}
-    -- The census year's LA code of an activity on an episode (assessment, enquiry, conference):
-    -- its episode's code that year (the one span holding the year: an episode's spans are
-    -- disjoint and cover every year), else the code of its own latest return. Joined on
-    -- the span, not on a table of every episode's every census year (201M rows at
-    -- national scale, a third of this model's time).
-    left join episode_la_spans as codes
-        on
-            assessments.episode_id = codes.episode_id
-            and years.census_year between codes.from_census_year and codes.to_census_year
-    group by all
+        source_kind,
+        census_year,
+        year_la_code as la_code,
+        {{ assessment_measure_counts('duration_working_days') }}
+    from ({{ activities_in_census_year(ref('fct_assessment'), 'authorisation_date') }})
+        as assessments
+    group by source_kind, census_year, year_la_code
 ),
 
 enquiries_in_year as (
