@@ -131,14 +131,18 @@
     {%- if profiled %}
     with
         {%- for source_kind, model, variables in profiled %}
+    {#- count_if, not count(*) filter (where ...): DuckDB 2.0 runs each FILTER clause as
+        its own selection over the rows, and stg_npd__cin has about 100 of them. At
+        national scale dq_variable_year alone, alternated: 14.6, 17.3 -> 2.6, 2.8 CPU s
+        (the same 990 rows). count_if gives a HUGEINT: cast back. #}
     counted__{{ model }} as (
         select
             census_year,
             count(*) as records
             {%- for variable in variables %},
             count({{ variable.name }}) as {{ variable.name }}__present,
-            count(*) filter (where {{ dq_any(variable.recoded) }}) as {{ variable.name }}__recoded,
-            count(*) filter (where {{ dq_any(variable.failed) }}) as {{ variable.name }}__failed
+            cast(count_if({{ dq_any(variable.recoded) }}) as bigint) as {{ variable.name }}__recoded,
+            cast(count_if({{ dq_any(variable.failed) }}) as bigint) as {{ variable.name }}__failed
             {%- endfor %}
         from {{ ref(model) }}
         group by census_year

@@ -61,16 +61,33 @@ episodes as (
             and child_year_hashes.records > 1
 ),
 
--- Each episode with its child-year's open episodes (8815) and latest referral (8816): one
--- window pass.
+-- Each child-year's open episodes (8815) and latest referral (8816), as an aggregate joined
+-- back to its episodes (NULL keys one child, as in a group by): the window over the 4.3M
+-- episodes it replaces (partitioned on the three keys) was 27% of this model at national
+-- scale; the model alone there, alternated three times: 19.5, 16.1, 18.4 -> 15.5, 14.4,
+-- 17.3 CPU s (means 18.0 -> 15.7, -13%), the same 743,124 rows.
+child_year_episodes as (
+    select
+        census_year,
+        la_code,
+        la_child_id,
+        count(*) filter (where is_open) as open_episodes,
+        max(referral_date) as latest_referral_date
+    from episodes
+    group by census_year, la_code, la_child_id
+),
+
 episodes_in_child_year as (
     select
-        *,
-        count(*) filter (where is_open) over child_year as open_episodes,
-        max(referral_date) over child_year as latest_referral_date,
-        row_number() over child_year as child_year_position
+        episodes.*,
+        child_year_episodes.open_episodes,
+        child_year_episodes.latest_referral_date
     from episodes
-    window child_year as (partition by census_year, la_code, la_child_id)
+    inner join child_year_episodes
+        on
+            episodes.census_year = child_year_episodes.census_year
+            and episodes.la_code is not distinct from child_year_episodes.la_code
+            and episodes.la_child_id is not distinct from child_year_episodes.la_child_id
 ),
 
 -- 8820: the span of an episode runs from its referral to its closure or, while it has none
@@ -126,10 +143,10 @@ single_record_counts as (
 
 multiple_record_counts as (
     select
-        count(*) filter (where child_year_position = 1) as child_years,
+        (select count(*) from child_year_episodes) as child_years,
         count(*) filter (where is_open) as open_episodes,
         count(*) as episodes
-    from episodes_in_child_year
+    from episodes
 )
 
 select
