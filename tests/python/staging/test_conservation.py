@@ -183,9 +183,10 @@ def signature(warehouse: BuiltWarehouse, table: str) -> list[tuple[str, str]]:
 def test_every_year_reaches_its_union_in_one_column_list(
     warehouse: BuiltWarehouse, kind: str
 ) -> None:
-    """The unions are positional (`union all`): every year must reach them with the same
-    columns, in the same order, with the same types. The main table's year models hold only
-    their variables and its union fills the others; the disabilities' hold them all. So each
+    """Every year must reach its union with the same columns, in the same order, with the
+    same types (the disabilities' union is positional, `union all`; the main table's is by
+    name, with one final column order). The main table's year models hold only their
+    variables and its union fills the others; the disabilities' hold them all. So each
     year model's columns must be the union's, in its order and types, less some; those it
     lacks must be no column of a variable the spec says the year has, and hold only NULLs or
     false in the union's rows of that year; and those rows must be the year model's rows."""
