@@ -98,7 +98,7 @@ episode_spans as (
         folded.closure_date_is_inferred,
         folded.primary_need_code,
         folded.referral_source_code,
-        coalesce(folded.closure_date, date '9999-12-31') as span_end
+        {{ open_end('folded.closure_date') }} as span_end
     from {{ ref('int_episodes_folded') }} as folded
     -- `is not distinct from`: episodes without a child key are one window partition, as
     -- they are one group of the count

@@ -88,8 +88,8 @@ episode_children as (
         la_code,
         la_child_id,
         min(referral_date) = max(referral_date)
-        and min(coalesce(closure_date, date '9999-12-31'))
-        = max(coalesce(closure_date, date '9999-12-31')) as has_one_record
+        and min({{ open_end('closure_date') }})
+        = max({{ open_end('closure_date') }}) as has_one_record
     from {{ ref('int_records_conformed__episode_year') }}
     where la_child_id is not null and referral_date is not null
     group by source_kind, census_year, la_code, la_child_id
@@ -103,7 +103,7 @@ episode_records as (
         records.la_code,
         records.la_child_id,
         records.referral_date,
-        coalesce(records.closure_date, date '9999-12-31') as closure_or_open
+        {{ open_end('records.closure_date') }} as closure_or_open
     from {{ ref('int_records_conformed__episode_year') }} as records
     inner join episode_children as children
         on
