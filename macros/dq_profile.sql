@@ -128,13 +128,13 @@
             {%- do profiled.append((source_kind, model, variables)) %}
         {%- endif %}
     {%- endfor %}
-    {%- if profiled %}
-    with
-        {%- for source_kind, model, variables in profiled %}
     {#- count_if, not count(*) filter (where ...): DuckDB 2.0 runs each FILTER clause as
         its own selection over the rows, and stg_npd__cin has about 100 of them. At
         national scale dq_variable_year alone, alternated: 14.6, 17.3 -> 2.6, 2.8 CPU s
         (the same 990 rows). count_if gives a HUGEINT: cast back. #}
+    {%- if profiled %}
+    with
+        {%- for source_kind, model, variables in profiled %}
     counted__{{ model }} as (
         select
             census_year,
