@@ -281,48 +281,61 @@ flagged as (
         coalesce(s47_count, 0) > 0 or cpp_count > 0 or initial_cpc_date is not null
             as has_protection
     from classified
+),
+
+rebuilt as (
+    select
+        episode_id,
+        child_id,
+        source_kind,
+        la_code,
+        la_code_current,
+        la_child_id,
+        referral_date,
+        referral_date_as_first_reported,
+        is_referral_date_amended,
+        closure_date,
+        closure_date_is_inferred,
+        closure_inference_rule,
+        written_closure_date,
+        closure_reason_code,
+        has_conflicting_closure_dates,
+        has_closure_before_referral,
+        primary_need_code,
+        referral_source_code,
+        initial_cpc_date,
+        first_census_year,
+        last_census_year,
+        census_year_count,
+        record_count,
+        la_last_census_year,
+        is_overlapping,
+        host_written_closure_date,
+        host_closure_date_is_inferred,
+        open_case_written_closure_date,
+        is_host_open,
+        overlap_host_episode_id,
+        overlap_kind,
+        {{ hashed_key('need_spell', key_text('child_id'), 'spell_number') }} as need_spell_id,
+        cpp_count,
+        s47_count,
+        assessment_count,
+        is_nfa as is_referral_nfa,
+        {{ is_assessed_not_in_need('is_nfa', 'closure_reason_for_flags', 'has_protection') }}
+            as is_assessed_not_in_need,
+        {{ is_cin_episode('is_nfa', 'closure_reason_for_flags', 'has_protection') }}
+            as is_cin_episode,
+        source_kind = 'npd'
+        and referral_date between date '2009-04-01' and date '2012-03-31' as is_in_npd_cpp_gap
+    from flagged
 )
 
+-- The child's person (int_children_identified's linkage) is the one column the marts add to
+-- an episode: it is joined here, so that marts.fct_episode is a view of this table, not an
+-- 11.2M-row copy of it at national scale (BENCHMARKS.md, session 21).
 select
-    episode_id,
-    child_id,
-    source_kind,
-    la_code,
-    la_code_current,
-    la_child_id,
-    referral_date,
-    referral_date_as_first_reported,
-    is_referral_date_amended,
-    closure_date,
-    closure_date_is_inferred,
-    closure_inference_rule,
-    written_closure_date,
-    closure_reason_code,
-    has_conflicting_closure_dates,
-    has_closure_before_referral,
-    primary_need_code,
-    referral_source_code,
-    initial_cpc_date,
-    first_census_year,
-    last_census_year,
-    census_year_count,
-    record_count,
-    la_last_census_year,
-    is_overlapping,
-    host_written_closure_date,
-    host_closure_date_is_inferred,
-    open_case_written_closure_date,
-    is_host_open,
-    overlap_host_episode_id,
-    overlap_kind,
-    {{ hashed_key('need_spell', key_text('child_id'), 'spell_number') }} as need_spell_id,
-    cpp_count,
-    s47_count,
-    assessment_count,
-    is_nfa as is_referral_nfa,
-    {{ is_assessed_not_in_need('is_nfa', 'closure_reason_for_flags', 'has_protection') }}
-        as is_assessed_not_in_need,
-    {{ is_cin_episode('is_nfa', 'closure_reason_for_flags', 'has_protection') }} as is_cin_episode,
-    source_kind = 'npd'
-    and referral_date between date '2009-04-01' and date '2012-03-31' as is_in_npd_cpp_gap
-from flagged
+    rebuilt.*,
+    children.person_id
+from rebuilt
+left join {{ ref('int_children_identified') }} as children
+    on rebuilt.child_id = children.child_id
