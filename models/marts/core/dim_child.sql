@@ -1,10 +1,10 @@
 -- The child dimension: one row per child (source + harmonised LA + LAchildID), with its
 -- cleaned identifier, person, resolved demographics and identity flags
 -- (int_children_identified holds every rule).
--- A view: as a table it copied int_children_identified's 6.8M rows at national scale, about
--- 13 CPU s of writing (BENCHMARKS.md, session 21); the view reads that table's columns. It
--- holds no constraint, so the not_null test checks child_id (the contract still checks each
--- column's name and type).
+-- A view: as a table it copied int_children_identified's 6.8M rows at national scale (13-14
+-- CPU s alone; BENCHMARKS.md, session 21); the view reads that table's columns. It holds no
+-- constraint, so the not_null test checks child_id (the contract still checks each column's
+-- name and type).
 {{ config(materialized='view') }}
 select
     child_id,

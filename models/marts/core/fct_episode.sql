@@ -1,10 +1,10 @@
 -- The episode fact analysts query: one row per episode of need (a referral), rebuilt
 -- across census years (int_episodes_rebuilt holds every rule, and the child's person). A
 -- re-referral of an open case stays here with its overlap_kind: nothing is silently dropped.
--- A view: as a table it copied int_episodes_rebuilt's 11.2M rows at national scale, about
--- 31 CPU s of writing (BENCHMARKS.md, session 21); the view reads that table's columns. It
--- holds no constraint, so the not_null test checks episode_id (the contract still checks
--- each column's name and type).
+-- A view: as a table it copied int_episodes_rebuilt's 11.2M rows at national scale (31 CPU s
+-- alone, its join to the children included; BENCHMARKS.md, session 21); the view reads that
+-- table's columns. It holds no constraint, so the not_null test checks episode_id (the
+-- contract still checks each column's name and type).
 {{ config(materialized='view') }}
 -- the columns in the contract's order (_core__models.yml), is_open among them, as the table had
 select  -- noqa: ST06
