@@ -131,7 +131,9 @@
     {#- count_if, not count(*) filter (where ...): DuckDB 2.0 runs each FILTER clause as
         its own selection over the rows, and stg_npd__cin has about 100 of them. At
         national scale dq_variable_year alone, alternated: 14.6, 17.3 -> 2.6, 2.8 CPU s
-        (the same 990 rows). count_if gives a HUGEINT: cast back. #}
+        (the same 990 rows). count_if gives a HUGEINT: cast back. And NULL, not 0, over
+        rows whose conditions are all NULL (count(*) FILTER gives 0): safe here only because
+        dq_any is never NULL. #}
     {%- if profiled %}
     with
         {%- for source_kind, model, variables in profiled %}
