@@ -3,12 +3,12 @@
 dbt-duckdb opens the database once and a cursor per node, and re-runs the profile's
 `settings` with SET on every new cursor; DuckDB refuses to set `temp_directory` again once
 it has spilled there. A national-scale build spills, and with `temp_directory` among the
-settings every node after the first spill failed. So the profile sets only threads and
-the memory limit, and the temp directory is DuckDB's default or is set once by the
-on-run-start hook. This test opens the database the way dbt-duckdb does, with the
-committed profile, forces a spill under a small memory limit and opens the next node's
-cursor (with `temp_directory` among the settings it fails with "Cannot switch temporary
-directory").
+settings every node after the first spill failed. So the profile sets only threads, the
+memory limit and whether rows keep their insertion order, and the temp directory is
+DuckDB's default or is set once by the on-run-start hook. This test opens the database
+the way dbt-duckdb does, with the committed profile, forces a spill under a small memory
+limit and opens the next node's cursor (with `temp_directory` among the settings it fails
+with "Cannot switch temporary directory").
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def test_the_next_cursor_opens_after_duckdb_spilled(tmp_path: Path) -> None:
 
 def test_temp_directory_is_not_a_per_cursor_setting() -> None:
     settings = _rendered_output({})["settings"]
-    assert set(settings) == {"threads", "memory_limit"}
+    assert set(settings) == {"threads", "memory_limit", "preserve_insertion_order"}
 
 
 def test_the_run_start_hook_sets_the_temp_directory_only_when_asked() -> None:
