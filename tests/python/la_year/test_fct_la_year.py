@@ -15,33 +15,10 @@ from collections import defaultdict
 import pyarrow.parquet as pq
 import pytest
 
-MEASURES = (
-    "referrals",
-    "rereferrals_12m",
-    "referrals_nfa",
-    "referrals_assessed_not_in_need",
-    "children_referred",
-    "episodes_starting",
-    "children_starting_episode",
-    "episodes_any_point",
-    "children_in_need_any_point",
-    "episodes_ending",
-    "children_in_need_31mar",
-    "assessments_completed",
-    "single_assessments_completed",
-    "single_assessments_within_45wd",
-    "s47_enquiries",
-    "children_s47",
-    "icpcs",
-    "children_icpc",
-    "cpp_starting",
-    "children_starting_cpp",
-    "cpp_second_or_later",
-    "cpp_any_point",
-    "children_cpp_any_point",
-    "cpp_ended",
-    "cpp_31mar",
-)
+from cin_warehouse.synth import measures
+
+# The published measures, in the truth's one list of them (the truth's columns).
+MEASURES = measures.COLUMNS
 # What the NPD cannot carry in any year (no assessment or section 47 module).
 NPD_NEVER = {
     "assessments_completed",
