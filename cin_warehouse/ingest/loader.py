@@ -4,7 +4,8 @@ Consecutive XML returns share a transaction (fewer commits and inserts); if one 
 fails, the shared transaction is rolled back and each file is landed again in its own, so
 what lands is what landing the files one by one would land. XML returns are read (scanned,
 parsed, walked into Arrow batches) ahead by worker processes while this process writes
-them, in the files' order, exactly as it writes a return it reads itself (`_Preparer`).
+them, in the files' order, exactly as it writes a return it reads itself (`_Preparer`);
+NPD files are read ahead the same way by a thread (`_NpdReadAhead`).
 
 A file whose bytes are already landed (same sha256, not superseded) is a no-op that says
 so. Any error rolls the file's transaction back, so a failed file leaves no row in any
@@ -20,7 +21,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -111,7 +112,11 @@ def land_file(
             # Parsed before the transaction, into an Arrow table registered on the connection
             # (not in the database file): see npd.parse_npd_file.
             try:
-                parsed = npd.parse_npd_file(con, raw_file, scan, record)
+                if prepared is not None and prepared.error is not None:
+                    raise prepared.error
+                read = prepared.parsed if prepared is not None else None
+                assert read is None or isinstance(read, npd.Read)
+                parsed = npd.parse_npd_file(con, raw_file, scan, record, read)
             except LoadError as error:
                 return Outcome(raw_file, "failed", error=error)
             if advance is not None:
@@ -166,6 +171,8 @@ def _write(
         elif prepared is not None:
             if prepared.error is not None:
                 raise prepared.error
+            # (an NPD file's read ahead became `parsed` in land_file)
+            assert prepared.parsed is None or isinstance(prepared.parsed, xml.Parsed)
             xml.land_xml_file(con, raw_file, scan, record, advance, batch, prepared.parsed)
         else:
             xml.land_xml_file(con, raw_file, scan, record, advance, batch)
@@ -196,11 +203,12 @@ def _could_not_land(raw_file: files.RawFile, error: Exception) -> LoadError:
 
 @dataclass
 class Prepared:
-    """An XML return scanned and read by a worker process (`_prepare`): its scan (None if
-    that failed) and what its landing writes, or the error its landing would give."""
+    """A file scanned and read ahead of its writing (an XML return by a worker process,
+    `_prepare`; an NPD file by a thread, `_prepare_npd`): its scan (None if that failed) and
+    what its landing writes, or the error its landing would give."""
 
     scan: files.Scan | None
-    parsed: xml.Parsed | None
+    parsed: xml.Parsed | npd.Read | None
     error: LoadError | None
 
 
@@ -217,6 +225,65 @@ def _prepare(raw_file: files.RawFile) -> Prepared:
         return Prepared(scan, None, error)
     except (OSError, ValueError) as error:
         return Prepared(scan, None, _could_not_land(raw_file, error))
+
+
+def _prepare_npd(raw_file: files.RawFile) -> Prepared:
+    """In a thread: what `land_file` does to an NPD file before it needs the database (the
+    scan, then `npd.read_npd_file`), with the error it would meet. Any other error is
+    raised where the file is written, as if it were read there."""
+    try:
+        scan = files.scan(raw_file, text=True)
+    except LoadError as error:
+        return Prepared(None, None, error)
+    try:
+        return Prepared(scan, npd.read_npd_file(raw_file, scan), None)
+    except LoadError as error:
+        return Prepared(scan, None, error)
+
+
+class _NpdReadAhead:
+    """Reads the next NPD file (scan and rows: Arrow and file reads, which release Python's
+    GIL) in a thread while this thread writes the one before it into DuckDB, so that the
+    two halves of an NPD landing overlap on two cores. Two files ahead (AHEAD), so at most
+    three files' rows are held: a census year is a main file and a small disabilities file,
+    and one file ahead would read only the small one while a main file is written. Files
+    landed from the same path with the same size (`landed`) are left to `land_file`, as
+    `_Preparer` leaves XML returns (most likely the same bytes again: only hashed). The
+    writes keep the files' order, so what lands does not depend on the thread."""
+
+    AHEAD = 2
+
+    def __init__(self, raw_files: list[files.RawFile], landed: frozenset[tuple[str, int]]) -> None:
+        self.raw_files = raw_files
+        self.todo = [
+            i
+            for i, f in enumerate(raw_files)
+            if f.format == "npd" and (str(f.path), _size(f)) not in landed
+        ]
+        self.futures: dict[int, Future[Prepared]] = {}
+        # One file alone has nothing to overlap with.
+        self.pool = (
+            ThreadPoolExecutor(1, thread_name_prefix="cin-load-npd")
+            if len(self.todo) >= 2
+            else None
+        )
+
+    def get(self, index: int) -> Prepared | None:
+        """The NPD file `index` read ahead (None: `land_file` reads it), with the next ones
+        to read submitted first."""
+        if self.pool is None or index not in self.todo:
+            return None
+        place = self.todo.index(index)
+        for ahead in self.todo[place : place + 1 + self.AHEAD]:
+            if ahead not in self.futures:
+                self.futures[ahead] = self.pool.submit(_prepare_npd, self.raw_files[ahead])
+        return self.futures.pop(index).result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.futures = {}
 
 
 # XML returns up to this size are read in worker processes while the main process writes
@@ -463,7 +530,9 @@ def land_files(
     con.execute("begin transaction")
     schema.ensure_raw_schema(con)
     con.execute("commit")
-    preparer = _Preparer(raw_files, workers, manifest.landed_files(con))
+    landed = manifest.landed_files(con)
+    preparer = _Preparer(raw_files, workers, landed)
+    npd_ahead = _NpdReadAhead(raw_files, landed)
     try:
         outcomes: list[Outcome] = []
         start = 0
@@ -472,11 +541,12 @@ def land_files(
             if len(batch) > 1:
                 outcomes += _land_xml_batch(con, batch, progress, preparer, start)
             else:
-                prepared = preparer.get(start)
+                prepared = preparer.get(start) or npd_ahead.get(start)
                 outcomes.append(_land_alone(con, raw_files[start], progress, prepared))
             start += max(len(batch), 1)
             preparer.release(start)
     finally:
+        npd_ahead.close()
         preparer.close()
     return outcomes
 

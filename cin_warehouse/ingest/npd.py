@@ -582,23 +582,35 @@ class Parsed:
     rejects: list[Reject]
 
 
-def parse_npd_file(
-    con: duckdb.DuckDBPyConnection,
-    raw_file: files.RawFile,
-    scan: files.Scan,
-    record: LoadRecord,
-) -> Parsed:
-    """Parse one NPD file into `_npd_landing` (c1 … cn, `_line_number`; an Arrow table
-    registered on the connection, outside the database file) and
-    check it; raises LoadError; writes no raw table (it runs outside the transaction)."""
+@dataclass
+class Read:
+    """What reading one NPD file found, before the database is touched (`read_npd_file`):
+    its rows, rejects and header, and what the landing's record will say of it."""
+
+    rows: pa.Table
+    rejects: list[Reject]
+    accepted: int
+    blank: int
+    delivered: list[str]
+    delimiter: str
+    kind: str
+    year_from_name: int | None
+    encoding: str
+    messages: list[str]
+
+
+def read_npd_file(raw_file: files.RawFile, scan: files.Scan) -> Read:
+    """Read and check one NPD file (its `scan` made first): every data line landed as a row,
+    rejected or blank; raises LoadError. Touches no database, so that the landing can read
+    the next file while it writes this one (loader.py, `_NpdReadAhead`)."""
     path = raw_file.path
     if scan.empty:
         raise LoadError(path, "empty file (no header, no rows)")
     year_from_name, kind = _file_identity(raw_file)
     decoder = _Decoder(raw_file, scan)
-    record.encoding = "windows-1252" if decoder.windows_1252 else "utf-8"
+    messages: list[str] = []
     if decoder.windows_1252:
-        record.messages.append(
+        messages.append(
             f"not UTF-8 (first at line {scan.first_non_utf8_line}): decoded as Windows-1252"
         )
 
@@ -659,28 +671,59 @@ def parse_npd_file(
             where=f"line {scan.line_count}",
         )
     if decoder.mixed:
-        record.messages.append("UTF-8, but some lines hold other bytes (those are rejected)")
+        messages.append("UTF-8, but some lines hold other bytes (those are rejected)")
     if not scan.ends_with_newline:
-        record.messages.append(
+        messages.append(
             f"line {scan.line_count}: the last line has no line ending (landed; if the file"
             " was cut short, its last value may be incomplete)"
         )
-
-    drop_temp_tables(con)
     rows = reading.rows.table()
     numbers = rows.column("_line_number")
     if len(numbers) > 1 and not pc.all(pc.greater(numbers[1:], numbers[:-1])).as_py():
         # The bulk and the line-by-line reader's rows come in two runs: back to file order,
         # so that rowids follow the lines.
         rows = rows.sort_by("_line_number")
+    return Read(
+        rows=rows,
+        rejects=rejects,
+        accepted=accepted,
+        blank=reading.blank,
+        delivered=delivered,
+        delimiter=delimiter,
+        kind=kind,
+        year_from_name=year_from_name,
+        encoding="windows-1252" if decoder.windows_1252 else "utf-8",
+        messages=messages,
+    )
+
+
+def parse_npd_file(
+    con: duckdb.DuckDBPyConnection,
+    raw_file: files.RawFile,
+    scan: files.Scan,
+    record: LoadRecord,
+    read: Read | None = None,
+) -> Parsed:
+    """Parse one NPD file into `_npd_landing` (c1 … cn, `_line_number`; an Arrow table
+    registered on the connection, outside the database file) and check it, from what
+    `read_npd_file` found (`read`, or read here); raises LoadError; writes no raw table (it
+    runs outside the transaction)."""
+    path = raw_file.path
+    if read is None:
+        read = read_npd_file(raw_file, scan)
+    record.encoding = read.encoding
+    record.messages.extend(read.messages)
+    delivered, delimiter, kind = read.delivered, read.delimiter, read.kind
+    all_names = _all_npd_columns()
+    drop_temp_tables(con)
     # Registered, not copied into a temp table: the insert reads the Arrow table itself.
-    con.register("_npd_landing", rows)
+    con.register("_npd_landing", read.rows)
 
     # Census year: from the name and/or ACADYR, which must agree.
     acadyr_position = next(
         (i for i, h in enumerate(delivered, 1) if _lookup(h, all_names) == "CIN_ACADYR"), None
     )
-    census_year = _census_year(con, path, year_from_name, acadyr_position)
+    census_year = _census_year(con, path, read.year_from_name, acadyr_position)
     if not npd_spec.FIRST_CENSUS_YEAR <= census_year <= npd_spec.LAST_CENSUS_YEAR:
         raise LoadError(
             path,
@@ -694,10 +737,13 @@ def parse_npd_file(
     record.file_kind = kind
     record.delimiter = DELIMITERS[delimiter]
     record.lines_in_file = scan.line_count
-    record.blank_lines = reading.blank
+    record.blank_lines = read.blank
     _report_columns(record, mapped, census_year, kind)
     return Parsed(
-        table=npd_table(census_year, kind), mapped=mapped, accepted=accepted, rejects=rejects
+        table=npd_table(census_year, kind),
+        mapped=mapped,
+        accepted=read.accepted,
+        rejects=read.rejects,
     )
 
 
