@@ -242,9 +242,9 @@ def _prepare_npd(raw_file: files.RawFile) -> Prepared:
 
 
 class _NpdReadAhead:
-    """Reads the next NPD file (scan and rows: Arrow and file reads, which release Python's
-    GIL) in a thread while this thread writes the one before it into DuckDB, so that the
-    two halves of an NPD landing overlap on two cores. Two files ahead (AHEAD), so at most
+    """Reads the next NPD files (scan and rows: mostly Arrow and file reads, which release
+    Python's GIL) in a thread while this thread writes the one before them into DuckDB, so
+    that the two halves of an NPD landing overlap on two cores. Two files ahead (AHEAD), so at most
     three files' rows are held: a census year is a main file and a small disabilities file,
     and one file ahead would read only the small one while a main file is written. Files
     landed from the same path with the same size (`landed`) are left to `land_file`, as
