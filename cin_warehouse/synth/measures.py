@@ -34,6 +34,7 @@ Two documented choices, on both bases:
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import date
 
 import duckdb
@@ -57,6 +58,13 @@ BASES = ("official", "hindsight")
 # 1GB (+0.7 GiB of RSS); scale 1, 61 CPU s, the process's peak 5.90 GiB after the
 # simulation's 4.86 (below the census years' peak, 6.5 GiB).
 MEMORY_LIMIT = "2GB"
+# Episodes per part of the world the measures query reads at a time (`identity_parts`):
+# its window per child, range join over the census years and per-child counts grow
+# faster than the world once they outgrow MEMORY_LIMIT. Seed 1, the query alone after the
+# simulation: scale 0.1 (1.41M episodes), 8.1, 8.5 CPU s in one pass, 6.8 in 2 parts, 6.3
+# in 4; scale 1 (14.1M), 116.8, 121.6 CPU s (65, 68 s wall) in one pass against 80-97 in
+# 5 to 20 parts (45-55 s; 103 in 40), and 0.8-1.5 GiB above the world instead of 2.1.
+EPISODES_PER_PART = 1_000_000
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
 
@@ -379,6 +387,21 @@ group by all
 """
 
 
+def combine_parts_sql(table: str) -> str:
+    """The measures of every part of the identities (`measures_sql` over each part's
+    tables, `identity_parts`; their rows in `table`) added up per LA and census year.
+    Exact: every measure is a count of rows, of distinct children or of a child's distinct
+    dates, and an identity (with its episodes and their events) is in one part alone; a
+    measure null in every part stays null, as it is null where no (area, branch) has it."""
+    sums = ",\n       ".join(f"sum({c})::bigint as {c}" for c in _la_columns())
+    return f"""
+select census_year, la_code,
+       {sums}
+from {table}
+group by census_year, la_code
+"""
+
+
 def basis_sql(basis: str, table: str) -> str:
     """One basis' measures from `table` (the result of `measures_sql`), under the
     published column names, ordered by census year and LA."""
@@ -436,11 +459,40 @@ def census_periods(census_years: list[int], settings: GeneratorSettings) -> pa.T
     )
 
 
+def identity_parts(tables: dict[str, pa.Table]) -> Iterator[dict[str, pa.Table]]:
+    """The world's tables the measures read (`episodes`, `identities` and the episodes'
+    events: `assessments`, `s47`, `cpps`) in parts of about EPISODES_PER_PART episodes:
+    the identities whose id is k modulo the number of parts, with their episodes and
+    those episodes' events. The whole world is one part up to that size."""
+    episodes = tables["episodes"]
+    parts = max(1, -(-episodes.num_rows // EPISODES_PER_PART))
+    if parts == 1:
+        yield tables
+        return
+    episode_ids = episodes["episode_id"].to_numpy()
+    part_of_episode = np.zeros(int(episode_ids.max()) + 1, dtype=np.int32)
+    part_of_episode[episode_ids] = episodes["identity_id"].to_numpy() % parts
+    part_of_rows = {
+        name: (
+            table["identity_id"].to_numpy() % parts
+            if name in ("episodes", "identities")
+            else part_of_episode[table["episode_id"].to_numpy()]
+        )
+        for name, table in tables.items()
+    }
+    for part in range(parts):
+        yield {
+            name: table.filter(pa.array(part_of_rows[name] == part))
+            for name, table in tables.items()
+        }
+
+
 def expected_la_year(
     world: World, census_years: list[int], settings: GeneratorSettings
 ) -> dict[str, pa.Table]:
     """Every official measure per LA and census year from the true dates, on each basis
-    (`official`, `hindsight`)."""
+    (`official`, `hindsight`): counted over each part of the identities
+    (`identity_parts`) and added up (`combine_parts_sql`)."""
     assessments = world.assessments
     start = assessments["start_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
     auth = assessments["authorisation_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -453,17 +505,22 @@ def expected_la_year(
     with tempfile.TemporaryDirectory(prefix="cin-measures-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
         try:
-            con.register("assessments", assessments.append_column("working_days", pa.array(days)))
-            for name, table in (
-                ("episodes", world.episodes),
-                ("identities", world.identities),
-                ("s47", world.s47),
-                ("cpps", world.cpps),
-                ("la_year_codes", la_year_codes(census_years)),
-                ("census_periods", census_periods(census_years, settings)),
-            ):
-                con.register(name, table)
-            con.execute(f"create temp table la_measures as {measures_sql()}")
+            con.register("la_year_codes", la_year_codes(census_years))
+            con.register("census_periods", census_periods(census_years, settings))
+            world_tables = {
+                "assessments": assessments.append_column("working_days", pa.array(days)),
+                "episodes": world.episodes,
+                "identities": world.identities,
+                "s47": world.s47,
+                "cpps": world.cpps,
+            }
+            part_measures = []
+            for part in identity_parts(world_tables):
+                for name, table in part.items():
+                    con.register(name, table)
+                part_measures.append(con.sql(measures_sql()).to_arrow_table())
+            con.register("la_measure_parts", pa.concat_tables(part_measures))
+            con.execute(f"create temp table la_measures as {combine_parts_sql('la_measure_parts')}")
             return {
                 basis: con.sql(basis_sql(basis, "la_measures")).to_arrow_table() for basis in BASES
             }

@@ -519,3 +519,38 @@ def test_rereferrals_compare_with_last_years_return_in_its_edge_cases(tmp_path) 
             mine = independent[(year, row["la_code"])]
             for measure in CHECKED:
                 assert (row[measure] or 0) == mine[measure], (basis, year, measure)
+
+
+def test_the_measures_counted_in_parts_of_the_identities_equal_one_pass(world, monkeypatch) -> None:
+    """A national world is counted in parts of its identities (`identity_parts`), each
+    with its episodes and their events, and the parts' counts added up: the same tables,
+    both bases, as one pass over the whole world (the test world is one part at the
+    default size, so here it is cut into seven)."""
+    truth = synth_world.simulate(world.settings)
+    years = list(world.settings.census_years)
+    one_pass = measures.expected_la_year(truth, years, world.settings)
+    assert len(list(measures.identity_parts({"episodes": truth.episodes}))) == 1
+
+    monkeypatch.setattr(measures, "EPISODES_PER_PART", truth.episodes.num_rows // 7 + 1)
+    tables = {
+        name: getattr(truth, name)
+        for name in ("episodes", "identities", "assessments", "s47", "cpps")
+    }
+    parts = list(measures.identity_parts(tables))
+    assert len(parts) == 7
+    # a partition: every row in one part, each event with its episode, each episode with
+    # its identity, and every part holding some of each
+    for name, table in tables.items():
+        assert sum(part[name].num_rows for part in parts) == table.num_rows, name
+    for part in parts:
+        identities = set(part["identities"]["identity_id"].to_pylist())
+        episodes = set(part["episodes"]["episode_id"].to_pylist())
+        assert set(part["episodes"]["identity_id"].to_pylist()) <= identities
+        for events in ("assessments", "s47", "cpps"):
+            assert set(part[events]["episode_id"].to_pylist()) <= episodes, events
+        assert all(part[name].num_rows for name in tables), part
+
+    in_parts = measures.expected_la_year(truth, years, world.settings)
+    for basis in measures.BASES:
+        assert in_parts[basis].schema == one_pass[basis].schema, basis
+        assert in_parts[basis].equals(one_pass[basis]), basis
