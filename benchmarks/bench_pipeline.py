@@ -19,7 +19,8 @@ getrusage(RUSAGE_CHILDREN), which counts every waited-for descendant) and peak m
 largest resident set of any one process of the step: ru_maxrss of RUSAGE_CHILDREN). The
 steps, in order:
 
-1. `cin generate` (all LAs, 2009-2026, NPD and XML) into DIR/world;
+1. `cin generate` (all LAs, 2009-2026, NPD and XML) into DIR/world, with its own steps'
+   times (`--timings DIR/generate_steps.json`; the census years summed in the report);
 2. `cin load` of the NPD files, then of the XML returns, into DIR/warehouse.duckdb;
 3. the two references, in the same run: one DuckDB pass over every value of every raw
    table (`count(column)` of every column: each value is read once) and DuckDB's own
@@ -168,6 +169,20 @@ def _rows_in_schemas(db: Path, schemas: tuple[str, ...]) -> int:
         )
 
 
+def _generation_by_step(timings: Path) -> list[dict[str, Any]]:
+    """`cin generate --timings`'s steps, the census years summed into one (a world kept
+    from an earlier run without the file: none)."""
+    if not timings.exists():
+        return []
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in json.loads(timings.read_text()):
+        name = "census years" if entry["step"].startswith("census year ") else entry["step"]
+        into = merged.setdefault(name, {"step": name, "wall_s": 0.0, "cpu_s": 0.0})
+        into["wall_s"] += entry["wall_s"]
+        into["cpu_s"] += entry["cpu_s"]
+    return list(merged.values())
+
+
 def _slowest_nodes(run_results: Path, count: int = 10) -> list[dict[str, Any]]:
     results = json.loads(run_results.read_text())["results"]
     nodes = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
@@ -290,7 +305,19 @@ def run(
         return checked(name, step(command, env, stdout_path))
 
     cin = [sys.executable, "-m", "cin_warehouse.cli"]
-    generate = [*cin, "generate", "--out", str(world), "--scale", str(scale), "--seed", str(seed)]
+    generate_steps = out / "generate_steps.json"
+    generate = [
+        *cin,
+        "generate",
+        "--out",
+        str(world),
+        "--scale",
+        str(scale),
+        "--seed",
+        str(seed),
+        "--timings",
+        str(generate_steps),
+    ]
     if la:  # one LA's return of one year: the LA analyst's case
         generate += ["--las", la, "--years", str(year), "--format", "xml"]
     else:
@@ -299,7 +326,12 @@ def run(
     npd_files = sorted((world / "npd").glob("CIN_*"))
     xml_files = sorted((world / "xml").rglob("*.xml"))
     npd_lines = _data_lines(npd_files)
-    steps["generate"].update(rows_in=0, rows_out=npd_lines, xml_files=len(xml_files))
+    steps["generate"].update(
+        rows_in=0,
+        rows_out=npd_lines,
+        xml_files=len(xml_files),
+        by_step=_generation_by_step(generate_steps),
+    )
     if check_return:
         return _run_check_return(report, out, world, cin, checked)
 
@@ -460,6 +492,13 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"- {report['la_return']}: landed, built and tested in"
             f" {xml['wall_s'] + build['wall_s']:.1f} s wall"
             f" ({xml['cpu_s'] + build['cpu_s']:.1f} s CPU)."
+        )
+    by_step = report["steps"]["generate"].get("by_step")
+    if by_step:
+        lines.append(
+            "- generate by step (wall / CPU s, both threads): "
+            + "; ".join(f"{s['step']} {s['wall_s']:.1f} / {s['cpu_s']:.1f}" for s in by_step)
+            + "."
         )
     if "land NPD" in report["steps"]:
         npd = report["steps"]["land NPD"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +49,23 @@ def _census_years(text: str) -> tuple[int, ...]:
     return tuple(sorted(set(years)))
 
 
+def _write_step_timings(path: Path, started: list[tuple[str, float, float]]) -> None:
+    """`cin generate --timings`: each progress step's wall and CPU seconds (the process's,
+    both threads), from its start to the next step's start or the end, as JSON."""
+    ends = [*started[1:], ("end", time.perf_counter(), time.process_time())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            [
+                {"step": step, "wall_s": round(end - wall, 3), "cpu_s": round(end_cpu - cpu, 3)}
+                for (step, wall, cpu), (_, end, end_cpu) in zip(started, ends, strict=True)
+            ],
+            indent=2,
+        )
+        + "\n"
+    )
+
+
 def _generate(args: argparse.Namespace) -> int:
     # Imported here so that `cin load` starts without loading the simulation.
     from rich.console import Console
@@ -78,7 +97,10 @@ def _generate(args: argparse.Namespace) -> int:
     settings = GeneratorSettings(
         scale=args.scale, census_years=args.years, la_codes=las, seed=args.seed, clean=args.clean
     )
-    steps = len(settings.census_years) + 3  # world, each year, measures, truth
+    # the world, its measures, the recorder, the truth, each year, the last writes
+    steps = len(settings.census_years) + 5
+    # Each step's start (wall and process CPU, all threads) for --timings.
+    started: list[tuple[str, float, float]] = []
     with Progress(
         TextColumn("{task.description:<48}"),
         BarColumn(),
@@ -90,6 +112,7 @@ def _generate(args: argparse.Namespace) -> int:
         done = iter(range(steps + 1))
 
         def step(description: str) -> None:
+            started.append((description, time.perf_counter(), time.process_time()))
             progress.update(task, description=description, completed=next(done))
 
         try:
@@ -104,6 +127,8 @@ def _generate(args: argparse.Namespace) -> int:
             console.print(f"[red]error[/red]: {error}", highlight=False)
             return 2
         progress.update(task, description="done", completed=steps)
+    if args.timings:
+        _write_step_timings(Path(args.timings), started)
     print(
         f"wrote {len(summary.files)} files to {summary.out_dir}: {summary.episodes:,} true"
         f" referrals, {summary.npd_rows:,} NPD rows, {summary.xml_children:,} XML child records"
@@ -886,6 +911,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--tab", action="store_true", help="write NPD files tab-delimited (.txt)")
     generate.add_argument(
         "--report", action="store_true", help="print the calibration report afterwards"
+    )
+    generate.add_argument(
+        "--timings",
+        metavar="FILE",
+        help="write each step's wall and CPU seconds to FILE (JSON; `make bench` reads it)",
     )
     generate.set_defaults(handler=_generate)
 

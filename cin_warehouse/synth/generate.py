@@ -84,6 +84,7 @@ def generate(
     with _worker() as worker:
         # The world's tables but the identities (Parquet: the GIL released) are written by
         # the worker while this thread builds the recorder (scale 0.25: +0.03 GiB there).
+        progress("preparing the returns (the world's tables written beside)")
         world_tables = worker.submit(_write_world_tables, out_dir / "truth", w)
         recorder = Recorder(w, settings)
         progress("writing the truth")
@@ -141,6 +142,7 @@ def generate(
             del returns
             # The previous year's returns, freed by the worker, were allocated here.
             release_free_memory()
+        progress("finishing the last year's files and the returns' truth")
         if writing is not None:
             collect(writing.result())
     summary.files.append(keys.close())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,30 @@ def test_generate_rejects_years_outside_the_census(years: str, tmp_path: Path) -
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["generate", "--out", str(tmp_path), "--years", years])
     assert exit_info.value.code == 2
+
+
+def test_generate_writes_each_steps_time_when_asked(tmp_path: Path) -> None:
+    """`--timings FILE`: every progress step in order, each with its wall and CPU seconds,
+    together the whole run (`make bench` reports them)."""
+    timings = tmp_path / "steps" / "timings.json"
+    args = ["generate", "--out", str(tmp_path / "w"), "--las", "202", "--years", "2017-2018"]
+    started = time.perf_counter()
+    assert cli.main([*args, "--format", "npd", "--timings", str(timings)]) == 0
+    elapsed = time.perf_counter() - started
+    steps = json.loads(timings.read_text())
+    assert [s["step"] for s in steps] == [
+        "simulating the world",
+        "computing the official measures from the truth",
+        "preparing the returns (the world's tables written beside)",
+        "writing the truth",
+        "census year 2017",
+        "census year 2018",
+        "finishing the last year's files and the returns' truth",
+    ]
+    assert all(s["wall_s"] >= 0 and s["cpu_s"] >= 0 for s in steps), steps
+    assert 0 < sum(s["wall_s"] for s in steps) <= elapsed
+    assert sum(s["cpu_s"] for s in steps) > 0
+    # without the option no timings are written
+    timings.unlink()
+    assert cli.main([*args, "--overwrite", "--format", "npd"]) == 0
+    assert not timings.exists()

@@ -124,8 +124,10 @@ def test_one_year_built_and_one_written_at_a_time(
     assert [m for m, _ in messages] == [
         "simulating the world",
         "computing the official measures from the truth",
+        "preparing the returns (the world's tables written beside)",
         "writing the truth",
         *(f"census year {y}" for y in YEARS),
+        "finishing the last year's files and the returns' truth",
     ]
     assert {thread for _, thread in messages} == {main}
     assert [(y, t == main) for e, y, t in events if e == "build"] == [(y, True) for y in YEARS]
