@@ -62,8 +62,9 @@ MEMORY_LIMIT = "2GB"
 # its window per child, range join over the census years and per-child counts grow
 # faster than the world once they outgrow MEMORY_LIMIT. Seed 1, the query alone after the
 # simulation: scale 0.1 (1.41M episodes), 8.1, 8.5 CPU s in one pass, 6.8 in 2 parts, 6.3
-# in 4; scale 1 (14.1M), 116.8, 121.6 CPU s (65, 68 s wall) in one pass against 80-97 in
-# 5 to 20 parts (45-55 s; 103 in 40), and 0.8-1.5 GiB above the world instead of 2.1.
+# in 4; scale 1 (14.1M), a fresh process each, 128.0, 116.0 CPU s (72, 64 s wall, +1.37
+# GiB of RSS over the world) in one pass against 91.4, 97.1 (52, 55 s, +0.21 GiB) in the
+# 15 parts of this size (in one process: 80-97 in 5 to 20 parts, 103 in 40).
 EPISODES_PER_PART = 1_000_000
 # The last day any information can be known under the hindsight basis.
 END_OF_TIME = "date '9999-12-31'"
