@@ -53,7 +53,6 @@ def _write_step_timings(path: Path, started: list[tuple[str, float, float]]) -> 
     """`cin generate --timings`: each progress step's wall and CPU seconds (the process's,
     both threads), from its start to the next step's start or the end, as JSON."""
     ends = [*started[1:], ("end", time.perf_counter(), time.process_time())]
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
             [
@@ -91,6 +90,17 @@ def _generate(args: argparse.Namespace) -> int:
             highlight=False,
         )
         return 2
+    timings = Path(args.timings) if args.timings else None
+    if timings is not None:  # a path that cannot be written fails now, not after the world
+        try:
+            timings.parent.mkdir(parents=True, exist_ok=True)
+            timings.write_text("")
+        except OSError as error:
+            console.print(
+                f"[red]error[/red]: cannot write --timings {timings}: {error.strerror}",
+                highlight=False,
+            )
+            return 2
     for part in previous:
         shutil.rmtree(part)
     las = None if args.las == "all" else tuple(c.strip() for c in args.las.split(","))
@@ -127,8 +137,8 @@ def _generate(args: argparse.Namespace) -> int:
             console.print(f"[red]error[/red]: {error}", highlight=False)
             return 2
         progress.update(task, description="done", completed=steps)
-    if args.timings:
-        _write_step_timings(Path(args.timings), started)
+    if timings is not None:
+        _write_step_timings(timings, started)
     print(
         f"wrote {len(summary.files)} files to {summary.out_dir}: {summary.episodes:,} true"
         f" referrals, {summary.npd_rows:,} NPD rows, {summary.xml_children:,} XML child records"

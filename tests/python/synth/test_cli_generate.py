@@ -77,3 +77,16 @@ def test_generate_writes_each_steps_time_when_asked(tmp_path: Path) -> None:
     timings.unlink()
     assert cli.main([*args, "--overwrite", "--format", "npd"]) == 0
     assert not timings.exists()
+
+
+def test_generate_refuses_timings_it_cannot_write_before_generating(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    not_a_folder = tmp_path / "a_file"
+    not_a_folder.write_text("")
+    timings = not_a_folder / "timings.json"
+    args = ["generate", "--out", str(tmp_path / "w"), "--las", "202", "--years", "2017"]
+    assert cli.main([*args, "--timings", str(timings)]) == 2
+    # (rich wraps the message at the console's width)
+    assert f"cannot write --timings {timings}" in capsys.readouterr().err.replace("\n", "")
+    assert not (tmp_path / "w").exists()
