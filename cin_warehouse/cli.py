@@ -91,13 +91,19 @@ def _generate(args: argparse.Namespace) -> int:
         )
         return 2
     timings = Path(args.timings) if args.timings else None
-    if timings is not None:  # a path that cannot be written fails now, not after the world
+    # A path that cannot be written fails now, not after the world; nothing is created in
+    # it (a generation that fails leaves no empty file behind).
+    if timings is not None:
         try:
             timings.parent.mkdir(parents=True, exist_ok=True)
-            timings.write_text("")
+            unwritable = ("a folder" if timings.is_dir() else None) or (
+                None if os.access(timings.parent, os.W_OK) else "its folder is read-only"
+            )
         except OSError as error:
+            unwritable = error.strerror
+        if unwritable:
             console.print(
-                f"[red]error[/red]: cannot write --timings {timings}: {error.strerror}",
+                f"[red]error[/red]: cannot write --timings {timings}: {unwritable}",
                 highlight=False,
             )
             return 2

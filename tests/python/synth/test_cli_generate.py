@@ -90,3 +90,9 @@ def test_generate_refuses_timings_it_cannot_write_before_generating(
     # (rich wraps the message at the console's width)
     assert f"cannot write --timings {timings}" in capsys.readouterr().err.replace("\n", "")
     assert not (tmp_path / "w").exists()
+    # a folder is no file either; and a refused or failed run leaves no file behind
+    assert cli.main([*args, "--timings", str(tmp_path)]) == 2
+    assert ": a folder" in " ".join(capsys.readouterr().err.split())
+    unknown_la = tmp_path / "t" / "timings.json"
+    assert cli.main([*args[:4], "999", "--timings", str(unknown_la)]) == 2
+    assert not unknown_la.exists()
