@@ -27,7 +27,9 @@ steps, in order:
    `read_csv(all_varchar = true)` of the NPD files into a scratch database (the floor of
    NPD landing: no line numbers, rejects or manifest);
 4. `dbt build` (models and every data test), its ten slowest nodes from run_results.json
-   and its time by layer (staging, intermediate, marts, data tests);
+   and its time by layer (staging, intermediate, marts, data tests); then a third
+   reference, the floor under the build: each table it wrote, written again from its rows
+   (`benchmarks/write_cost.py`; the costliest tables in DIR/write_cost.md);
 5. everything still correct on the same world (not with `--la`): `cin fidelity` against the
    world's truth (DIR/fidelity.txt and fidelity.json) and the England rows beside the
    published figures (`cin_warehouse.england_comparison`, DIR/england_<source>.txt).
@@ -396,6 +398,21 @@ def run(
         layer_s=_seconds_by_layer(target),
     )
     report["slowest_nodes"] = _slowest_nodes(target / "run_results.json")
+    # The floor under the build: its tables written again from their rows, no query to
+    # compute (benchmarks/write_cost.py; the table of the costliest in DIR/write_cost.md).
+    write_floor = measured(
+        "reference: writing the build's tables",
+        [
+            py,
+            str(REPO_DIR / "benchmarks" / "write_cost.py"),
+            str(db),
+            str(target / "run_results.json"),
+        ],
+        stdout_path=out / "write_cost.md",
+    )
+    written = _rows_in_schemas(db, ("staging", "intermediate", "marts"))
+    write_floor.update(rows_in=written, rows_out=written)
+    build["x_write_floor_cpu"] = build["cpu_s"] / write_floor["cpu_s"]
     if not la:
         _correctness(report, measured, world, db, scale, out)
     report["machine"]["load_average_at_end"] = os.getloadavg()
@@ -519,6 +536,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"- dbt build: {build['nodes']} nodes ({build['tests']} tests), status"
         f" {build['node_status']}; execution time of the models {build['models_s']:.0f} s,"
         f" of the tests {build['tests_s']:.0f} s (summed over threads).",
+        f"- dbt build: {build['x_write_floor_cpu']:.1f}× the CPU of writing its tables alone"
+        " (reference step above; the costliest tables in write_cost.md).",
         "",
         "| slowest node | status | seconds |",
         "|---|---|---:|",

@@ -5,7 +5,7 @@ build's time that no change to a model's SQL can lower.
 
 For every table dbt built in the staging, intermediate and marts schemas of DB: its rows
 and columns, and the CPU seconds DuckDB takes to write a copy of it (`CREATE TABLE AS` from
-the built table, then `CHECKPOINT`, into a fresh scratch database in a temporary folder,
+the built table, then `CHECKPOINT`, into a fresh scratch database in a folder beside DB,
 with the profile's DuckDB threads and insertion order), beside its node's execution time in
 dbt's `run_results.json`. The copy reads rows already computed, so its time is the writing:
 DuckDB's append, compression and file write. Only fewer rows or columns lower it. The
@@ -74,7 +74,8 @@ def write_costs(db: Path, run_results: Path) -> list[TableCost]:
     threads = int(os.environ.get("CIN_DUCKDB_THREADS", "2"))
     memory_limit = os.environ.get("CIN_DUCKDB_MEMORY_LIMIT", "4GB")
     costs = []
-    with tempfile.TemporaryDirectory(prefix="cin-write-cost-") as scratch_dir:
+    # beside the warehouse: a disk with room for its largest table (1.2 GB at scale 1)
+    with tempfile.TemporaryDirectory(prefix="cin-write-cost-", dir=db.parent) as scratch_dir:
         for schema, name, _, columns in tables:
             scratch = Path(scratch_dir) / f"{name}.duckdb"
             con = duckdb.connect(str(scratch))
