@@ -47,6 +47,11 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _quoted(path: Path) -> str:
+    """The path inside a SQL string literal (a quote doubled)."""
+    return str(path).replace("'", "''")
+
+
 def _node_times(run_results: Path) -> dict[str, float]:
     """Each model's execution time, by its relation's name (dbt's alias is the model name
     here: generate_schema_name changes the schema only)."""
@@ -80,7 +85,7 @@ def write_costs(db: Path, run_results: Path) -> list[TableCost]:
             scratch = Path(scratch_dir) / f"{name}.duckdb"
             con = duckdb.connect(str(scratch))
             try:
-                con.execute(f"attach '{db}' as built (read_only)")
+                con.execute(f"attach '{_quoted(db)}' as built (read_only)")
                 con.execute(f"set threads = {threads}")
                 con.execute(f"set memory_limit = '{memory_limit}'")
                 con.execute("set preserve_insertion_order = false")  # as profiles.yml
@@ -131,7 +136,15 @@ def main(argv: list[str]) -> int:
     for path in (args.db, args.run_results):
         if not path.is_file():
             parser.error(f"{path}: no such file")
-    print(report(write_costs(args.db, args.run_results), args.top))
+    try:
+        _node_times(args.run_results)
+    except (ValueError, KeyError, TypeError) as error:
+        parser.exit(1, f"{args.run_results}: not dbt's run_results.json ({error!r})\n")
+    try:
+        costs = write_costs(args.db, args.run_results)
+    except duckdb.Error as error:  # not a DuckDB file, or held by a running dbt build
+        parser.exit(1, f"{args.db}: {error}\n")
+    print(report(costs, args.top))
     return 0
 
 

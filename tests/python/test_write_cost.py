@@ -92,3 +92,23 @@ def test_a_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[s
         write_cost.main([str(tmp_path / "absent.duckdb"), str(tmp_path / "run_results.json")])
     assert stopped.value.code == 2
     assert "absent.duckdb: no such file" in capsys.readouterr().err
+
+
+def test_a_file_of_the_wrong_kind_is_named(
+    built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_cost = _script()
+    db, run_results = built
+    not_a_database = tmp_path / "notes.duckdb"
+    not_a_database.write_text("not a DuckDB file")
+    not_run_results = tmp_path / "other.json"
+    not_run_results.write_text('{"nodes": []}')
+    # each time the one wrong file is named, first on the line
+    for arguments, wrong in (
+        ([not_a_database, run_results], not_a_database),
+        ([db, not_run_results], not_run_results),
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            write_cost.main([str(a) for a in arguments])
+        assert stopped.value.code == 1
+        assert capsys.readouterr().err.startswith(f"{wrong}: ")
