@@ -10,7 +10,8 @@ with the profile's DuckDB threads and insertion order), beside its node's execut
 dbt's `run_results.json`. The copy reads rows already computed, so its time is the writing:
 DuckDB's append, compression and file write. Only fewer rows or columns lower it. The
 process's CPU is measured (DuckDB's threads run in it), so run it on an idle machine.
-Nothing here is asserted by a test (BENCHMARKS.md, "Where the build's CPU goes").
+No time here is asserted by a test (tests/python/test_write_cost.py checks what is
+counted); the figures at scale 1 are in BENCHMARKS.md, "Scale 1, session 25".
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _quoted(path: Path) -> str:
-    """The path inside a SQL string literal (a quote doubled)."""
-    return str(path).replace("'", "''")
+def _quoted(text: Path | str) -> str:
+    """The text inside a SQL string literal (a quote doubled)."""
+    return str(text).replace("'", "''")
 
 
 def _node_times(run_results: Path) -> dict[str, float]:
@@ -85,7 +86,7 @@ def write_costs(db: Path, run_results: Path) -> list[TableCost]:
             try:
                 con.execute(f"attach '{_quoted(db)}' as built (read_only)")
                 con.execute(f"set threads = {threads}")
-                con.execute(f"set memory_limit = '{memory_limit}'")
+                con.execute(f"set memory_limit = '{_quoted(memory_limit)}'")
                 con.execute("set preserve_insertion_order = false")  # as profiles.yml
                 before = _cpu_s()
                 con.execute(f'create table copied as select * from built."{schema}"."{name}"')
