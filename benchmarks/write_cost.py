@@ -6,10 +6,12 @@ build's time that no change to a model's SQL can lower.
 For every table dbt built in the staging, intermediate and marts schemas of DB: its rows
 and columns, and the CPU seconds DuckDB takes to write a copy of it (`CREATE TABLE AS` from
 the built table, then `CHECKPOINT`, into a fresh scratch database in a folder beside DB,
-with the profile's DuckDB threads and insertion order), beside its node's execution time in
-dbt's `run_results.json`. The copy reads rows already computed, so its time is the writing:
-DuckDB's append, compression and file write. Only fewer rows or columns lower it. The
-process's CPU is measured (DuckDB's threads run in it), so run it on an idle machine.
+under the build's DuckDB settings: threads and memory limit from the environment as
+`cin_warehouse.access` reads them, the rest as profiles.yml writes them), beside its node's
+execution time in dbt's `run_results.json`. The copy reads rows already computed, so its
+time is the writing: DuckDB's append, compression and file write. Only fewer rows or
+columns lower it. The process's CPU is measured (DuckDB's threads run in it), so run it on
+an idle machine.
 No time here is asserted by a test (tests/python/test_write_cost.py checks what is
 counted); the figures at scale 1 are in BENCHMARKS.md, "Scale 1, session 25".
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import tempfile
@@ -26,8 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
+
+from cin_warehouse.access import apply_limits
 
 SCHEMAS = ("staging", "intermediate", "marts")
+PROFILES = Path(__file__).resolve().parents[1] / "profiles.yml"
 
 
 @dataclass
@@ -53,6 +58,15 @@ def _quoted(text: Path | str) -> str:
     return str(text).replace("'", "''")
 
 
+def _fixed_profile_settings() -> dict[str, object]:
+    """The profile's DuckDB settings that are written as values (preserve_insertion_order);
+    those read from the environment (threads, memory limit) are set by `apply_limits`,
+    the Python side's one place for them."""
+    profile = yaml.safe_load(PROFILES.read_text())["cin_warehouse"]
+    settings = profile["outputs"][profile["target"]]["settings"]
+    return {k: v for k, v in settings.items() if not (isinstance(v, str) and "{{" in v)}
+
+
 def _node_times(run_results: Path) -> dict[str, float]:
     """Each model's execution time, by its relation's name (dbt's alias is the model name
     here: generate_schema_name changes the schema only)."""
@@ -75,8 +89,7 @@ def write_costs(db: Path, run_results: Path) -> list[TableCost]:
             list(SCHEMAS),
         ).fetchall()
     node_times = _node_times(run_results)
-    threads = int(os.environ.get("CIN_DUCKDB_THREADS", "2"))
-    memory_limit = os.environ.get("CIN_DUCKDB_MEMORY_LIMIT", "4GB")
+    fixed_settings = _fixed_profile_settings()
     costs = []
     # beside the warehouse: a disk with room for its largest table (1.2 GB at scale 1)
     with tempfile.TemporaryDirectory(prefix="cin-write-cost-", dir=db.parent) as scratch_dir:
@@ -85,9 +98,9 @@ def write_costs(db: Path, run_results: Path) -> list[TableCost]:
             con = duckdb.connect(str(scratch))
             try:
                 con.execute(f"attach '{_quoted(db)}' as built (read_only)")
-                con.execute(f"set threads = {threads}")
-                con.execute(f"set memory_limit = '{_quoted(memory_limit)}'")
-                con.execute("set preserve_insertion_order = false")  # as profiles.yml
+                apply_limits(con)
+                for setting, value in fixed_settings.items():
+                    con.execute(f"set {setting} = '{_quoted(str(value).lower())}'")
                 before = _cpu_s()
                 con.execute(f'create table copied as select * from built."{schema}"."{name}"')
                 con.execute("checkpoint")

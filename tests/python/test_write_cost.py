@@ -112,3 +112,11 @@ def test_a_file_of_the_wrong_kind_is_named(
             write_cost.main([str(a) for a in arguments])
         assert stopped.value.code == 1
         assert capsys.readouterr().err.startswith(f"{wrong}: ")
+
+
+def test_the_copies_take_the_builds_duckdb_settings() -> None:
+    """The settings profiles.yml writes as values are set on each copy; those it reads from
+    the environment are left to `cin_warehouse.access.apply_limits` (their one place)."""
+    fixed = _script()._fixed_profile_settings()
+    assert fixed.get("preserve_insertion_order") is False
+    assert not {"threads", "memory_limit"} & fixed.keys()
