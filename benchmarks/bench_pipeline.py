@@ -581,9 +581,9 @@ def to_markdown(report: dict[str, Any]) -> str:
     if "fixed_cost_share_cpu" in build:
         fixed = report["steps"]["reference: dbt build of the 3-LA world (fixed cost)"]
         lines.append(
-            f"- dbt build: {100 * build['fixed_cost_share_wall']:.0f}% of its wall time and"
-            f" {100 * build['fixed_cost_share_cpu']:.0f}% of its CPU are its fixed cost (the same"
-            f" build of a world of {fixed['rows_in']:,} rows, reference step above)."
+            f"- dbt build: its fixed cost, the same build of a world of {fixed['rows_in']:,} rows"
+            f" (reference step above), took {100 * build['fixed_cost_share_wall']:.0f}% of its"
+            f" wall time and {100 * build['fixed_cost_share_cpu']:.0f}% of its CPU."
         )
     lines += [
         "",
