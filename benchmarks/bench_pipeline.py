@@ -235,16 +235,16 @@ def _fixed_cost(measured: Any, cin: list[str], small: Path) -> dict[str, Any]:
     land.update(rows_in=lines, rows_out=rows)
     fixed = measured(
         "reference: dbt build of the 3-LA world (fixed cost)",
-        _dbt_build(small / "target", small / "logs"),
-        env={"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        *_dbt_build(db, small / "target", small / "logs"),
     )
     fixed.update(rows_in=rows, rows_out=_rows_in_schemas(db, ("intermediate", "marts")))
     return fixed
 
 
-def _dbt_build(target: Path, logs: Path) -> list[str]:
-    """`dbt build` of this project, compiled into `target`, its log in `logs`."""
-    return [
+def _dbt_build(db: Path, target: Path, logs: Path) -> tuple[list[str], dict[str, str]]:
+    """`dbt build` of this project into the warehouse `db`, compiled into `target`, its log
+    in `logs`: the command and its environment."""
+    command = [
         str(BIN / "dbt"),
         "build",
         "--profiles-dir",
@@ -255,6 +255,7 @@ def _dbt_build(target: Path, logs: Path) -> list[str]:
         str(logs),
         "--quiet",
     ]
+    return command, {"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 def _correctness(
@@ -415,11 +416,7 @@ def run(
         scratch.unlink(missing_ok=True)
 
     target = out / "target"
-    build = measured(
-        "dbt build",
-        _dbt_build(target, out / "logs"),
-        env={"CIN_DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-    )
+    build = measured("dbt build", *_dbt_build(db, target, out / "logs"))
     results = json.loads((target / "run_results.json").read_text())["results"]
     build.update(
         rows_in=raw_rows,
